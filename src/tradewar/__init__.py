@@ -1,0 +1,44 @@
+"""tradewar: tariff wars, trade talks and trade blocs in general equilibrium.
+
+The public API is re-exported lazily from private modules so that importing the
+package (and starting the command line) does not load JAX.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_EXPORTS: dict[str, str] = {
+    # errors
+    "TradewarError": "tradewar._exceptions",
+    "DataError": "tradewar._exceptions",
+    "ScenarioError": "tradewar._exceptions",
+    "CalibrationError": "tradewar._exceptions",
+    "ConvergenceError": "tradewar._exceptions",
+    # data
+    "World": "tradewar.data",
+    "load_world": "tradewar.data",
+    "aggregate": "tradewar.data",
+    # solver
+    "SolverOptions": "tradewar.solve",
+    "Status": "tradewar.solve",
+    "Equilibrium": "tradewar.solve",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    mod = _EXPORTS.get(name)
+    if mod is None:
+        raise AttributeError(f"module 'tradewar' has no attribute {name!r}")
+    value = getattr(importlib.import_module(mod), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

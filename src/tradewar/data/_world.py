@@ -1,0 +1,295 @@
+"""The :class:`World`: an immutable, labelled set of trade flows, GDP and tariffs.
+
+Dimension order everywhere: ``[exporter, importer]`` for one-sector worlds and
+``[exporter, importer, sector]`` for multi-sector worlds. ``trade[j, i]`` is the
+value of goods shipped from exporter ``j`` to importer ``i`` at exporter prices
+(net of the importer's tariff); the diagonal holds domestic sales (zero when the
+source has none: calibration then builds it). ``tariffs[j, i]`` is the
+ad-valorem tariff (fraction, 0.1 = 10%) that importer ``i`` levies on goods
+from ``j``. Money is in millions of US dollars unless ``units`` says otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from .._exceptions import DataError
+
+
+def _frozen(a: Any, dtype=np.float64) -> np.ndarray:
+    arr = np.array(a, dtype=dtype, copy=True)
+    arr.setflags(write=False)
+    return arr
+
+
+@dataclass(frozen=True, eq=False)
+class World:
+    """Trade flows, GDP and tariffs of a set of countries (and optionally sectors).
+
+    Parameters
+    ----------
+    codes : country or region codes (ISO 3166 alpha-3, or ``EU27``, ``ROW``, ...), length N.
+    trade : flows at exporter prices, ``[exporter, importer]`` (N, N) or ``[exporter, importer, sector]`` (N, N, S).
+    gdp : GDP by country (N,), same money units as ``trade``.
+    names : display names (default: from country_converter).
+    tariffs : baseline tariffs, same shape as ``trade`` (default zero).
+    sectors : sector names (length S) for multi-sector worlds.
+    schedules : announced tariff vectors by name, e.g. ``{"us_2025_04_02": (N,)}`` = the tariff
+        the USA announced on each partner (fraction).
+    extras : model inputs beyond flows (value-added shares, input-output shares, elasticities),
+        keyed by name; arrays with country/sector dimensions first.
+    source, units : provenance line and money units.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w = World(codes=("AAA", "BBB"), trade=np.array([[10.0, 2.0], [3.0, 8.0]]), gdp=np.array([12.0, 11.0]))
+    >>> w.n, w.index("BBB"), float(w.trade[0, 1])
+    (2, 1, 2.0)
+    """
+
+    codes: tuple[str, ...]
+    trade: np.ndarray
+    gdp: np.ndarray
+    names: tuple[str, ...] = ()
+    tariffs: np.ndarray | None = None
+    sectors: tuple[str, ...] = ()
+    schedules: Mapping[str, np.ndarray] = field(default_factory=dict)
+    extras: Mapping[str, np.ndarray] = field(default_factory=dict)
+    source: str = ""
+    units: str = "USD million"
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        codes = tuple(str(c) for c in self.codes)
+        set_(self, "codes", codes)
+        n = len(codes)
+        if len(set(codes)) != n:
+            dup = sorted({c for c in codes if codes.count(c) > 1})
+            raise DataError(f"World: duplicate country codes {', '.join(dup)}")
+        trade = _frozen(self.trade)
+        if trade.ndim not in (2, 3) or trade.shape[:2] != (n, n):
+            raise DataError(
+                f"World: field 'trade' has shape {trade.shape}, expected ({n}, {n}) or ({n}, {n}, S) for {n} countries"
+            )
+        _check_values("trade", trade, codes, self.sectors)
+        set_(self, "trade", trade)
+        gdp = _frozen(self.gdp)
+        if gdp.shape != (n,):
+            raise DataError(f"World: field 'gdp' has shape {gdp.shape}, expected ({n},)")
+        bad = np.flatnonzero(~np.isfinite(gdp) | (gdp <= 0))
+        if bad.size:
+            raise DataError(
+                f"World: field 'gdp', row {bad[0] + 1} ({codes[bad[0]]}): GDP must be positive and finite, got {gdp[bad[0]]}"
+            )
+        set_(self, "gdp", gdp)
+        if trade.ndim == 3:
+            sectors = tuple(str(s) for s in self.sectors) or tuple(f"s{k}" for k in range(trade.shape[2]))
+            if len(sectors) != trade.shape[2]:
+                raise DataError(f"World: {len(sectors)} sector names for {trade.shape[2]} sectors in 'trade'")
+            set_(self, "sectors", sectors)
+        elif self.sectors:
+            raise DataError("World: sector names given for a one-sector trade matrix")
+        if self.tariffs is None:
+            set_(self, "tariffs", _frozen(np.zeros_like(trade)))
+        else:
+            t = _frozen(self.tariffs)
+            if t.shape != trade.shape:
+                raise DataError(f"World: field 'tariffs' has shape {t.shape}, expected {trade.shape}")
+            bad = np.argwhere(~np.isfinite(t) | (t <= -1))
+            if bad.size:
+                k = tuple(bad[0])
+                raise DataError(
+                    f"World: field 'tariffs', exporter {codes[k[0]]}, importer {codes[k[1]]}: tariff must be finite and above -100%, got {t[k]}"
+                )
+            set_(self, "tariffs", t)
+        names = tuple(self.names) if self.names else country_names(codes)
+        if len(names) != n:
+            raise DataError(f"World: {len(names)} names for {n} countries")
+        set_(self, "names", names)
+        sched = {}
+        for k, v in dict(self.schedules).items():
+            a = _frozen(v)
+            if a.shape[0] != n:
+                raise DataError(f"World: schedule '{k}' has {a.shape[0]} rows for {n} countries")
+            sched[k] = a
+        set_(self, "schedules", MappingProxyType(sched))
+        set_(self, "extras", MappingProxyType({k: _frozen(v) for k, v in dict(self.extras).items()}))
+
+    # --- basic views -------------------------------------------------------------------------
+    @property
+    def n(self) -> int:
+        """Number of countries."""
+        return len(self.codes)
+
+    @property
+    def n_sectors(self) -> int:
+        """Number of sectors (1 for a one-sector world)."""
+        return 1 if self.trade.ndim == 2 else self.trade.shape[2]
+
+    @property
+    def has_sectors(self) -> bool:
+        return self.trade.ndim == 3
+
+    def index(self, code: str) -> int:
+        """Position of ``code`` (case-insensitive); raises :class:`DataError` naming close matches."""
+        c = str(code).upper()
+        try:
+            return self.codes.index(c)
+        except ValueError:
+            import difflib
+
+            close = difflib.get_close_matches(c, self.codes, n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise DataError(f"unknown country code '{code}' (this world has {self.n} countries){hint}") from None
+
+    def indices(self, codes) -> list[int]:
+        return [self.index(c) for c in codes]
+
+    def bilateral(self) -> np.ndarray:
+        """Flows summed over sectors, ``[exporter, importer]``."""
+        return self.trade if self.trade.ndim == 2 else self.trade.sum(axis=2)
+
+    def exports(self) -> np.ndarray:
+        """International exports by country (diagonal excluded)."""
+        x = self.bilateral()
+        return x.sum(axis=1) - np.diag(x)
+
+    def imports(self) -> np.ndarray:
+        """International imports by country at exporter prices (diagonal excluded)."""
+        x = self.bilateral()
+        return x.sum(axis=0) - np.diag(x)
+
+    def has_domestic(self) -> bool:
+        """True when the data carry domestic sales on the diagonal."""
+        return bool(np.any(np.diagonal(self.bilateral()) > 0))
+
+    def to_xarray(self):
+        """The trade flows as an ``xarray.DataArray`` with dims ``exporter, importer[, sector]``."""
+        import xarray as xr
+
+        dims = ["exporter", "importer"] + (["sector"] if self.has_sectors else [])
+        coords: dict[str, Any] = {"exporter": list(self.codes), "importer": list(self.codes)}
+        if self.has_sectors:
+            coords["sector"] = list(self.sectors)
+        return xr.DataArray(np.array(self.trade), dims=dims, coords=coords, name="trade", attrs={"units": self.units})
+
+    def trade_frame(self):
+        """Bilateral flows (summed over sectors) as a pandas DataFrame, exporters in rows."""
+        import pandas as pd
+
+        return pd.DataFrame(np.array(self.bilateral()), index=list(self.codes), columns=list(self.codes))
+
+    def summary(self):
+        """Per-country totals as a pandas DataFrame (GDP, exports, imports, balance)."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "name": self.names,
+                "gdp": self.gdp,
+                "exports": self.exports(),
+                "imports": self.imports(),
+                "balance": self.exports() - self.imports(),
+            },
+            index=pd.Index(self.codes, name="country"),
+        )
+
+    def partners(self, code: str, top: int = 10):
+        """Largest trading partners of ``code``: exports to, imports from, and shares of its trade."""
+        import pandas as pd
+
+        i = self.index(code)
+        x = np.array(self.bilateral())
+        exp = x[i].copy()
+        imp = x[:, i].copy()
+        exp[i] = imp[i] = 0.0
+        df = pd.DataFrame(
+            {
+                "name": self.names,
+                "exports": exp,
+                "imports": imp,
+                "export_share": exp / exp.sum() if exp.sum() > 0 else 0.0,
+                "import_share": imp / imp.sum() if imp.sum() > 0 else 0.0,
+                "trade_share": (exp + imp) / (exp.sum() + imp.sum()) if (exp.sum() + imp.sum()) > 0 else 0.0,
+            },
+            index=pd.Index(self.codes, name="partner"),
+        ).drop(index=self.codes[i])
+        return df.sort_values("trade_share", ascending=False).head(top)
+
+    def replace(self, **changes: Any) -> World:
+        """A copy with some fields replaced (the original is never changed)."""
+        import dataclasses
+
+        return dataclasses.replace(self, **changes)
+
+    def __repr__(self) -> str:
+        s = f", {self.n_sectors} sectors" if self.has_sectors else ""
+        return f"World({self.n} countries{s}, trade {float(self.trade.sum()):,.0f} {self.units}, source={self.source!r})"
+
+
+def _check_values(name: str, a: np.ndarray, codes: tuple[str, ...], sectors) -> None:
+    bad = np.argwhere(~np.isfinite(a) | (a < 0))
+    if bad.size:
+        k = tuple(int(v) for v in bad[0])
+        sec = f", sector {sectors[k[2]] if sectors else k[2]}" if len(k) == 3 else ""
+        raise DataError(
+            f"World: field '{name}', exporter {codes[k[0]]}, importer {codes[k[1]]}{sec}: "
+            f"flows must be finite and non-negative, got {a[k]}"
+        )
+
+
+_SPECIAL_NAMES = {
+    "EU27": "European Union (27)",
+    "EU": "European Union",
+    "ROW": "Rest of the world",
+}
+
+
+def country_names(codes) -> tuple[str, ...]:
+    """English short names for ISO3 codes via country_converter; region codes keep a readable name."""
+    import logging
+
+    out: list[str | None] = []
+    todo = []
+    for c in codes:
+        if c in _SPECIAL_NAMES:
+            out.append(_SPECIAL_NAMES[c])
+        else:
+            out.append(None)
+            todo.append(c)
+    if todo:
+        logging.getLogger("country_converter").setLevel(logging.ERROR)
+        conv = _converter().convert(names=todo, src="ISO3", to="name_short", not_found=None)
+        if isinstance(conv, str):
+            conv = [conv]
+        it = iter(conv)
+        out = [o if o is not None else (next(it) or c) for o, c in zip(out, codes)]
+    return tuple(str(o) for o in out)
+
+
+_CONVERTER = None
+
+
+def _converter():
+    """A cached ``CountryConverter``.
+
+    Its table is read with ``keep_default_na=False`` because pandas >= 3 otherwise
+    turns Namibia's ISO2 code "NA" into a missing value and country_converter fails.
+    """
+    global _CONVERTER
+    if _CONVERTER is None:
+        import os
+
+        import country_converter as coco
+        import pandas as pd
+
+        path = os.path.join(os.path.dirname(coco.__file__), "country_data.tsv")
+        df = pd.read_csv(path, sep="\t", encoding="utf-8", keep_default_na=False, na_values=[""])
+        _CONVERTER = coco.CountryConverter(country_data=df)
+    return _CONVERTER

@@ -1,0 +1,234 @@
+"""The one solver driver shared by every model family.
+
+A model (``tradewar.models.*``) is a frozen value that provides pure array
+functions: ``initial_guess()``, ``residual(y, shock)``, ``outcomes(y, shock)`` and
+``checks(y, shock)``. :func:`find_root` solves ``residual(y, shock) = 0`` with
+optimistix's Newton method under ``jit`` and is differentiable with respect to
+``shock`` by implicit differentiation (``optimistix.ImplicitAdjoint``), so the
+strategic layer can take gradients of welfare with respect to tariffs.
+:func:`solve` adds the accounting checks and raises :class:`ConvergenceError`
+with diagnostics when a solve is not valid: numbers are never returned as if
+they were.
+
+Residuals are scaled by the model (each equation divided by a baseline level), so
+``tol`` is a relative tolerance: ``max |residual| <= tol``.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from . import _jax  # noqa: F401  (float64, compilation cache)
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import optimistix as optx
+
+from ._exceptions import ConvergenceError
+
+__all__ = [
+    "Status",
+    "SolverOptions",
+    "RootSolution",
+    "Equilibrium",
+    "EquilibriumModel",
+    "find_root",
+    "solve_model",
+]
+
+
+class Status(enum.Enum):
+    """Outcome of a solve, with a human message (never parsed from solver text)."""
+
+    SUCCESS = "success"
+    MAX_STEPS = "max_steps_reached"
+    NONFINITE = "nonfinite"
+    DIVERGED = "diverged"
+    FAILED_CHECKS = "failed_checks"
+
+    @property
+    def message(self) -> str:
+        return {
+            Status.SUCCESS: "converged to tolerance",
+            Status.MAX_STEPS: "the solver reached its maximum number of steps without converging",
+            Status.NONFINITE: "the solver produced non-finite values (NaN or inf)",
+            Status.DIVERGED: "the solver stopped at a point whose residual exceeds the tolerance",
+            Status.FAILED_CHECKS: "the solution fails the accounting checks",
+        }[self]
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """Numerical settings of a solve.
+
+    tol : maximum absolute value of the scaled residual (a relative tolerance).
+    check_tol : tolerance of the accounting checks (relative to world expenditure).
+    max_steps : Newton steps before giving up.
+    """
+
+    tol: float = 1e-10
+    check_tol: float = 1e-8
+    max_steps: int = 60
+
+
+class EquilibriumModel(Protocol):
+    """What :func:`solve_model` needs from a model family."""
+
+    def initial_guess(self) -> jax.Array: ...
+
+    def residual(self, y: jax.Array, shock: Any) -> jax.Array: ...
+
+    def outcomes(self, y: jax.Array, shock: Any) -> dict[str, jax.Array]: ...
+
+    def checks(self, y: jax.Array, shock: Any) -> dict[str, jax.Array]: ...
+
+
+class RootSolution(eqx.Module):
+    """Raw output of :func:`find_root`: arrays only, so it can be vmapped and differentiated."""
+
+    value: jax.Array
+    result_code: jax.Array  # 0 = optimistix success
+    steps: jax.Array
+    max_residual: jax.Array
+
+
+def _root(residual, y0, shock, tol, max_steps):
+    solver = optx.Newton(rtol=tol * 1e-3, atol=tol * 1e-3)
+
+    def fn(y, args):
+        return residual(y, args)
+
+    sol = optx.root_find(fn, solver, y0, args=shock, max_steps=max_steps, throw=False)
+    value = sol.value
+    res = jnp.max(jnp.abs(residual(jax.lax.stop_gradient(value), jax.lax.stop_gradient(shock))))
+    code = jnp.asarray(sol.result._value, dtype=jnp.int32)
+    return RootSolution(value=value, result_code=code, steps=sol.stats["num_steps"], max_residual=res)
+
+
+@eqx.filter_jit
+def find_root(residual, y0: jax.Array, shock: Any, tol: float = 1e-10, max_steps: int = 60) -> RootSolution:
+    """Solve ``residual(y, shock) = 0`` from ``y0`` by Newton's method.
+
+    ``residual`` must be a pure JAX function (hashable: a bound method of a frozen
+    model is fine). The result is differentiable in ``shock`` by implicit
+    differentiation and can be ``vmap``-ed over a batch of shocks. Nothing is
+    checked here: use :func:`raise_if_invalid` or :func:`solve_model`.
+    """
+    return _root(residual, y0, shock, tol, max_steps)
+
+
+def _status(code: int, max_residual: float, tol: float) -> Status:
+    import math
+
+    if not math.isfinite(max_residual):
+        return Status.NONFINITE
+    if max_residual <= tol:
+        return Status.SUCCESS
+    if code == int(optx.RESULTS.max_steps_reached._value):
+        return Status.MAX_STEPS
+    return Status.DIVERGED
+
+
+@dataclass(frozen=True)
+class Equilibrium:
+    """A validated solution: the unknowns, the model's outcome arrays and diagnostics.
+
+    ``outcomes`` holds NumPy arrays (country dimension first, as the model documents).
+    """
+
+    y: Any
+    outcomes: dict[str, Any]
+    status: Status
+    steps: int
+    max_residual: float
+    checks: dict[str, float]
+    seconds: float
+    tol: float
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def converged(self) -> bool:
+        return self.status is Status.SUCCESS
+
+    def diagnostics(self) -> dict[str, Any]:
+        return {
+            "status": self.status.value,
+            "message": self.status.message,
+            "steps": self.steps,
+            "max_residual": self.max_residual,
+            "tol": self.tol,
+            "checks": dict(self.checks),
+            "seconds": self.seconds,
+        }
+
+
+def solve_model(
+    model: EquilibriumModel,
+    shock: Any,
+    options: SolverOptions | None = None,
+    *,
+    y0: jax.Array | None = None,
+    throw: bool = True,
+    what: str = "equilibrium",
+) -> Equilibrium:
+    """Solve ``model`` under ``shock``, check the accounting and return an :class:`Equilibrium`.
+
+    With ``throw=True`` (default) an unconverged or inconsistent solve raises
+    :class:`ConvergenceError` carrying its diagnostics; with ``throw=False`` the
+    status says what went wrong and the caller must look at it.
+    """
+    import numpy as np
+
+    opts = options or SolverOptions()
+    start = time.perf_counter()
+    y_init = model.initial_guess() if y0 is None else y0
+    root = find_root(model.residual, y_init, shock, opts.tol, opts.max_steps)
+    root = jax.block_until_ready(root)
+    seconds = time.perf_counter() - start
+    max_res = float(root.max_residual)
+    status = _status(int(root.result_code), max_res, opts.tol)
+    checks: dict[str, float] = {}
+    outcomes: dict[str, Any] = {}
+    if status is Status.SUCCESS:
+        checks = {k: float(v) for k, v in _checks(model, root.value, shock).items()}
+        bad = [k for k, v in checks.items() if not (v <= opts.check_tol)]
+        if bad:
+            status = Status.FAILED_CHECKS
+        outcomes = {k: np.asarray(v) for k, v in _outcomes(model, root.value, shock).items()}
+    eq = Equilibrium(
+        y=root.value,
+        outcomes=outcomes,
+        status=status,
+        steps=int(root.steps),
+        max_residual=max_res,
+        checks=checks,
+        seconds=seconds,
+        tol=opts.tol,
+    )
+    if throw:
+        if status is Status.FAILED_CHECKS:
+            bad = [f"{k}={v:.3g}" for k, v in checks.items() if not (v <= opts.check_tol)]
+            raise ConvergenceError(
+                f"{what}: {status.message}: {', '.join(bad)} (tolerance {opts.check_tol:.1g})",
+                eq.diagnostics(),
+            )
+        if status is not Status.SUCCESS:
+            raise ConvergenceError(
+                f"{what}: {status.message} (status {status.value}, {eq.steps} steps, "
+                f"max residual {max_res:.3g}, tolerance {opts.tol:.1g})",
+                eq.diagnostics(),
+            )
+    return eq
+
+
+@eqx.filter_jit
+def _checks(model, y, shock):
+    return model.checks(y, shock)
+
+
+@eqx.filter_jit
+def _outcomes(model, y, shock):
+    return model.outcomes(y, shock)
