@@ -31,6 +31,7 @@ from ._exceptions import ConvergenceError
 
 __all__ = [
     "Status",
+    "Shock",
     "SolverOptions",
     "RootSolution",
     "Equilibrium",
@@ -84,6 +85,23 @@ class EquilibriumModel(Protocol):
     def outcomes(self, y: jax.Array, shock: Any) -> dict[str, jax.Array]: ...
 
     def checks(self, y: jax.Array, shock: Any) -> dict[str, jax.Array]: ...
+
+    def welfare(self, y: jax.Array, shock: Any) -> jax.Array:
+        """Welfare change W^ (new/old, (N,)): what the strategic layer maximises."""
+        ...
+
+
+class Shock(eqx.Module):
+    """The policy a solve applies, as arrays (the same for every model family).
+
+    t : new tariffs, same shape and dimension order as the model's baseline tariffs
+        (``[exporter, importer]`` or ``[exporter, importer, sector]``), fraction, > -1.
+    x : new ad-valorem export taxes (or tariff-equivalent trade costs of an export
+        control) levied by the exporter, same shape as ``t``; ``None`` = unchanged (zero).
+    """
+
+    t: jax.Array
+    x: jax.Array | None = None
 
 
 class RootSolution(eqx.Module):
