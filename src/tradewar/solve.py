@@ -114,7 +114,8 @@ class RootSolution(eqx.Module):
 
 
 def _root(residual, y0, shock, tol, max_steps):
-    solver = optx.Newton(rtol=tol * 1e-3, atol=tol * 1e-3)
+    # Cauchy termination (small step and small residual) at tol; the residual is re-checked below.
+    solver = optx.Newton(rtol=tol, atol=tol)
 
     def fn(y, args):
         return residual(y, args)

@@ -1,0 +1,502 @@
+"""Readers that turn files into a :class:`~tradewar.data.World` (one-sector data).
+
+One entry point, :func:`load_world`, dispatches on the source:
+
+* ``"world2023"``: the embedded 32-region world (package data, USD million), see :func:`read_embedded`;
+* a folder holding ``country_labels.csv``: the 194-country BACI layout, see :func:`read_baci_folder`;
+* a folder holding ``trade.csv``: the wide layout of the embedded data, see :func:`read_wide`;
+* a ``.csv`` or ``.parquet`` file: a long table ``exporter,importer,value``, see :func:`read_long`.
+
+Matrices are ``[exporter, importer]``; money is in millions of US dollars unless a
+reader says otherwise. Every reader validates its input and raises
+:class:`~tradewar.DataError` with one line naming the file, the field (column) and
+the row (1-based data row, or the exporter/importer codes) and how to fix it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._exceptions import DataError, where
+from ._world import World
+
+ISO3 = re.compile(r"[A-Z]{3}")
+REGION_CODES = frozenset({"EU27", "EU", "ROW"})
+US_SCHEDULE = "us_2025_04_02"
+EMBEDDED = ("world2023",)
+WORLD2023_SOURCE = (
+    "world2023: 32 regions; 2023 goods trade from CEPII BACI HS22 V202501 and 2023 GDP from World Bank WDI, "
+    "via the replication package of Ignatenko, Macedoni, Lashkaripour & Simonovska (2025); "
+    "US tariffs announced 2 April 2025 (USTR)"
+)
+_PARQUET = (".parquet", ".pq")
+_HINT_CODE = "use an ISO 3166 alpha-3 code (e.g. USA) or a region code (EU27, EU, ROW)"
+
+
+# --- low-level helpers ---------------------------------------------------------------------------
+def _label(src: Any) -> str:
+    """Display name of a file for messages (as the user gave it)."""
+    return os.fspath(src) if isinstance(src, str | os.PathLike) else str(src)
+
+
+def read_table(src: Any, label: str | None = None) -> pd.DataFrame:
+    """Read a CSV (all cells as stripped text) or a Parquet file (by suffix) into a DataFrame.
+
+    Raises :class:`DataError` when the file is missing, unreadable or has no data rows.
+    """
+    label = label or _label(src)
+    name = str(getattr(src, "name", src)).lower()
+    try:
+        if name.endswith(_PARQUET):
+            return _nonempty(pd.read_parquet(src), label)
+        with src.open("r", encoding="utf-8-sig") if hasattr(src, "open") else open(src, encoding="utf-8-sig") as fh:
+            df = pd.read_csv(fh, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        raise DataError(f"{label}: file not found; check the path") from None
+    except ImportError:
+        raise DataError(f"{label}: reading Parquet needs pyarrow; pip install 'tradewar[parquet]'") from None
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        msg = " ".join(str(exc).split())
+        raise DataError(f"{label}: cannot read the file ({msg}); save it as UTF-8 CSV or Parquet") from None
+    df.columns = [str(c).strip() for c in df.columns]
+    return _nonempty(df.apply(lambda s: s.str.strip()), label)
+
+
+def _nonempty(df: pd.DataFrame, label: str) -> pd.DataFrame:
+    if len(df) == 0:
+        raise DataError(f"{label}: no data rows; the file needs a header line and one line per record")
+    return df
+
+
+def require_columns(df: pd.DataFrame, columns: Iterable[str], label: str) -> None:
+    """Raise :class:`DataError` naming the first of ``columns`` missing from ``df``."""
+    columns = list(columns)
+    for col in columns:
+        if col not in df.columns:
+            found = ",".join(map(str, df.columns))
+            raise DataError(
+                f"{where(label, col)}missing column (found: {found}); the header must be {','.join(columns)}"
+            )
+
+
+def parse_codes(values: Any, label: str, field: str, regions: Iterable[str] = ()) -> np.ndarray:
+    """Country codes as an upper-case string array; each must be ISO3 letters or a region code.
+
+    >>> parse_codes(["usa", " EU27"], "t.csv", "exporter").tolist()
+    ['USA', 'EU27']
+    """
+    s = pd.Series(values, dtype=object)
+    text = s.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip().upper())
+    allowed = REGION_CODES | {str(r).upper() for r in regions}
+    for code in pd.unique(text):
+        if not (ISO3.fullmatch(code) or code in allowed):
+            row = int(np.flatnonzero(text.to_numpy() == code)[0]) + 1
+            raw = s.iloc[row - 1]
+            what = "missing country code" if code == "" else f"unknown country code '{raw}'"
+            raise DataError(f"{where(label, field, row)}{what}: {_HINT_CODE}")
+    return text.to_numpy(dtype=str)
+
+
+def parse_numbers(values: Any, label: str, field: str, *, empty: float | None = None) -> np.ndarray:
+    """Cells as floats; empty cells become ``empty`` (NaN when None). Non-numbers become NaN."""
+    s = pd.Series(values)
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        x = s.to_numpy(dtype=float, na_value=np.nan)
+        return np.where(np.isnan(x), np.nan if empty is None else empty, x)
+    text = s.astype(object).map(lambda v: "" if v is None else str(v).strip())
+    x = pd.to_numeric(text.mask(text == ""), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    if empty is not None:
+        x = np.where(text.to_numpy() == "", empty, x)
+    return x
+
+
+def _raw(values: Any, k: int) -> str:
+    v = pd.Series(values).iloc[k]
+    return "an empty cell" if v is None or str(v).strip() in ("", "nan", "None") else repr(str(v).strip())
+
+
+def check_flows(x: np.ndarray, raw: Any, label: str, field: Any, rows: Any) -> None:
+    """Raise on the first NaN or negative flow; ``rows(k)`` and ``field(k)`` locate element ``k``."""
+    flat = x.ravel()
+    bad = np.flatnonzero(~np.isfinite(flat) | (flat < 0))
+    if bad.size:
+        k = int(bad[0])
+        f, r = field(k), rows(k)
+        if np.isfinite(flat[k]):
+            msg = f"negative flow {flat[k]:g}; flows must be >= 0 (write 0 for no trade)"
+        else:
+            msg = f"flow is missing or not a number ({_raw(np.ravel(raw), k)}); write a number >= 0 (0 for no trade)"
+        raise DataError(f"{where(label, f, r)}{msg}")
+
+
+def check_tariffs(t: np.ndarray, raw: Any, label: str, field: Any, rows: Any) -> None:
+    """Raise on the first NaN tariff or one at or below -100% (tariffs are fractions, 0.1 = 10%)."""
+    flat = t.ravel()
+    bad = np.flatnonzero(~np.isfinite(flat) | (flat <= -1))
+    if bad.size:
+        k = int(bad[0])
+        f, r = field(k), rows(k)
+        if np.isfinite(flat[k]):
+            msg = f"tariff {flat[k]:g} is at or below -100%; tariffs are fractions above -1 (0.1 = 10%)"
+        else:
+            msg = f"tariff is missing or not a number ({_raw(np.ravel(raw), k)}); write a fraction (0.1 = 10%)"
+        raise DataError(f"{where(label, f, r)}{msg}")
+
+
+def check_gdp(g: np.ndarray, raw: Any, label: str, field: str, codes: Iterable[str]) -> None:
+    """Raise on the first missing, non-numeric or non-positive GDP, naming the row and country."""
+    codes = list(codes)
+    bad = np.flatnonzero(~np.isfinite(g) | (g <= 0))
+    if bad.size:
+        k = int(bad[0])
+        if np.isfinite(g[k]):
+            msg = f"GDP of {codes[k]} is {g[k]:g}; GDP must be positive"
+        else:
+            msg = f"missing GDP for {codes[k]} ({_raw(raw, k)}); every country with trade flows needs a GDP"
+        raise DataError(f"{where(label, field, k + 1)}{msg}")
+
+
+def check_unique(codes: np.ndarray, label: str, field: str) -> None:
+    """Raise when a code appears twice in a one-record-per-country table."""
+    dup = pd.Series(codes).duplicated()
+    if dup.any():
+        k = int(np.flatnonzero(dup.to_numpy())[0])
+        first = int(np.flatnonzero(codes == codes[k])[0])
+        raise DataError(
+            f"{where(label, field, k + 1)}duplicate row for {codes[k]} (first at row {first + 1}); keep one row per country"
+        )
+
+
+def first_appearance(*columns: np.ndarray) -> list[str]:
+    """Codes in the order they first appear reading the rows left to right.
+
+    >>> first_appearance(np.array(["B", "A"]), np.array(["C", "B"]))
+    ['B', 'C', 'A']
+    """
+    return [str(c) for c in pd.unique(np.column_stack(columns).ravel())]
+
+
+# --- long tables --------------------------------------------------------------------------------
+def read_long(
+    trade_path: str | os.PathLike,
+    gdp_path: str | os.PathLike,
+    tariffs_path: str | os.PathLike | None = None,
+    units: str = "USD million",
+    source: str | None = None,
+    regions: Iterable[str] = (),
+) -> World:
+    """A one-sector world from long tables (CSV or Parquet, by suffix).
+
+    Parameters
+    ----------
+    trade_path : table ``exporter,importer,value``, one row per pair; missing pairs are 0 and
+        rows with ``exporter == importer`` are domestic sales. Values in ``units`` (default USD million).
+    gdp_path : table ``country,gdp`` in the same units; every country of the trade table needs a row
+        (rows for countries absent from the trade table are ignored).
+    tariffs_path : optional table ``exporter,importer,tariff``: the tariff (fraction, 0.1 = 10%)
+        the importer levies on the exporter; missing pairs are 0.
+    units, source : stored on the :class:`World`.
+    regions : region codes accepted besides ISO3 codes, EU27, EU and ROW.
+
+    The countries are the codes of the trade table in the order they first appear.
+    """
+    label = _label(trade_path)
+    df = read_table(trade_path, label)
+    require_columns(df, ("exporter", "importer", "value"), label)
+    exp = parse_codes(df["exporter"], label, "exporter", regions)
+    imp = parse_codes(df["importer"], label, "importer", regions)
+    _check_pairs(exp, imp, label)
+    value = parse_numbers(df["value"], label, "value")
+    check_flows(value, df["value"], label, lambda k: "value", lambda k: f"{k + 1} ({exp[k]} -> {imp[k]})")
+    codes = first_appearance(exp, imp)
+    pos = {c: i for i, c in enumerate(codes)}
+    j, i = np.array([pos[c] for c in exp]), np.array([pos[c] for c in imp])
+    trade = np.zeros((len(codes), len(codes)))
+    trade[j, i] = value
+    gdp = _read_long_gdp(gdp_path, codes, regions)
+    tariffs = None if tariffs_path is None else _read_long_tariffs(tariffs_path, pos, regions)
+    return World(
+        codes=tuple(codes),
+        trade=trade,
+        gdp=gdp,
+        tariffs=tariffs,
+        units=units,
+        source=source or f"long table {Path(label).name}",
+    )
+
+
+def _check_pairs(exp: np.ndarray, imp: np.ndarray, label: str) -> None:
+    dup = pd.DataFrame({"e": exp, "i": imp}).duplicated()
+    if dup.any():
+        k = int(np.flatnonzero(dup.to_numpy())[0])
+        first = int(np.flatnonzero((exp == exp[k]) & (imp == imp[k]))[0])
+        raise DataError(
+            f"{where(label, 'exporter,importer', k + 1)}duplicate pair {exp[k]} -> {imp[k]} (first at row {first + 1}); "
+            "keep one row per pair (add the values up)"
+        )
+
+
+def _read_long_gdp(path: str | os.PathLike, codes: list[str], regions: Iterable[str]) -> np.ndarray:
+    label = _label(path)
+    df = read_table(path, label)
+    require_columns(df, ("country", "gdp"), label)
+    c = parse_codes(df["country"], label, "country", regions)
+    check_unique(c, label, "country")
+    g = parse_numbers(df["gdp"], label, "gdp")
+    missing = [x for x in codes if x not in set(c)]
+    if missing:
+        shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
+        raise DataError(
+            f"{where(label, 'country')}missing GDP for {len(missing)} countries of the trade table ({shown}); "
+            "add a row 'country,gdp' for each"
+        )
+    check_gdp(g, df["gdp"], label, "gdp", c)
+    lookup = dict(zip(c, g, strict=True))
+    return np.array([lookup[x] for x in codes])
+
+
+def _read_long_tariffs(path: str | os.PathLike, pos: dict[str, int], regions: Iterable[str]) -> np.ndarray:
+    label = _label(path)
+    df = read_table(path, label)
+    require_columns(df, ("exporter", "importer", "tariff"), label)
+    exp = parse_codes(df["exporter"], label, "exporter", regions)
+    imp = parse_codes(df["importer"], label, "importer", regions)
+    for field, col in (("exporter", exp), ("importer", imp)):
+        out = np.flatnonzero(~np.isin(col, list(pos)))
+        if out.size:
+            k = int(out[0])
+            raise DataError(
+                f"{where(label, field, k + 1)}country {col[k]} is not in the trade table; "
+                "remove the row or add the country's flows"
+            )
+    _check_pairs(exp, imp, label)
+    t = parse_numbers(df["tariff"], label, "tariff")
+    check_tariffs(t, df["tariff"], label, lambda k: "tariff", lambda k: f"{k + 1} ({exp[k]} -> {imp[k]})")
+    out = np.zeros((len(pos), len(pos)))
+    out[[pos[c] for c in exp], [pos[c] for c in imp]] = t
+    return out
+
+
+def write_long(
+    world: World,
+    trade_path: str | os.PathLike,
+    gdp_path: str | os.PathLike,
+    tariffs_path: str | os.PathLike | None = None,
+) -> None:
+    """Write a one-sector world as the long tables :func:`read_long` reads (CSV or Parquet by suffix).
+
+    Every pair is written (zeros too, row-major ``[exporter, importer]``) so that reading the
+    tables back gives the same country order.
+    """
+    if world.has_sectors:
+        raise DataError("write_long: the long table holds one-sector worlds; sum over sectors with world.bilateral()")
+    codes = np.array(world.codes)
+    n = world.n
+    pairs = {"exporter": np.repeat(codes, n), "importer": np.tile(codes, n)}
+    _write(pd.DataFrame({**pairs, "value": world.trade.ravel()}), trade_path)
+    _write(pd.DataFrame({"country": codes, "gdp": world.gdp}), gdp_path)
+    if tariffs_path is not None:
+        _write(pd.DataFrame({**pairs, "tariff": world.tariffs.ravel()}), tariffs_path)
+
+
+def _write(df: pd.DataFrame, path: str | os.PathLike) -> None:
+    if str(path).lower().endswith(_PARQUET):
+        df.to_parquet(path, index=False)
+    else:
+        df.to_csv(path, index=False)
+
+
+# --- wide layout (the embedded data) ----------------------------------------------------------
+def read_wide(
+    folder: Any,
+    label: str | None = None,
+    source: str | None = None,
+    units: str = "USD million",
+) -> World:
+    """A one-sector world from a folder in the layout of the embedded ``world2023`` data.
+
+    Files: ``trade.csv`` (first column ``exporter``, header = importer codes in the same order,
+    flows ``[exporter, importer]`` in ``units``), ``gdp.csv`` (``region,gdp_usd_million`` or
+    ``country,gdp``) and optionally ``us_tariff_2025_04_02.csv`` (``region,us_tariff``: the
+    additional US tariff on each partner, fraction) stored as schedule ``"us_2025_04_02"``.
+    ``folder`` is a path or an ``importlib.resources`` Traversable.
+    """
+    folder = Path(folder) if isinstance(folder, str | os.PathLike) else folder
+    label = label or _label(folder)
+    codes, trade = _read_wide_trade(folder / "trade.csv", f"{label}/trade.csv")
+    gdp = _read_by_code(folder / "gdp.csv", f"{label}/gdp.csv", codes, ("gdp_usd_million", "gdp"), "gdp")
+    schedules = {}
+    tfile = folder / f"us_tariff_{US_SCHEDULE[3:]}.csv"
+    if tfile.is_file():
+        schedules[US_SCHEDULE] = _read_by_code(tfile, f"{label}/{tfile.name}", codes, ("us_tariff",), "tariff")
+    return World(
+        codes=codes, trade=trade, gdp=gdp, schedules=schedules, units=units, source=source or f"wide tables {label}"
+    )
+
+
+def _read_wide_trade(src: Any, label: str) -> tuple[tuple[str, ...], np.ndarray]:
+    df = read_table(src, label)
+    require_columns(df, ("exporter",), label)
+    rows = parse_codes(df["exporter"], label, "exporter")
+    check_unique(rows, label, "exporter")
+    cols = [c.upper() for c in df.columns[1:]]
+    if df.columns[0] != "exporter" or cols != list(rows):
+        raise DataError(
+            f"{where(label, 'header')}the table has {len(rows)} exporter rows and importer columns "
+            f"{','.join(cols[:4])}...; the first column must be 'exporter' and the header must list the "
+            "exporter codes in the same order (a square matrix)"
+        )
+    raw = df.iloc[:, 1:].to_numpy()
+    x = parse_numbers(raw.ravel(), label, "value").reshape(raw.shape)
+    n = len(rows)
+    check_flows(x, raw, label, lambda k: cols[k % n], lambda k: f"{k // n + 1} (exporter {rows[k // n]})")
+    return tuple(rows), x
+
+
+def _read_by_code(src: Any, label: str, codes: tuple[str, ...], names: tuple[str, ...], kind: str) -> np.ndarray:
+    """A per-country column of a two-column table keyed by ``region`` or ``country``, in ``codes`` order."""
+    df = read_table(src, label)
+    key = "region" if "region" in df.columns else "country"
+    col = next((c for c in names if c in df.columns), names[0])
+    require_columns(df, (key, col), label)
+    c = parse_codes(df[key], label, key)
+    check_unique(c, label, key)
+    v = parse_numbers(df[col], label, col)
+    missing = [x for x in codes if x not in set(c)]
+    if missing:
+        raise DataError(f"{where(label, key)}no row for {', '.join(missing)}; add one row per country of trade.csv")
+    if kind == "gdp":
+        check_gdp(v, df[col], label, col, c)
+    else:
+        check_tariffs(v, df[col], label, lambda k: col, lambda k: f"{k + 1} ({c[k]})")
+    lookup = dict(zip(c, v, strict=True))
+    return np.array([lookup[x] for x in codes])
+
+
+def read_embedded(name: str = "world2023") -> World:
+    """The embedded dataset ``name`` (package data; only ``"world2023"`` so far).
+
+    ``world2023``: 32 regions (30 countries, ``EU27``, ``ROW``), 2023 flows and GDP in USD million,
+    zero diagonal (intra-EU and intra-ROW trade dropped), schedule ``"us_2025_04_02"`` (N,) = the
+    additional US tariff announced on each partner on 2 April 2025 (fraction; 0 for the USA).
+    """
+    if name not in EMBEDDED:
+        raise DataError(f"unknown embedded dataset '{name}'; available: {', '.join(EMBEDDED)}")
+    folder = resources.files("tradewar.data").joinpath(name)
+    return read_wide(folder, label=name, source=WORLD2023_SOURCE)
+
+
+# --- BACI 194-country layout --------------------------------------------------------------------
+def read_baci_folder(folder: str | os.PathLike, source: str | None = None) -> World:
+    """The 194-country layout of the ILMS (2025) replication data (e.g. ``shared/data/baci2023``).
+
+    Files, all with the same countries in the same row order:
+    ``country_labels.csv`` (``iso3,iso_code,CountryName``), ``trade_cepii.csv`` (header + N x N,
+    row = exporter, column = importer, thousand USD, empty cell = 0), ``gdp.csv`` (``gdp``, USD) and,
+    optionally, ``tariffs.csv`` (``applied_tariff``: the additional US tariff announced on
+    2 April 2025 on each country, fraction), stored as schedule ``"us_2025_04_02"``.
+    Flows and GDP are converted to USD million.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(f"{_label(folder)}: folder not found; give the folder holding country_labels.csv")
+    codes, names = _read_labels(folder / "country_labels.csv")
+    n = len(codes)
+    trade = _read_baci_trade(folder / "trade_cepii.csv", codes) / 1e3
+    gdp = _read_column(folder / "gdp.csv", "gdp", codes)
+    check_gdp(gdp, pd.read_csv(folder / "gdp.csv", dtype=str)["gdp"], _label(folder / "gdp.csv"), "gdp", codes)
+    schedules = {}
+    tfile = folder / "tariffs.csv"
+    if tfile.is_file():
+        t = _read_column(tfile, "applied_tariff", codes)
+        check_tariffs(t, np.full(n, ""), _label(tfile), lambda k: "applied_tariff", lambda k: f"{k + 1} ({codes[k]})")
+        schedules[US_SCHEDULE] = t
+    return World(
+        codes=codes,
+        names=names,
+        trade=trade,
+        gdp=gdp / 1e6,
+        schedules=schedules,
+        source=source or f"CEPII BACI HS22 V202501 2023 trade, WDI 2023 GDP, 194 countries ({folder.name})",
+    )
+
+
+def _read_labels(path: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    label = _label(path)
+    df = read_table(path, label)
+    require_columns(df, ("iso3",), label)
+    codes = parse_codes(df["iso3"], label, "iso3")
+    check_unique(codes, label, "iso3")
+    names = tuple(df["CountryName"]) if "CountryName" in df.columns else ()
+    return tuple(codes), names
+
+
+def _read_baci_trade(path: Path, codes: tuple[str, ...]) -> np.ndarray:
+    label, n = _label(path), len(codes)
+    df = read_table(path, label)
+    if df.shape != (n, n):
+        raise DataError(
+            f"{where(label, 'shape')}{df.shape[0]} rows x {df.shape[1]} columns, expected {n} x {n} "
+            "(one row and one column per country of country_labels.csv, row = exporter)"
+        )
+    raw = df.to_numpy()
+    x = parse_numbers(raw.ravel(), label, "value", empty=0.0).reshape(n, n)
+    cols = list(df.columns)
+    check_flows(
+        x, raw, label, lambda k: f"{cols[k % n]}", lambda k: f"{k // n + 1} (exporter {codes[k // n]}, importer {codes[k % n]})"
+    )
+    return x
+
+
+def _read_column(path: Path, column: str, codes: tuple[str, ...]) -> np.ndarray:
+    label = _label(path)
+    df = read_table(path, label)
+    require_columns(df, (column,), label)
+    if len(df) != len(codes):
+        raise DataError(
+            f"{where(label, column)}{len(df)} data rows, expected {len(codes)} (one per country of country_labels.csv)"
+        )
+    return parse_numbers(df[column], label, column)
+
+
+# --- entry point --------------------------------------------------------------------------------
+def load_world(source: str | os.PathLike = "world2023", **kw: Any) -> World:
+    """Load a world: the embedded ``"world2023"``, a data folder, or a long-table file.
+
+    ``source`` is ``"world2023"`` (the default), a folder in the BACI layout (with
+    ``country_labels.csv``) or the wide layout (with ``trade.csv``), or a ``.csv``/``.parquet``
+    long table ``exporter,importer,value`` (then pass ``gdp_path=`` and optionally ``tariffs_path=``).
+    Keyword arguments go to the reader. Flows are ``[exporter, importer]`` in USD million.
+
+    >>> w = load_world()
+    >>> w.n, w.codes[:4], w.trade.shape
+    (32, ('USA', 'CHN', 'JPN', 'EU27'), (32, 32))
+    >>> float(w.schedules["us_2025_04_02"][w.index("CHN")])
+    0.54
+    """
+    if isinstance(source, str) and source in EMBEDDED:
+        return read_embedded(source, **kw)
+    path = Path(source)
+    if path.is_dir():
+        if (path / "country_labels.csv").is_file():
+            return read_baci_folder(path, **kw)
+        if (path / "trade.csv").is_file():
+            return read_wide(path, **kw)
+        raise DataError(
+            f"{_label(source)}: not a data folder; expected country_labels.csv (BACI layout) or trade.csv (wide layout)"
+        )
+    if path.is_file():
+        if "gdp_path" not in kw:
+            raise DataError(f"{_label(source)}: a long trade table needs a GDP table; pass gdp_path=")
+        return read_long(path, **kw)
+    raise DataError(
+        f"data source '{_label(source)}' not found; give 'world2023', a data folder or a long-table file (.csv, .parquet)"
+    )

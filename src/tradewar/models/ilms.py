@@ -1,0 +1,366 @@
+r"""One-sector exact hat algebra: the model family of Ignatenko, Macedoni, Lashkaripour & Simonovska (2025).
+
+"Making America Great Again? The Economic Impacts of Liberation Day Tariffs", Journal of
+International Economics. The textbook Armington / Eaton–Kortum model is the special case
+``kappa = psi = nu = 0, phi = 1`` (:func:`armington`).
+
+Notation (dimension order ``[exporter j, importer i]``; money in the World's units):
+``X[j,i]`` flow from ``j`` to ``i`` at exporter prices; ``E_i`` expenditure (gross of tariffs);
+``Y_i`` income; ``lambda_[j,i] = (1+t0[j,i]) X[j,i] / E_i``; ``t[j,i]`` the tariff importer ``i``
+levies on ``j`` (fraction); hats are new/old ratios.
+
+Parameters: ``eps`` trade elasticity; ``kappa`` labour-supply elasticity; ``psi`` scale
+elasticity; ``nu_i`` profit share; ``phi_i`` tariff pass-through / markup term; revenue use
+``income_tax`` (tariff revenue cuts income taxes) or ``lump_sum``; deficits ``T_i`` held at their
+share of world income.
+
+Unknowns ``w^_i, E^_i, L^_i`` (solved in logs). With baseline tariffs ``t0`` and new tariffs ``t``::
+
+    A[j,i]   = lambda_[j,i] (w^_j L^_j^(-psi))^(-eps) ((1+t[j,i])/(1+t0[j,i]))^(-eps phi_i)
+    lambda'  = A / sum_k A[k,i]
+    P^_i     = (E^_i / w^_i)^(1-phi_i) (sum_k A[k,i])^(-1/eps)
+    X'[j,i]  = lambda'[j,i] E^_i E_i / (1+t[j,i]);   R_i = sum_j t[j,i] X'[j,i];   Y'_i = w^_i L^_i Y_i
+    income   sum_i (1-nu_i) X'[j,i] + nu_j sum_k X'[k,j] = Y'_j
+    budget   E^_i E_i = R_i + Y'_i + T_i (sum_k Y'_k / sum_k Y_k)
+    labour   L^_i = (tau^_i w^_i / P^_i)^kappa,  tau^_i = (1 - R0_i/Y_i) / (1 - R_i/Y'_i)  (income tax; 1 lump sum)
+    numeraire  sum_i E_i (P^_i - 1) = 0   (replaces the first income equation: Walras' law)
+    welfare  delta_i = E_i / (E_i - kappa (1-tau_i) Y_i / (1+kappa)), tau_i = R_i / Y'_i (0 lump sum)
+             W^_i = delta_i E^_i / P^_i + (1 - delta_i) w^_i L^_i / P^_i
+
+With ``t0 = 0`` (the paper) ``tau^_i = 1/(1 - R_i/Y'_i)`` exactly as in the paper; the baseline
+revenue ``R0`` generalises it to worlds with baseline tariffs, where ``T_i = E_i - Y_i - R0_i``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import numpy as np
+
+from .. import _jax  # noqa: F401
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+
+from .._exceptions import CalibrationError
+from ..data._world import World
+
+__all__ = ["ILMSParams", "ILMSModel", "calibrate", "armington", "complete_world", "two_region_nu", "delta_optimal"]
+
+#: Targets of the two-region profit-share calibration (ILMS 2025): the profit share of US
+#: spending and of the rest of the world's spending, as the paper calibrates them.
+NU_TARGETS = (0.12, 0.26)
+
+
+@dataclass(frozen=True)
+class ILMSParams:
+    """Parameters of the ILMS family.
+
+    eps : trade elasticity (> 0). kappa : labour supply elasticity (>= 0).
+    psi : scale elasticity; None = 0.67/eps_calib (the paper).
+    nu : profit share, a number, an (N,) array, or ``"calibrate"`` (the paper's two-region
+        calibration against the USA). phi : pass-through term, a number, an (N,) array, or
+        None = ``(1+theta)/((1-nu_i) theta) - 1/theta`` with ``theta = eps_calib/0.67``.
+    eps_calib : the elasticity used for ``psi``/``phi`` (None = ``eps``); ``ustr_eps8`` sets eps=8, eps_calib=4.
+    phi_shift : subtracted from phi after calibration (partial pass-through: 0.75).
+    revenue_use : ``"income_tax"`` (revenue cuts income taxes) or ``"lump_sum"``.
+    """
+
+    eps: float = 4.0
+    kappa: float = 0.5
+    psi: float | None = None
+    nu: float | str | tuple[float, ...] = "calibrate"
+    phi: float | tuple[float, ...] | None = None
+    eps_calib: float | None = None
+    phi_shift: float = 0.0
+    revenue_use: Literal["income_tax", "lump_sum"] = "income_tax"
+
+    def replace(self, **kw) -> ILMSParams:
+        return replace(self, **kw)
+
+
+def armington(eps: float = 4.0, revenue_use: Literal["income_tax", "lump_sum"] = "lump_sum") -> ILMSParams:
+    """The textbook Armington / Eaton–Kortum special case: ``kappa = psi = nu = 0, phi = 1``."""
+    return ILMSParams(eps=eps, kappa=0.0, psi=0.0, nu=0.0, phi=1.0, revenue_use=revenue_use)
+
+
+class ILMSModel(eqx.Module):
+    """A calibrated ILMS economy (baseline arrays and parameters); the equations are its methods.
+
+    Arrays: ``X`` (N,N) baseline flows at exporter prices, ``t0`` (N,N) baseline tariffs,
+    ``lambda_`` (N,N) expenditure shares, ``E, Y, T, R0, nu, phi`` (N,).
+    """
+
+    X: jax.Array
+    t0: jax.Array
+    lambda_: jax.Array
+    E: jax.Array
+    Y: jax.Array
+    T: jax.Array
+    R0: jax.Array
+    nu: jax.Array
+    phi: jax.Array
+    eps: float = eqx.field(static=True)
+    kappa: float = eqx.field(static=True)
+    psi: float = eqx.field(static=True)
+    income_tax: bool = eqx.field(static=True)
+
+    @property
+    def n(self) -> int:
+        return self.X.shape[0]
+
+    def initial_guess(self) -> jax.Array:
+        return jnp.zeros(3 * self.n)
+
+    def baseline_shock(self):
+        from ..solve import Shock
+
+        return Shock(t=self.t0)
+
+    # --- the equilibrium, as one pure function -------------------------------------------------
+    def _state(self, y, shock):
+        # A[j,i] = B[j,i] c_j with B fixed by the tariffs: every sum over partners is then a
+        # matrix-vector product, so the Jacobian (a batch of JVPs) costs a few matrix products.
+        n = self.n
+        w, Eh, Lh = jnp.exp(y[:n]), jnp.exp(y[n : 2 * n]), jnp.exp(y[2 * n :])
+        t = shock.t
+        B = self.lambda_ * jnp.exp(-self.eps * self.phi[None, :] * (jnp.log1p(t) - jnp.log1p(self.t0)))
+        Bt = B / (1.0 + t)
+        c = jnp.exp(-self.eps * (jnp.log(w) - self.psi * jnp.log(Lh)))
+        S = c @ B
+        Ph = (Eh / w) ** (1.0 - self.phi) * S ** (-1.0 / self.eps)
+        spend = Eh * self.E / S  # E'_i / sum_k A[k,i]
+        imports = spend * (c @ Bt)  # sum_k X'[k,i]
+        R = spend * (c @ (t * Bt))
+        Yn = w * Lh * self.Y
+        sales_income = c * (Bt @ ((1.0 - self.nu) * spend)) + self.nu * imports
+        if self.income_tax:
+            tau_hat = (1.0 - self.R0 / self.Y) / (1.0 - R / Yn)
+            tau = R / Yn
+        else:
+            tau_hat = jnp.ones_like(R)
+            tau = jnp.zeros_like(R)
+        return dict(w=w, Eh=Eh, Lh=Lh, Ph=Ph, c=c, Bt=Bt, spend=spend, imports=imports, R=R, Yn=Yn,
+                    sales_income=sales_income, tau_hat=tau_hat, tau=tau)
+
+    def _flows(self, s):
+        """New bilateral flows at exporter prices, ``X'[j,i]`` (N, N)."""
+        return s["c"][:, None] * s["Bt"] * s["spend"][None, :]
+
+    def _equations(self, y, shock):
+        s = self._state(y, shock)
+        income = (s["sales_income"] - s["Yn"]) / self.Y
+        budget = (s["Eh"] * self.E - s["R"] - s["Yn"] - self.T * (s["Yn"].sum() / self.Y.sum())) / self.E
+        labour = jnp.log(s["Lh"]) - self.kappa * (jnp.log(s["tau_hat"]) + jnp.log(s["w"]) - jnp.log(s["Ph"]))
+        numeraire = (self.E * (s["Ph"] - 1.0)).sum() / self.E.sum()
+        return s, income, budget, labour, numeraire
+
+    def residual(self, y, shock):
+        _, income, budget, labour, numeraire = self._equations(y, shock)
+        return jnp.concatenate([income.at[0].set(numeraire), budget, labour])
+
+    def welfare(self, y, shock):
+        s = self._state(y, shock)
+        delta = self.E / (self.E - self.kappa * (1.0 - s["tau"]) * self.Y / (1.0 + self.kappa))
+        return delta * s["Eh"] / s["Ph"] + (1.0 - delta) * s["w"] * s["Lh"] / s["Ph"]
+
+    def outcomes(self, y, shock):
+        s = self._state(y, shock)
+        W = self.welfare(y, shock)
+        Xn = self._flows(s)
+        off = 1.0 - jnp.eye(self.n)
+        exp0, imp0 = (self.X * off).sum(1), (self.X * off).sum(0)
+        exp1, imp1 = (Xn * off).sum(1), (Xn * off).sum(0)
+        D0, D1 = imp0 - exp0, imp1 - exp1
+        pct = lambda h: 100.0 * (h - 1.0)  # noqa: E731
+        return {
+            "welfare_pct": pct(W),
+            "real_wage_pct": pct(s["w"] / s["Ph"]),
+            "employment_pct": pct(s["Lh"]),
+            "price_index_pct": pct(s["Ph"]),
+            "wage_pct": pct(s["w"]),
+            "expenditure_pct": pct(s["Eh"]),
+            "exports_gdp_change_pct": pct((exp1 / s["Yn"]) / (exp0 / self.Y)),
+            "imports_gdp_change_pct": pct((imp1 / s["Yn"]) / (imp0 / self.Y)),
+            "deficit_change_pct": 100.0 * (D1 - D0) / jnp.abs(D0),
+            "tariff_revenue_share": s["R"] / self.E,
+            "flows_new": Xn,
+        }
+
+    def checks(self, y, shock):
+        s, income, _, _, _ = self._equations(y, shock)
+        Xn = self._flows(s)
+        spend = ((1.0 + shock.t) * Xn).sum()
+        E1 = s["Eh"] * self.E
+        world = self.E.sum()
+        return {
+            # the income equation dropped for the numeraire must hold by Walras' law
+            "walras": jnp.abs(income[0]) * self.Y[0] / world,
+            # spending on goods (gross of tariffs) equals expenditure
+            "income_expenditure": jnp.abs(spend - E1.sum()) / world,
+            # world expenditure = world income + tariff revenue (deficits sum to zero)
+            "world_budget": jnp.abs(E1.sum() - s["Yn"].sum() - s["R"].sum()) / world,
+            # world sales = world factor and profit income
+            "sales_income": jnp.abs(Xn.sum() - s["Yn"].sum()) / world,
+        }
+
+
+# --- calibration --------------------------------------------------------------------------------
+
+
+def two_region_nu(X: np.ndarray, gdp: np.ndarray, us: int, targets=NU_TARGETS, iters: int = 200) -> tuple[float, float]:
+    """Profit shares ``(nu_rest, nu_us)`` from the paper's two-region aggregate (ILMS 2025).
+
+    Region 1 = every country but the USA, region 2 = the USA; ``X2`` aggregates ``X`` (empty
+    diagonal) so that ``X2[1,1]`` is all trade among non-US countries; ``Y2`` aggregates GDP.
+    Solves ``(1-r1) nu_us + r1 nu_rest = targets[0]`` and ``r2 nu_us + (1-r2) nu_rest = targets[1]``
+    with ``E_r = Y2_r + (1-nu_r)(sum_k X2[k,r] - sum_k (1-nu_k) X2[r,k])``, clipped at 0.
+    """
+    n = X.shape[0]
+    m = np.zeros((n, 2))
+    m[:, 0] = 1.0
+    m[us] = (0.0, 1.0)
+    X2 = m.T @ X @ m
+    Y2 = m.T @ gdp
+    nu = np.zeros(2)
+    for _ in range(iters):
+        E = Y2 + (1 - nu) * (X2.sum(0) - ((1 - nu)[None, :] * X2).sum(1))
+        r1 = (E[0] - X2[1, 0]) / (E[0] - X2[1, 0] + X2[0, 1])
+        r2 = (E[1] - X2[0, 1]) / (E[1] - X2[0, 1] + X2[1, 0])
+        # unknowns (nu_rest, nu_us)
+        M = np.array([[r1, 1 - r1], [1 - r2, r2]])
+        new = np.maximum(np.linalg.solve(M, np.array(targets, dtype=float)), 0.0)
+        if np.max(np.abs(new - nu)) < 1e-15:
+            nu = new
+            break
+        nu = new
+    else:  # pragma: no cover - the map is a contraction on real data
+        raise CalibrationError("two-region profit-share calibration did not converge")
+    return float(nu[0]), float(nu[1])
+
+
+@dataclass(frozen=True)
+class Completed:
+    """A world's baseline arrays after the data construction: flows with the diagonal, E, Y, T, R0, nu."""
+
+    X: np.ndarray
+    t0: np.ndarray
+    E: np.ndarray
+    Y: np.ndarray
+    T: np.ndarray
+    R0: np.ndarray
+    nu: np.ndarray
+
+
+def _nu_vector(world: World, nu) -> np.ndarray:
+    n = world.n
+    if isinstance(nu, str):
+        if nu != "calibrate":
+            raise CalibrationError(f"parameter 'nu': unknown value '{nu}' (use a number, a list, or 'calibrate')")
+        if "USA" not in world.codes:
+            raise CalibrationError("parameter 'nu' = 'calibrate' needs the USA in the world; give nu as a number")
+        us = world.index("USA")
+        X = np.array(world.bilateral())
+        np.fill_diagonal(X, 0.0)
+        nu_rest, nu_us = two_region_nu(X, np.array(world.gdp), us)
+        v = np.full(n, nu_rest)
+        v[us] = nu_us
+        return v
+    v = np.broadcast_to(np.asarray(nu, dtype=float), (n,)).copy()
+    if np.any((v < 0) | (v >= 1) | ~np.isfinite(v)):
+        raise CalibrationError("parameter 'nu': profit shares must lie in [0, 1)")
+    return v
+
+
+def complete_world(world: World, nu) -> Completed:
+    """Baseline arrays of a world; builds domestic sales when the data have none (ILMS 2025).
+
+    Without domestic flows (an empty diagonal), ``T_i = (1-nu_i)(sum_k X[k,i] - sum_k (1-nu_k) X[i,k])``,
+    ``E_i = GDP_i + T_i`` and ``X[i,i] = max(E_i - sum_k X[k,i], 0)``. In every case ``E``, ``Y`` and ``T``
+    are then recomputed from the flows so that the baseline is an exact equilibrium:
+    ``E_i = sum_k (1+t0) X[k,i]``, ``Y_i = sum_k (1-nu_k) X[i,k] + nu_i sum_k X[k,i]``, ``T = E - Y - R0``.
+    """
+    if world.has_sectors:
+        raise CalibrationError("the one-sector model needs a one-sector world; aggregate sectors first")
+    nu_v = _nu_vector(world, nu)
+    X = np.array(world.trade, dtype=float)
+    t0 = np.array(world.tariffs, dtype=float)
+    if not world.has_domestic():
+        np.fill_diagonal(X, 0.0)
+        T = (1 - nu_v) * (X.sum(0) - ((1 - nu_v)[None, :] * X).sum(1))
+        E = world.gdp + T
+        np.fill_diagonal(X, np.maximum(E - X.sum(0), 0.0))
+    gross = (1 + t0) * X
+    E = gross.sum(0)
+    bad = np.flatnonzero(~(E > 0))
+    if bad.size:
+        raise CalibrationError(f"country {world.codes[bad[0]]} has no expenditure (no imports and no domestic sales)")
+    R0 = (t0 * X).sum(0)
+    Y = ((1 - nu_v)[None, :] * X).sum(1) + nu_v * X.sum(0)
+    bad = np.flatnonzero(~(Y > 0))
+    if bad.size:
+        raise CalibrationError(f"country {world.codes[bad[0]]} has no income (no sales)")
+    T = E - Y - R0
+    return Completed(X=X, t0=t0, E=E, Y=Y, T=T, R0=R0, nu=nu_v)
+
+
+def phi_from_nu(nu: np.ndarray, eps: float) -> np.ndarray:
+    """``phi_i = (1+theta)/((1-nu_i) theta) - 1/theta`` with ``theta = eps/0.67`` (ILMS 2025)."""
+    theta = eps / 0.67
+    return (1 + theta) / ((1 - nu) * theta) - 1 / theta
+
+
+def calibrate(world: World, params: ILMSParams | None = None, *, completed: Completed | None = None) -> ILMSModel:
+    """Calibrate the ILMS family to ``world`` (see the module docstring for the data construction).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tradewar.data import World
+    >>> from tradewar.solve import Shock, solve_model
+    >>> w = World(codes=("AAA", "BBB"), trade=np.array([[8.0, 2.0], [3.0, 9.0]]), gdp=np.array([10.0, 12.0]))
+    >>> m = calibrate(w, armington(4.0))
+    >>> eq = solve_model(m, Shock(t=np.array([[0.0, 0.0], [0.2, 0.0]])))
+    >>> bool(eq.converged), bool(eq.outcomes["welfare_pct"][0] > 0 > eq.outcomes["welfare_pct"][1])
+    (True, True)
+    """
+    p = params or ILMSParams()
+    if p.eps <= 0 or p.kappa < 0:
+        raise CalibrationError("parameters: eps must be positive and kappa non-negative")
+    c = completed if completed is not None else complete_world(world, p.nu)
+    eps_c = p.eps if p.eps_calib is None else p.eps_calib
+    psi = 0.67 / eps_c if p.psi is None else float(p.psi)
+    if p.phi is None:
+        phi = phi_from_nu(c.nu, eps_c)
+    else:
+        phi = np.broadcast_to(np.asarray(p.phi, dtype=float), (world.n,)).copy()
+    phi = phi - p.phi_shift
+    lam = (1 + c.t0) * c.X / c.E[None, :]
+    return ILMSModel(
+        X=jnp.asarray(c.X),
+        t0=jnp.asarray(c.t0),
+        lambda_=jnp.asarray(lam),
+        E=jnp.asarray(c.E),
+        Y=jnp.asarray(c.Y),
+        T=jnp.asarray(c.T),
+        R0=jnp.asarray(c.R0),
+        nu=jnp.asarray(c.nu),
+        phi=jnp.asarray(phi),
+        eps=float(p.eps),
+        kappa=float(p.kappa),
+        psi=float(psi),
+        income_tax=p.revenue_use == "income_tax",
+    )
+
+
+def delta_optimal(X: np.ndarray, E: np.ndarray, nu: np.ndarray, i: int, denom: np.ndarray | None = None) -> float:
+    """``delta_i = sum_{k!=i} X[i,k](1-nu_k)(1-lambda[i,k]) / ((1-nu_i)(D_i - X[i,i]))`` (ILMS 2025).
+
+    ``lambda = X/E`` column shares; ``D = E`` by default (``denom`` replaces it, e.g. by ``Y``).
+    """
+    lam = X / E[None, :]
+    k = np.arange(X.shape[0]) != i
+    num = (X[i, k] * (1 - nu[k]) * (1 - lam[i, k])).sum()
+    D = E if denom is None else denom
+    return float(num / ((1 - nu[i]) * (D[i] - X[i, i])))
