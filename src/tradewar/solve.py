@@ -25,6 +25,7 @@ from . import _jax  # noqa: F401  (float64, compilation cache)
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import lineax as lx
 import optimistix as optx
 
 from ._exceptions import ConvergenceError
@@ -68,11 +69,15 @@ class SolverOptions:
     tol : maximum absolute value of the scaled residual (a relative tolerance).
     check_tol : tolerance of the accounting checks (relative to world expenditure).
     max_steps : Newton steps before giving up.
+    method : ``"newton"`` (dense Jacobian, LU), ``"newton_krylov"`` (matrix-free Newton:
+        Jacobian-vector products and restarted GMRES, for systems too large for a dense
+        Jacobian) or ``"auto"`` (the model's ``preferred_method`` attribute, else ``"newton"``).
     """
 
     tol: float = 1e-10
     check_tol: float = 1e-8
     max_steps: int = 60
+    method: str = "auto"
 
 
 class EquilibriumModel(Protocol):
@@ -113,14 +118,27 @@ class RootSolution(eqx.Module):
     max_residual: jax.Array
 
 
-def _root(residual, y0, shock, tol, max_steps):
+METHODS = ("newton", "newton_krylov")
+
+
+def _root(residual, y0, shock, tol, max_steps, method="newton"):
     # Cauchy termination (small step and small residual) at tol; the residual is re-checked below.
-    solver = optx.Newton(rtol=tol, atol=tol)
+    if method == "newton_krylov":
+        # inexact Newton: each step solves J dy = -r by restarted GMRES on Jacobian-vector
+        # products (no Jacobian is formed); so does the adjoint solve of implicit differentiation.
+        lin = lx.GMRES(rtol=1e-9, atol=tol * 1e-3, restart=60, stagnation_iters=60, max_steps=3000)
+        solver = optx.Newton(rtol=tol, atol=tol, linear_solver=lin)
+        adjoint = optx.ImplicitAdjoint(linear_solver=lin)
+    elif method == "newton":
+        solver = optx.Newton(rtol=tol, atol=tol)
+        adjoint = optx.ImplicitAdjoint()
+    else:
+        raise ValueError(f"unknown solver method {method!r}; expected one of {', '.join(METHODS)}")
 
     def fn(y, args):
         return residual(y, args)
 
-    sol = optx.root_find(fn, solver, y0, args=shock, max_steps=max_steps, throw=False)
+    sol = optx.root_find(fn, solver, y0, args=shock, max_steps=max_steps, adjoint=adjoint, throw=False)
     value = sol.value
     res = jnp.max(jnp.abs(residual(jax.lax.stop_gradient(value), jax.lax.stop_gradient(shock))))
     code = jnp.asarray(sol.result._value, dtype=jnp.int32)
@@ -128,15 +146,17 @@ def _root(residual, y0, shock, tol, max_steps):
 
 
 @eqx.filter_jit
-def find_root(residual, y0: jax.Array, shock: Any, tol: float = 1e-10, max_steps: int = 60) -> RootSolution:
-    """Solve ``residual(y, shock) = 0`` from ``y0`` by Newton's method.
+def find_root(
+    residual, y0: jax.Array, shock: Any, tol: float = 1e-10, max_steps: int = 60, method: str = "newton"
+) -> RootSolution:
+    """Solve ``residual(y, shock) = 0`` from ``y0`` by Newton's method (``method``: see :class:`SolverOptions`).
 
     ``residual`` must be a pure JAX function (hashable: a bound method of a frozen
     model is fine). The result is differentiable in ``shock`` by implicit
     differentiation and can be ``vmap``-ed over a batch of shocks. Nothing is
     checked here: use :func:`raise_if_invalid` or :func:`solve_model`.
     """
-    return _root(residual, y0, shock, tol, max_steps)
+    return _root(residual, y0, shock, tol, max_steps, method)
 
 
 def _status(code: int, max_residual: float, tol: float) -> Status:
@@ -204,7 +224,8 @@ def solve_model(
     opts = options or SolverOptions()
     start = time.perf_counter()
     y_init = model.initial_guess() if y0 is None else y0
-    root = find_root(model.residual, y_init, shock, opts.tol, opts.max_steps)
+    method = opts.method if opts.method != "auto" else getattr(model, "preferred_method", "newton")
+    root = find_root(model.residual, y_init, shock, opts.tol, opts.max_steps, method)
     root = jax.block_until_ready(root)
     seconds = time.perf_counter() - start
     max_res = float(root.max_residual)

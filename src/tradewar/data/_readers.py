@@ -334,7 +334,7 @@ def read_wide(
     codes, trade = _read_wide_trade(folder / "trade.csv", f"{label}/trade.csv")
     gdp = _read_by_code(folder / "gdp.csv", f"{label}/gdp.csv", codes, ("gdp_usd_million", "gdp"), "gdp")
     schedules = {}
-    tfile = folder / f"us_tariff_{US_SCHEDULE[3:]}.csv"
+    tfile = folder / "us_tariff_2025_04_02.csv"
     if tfile.is_file():
         schedules[US_SCHEDULE] = _read_by_code(tfile, f"{label}/{tfile.name}", codes, ("us_tariff",), "tariff")
     return World(
@@ -409,15 +409,14 @@ def read_baci_folder(folder: str | os.PathLike, source: str | None = None) -> Wo
     if not folder.is_dir():
         raise DataError(f"{_label(folder)}: folder not found; give the folder holding country_labels.csv")
     codes, names = _read_labels(folder / "country_labels.csv")
-    n = len(codes)
     trade = _read_baci_trade(folder / "trade_cepii.csv", codes) / 1e3
-    gdp = _read_column(folder / "gdp.csv", "gdp", codes)
-    check_gdp(gdp, pd.read_csv(folder / "gdp.csv", dtype=str)["gdp"], _label(folder / "gdp.csv"), "gdp", codes)
+    gdp, raw = _read_column(folder / "gdp.csv", "gdp", codes)
+    check_gdp(gdp, raw, _label(folder / "gdp.csv"), "gdp", codes)
     schedules = {}
     tfile = folder / "tariffs.csv"
     if tfile.is_file():
-        t = _read_column(tfile, "applied_tariff", codes)
-        check_tariffs(t, np.full(n, ""), _label(tfile), lambda k: "applied_tariff", lambda k: f"{k + 1} ({codes[k]})")
+        t, raw = _read_column(tfile, "applied_tariff", codes)
+        check_tariffs(t, raw, _label(tfile), lambda k: "applied_tariff", lambda k: f"{k + 1} ({codes[k]})")
         schedules[US_SCHEDULE] = t
     return World(
         codes=codes,
@@ -456,7 +455,8 @@ def _read_baci_trade(path: Path, codes: tuple[str, ...]) -> np.ndarray:
     return x
 
 
-def _read_column(path: Path, column: str, codes: tuple[str, ...]) -> np.ndarray:
+def _read_column(path: Path, column: str, codes: tuple[str, ...]) -> tuple[np.ndarray, pd.Series]:
+    """One numeric column with a row per country (values, raw cells)."""
     label = _label(path)
     df = read_table(path, label)
     require_columns(df, (column,), label)
@@ -464,7 +464,7 @@ def _read_column(path: Path, column: str, codes: tuple[str, ...]) -> np.ndarray:
         raise DataError(
             f"{where(label, column)}{len(df)} data rows, expected {len(codes)} (one per country of country_labels.csv)"
         )
-    return parse_numbers(df[column], label, column)
+    return parse_numbers(df[column], label, column), df[column]
 
 
 # --- entry point --------------------------------------------------------------------------------

@@ -1,0 +1,278 @@
+"""The ``tradewar`` command: a thin Typer layer over the library.
+
+Commands parse arguments, call public functions, print Rich tables, and map errors to exit
+codes: bad input (``DataError``, ``ScenarioError``, ``CalibrationError``) -> 2 with one line and no
+traceback; an unconverged solve (``ConvergenceError``) -> 3 with its diagnostics. Heavy modules
+(JAX, the models) are imported inside the commands so that ``tradewar --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    name="tradewar",
+    help="Tariff wars, trade talks and trade blocs in general equilibrium.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+data_app = typer.Typer(help="Inspect trade data.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+console = Console()
+err_console = Console(stderr=True)
+
+REPLICATIONS = {
+    "ilms2025": "Ignatenko, Macedoni, Lashkaripour & Simonovska (2025): Liberation Day tariffs, 194 countries",
+    "cp2015": "Caliendo & Parro (2015): NAFTA, 31 regions x 40 sectors with input-output links",
+    "ossa2014": "Ossa (2014): optimal tariffs, Nash war and trade talks, 7 regions x 33 industries",
+}
+
+
+def _fail(message: str, code: int) -> None:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def handle_errors(fn):
+    """Turn library errors into one line on stderr and an exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from ._exceptions import ConvergenceError, TradewarError
+
+        try:
+            return fn(*args, **kwargs)
+        except ConvergenceError as e:
+            _fail(f"{e} [diagnostics: {json.dumps(e.diagnostics, default=str)}]", 3)
+        except TradewarError as e:
+            _fail(str(e).splitlines()[0] if str(e) else type(e).__name__, 2)
+        except FileNotFoundError as e:
+            _fail(f"{e.filename}: no such file or folder", 2)
+        except PermissionError as e:
+            _fail(f"{e.filename}: permission denied", 2)
+
+    return wrapper
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:,.2f}" if abs(v) < 1e5 else f"{v:,.0f}"
+    return str(v)
+
+
+def frame_table(df, title: str = "", index_name: str | None = None) -> Table:
+    """A Rich table from a DataFrame (index first)."""
+    table = Table(title=title, header_style="bold", title_justify="left")
+    table.add_column(index_name or (df.index.name or ""), style="bold")
+    for c in df.columns:
+        table.add_column(str(c), justify="left" if c == "name" else "right")
+    for idx, row in df.iterrows():
+        table.add_row(str(idx), *[_fmt(v) for v in row.tolist()])
+    return table
+
+
+#: Short column labels for the per-country table.
+LABELS = {
+    "welfare_pct": "welfare %",
+    "real_wage_pct": "real wage %",
+    "employment_pct": "employment %",
+    "price_index_pct": "prices %",
+    "exports_gdp_change_pct": "exports/GDP %",
+    "imports_gdp_change_pct": "imports/GDP %",
+    "deficit_change_pct": "deficit %",
+    "tariff_revenue_share": "tariff rev./E",
+    "tot_pct": "ToT %",
+    "vot_pct": "VoT %",
+}
+
+
+def result_frame(res, codes=None, *, full: bool = False):
+    """The per-country table of a Result, sorted by welfare, with short labels."""
+    df = res.countries(codes).sort_values("welfare_pct", ascending=False)
+    cols = [c for c in df.columns if c in LABELS] if not full else [c for c in df.columns if c != "name"]
+    return df[cols].rename(columns=LABELS)
+
+
+def _codes(countries: str | None) -> list[str] | None:
+    if not countries:
+        return None
+    return [c.strip().upper() for c in countries.split(",") if c.strip()]
+
+
+# --- run -------------------------------------------------------------------------------------------
+@app.command()
+@handle_errors
+def run(
+    scenario: Annotated[str, typer.Argument(help="A preset name (see `tradewar scenarios`) or a TOML file.")],
+    countries: Annotated[str | None, typer.Option(help="Comma-separated codes to show, e.g. JPN,USA,CHN.")] = None,
+    data: Annotated[str | None, typer.Option(help="Data source replacing the scenario's (folder or file).")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the results as JSON.")] = None,
+    csv_out: Annotated[Path | None, typer.Option("--csv", help="Write the per-country table as CSV.")] = None,
+    by_sector: Annotated[bool, typer.Option("--by-sector", help="Also print per-sector tables.")] = False,
+    all_countries: Annotated[bool, typer.Option("--all", help="Show every country.")] = False,
+) -> None:
+    """Solve a scenario and print every country's outcomes, sorted by welfare."""
+    from .scenario import load_scenario, run_scenario
+
+    s = load_scenario(scenario)
+    with console.status(f"solving {s.name} ...", spinner="dots"):
+        res = run_scenario(s, data=data)
+    codes = _codes(countries) or (None if all_countries else s.output.countries)
+    if codes is not None:
+        codes = [c for c in codes if c in res.world.codes] or None
+    df = result_frame(res, codes)
+    title = f"{s.title or s.name} — model {s.model.family}, {res.world.n} countries"
+    console.print(frame_table(df, title, "country"))
+    if by_sector:
+        sec = res.sectors()
+        if sec is None:
+            console.print("[dim]the model has no sector dimension[/]")
+        else:
+            keep = codes or list(res.world.codes)
+            for c in keep:
+                console.print(frame_table(sec.loc[c], f"{c} by sector", "sector"))
+    console.print(
+        f"[dim]converged in {res.equilibrium.steps} steps, max residual {res.max_residual:.1e}, "
+        f"{res.solve_seconds:.3f} s; checks {', '.join(f'{k}={v:.0e}' for k, v in res.equilibrium.checks.items())}[/]"
+    )
+    if json_out:
+        res.write_json(json_out, codes)
+        console.print(f"wrote {json_out}")
+    if csv_out:
+        res.write_csv(csv_out, codes)
+        if res.sectors() is not None:
+            res.write_sectors_csv(csv_out.with_name(csv_out.stem + "_sectors" + csv_out.suffix))
+        console.print(f"wrote {csv_out}")
+
+
+# --- scenarios -------------------------------------------------------------------------------------
+@app.command()
+@handle_errors
+def scenarios() -> None:
+    """List the scenario presets shipped with tradewar."""
+    from .scenario import list_presets
+
+    table = Table(title="Scenario presets", header_style="bold", title_justify="left")
+    for c in ("name", "date", "model", "title"):
+        table.add_column(c)
+    for s in list_presets():
+        table.add_row(s.name, s.date or "", s.model.family, s.title)
+    console.print(table)
+
+
+# --- data ------------------------------------------------------------------------------------------
+@data_app.command("info")
+@handle_errors
+def data_info(
+    source: Annotated[str, typer.Argument(help="world2023 (embedded), a data folder or a long-table file.")] = "world2023",
+    country: Annotated[str | None, typer.Option(help="Show the largest partners of this country.")] = None,
+    top: Annotated[int, typer.Option(help="How many countries/partners to list.")] = 10,
+) -> None:
+    """Summarise a world: countries, totals, largest economies and partners."""
+    from .data import load_world
+
+    w = load_world(source)
+    x = w.bilateral()
+    console.print(f"[bold]{w.source or source}[/]")
+    console.print(
+        f"{w.n} countries" + (f", {w.n_sectors} sectors" if w.has_sectors else "")
+        + f"; world GDP {w.gdp.sum():,.0f}, international trade {w.exports().sum():,.0f}, "
+        f"domestic sales {'present' if w.has_domestic() else 'absent (built at calibration)'}; units {w.units}"
+    )
+    summ = w.summary().sort_values("gdp", ascending=False).head(top)
+    console.print(frame_table(summ, f"Largest {min(top, w.n)} economies", "country"))
+    if country:
+        p = w.partners(country, top)
+        console.print(frame_table(p, f"Largest partners of {country.upper()} (shares of its trade)", "partner"))
+    del x
+
+
+# --- replicate -------------------------------------------------------------------------------------
+@app.command()
+@handle_errors
+def replicate(
+    study: Annotated[str, typer.Argument(help=f"One of: {', '.join(REPLICATIONS)}.")],
+    data: Annotated[Path, typer.Option(help="Folder with the study's data.")],
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the results as JSON.")] = None,
+) -> None:
+    """Replicate a published study's counterfactuals on its data."""
+    from ._exceptions import ScenarioError
+    from ._io import atomic_write
+
+    if study not in REPLICATIONS:
+        raise ScenarioError(f"unknown study '{study}' (choose from {', '.join(REPLICATIONS)})")
+    if not data.is_dir():
+        raise ScenarioError(f"{data}: option '--data' must be a folder with the {study} data")
+    mod = importlib.import_module(f"tradewar.replicate.{study}")
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console,
+                  transient=True) as prog:
+        task = prog.add_task(REPLICATIONS[study], total=None)
+        doc = mod.run(data, progress=lambda msg: prog.update(task, description=msg))
+    for table in mod.render(doc):
+        console.print(table)
+    if json_out:
+        atomic_write(json_out, lambda fh: json.dump(doc, fh, indent=2, default=float))
+        console.print(f"wrote {json_out}")
+
+
+# --- bench -----------------------------------------------------------------------------------------
+@app.command()
+@handle_errors
+def bench(
+    data: Annotated[Path | None, typer.Option(help="194-country folder (default: embedded 32 regions).")] = None,
+    repeats: Annotated[int, typer.Option(help="Timed solves after warm-up.")] = 20,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the timing as JSON.")] = None,
+) -> None:
+    """Time one solve of the Liberation Day (`ustr`) case: median of repeated solves after warm-up."""
+    from ._io import atomic_write
+    from .bench import bench_ustr
+
+    with console.status("timing ...", spinner="dots"):
+        doc = bench_ustr(data, repeats=repeats)
+    console.print(
+        f"median {doc['median_seconds'] * 1e3:.2f} ms per solve over {doc['repeats']} repeats, {doc['countries']} countries"
+    )
+    if json_out:
+        atomic_write(json_out, lambda fh: json.dump(doc, fh, indent=2))
+        console.print(f"wrote {json_out}")
+
+
+def _register_extensions() -> None:
+    """Commands that live in their own modules (strategy, report) register themselves here."""
+    for name in ("tradewar._cli_strategy", "tradewar._cli_report"):
+        try:
+            mod = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name != name:
+                raise
+            continue
+        mod.register(app, console, err_console, handle_errors)
+
+
+_register_extensions()
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover
+        err_console.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,34 @@
+"""Model families by name: each builds a calibrated model from a World and a parameter dict."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._exceptions import ScenarioError
+from ..data._world import World
+
+FAMILIES = ("ilms", "armington", "caliendo_parro", "ossa")
+
+
+def build_model(family: str, world: World, params: dict[str, Any]):
+    """Calibrate model ``family`` on ``world`` with ``params`` (keys of the family's parameters)."""
+    if family in ("ilms", "armington"):
+        from .ilms import ILMSParams, armington, calibrate
+
+        if world.has_sectors:
+            raise ScenarioError(f"model '{family}' is one-sector but the data have {world.n_sectors} sectors")
+        base = armington() if family == "armington" else ILMSParams()
+        try:
+            p = base.replace(**params)
+        except TypeError as e:
+            raise ScenarioError(f"model '{family}': {e}") from None
+        return calibrate(world, p)
+    if family == "caliendo_parro":
+        from . import caliendo_parro
+
+        return caliendo_parro.calibrate(world, **params)
+    if family == "ossa":
+        from . import ossa
+
+        return ossa.calibrate(world, **params)
+    raise ScenarioError(f"unknown model family '{family}' (choose from {', '.join(FAMILIES)})")

@@ -1,0 +1,160 @@
+"""Labelled results of a solve: per-country, per-sector and bilateral tables, JSON and CSV export.
+
+A :class:`Result` pairs a validated :class:`~tradewar.solve.Equilibrium` with the labels of its
+:class:`~tradewar.data.World`. Outcome arrays are labelled by shape (see docs/architecture.md):
+``(N,)`` per country, ``(N, S)`` per country and sector, ``(N, N)`` bilateral ``[exporter, importer]``,
+``(N, N, S)`` bilateral by sector. Percent changes end in ``_pct``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._io import atomic_write
+from .data._world import World
+from .solve import Equilibrium
+
+__all__ = ["Result", "CORE_FIELDS"]
+
+#: Per-country fields printed first (in this order) when a model provides them.
+CORE_FIELDS = (
+    "welfare_pct",
+    "real_wage_pct",
+    "employment_pct",
+    "price_index_pct",
+    "exports_gdp_change_pct",
+    "imports_gdp_change_pct",
+    "deficit_change_pct",
+    "tariff_revenue_share",
+)
+
+
+def _clean(v: float) -> float | None:
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+@dataclass(frozen=True, eq=False)
+class Result:
+    """The outcome of one scenario: labelled tables plus the solver's diagnostics."""
+
+    world: World
+    equilibrium: Equilibrium
+    scenario: str = ""
+    model: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    tariffs: np.ndarray | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    # --- diagnostics ---------------------------------------------------------------------------
+    @property
+    def converged(self) -> bool:
+        return self.equilibrium.converged
+
+    @property
+    def max_residual(self) -> float:
+        return self.equilibrium.max_residual
+
+    @property
+    def solve_seconds(self) -> float:
+        return self.equilibrium.seconds
+
+    def _fields(self, ndim_shape) -> dict[str, np.ndarray]:
+        n = self.world.n
+        out = {}
+        for k, v in self.equilibrium.outcomes.items():
+            a = np.asarray(v)
+            if ndim_shape(a.shape, n):
+                out[k] = a
+        return out
+
+    def country_fields(self) -> list[str]:
+        f = self._fields(lambda s, n: s == (n,))
+        return [k for k in CORE_FIELDS if k in f] + sorted(k for k in f if k not in CORE_FIELDS)
+
+    # --- tables --------------------------------------------------------------------------------
+    def countries(self, codes=None):
+        """Per-country outcomes as a DataFrame indexed by country code (``name`` first)."""
+        import pandas as pd
+
+        f = self._fields(lambda s, n: s == (n,))
+        cols = self.country_fields()
+        df = pd.DataFrame({k: f[k] for k in cols}, index=pd.Index(self.world.codes, name="country"))
+        df.insert(0, "name", list(self.world.names))
+        if codes is not None:
+            df = df.loc[[self.world.codes[self.world.index(c)] for c in codes]]
+        return df
+
+    def sectors(self):
+        """Per-(country, sector) outcomes as a long DataFrame, or None for one-sector models."""
+        import pandas as pd
+
+        if not self.world.has_sectors:
+            return None
+        S = self.world.n_sectors
+        f = self._fields(lambda s, n: s == (n, S))
+        if not f:
+            return None
+        idx = pd.MultiIndex.from_product([self.world.codes, self.world.sectors], names=["country", "sector"])
+        return pd.DataFrame({k: v.reshape(-1) for k, v in f.items()}, index=idx)
+
+    def bilateral(self, name: str = "flows_new"):
+        """A bilateral outcome as an ``xarray.DataArray`` (dims ``exporter, importer[, sector]``)."""
+        import xarray as xr
+
+        a = np.asarray(self.equilibrium.outcomes[name])
+        dims = ["exporter", "importer"] + (["sector"] if a.ndim == 3 else [])
+        coords: dict[str, Any] = {"exporter": list(self.world.codes), "importer": list(self.world.codes)}
+        if a.ndim == 3:
+            coords["sector"] = list(self.world.sectors)
+        return xr.DataArray(a, dims=dims, coords=coords, name=name)
+
+    # --- export --------------------------------------------------------------------------------
+    def to_dict(self, codes=None, *, bilateral: bool = False) -> dict[str, Any]:
+        """A JSON-ready document: diagnostics, ``countries`` (ISO3 -> fields) and, with sectors, ``sectors``."""
+        eq = self.equilibrium
+        df = self.countries(codes)
+        doc: dict[str, Any] = {
+            "scenario": self.scenario,
+            "model": self.model,
+            "params": self.params,
+            "converged": eq.converged,
+            "status": eq.status.value,
+            "max_residual": eq.max_residual,
+            "steps": eq.steps,
+            "solve_seconds": eq.seconds,
+            "checks": eq.checks,
+            "meta": self.meta,
+            "countries": {
+                c: {k: (_clean(v) if k != "name" else v) for k, v in row.items()} for c, row in df.iterrows()
+            },
+        }
+        sec = self.sectors()
+        if sec is not None:
+            keep = set(df.index)
+            doc["sectors"] = {
+                c: {s: {k: _clean(v) for k, v in sec.loc[(c, s)].items()} for s in self.world.sectors}
+                for c in self.world.codes
+                if c in keep
+            }
+        if bilateral and "flows_new" in eq.outcomes:
+            doc["flows_new"] = np.asarray(eq.outcomes["flows_new"]).tolist()
+        return doc
+
+    def write_json(self, path, codes=None, **kw) -> None:
+        doc = self.to_dict(codes, **kw)
+        atomic_write(path, lambda fh: json.dump(doc, fh, indent=2, default=str))
+
+    def write_csv(self, path, codes=None) -> None:
+        df = self.countries(codes)
+        atomic_write(path, lambda fh: df.to_csv(fh))
+
+    def write_sectors_csv(self, path) -> None:
+        sec = self.sectors()
+        if sec is not None:
+            atomic_write(path, lambda fh: sec.to_csv(fh))
