@@ -22,11 +22,25 @@ _EXPORTS: dict[str, str] = {
     "World": "tradewar.data",
     "load_world": "tradewar.data",
     "aggregate": "tradewar.data",
+    # scenarios and results
+    "Scenario": "tradewar.scenario",
+    "load_scenario": "tradewar.scenario",
+    "list_presets": "tradewar.scenario",
+    "run_scenario": "tradewar.scenario",
+    "Result": "tradewar.results",
+    # models
+    "ILMSParams": "tradewar.models.ilms",
+    "armington": "tradewar.models.ilms",
+    "calibrate_ilms": "tradewar.models.ilms",
     # solver
+    "Shock": "tradewar.solve",
+    "solve_model": "tradewar.solve",
     "SolverOptions": "tradewar.solve",
     "Status": "tradewar.solve",
     "Equilibrium": "tradewar.solve",
 }
+
+_ALIASES = {"calibrate_ilms": "calibrate"}
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
@@ -35,7 +49,7 @@ def __getattr__(name: str) -> Any:
     mod = _EXPORTS.get(name)
     if mod is None:
         raise AttributeError(f"module 'tradewar' has no attribute {name!r}")
-    value = getattr(importlib.import_module(mod), name)
+    value = getattr(importlib.import_module(mod), _ALIASES.get(name, name))
     globals()[name] = value
     return value
 

@@ -29,8 +29,9 @@ app = typer.Typer(
 data_app = typer.Typer(help="Inspect trade data.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
-console = Console()
-err_console = Console(stderr=True)
+# Piped output (files, CI logs) gets wide tables instead of Rich's 80-column default.
+console = Console(width=None if sys.stdout.isatty() else 160)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 REPLICATIONS = {
     "ilms2025": "Ignatenko, Macedoni, Lashkaripour & Simonovska (2025): Liberation Day tariffs, 194 countries",

@@ -47,10 +47,12 @@ def _label(src: Any) -> str:
     return os.fspath(src) if isinstance(src, str | os.PathLike) else str(src)
 
 
-def read_table(src: Any, label: str | None = None) -> pd.DataFrame:
+def read_table(src: Any, label: str | None = None, blank_rows: bool = False) -> pd.DataFrame:
     """Read a CSV (all cells as stripped text) or a Parquet file (by suffix) into a DataFrame.
 
-    Raises :class:`DataError` when the file is missing, unreadable or has no data rows.
+    Blank lines of a CSV are skipped unless ``blank_rows`` (for one-column files, where a blank
+    line is a missing value; trailing blank lines are still dropped). Raises :class:`DataError`
+    when the file is missing, unreadable or has no data rows.
     """
     label = label or _label(src)
     name = str(getattr(src, "name", src)).lower()
@@ -58,7 +60,7 @@ def read_table(src: Any, label: str | None = None) -> pd.DataFrame:
         if name.endswith(_PARQUET):
             return _nonempty(pd.read_parquet(src), label)
         with src.open("r", encoding="utf-8-sig") if hasattr(src, "open") else open(src, encoding="utf-8-sig") as fh:
-            df = pd.read_csv(fh, dtype=str, keep_default_na=False)
+            df = pd.read_csv(fh, dtype=str, keep_default_na=False, skip_blank_lines=not blank_rows)
     except FileNotFoundError:
         raise DataError(f"{label}: file not found; check the path") from None
     except ImportError:
@@ -67,7 +69,11 @@ def read_table(src: Any, label: str | None = None) -> pd.DataFrame:
         msg = " ".join(str(exc).split())
         raise DataError(f"{label}: cannot read the file ({msg}); save it as UTF-8 CSV or Parquet") from None
     df.columns = [str(c).strip() for c in df.columns]
-    return _nonempty(df.apply(lambda s: s.str.strip()), label)
+    df = df.apply(lambda s: s.str.strip())
+    if blank_rows:
+        filled = np.flatnonzero((df.fillna("") != "").any(axis=1).to_numpy())
+        df = df.iloc[: filled[-1] + 1 if filled.size else 0]
+    return _nonempty(df, label)
 
 
 def _nonempty(df: pd.DataFrame, label: str) -> pd.DataFrame:
@@ -450,7 +456,11 @@ def _read_baci_trade(path: Path, codes: tuple[str, ...]) -> np.ndarray:
     x = parse_numbers(raw.ravel(), label, "value", empty=0.0).reshape(n, n)
     cols = list(df.columns)
     check_flows(
-        x, raw, label, lambda k: f"{cols[k % n]}", lambda k: f"{k // n + 1} (exporter {codes[k // n]}, importer {codes[k % n]})"
+        x,
+        raw,
+        label,
+        lambda k: f"{cols[k % n]}",
+        lambda k: f"{k // n + 1} (exporter {codes[k // n]}, importer {codes[k % n]})",
     )
     return x
 
@@ -458,7 +468,7 @@ def _read_baci_trade(path: Path, codes: tuple[str, ...]) -> np.ndarray:
 def _read_column(path: Path, column: str, codes: tuple[str, ...]) -> tuple[np.ndarray, pd.Series]:
     """One numeric column with a row per country (values, raw cells)."""
     label = _label(path)
-    df = read_table(path, label)
+    df = read_table(path, label, blank_rows=True)
     require_columns(df, (column,), label)
     if len(df) != len(codes):
         raise DataError(

@@ -1,0 +1,527 @@
+r"""Multi-sector trade model with input-output links: Caliendo & Parro (2015), exact hat algebra.
+
+Caliendo, L. and Parro, F. (2015), "Estimates of the Trade and Welfare Effects of NAFTA",
+*Review of Economic Studies* 82(1): 1-44, section 3 (the equilibrium in relative changes)
+and section 4 (the welfare decomposition).
+
+Dimensions and units
+--------------------
+Countries ``n, i`` (N), sectors ``j, k`` (S). Bilateral arrays are ``[exporter i, importer n,
+sector j]`` (the project's order; the paper writes ``pi_nij`` importer first). Money is in the
+units of the :class:`~tradewar.data.World` it was calibrated from; the numeraire of every
+counterfactual is world value added (``sum_n w_n L_n`` is held at its baseline value), so deficits
+held "fixed" are fixed as a share of world GDP. A hat ``x^`` is new/old.
+
+Parameters (all from the data, see :func:`calibrate`)
+------------------------------------------------------
+``theta_j`` trade elasticity; ``gamma_nj`` value-added share of gross output (``va_share``);
+``gamma_n^{kj}`` cost share of input sector ``k`` in the gross output of sector ``j``, so that
+``gamma_nj + sum_k gamma_n^{kj} = 1`` (stored as ``gio[n, k, j]``; the data extra ``io_shares`` is
+the share of ``k`` in the *intermediate* spending of ``j``, columns summing to one as in the
+paper's ``IO.txt``, and ``gamma_n^{kj} = io_shares[n, k, j] * (1 - gamma_nj)``); ``alpha_nj`` final
+demand shares; baseline trade shares ``pi_inj``, expenditure ``X_nj`` (gross of tariffs), tariffs
+``tau_inj`` levied by importer ``n``; value added ``VA_n = w_n L_n``; deficit ``D_n``.
+
+Equilibrium in changes (tariffs ``tau -> tau'``, export taxes ``0 -> x'``)
+-----------------------------------------------------------------------
+With ``kappa^_inj = (1 + tau'_inj)(1 + x'_inj) / (1 + tau_inj)``::
+
+    c^_ij   = w^_i^{gamma_ij} prod_k P^_ik^{gamma_i^{kj}}                       (input bundle cost)
+    P^_nj   = [ sum_i pi_inj (kappa^_inj c^_ij)^(-theta_j) ]^(-1/theta_j)      (sectoral price index)
+    pi'_inj = pi_inj (kappa^_inj c^_ij / P^_nj)^(-theta_j)                      (trade shares)
+    Y'_ij   = sum_n X'_nj pi'_inj / ((1 + tau'_inj)(1 + x'_inj))                (gross output, producer prices)
+    X'_nj   = sum_k gamma_n^{jk} Y'_nk + alpha_nj I'_n                          (goods market clearing)
+    I'_n    = w^_n VA_n + sum_ij tau'_inj X'_nj pi'_inj / (1 + tau'_inj)       (income: wages + tariff revenue
+              + sum_jm x'_nmj Y-flows_nmj + D'_n                                 + export-tax revenue + deficit)
+    w^_n VA_n = sum_j gamma_nj Y'_nj                                            (labour market clearing)
+    sum_n w^_n VA_n = sum_n VA_n                                                (numeraire)
+
+These are the paper's equilibrium conditions in relative changes (section 3.1), with trade
+balance written as labour-market clearing (equivalent given the expenditure equations; one
+of the N conditions is redundant by Walras' law and the numeraire closes the system).
+
+Export taxes (``Shock.x``) are the ad-valorem equivalent of an export tax or of an export
+control: a wedge between the price the importer pays (before its tariff) and the producer
+price. Their revenue accrues to the exporting country's income as a lump sum, like tariff
+revenue to the importer. The baseline has no export taxes.
+
+Unknowns ``y = [ln w^ (N), ln P^ (N*S), (X'_nj - X_nj) / X_n (N*S)]`` (zeros = baseline); each
+residual is relative (prices in logs, expenditure over the country's total expenditure, labour
+market over value added). Newton steps are matrix-free (``preferred_method = "newton_krylov"``):
+every array is at most ``N^2 S`` or ``N S^2`` elements.
+
+Welfare and its decomposition (section 4)
+-----------------------------------------
+``W^_n = I^_n / P^_n`` with ``P_n = prod_j P_nj^{alpha_nj}`` (real income). Its exact
+differential is the paper's decomposition::
+
+    I_n dln W_n = sum_j sum_i [E_nij dln c_nj - M_nij dln c_ij]          (terms of trade)
+                + sum_j sum_i tau_nij M_nij (dln M_nij - dln c_ij)      (volume of trade)
+
+(E exports of n to i, M imports of n from i, at producer prices; with export taxes the
+terms of trade use f.o.b. prices ``c (1 + x)`` and the volume of trade gains the term
+``x E (dln E - dln c)``). We integrate it exactly along the straight path from the old to the
+new tariffs (Gauss-Legendre, ``decomposition_nodes`` nodes, each an equilibrium with its
+tangent from implicit differentiation), so that ToT + VoT = ln W^ up to quadrature error; the
+``*_pct`` parts are the log contributions scaled by ``(W^ - 1) / ln W^`` so that they add up
+to ``welfare_pct``.
+
+Examples
+--------
+>>> import numpy as np
+>>> from tradewar.data._world import World
+>>> from tradewar.solve import Shock, solve_model
+>>> rng = np.random.default_rng(0)
+>>> w = World(codes=("AAA", "BBB", "CCC"), trade=rng.uniform(1, 2, (3, 3, 2)), gdp=np.ones(3),
+...           extras={"theta": np.array([4.0, 6.0])})
+>>> m = calibrate(w)
+>>> m.no_intermediates
+True
+>>> eq = solve_model(m, Shock(t=np.asarray(m.t0)))
+>>> bool(np.allclose(eq.outcomes["welfare_pct"], 0.0, atol=1e-10))
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .. import _jax  # noqa: F401  (float64)
+from .._exceptions import CalibrationError
+from ..solve import Shock, find_root
+
+__all__ = ["CaliendoParro", "calibrate", "final_demand_shares", "rebase"]
+
+_EPS = 1e-300
+
+
+class CaliendoParro(eqx.Module):
+    """Calibrated Caliendo-Parro model (frozen). Build it with :func:`calibrate`.
+
+    Arrays (float64): ``theta`` (S,), ``gva`` (N, S) value-added shares, ``gio`` (N, S_in, S_out)
+    cost shares of inputs in gross output, ``alpha`` (N, S), ``pi`` (N, N, S) baseline trade shares
+    ``[exporter, importer, sector]``, ``t0`` (N, N, S) baseline tariffs, ``X`` (N, S) baseline
+    expenditure gross of tariffs, ``VA`` (N,), ``D`` (N,) baseline deficits, ``D_new`` (N,)
+    deficits imposed in the counterfactual (``D`` when fixed).
+    """
+
+    theta: jax.Array
+    gva: jax.Array
+    gio: jax.Array
+    alpha: jax.Array
+    pi: jax.Array
+    t0: jax.Array
+    X: jax.Array
+    VA: jax.Array
+    D: jax.Array
+    D_new: jax.Array
+    codes: tuple[str, ...] = eqx.field(static=True)
+    sectors: tuple[str, ...] = eqx.field(static=True)
+    no_intermediates: bool = eqx.field(static=True, default=False)
+    deficits: str = eqx.field(static=True, default="fixed")
+    decomposition_nodes: int = eqx.field(static=True, default=6)
+    tol: float = eqx.field(static=True, default=1e-11)
+    preferred_method: str = eqx.field(static=True, default="newton_krylov")
+
+    # ------------------------------------------------------------------ sizes and baseline
+    @property
+    def n(self) -> int:
+        return self.X.shape[0]
+
+    @property
+    def s(self) -> int:
+        return self.X.shape[1]
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """Metadata a result can report (no intermediates, deficit treatment, sizes)."""
+        return {
+            "model": "caliendo_parro",
+            "no_intermediates": self.no_intermediates,
+            "deficits": self.deficits,
+            "countries": self.n,
+            "sectors": self.s,
+        }
+
+    def _scale(self):
+        return jnp.maximum(self.X.sum(axis=1), _EPS)
+
+    def flows(self) -> jax.Array:
+        """Baseline flows at producer prices ``[exporter, importer, sector]``."""
+        return self.pi * self.X[None, :, :] / (1.0 + self.t0)
+
+    def gross_output(self) -> jax.Array:
+        return self.flows().sum(axis=1)
+
+    def income(self) -> jax.Array:
+        rev = (self.pi * self.X[None] * self.t0 / (1.0 + self.t0)).sum(axis=(0, 2))
+        return self.VA + rev + self.D
+
+    def initial_guess(self) -> jax.Array:
+        return jnp.zeros(self.n + 2 * self.n * self.s)
+
+    def zero_shock(self) -> Shock:
+        """The baseline policy (no change): baseline tariffs, no export taxes."""
+        return Shock(t=self.t0)
+
+    # ------------------------------------------------------------------ equations
+    def _unpack(self, y):
+        n, s = self.n, self.s
+        u = y[:n]
+        p = y[n : n + n * s].reshape(n, s)
+        e = y[n + n * s :].reshape(n, s)
+        return u, p, e
+
+    def _core(self, y, shock) -> dict[str, jax.Array]:
+        u, p, e = self._unpack(y)
+        theta = self.theta
+        t1 = jnp.asarray(shock.t)
+        x1 = jnp.zeros_like(t1) if shock.x is None else jnp.asarray(shock.x)
+        kap = (1.0 + t1) * (1.0 + x1) / (1.0 + self.t0)
+        A = self.pi * kap ** (-theta)  # pi_inj kappa^-theta   (N, N, S)
+        lc = self.gva * u[:, None] + jnp.einsum("nkj,nk->nj", self.gio, p)  # ln c^ (N, S)
+        b = jnp.exp(-theta * lc)  # c^_ij^-theta
+        Q = jnp.einsum("inj,ij->nj", A, b)  # P^_nj^-theta
+        Xn = self.X + e * self._scale()[:, None]  # X'_nj
+        z = Xn / Q
+        prod = A / ((1.0 + t1) * (1.0 + x1))  # producer-price wedge
+        Yn = b * jnp.einsum("inj,nj->ij", prod, z)  # Y'_ij
+        Rt = jnp.einsum("inj,ij,nj->n", A * (t1 / (1.0 + t1)), b, z)
+        Rx = jnp.einsum("inj,ij,nj->i", prod * x1, b, z)
+        wh = jnp.exp(u)
+        In = wh * self.VA + Rt + Rx + self.D_new
+        return dict(u=u, p=p, lc=lc, b=b, Q=Q, Xn=Xn, z=z, prod=prod, A=A, Yn=Yn, Rt=Rt, Rx=Rx, In=In, wh=wh,
+                    t1=t1, x1=x1)
+
+    def residual(self, y, shock) -> jax.Array:
+        c = self._core(y, shock)
+        r_p = c["p"] + jnp.log(c["Q"]) / self.theta
+        inter = jnp.einsum("njk,nk->nj", self.gio, c["Yn"])
+        r_x = (c["Xn"] - inter - self.alpha * c["In"][:, None]) / self._scale()[:, None]
+        va_new = c["wh"] * self.VA
+        tot_va = self.VA.sum()
+        r_w = ((self.gva * c["Yn"]).sum(axis=1) - va_new) / self.VA + (va_new.sum() - tot_va) / tot_va
+        return jnp.concatenate([r_w, r_p.ravel(), r_x.ravel()])
+
+    def flows_new(self, y, shock) -> jax.Array:
+        c = self._core(y, shock)
+        return c["prod"] * c["b"][:, None, :] * c["z"][None, :, :]
+
+    def welfare(self, y, shock) -> jax.Array:
+        """Real income change ``W^_n = I^_n / P^_n`` (N,), new/old."""
+        c = self._core(y, shock)
+        lp = (self.alpha * c["p"]).sum(axis=1)
+        return c["In"] / self.income() * jnp.exp(-lp)
+
+    # ------------------------------------------------------------------ accounting
+    def checks(self, y, shock) -> dict[str, jax.Array]:
+        """Accounting errors relative to world expenditure (all ~0 at a solution)."""
+        c = self._core(y, shock)
+        world = c["Xn"].sum()
+        f = c["prod"] * c["b"][:, None, :] * c["z"][None, :, :]
+        sales = f.sum(axis=1)  # producer revenue by (exporter, sector)
+        inter = jnp.einsum("njk,nk->nj", self.gio, c["Yn"])
+        # sectoral market clearing: expenditure on (n, j) = sum of what sources receive + taxes
+        gross = (c["A"] * c["b"][:, None, :] * c["z"][None, :, :])  # X' pi' by (i, n, j)
+        mc = jnp.max(jnp.abs(gross.sum(axis=0) - c["Xn"])) / world
+        supply = jnp.max(jnp.abs(sales - c["Yn"])) / world
+        # income = expenditure: total spending = intermediates + final = income + intermediates
+        inc_exp = jnp.max(jnp.abs(c["Xn"].sum(axis=1) - inter.sum(axis=1) - c["In"])) / world
+        # labour income = value added of production; trade balance = deficit
+        lab = jnp.max(jnp.abs((self.gva * c["Yn"]).sum(axis=1) - c["wh"] * self.VA)) / world
+        imports = f.sum(axis=(0, 2)) - jnp.einsum("nnj->n", f)
+        exports_fob = (f * (1.0 + c["x1"])).sum(axis=(1, 2)) - jnp.einsum("nnj->n", f)
+        imports_fob = (f * (1.0 + c["x1"])).sum(axis=(0, 2)) - jnp.einsum("nnj->n", f)
+        del imports
+        walras = jnp.abs(self.D_new.sum()) / world + jnp.max(
+            jnp.abs(imports_fob - exports_fob - self.D_new)
+        ) / world
+        return {
+            "market_clearing": jnp.maximum(mc, supply),
+            "income_expenditure": inc_exp,
+            "labour_market": lab,
+            "walras": walras,
+        }
+
+    # ------------------------------------------------------------------ outcomes
+    def outcomes(self, y, shock) -> dict[str, jax.Array]:
+        """Per-country (N,), per country-sector (N, S) and bilateral outcomes (see module doc)."""
+        c = self._core(y, shock)
+        f_new = c["prod"] * c["b"][:, None, :] * c["z"][None, :, :]
+        f_old = self.flows()
+        lp = (self.alpha * c["p"]).sum(axis=1)
+        I0 = self.income()
+        W = c["In"] / I0 * jnp.exp(-lp)
+        Y0 = self.gross_output()
+        off = 1.0 - jnp.eye(self.n)[:, :, None]
+        ex0 = (f_old * off).sum(axis=(1, 2))
+        im0 = (f_old * off).sum(axis=(0, 2))
+        ex1 = (f_new * off).sum(axis=(1, 2))
+        im1 = (f_new * off).sum(axis=(0, 2))
+        va1 = c["wh"] * self.VA
+        out = {
+            "welfare_pct": 100.0 * (W - 1.0),
+            "real_wage_pct": 100.0 * (c["wh"] * jnp.exp(-lp) - 1.0),
+            "wage_pct": 100.0 * (c["wh"] - 1.0),
+            "price_index_pct": 100.0 * jnp.expm1(lp),
+            "income_pct": 100.0 * (c["In"] / I0 - 1.0),
+            "tariff_revenue_share": c["Rt"] / c["In"],
+            "export_tax_revenue_share": c["Rx"] / c["In"],
+            "exports_gdp_change_pct": 100.0 * (ex1 / va1 - ex0 / self.VA),
+            "imports_gdp_change_pct": 100.0 * (im1 / va1 - im0 / self.VA),
+            "deficit_change_pct": 100.0 * (self.D_new / va1 - self.D / self.VA),
+            "sector_price_pct": 100.0 * jnp.expm1(c["p"]),
+            "gross_output_pct": 100.0 * jnp.where(Y0 > 0, c["Yn"] / jnp.where(Y0 > 0, Y0, 1.0) - 1.0, 0.0),
+            "flows_new": f_new,
+        }
+        if self.decomposition_nodes > 0:
+            out.update(self.decomposition(y, shock))
+        return out
+
+    def decomposition(self, y, shock) -> dict[str, jax.Array]:
+        """Terms-of-trade and volume-of-trade parts of the welfare change, total, by partner and by sector.
+
+        Exact integral of the paper's differential decomposition along the straight path of
+        policies from the baseline to ``shock`` (see the module docstring). Returns percent
+        contributions that add up to ``welfare_pct``: ``tot_pct``, ``vot_pct`` (N,),
+        ``tot_by_partner_pct``, ``vot_by_partner_pct`` (N, N) ``[country, partner]``,
+        ``tot_by_sector_pct``, ``vot_by_sector_pct`` (N, S), and ``decomposition_gap``
+        (N,), ln W^ minus the sum of the log parts (quadrature error).
+        """
+        t1 = jnp.asarray(shock.t)
+        x1 = jnp.zeros_like(t1) if shock.x is None else jnp.asarray(shock.x)
+        nodes, weights = np.polynomial.legendre.leggauss(self.decomposition_nodes)
+        s_nodes = jnp.asarray(0.5 * (nodes + 1.0))
+        w_nodes = jnp.asarray(0.5 * weights)
+        y_sol = jax.lax.stop_gradient(y)
+
+        def state(s, y_guess):
+            sh = Shock(t=self.t0 + s * (t1 - self.t0), x=s * x1)
+            ys = find_root(self.residual, y_guess, sh, self.tol, 60, self.preferred_method).value
+            c = self._core(ys, sh)
+            f = c["prod"] * c["b"][:, None, :] * c["z"][None, :, :]  # producer-price flows
+            return f, c["lc"], c["In"], sh.t, sh.x
+
+        def integrand(s):
+            y_guess = s * y_sol
+            (f, lc, I_, t_, x_), (df, dlc, _, _, dx_) = jax.jvp(
+                lambda ss: state(ss, y_guess), (s,), (jnp.ones_like(s),)
+            )
+            V = f * (1.0 + x_)  # f.o.b. values
+            dV = df * (1.0 + x_) + f * dx_
+            dlp = dlc[:, None, :] + dx_ / (1.0 + x_)  # dln f.o.b. price of (exporter, importer, sector)
+            T = V * dlp
+            tot = T - jnp.swapaxes(T, 0, 1)  # [n, i, j]: exports of n to i minus imports of n from i
+            m_term = t_ * (dV - V * dlp)  # tariff part, indexed [exporter i, importer n, j]
+            x_term = x_ * (df - f * dlc[:, None, :])  # export-tax part, [exporter n, importer i, j]
+            vot = jnp.swapaxes(m_term, 0, 1) + x_term  # [n, partner, j]
+            return tot / I_[:, None, None], vot / I_[:, None, None]
+
+        tot_g, vot_g = jax.vmap(integrand)(s_nodes)
+        tot = jnp.tensordot(w_nodes, tot_g, axes=1)  # (N, N, S) log contributions
+        vot = jnp.tensordot(w_nodes, vot_g, axes=1)
+        lw = jnp.log(self.welfare(y, shock))
+        factor = jnp.where(jnp.abs(lw) > 1e-12, jnp.expm1(lw) / jnp.where(jnp.abs(lw) > 1e-12, lw, 1.0), 1.0 + lw / 2)
+        k = 100.0 * factor[:, None]
+        return {
+            "tot_pct": k[:, 0] * tot.sum(axis=(1, 2)),
+            "vot_pct": k[:, 0] * vot.sum(axis=(1, 2)),
+            "tot_by_partner_pct": k * tot.sum(axis=2),
+            "vot_by_partner_pct": k * vot.sum(axis=2),
+            "tot_by_sector_pct": k * tot.sum(axis=1),
+            "vot_by_sector_pct": k * vot.sum(axis=1),
+            "decomposition_gap": lw - tot.sum(axis=(1, 2)) - vot.sum(axis=(1, 2)),
+        }
+
+
+# ---------------------------------------------------------------------------- calibration
+
+
+def final_demand_shares(X, Y, gio, VA, R, D):
+    """Final-demand shares as Caliendo & Parro build them.
+
+    ``alpha_nj = (X_nj - sum_k gamma_n^{jk} Y_nk) / I_n`` with ``I_n = VA_n + R_n + D_n`` (value added
+    plus tariff revenue minus the trade surplus); negative shares are set to zero and the rest
+    renormalised to sum to one. ``X`` (N, S) expenditure gross of tariffs, ``Y`` (N, S) gross
+    output, ``gio`` (N, S_in, S_out) cost shares in gross output.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = final_demand_shares(np.array([[3.0, 1.0]]), np.array([[2.0, 2.0]]), np.zeros((1, 2, 2)),
+    ...                         np.array([4.0]), np.array([0.0]), np.array([0.0]))
+    >>> a.tolist()
+    [[0.75, 0.25]]
+    """
+    X = np.asarray(X, float)
+    inter = np.einsum("njk,nk->nj", np.asarray(gio, float), np.asarray(Y, float))
+    income = np.asarray(VA, float) + np.asarray(R, float) + np.asarray(D, float)
+    a = (X - inter) / income[:, None]
+    a = np.where(a > 0, a, 0.0)
+    tot = a.sum(axis=1, keepdims=True)
+    if np.any(tot <= 0):
+        bad = int(np.flatnonzero(tot[:, 0] <= 0)[0])
+        raise CalibrationError(f"country {bad}: no positive final demand (expenditure below intermediate use)")
+    return a / tot
+
+
+def _world_arrays(world):
+    """Arrays of a sectoral World: flows, tariffs, theta, value-added and IO shares, alpha."""
+    from .._exceptions import DataError
+
+    trade = np.asarray(world.trade, float)
+    if trade.ndim == 2:
+        trade = trade[:, :, None]
+        tariffs = np.asarray(world.tariffs, float)[:, :, None]
+        sectors = ("all",)
+    else:
+        tariffs = np.asarray(world.tariffs, float)
+        sectors = tuple(world.sectors)
+    n, _, s = trade.shape
+    ex = dict(world.extras)
+    if "theta" not in ex:
+        raise DataError("World: field 'extras.theta' (trade elasticity by sector) is missing")
+    theta = np.broadcast_to(np.asarray(ex["theta"], float), (s,)).copy()
+    bad = np.flatnonzero(~np.isfinite(theta) | (theta <= 0))
+    if bad.size:
+        raise DataError(f"World: field 'extras.theta', sector {sectors[bad[0]]}: must be positive, got {theta[bad[0]]}")
+    no_inter = "io_shares" not in ex
+    if no_inter:
+        gva = np.ones((n, s))
+        gio = np.zeros((n, s, s))
+    else:
+        gva = np.asarray(ex["va_share"], float).reshape(n, s)
+        io = np.asarray(ex["io_shares"], float).reshape(n, s, s)
+        if np.any(~np.isfinite(gva) | (gva <= 0) | (gva > 1)):
+            k = np.argwhere(~np.isfinite(gva) | (gva <= 0) | (gva > 1))[0]
+            raise DataError(
+                f"World: field 'extras.va_share', country {world.codes[k[0]]}, sector {sectors[k[1]]}: "
+                f"must be in (0, 1], got {gva[tuple(k)]}"
+            )
+        colsum = io.sum(axis=1)
+        if np.any(~np.isfinite(io) | (io < 0)) or np.any(np.abs(colsum - 1) > 1e-6):
+            k = np.argwhere(np.abs(colsum - 1) > 1e-6)
+            k = k[0] if k.size else np.argwhere(~np.isfinite(io) | (io < 0))[0][[0, 2]]
+            raise DataError(
+                f"World: field 'extras.io_shares', country {world.codes[k[0]]}, output sector {sectors[k[1]]}: "
+                "input shares must be non-negative and sum to one over input sectors"
+            )
+        gio = io * (1.0 - gva)[:, None, :]
+    return trade, tariffs, theta, gva, gio, no_inter, sectors, ex
+
+
+def _build(trade, tariffs, theta, gva, gio, alpha, codes, sectors, *, no_inter, deficits, D_new=None, **kw):
+    """A model whose baseline is the given flows (no equilibrium check)."""
+    n, _, s = trade.shape
+    X = (trade * (1.0 + tariffs)).sum(axis=0)  # expenditure gross of tariffs (N, S)
+    pi = np.where(X[None] > 0, trade * (1.0 + tariffs) / np.where(X[None] > 0, X[None], 1.0), 0.0)
+    empty = X <= 0  # no expenditure on a sector: domestic share 1 (any share would do)
+    if np.any(empty):
+        idx = np.arange(n)
+        pi[idx[:, None], idx[:, None], np.arange(s)[None, :]] += np.where(empty, 1.0, 0.0)
+    Y = trade.sum(axis=1)
+    VA = (gva * Y).sum(axis=1)
+    if np.any(VA <= 0):
+        bad = int(np.flatnonzero(VA <= 0)[0])
+        raise CalibrationError(f"country {codes[bad]}: no value added (no production in the data)")
+    D = trade.sum(axis=(0, 2)) - trade.sum(axis=(1, 2))
+    D_new = D if D_new is None else D_new
+    f = lambda a: jnp.asarray(np.asarray(a, float))  # noqa: E731
+    return CaliendoParro(
+        theta=f(theta), gva=f(gva), gio=f(gio), alpha=f(alpha), pi=f(pi), t0=f(tariffs), X=f(X), VA=f(VA),
+        D=f(D), D_new=f(D_new), codes=tuple(codes), sectors=tuple(sectors), no_intermediates=no_inter,
+        deficits=deficits, **kw,
+    )
+
+
+@eqx.filter_jit
+def _residual_at(model, y, shock):
+    return model.residual(y, shock)
+
+
+@eqx.filter_jit
+def _flows_at(model, y, shock):
+    return model.flows_new(y, shock)
+
+
+def rebase(model: CaliendoParro, y, shock) -> CaliendoParro:
+    """A model whose baseline is the equilibrium ``y`` of ``model`` under ``shock`` (its flows,
+    tariffs and deficits ``D_new``); used for the zero-deficit two-step and to make an
+    inconsistent data baseline an equilibrium."""
+    f = np.asarray(_flows_at(model, y, shock))
+    t = np.asarray(shock.t)
+    if shock.x is not None and np.any(np.asarray(shock.x) != 0):
+        raise CalibrationError("rebase: a baseline with export taxes is not supported")
+    D_new = np.asarray(model.D_new)
+    return _build(
+        f, t, np.asarray(model.theta), np.asarray(model.gva), np.asarray(model.gio), np.asarray(model.alpha),
+        model.codes, model.sectors, no_inter=model.no_intermediates, deficits=model.deficits, D_new=D_new,
+        decomposition_nodes=model.decomposition_nodes, tol=model.tol, preferred_method=model.preferred_method,
+    )
+
+
+def calibrate(
+    world,
+    *,
+    deficits: str = "fixed",
+    decomposition_nodes: int = 6,
+    tol: float = 1e-11,
+    method: str = "newton_krylov",
+) -> CaliendoParro:
+    """Calibrate the Caliendo-Parro model to a sectoral :class:`~tradewar.data.World`.
+
+    Parameters
+    ----------
+    world : ``trade`` ``[exporter, importer, sector]`` at producer prices (net of tariffs, diagonal =
+        domestic sales), ``tariffs`` (same shape, levied by the importer, fraction), and ``extras``:
+        ``theta`` (S,) trade elasticities (required); ``va_share`` (N, S) value-added share of gross
+        output and ``io_shares`` (N, S_in, S_out), share of input ``k`` in the intermediate spending
+        of sector ``j`` (sums to one over ``k``). Without ``io_shares`` the model has no intermediate
+        inputs (gamma = 1) and ``model.no_intermediates`` is True. Optional ``alpha`` (N, S):
+        final-demand shares (otherwise built as the paper does, :func:`final_demand_shares`).
+        A one-sector world (N, N) is treated as S = 1.
+    deficits : ``"fixed"`` - deficits held at their baseline value (in units of world value added);
+        ``"zero"`` - the paper's two-step: a first solve removes all deficits at baseline tariffs and
+        the returned model's baseline is that equilibrium (changes are relative to it).
+    decomposition_nodes : Gauss-Legendre nodes of the welfare decomposition (0 = skip it).
+    tol : tolerance of the solves made here and in the decomposition.
+    method : solver method of the model (``preferred_method``), see :class:`tradewar.solve.SolverOptions`.
+
+    When the data are not an exact equilibrium (negative final-demand shares set to zero, as in
+    the paper), a first solve at baseline policies makes them one; zero shocks then return ones.
+    """
+    from .._exceptions import ConvergenceError
+
+    if deficits not in ("fixed", "zero"):
+        raise CalibrationError(f"calibrate: deficits must be 'fixed' or 'zero', got {deficits!r}")
+    trade, tariffs, theta, gva, gio, no_inter, sectors, ex = _world_arrays(world)
+    n, _, s = trade.shape
+    Y = trade.sum(axis=1)
+    X = (trade * (1.0 + tariffs)).sum(axis=0)
+    R = (trade * tariffs).sum(axis=(0, 2))
+    VA = (gva * Y).sum(axis=1)
+    D = trade.sum(axis=(0, 2)) - trade.sum(axis=(1, 2))
+    if "alpha" in ex:
+        alpha = np.asarray(ex["alpha"], float).reshape(n, s)
+    else:
+        alpha = final_demand_shares(X, Y, gio, VA, R, D)
+    kw = dict(decomposition_nodes=decomposition_nodes, tol=tol, preferred_method=method)
+    model = _build(trade, tariffs, theta, gva, gio, alpha, world.codes, sectors, no_inter=no_inter,
+                   deficits=deficits, D_new=np.zeros(n) if deficits == "zero" else None, **kw)
+    shock = model.zero_shock()
+    r0 = np.max(np.abs(np.asarray(_residual_at(model, model.initial_guess(), shock))))
+    if r0 > tol:
+        root = find_root(model.residual, model.initial_guess(), shock, tol, 100, method)
+        res = float(root.max_residual)
+        if not res <= tol * 10:
+            raise ConvergenceError(
+                f"calibrate: the baseline equilibrium ({'zero deficits' if deficits == 'zero' else 'data'}) "
+                f"did not converge (max residual {res:.3g})"
+            )
+        model = rebase(model, root.value, shock)
+    return model

@@ -1,0 +1,221 @@
+"""Instruments and differentiable welfare objectives shared by the strategic layer.
+
+Works for any model implementing the protocol of :mod:`tradewar.solve` (``initial_guess``, ``residual``,
+``welfare``) whose tariffs are ``[exporter, importer]`` (N, N) or ``[exporter, importer, sector]``
+(N, N, S) arrays passed as :class:`~tradewar.solve.Shock`.
+
+An *instrument* says which tariff cells a country controls and how they are tied together: the country
+is the importer, the cells are its tariffs on every other country (its own diagonal is never touched),
+and each cell takes the value of one free variable:
+
+* ``uniform``: one rate on all its imports (1 free variable);
+* ``partner``: one rate per partner (N-1);
+* ``sector``: one rate per sector, all partners alike (S; sectoral models only);
+* ``partner_sector``: one rate per partner and sector ((N-1) S; sectoral models only).
+
+The free variables are optimised as ``u = log(1 + t)``, so ``t = exp(u) - 1 > -100%`` by construction,
+and a lower bound ``t >= lower`` (e.g. 0) becomes the box ``u >= log(1 + lower)``. Welfare and its
+gradient come from :func:`tradewar.solve.find_root` by implicit differentiation (never finite
+differences); solves are warm-started from a previous solution where the caller passes one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .. import _jax  # noqa: F401  (float64)
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .._exceptions import ScenarioError
+from ..solve import Shock, find_root
+
+__all__ = [
+    "INSTRUMENTS",
+    "Instrument",
+    "make_instrument",
+    "baseline_tariffs",
+    "country_index",
+    "tariffs_from_u",
+    "welfare_vector",
+    "log_welfare_value_and_grad",
+    "log_welfare_jacobian",
+    "welfare_batch",
+]
+
+INSTRUMENTS = ("uniform", "partner", "sector", "partner_sector")
+
+
+@dataclass(frozen=True, eq=False)
+class Instrument:
+    """Which tariff cells some countries control, and which free variable each cell takes.
+
+    cells : (C,) flat (C-order) indices of the controlled cells in the tariff array.
+    groups : (C,) index of the free variable of each cell (0..K-1).
+    owner : (K,) the country (importer index) that controls each free variable.
+    labels : (K,) human labels ``"IMPORTER<-EXPORTER/sector"``.
+    """
+
+    kind: str
+    shape: tuple[int, ...]
+    countries: tuple[int, ...]
+    cells: np.ndarray
+    groups: np.ndarray
+    owner: np.ndarray
+    labels: tuple[str, ...]
+
+    @property
+    def n_free(self) -> int:
+        return int(self.owner.shape[0])
+
+    def values(self, t: Any) -> np.ndarray:
+        """Instrument values read from a full tariff array (mean of each group's cells)."""
+        flat = np.asarray(t, dtype=np.float64).reshape(-1)[self.cells]
+        s = np.bincount(self.groups, weights=flat, minlength=self.n_free)
+        c = np.bincount(self.groups, minlength=self.n_free)
+        return s / c
+
+    def apply(self, t: Any, values: Any) -> np.ndarray:
+        """A full tariff array: ``t`` with the controlled cells set to ``values`` (NumPy)."""
+        out = np.array(t, dtype=np.float64, copy=True).reshape(-1)
+        out[self.cells] = np.asarray(values, dtype=np.float64)[self.groups]
+        return out.reshape(self.shape)
+
+    def mask(self, k_owner: int) -> np.ndarray:
+        """Boolean mask of the free variables owned by country ``k_owner``."""
+        return self.owner == k_owner
+
+
+def country_index(model: Any, country: Any, n: int) -> int:
+    """Index of ``country`` (int, or a code looked up in ``model.codes``); one-line error otherwise."""
+    if isinstance(country, (int, np.integer)):
+        if not 0 <= int(country) < n:
+            raise ScenarioError(f"country index {country} outside 0..{n - 1}")
+        return int(country)
+    codes = tuple(getattr(model, "codes", ()) or ())
+    c = str(country).upper()
+    if c in codes:
+        return codes.index(c)
+    known = f" (known: {', '.join(codes)})" if codes else " (the model carries no codes: pass an index)"
+    raise ScenarioError(f"unknown country '{country}'{known}")
+
+
+def baseline_tariffs(model: Any, base_t: Any = None) -> jax.Array:
+    """The tariff array strategies start from: ``base_t`` if given, else the model's baseline tariffs.
+
+    The model's baseline is looked up as the attribute ``tariffs`` (then ``t0``, then ``t``).
+    """
+    if base_t is not None:
+        return jnp.asarray(base_t, dtype=jnp.float64)
+    for name in ("tariffs", "t0", "t"):
+        v = getattr(model, name, None)
+        if v is not None and hasattr(v, "shape"):
+            return jnp.asarray(v, dtype=jnp.float64)
+    raise ScenarioError(f"{type(model).__name__}: no baseline tariffs (attribute 'tariffs'); pass base_t=")
+
+
+def make_instrument(model: Any, shape: tuple[int, ...], countries, kind: str) -> Instrument:
+    """The instrument ``kind`` for each country in ``countries`` (indices), stacked in that order."""
+    if kind not in INSTRUMENTS:
+        raise ScenarioError(f"unknown instrument '{kind}' (use one of {', '.join(INSTRUMENTS)})")
+    if len(shape) not in (2, 3) or shape[0] != shape[1]:
+        raise ScenarioError(f"tariffs have shape {shape}; expected (N, N) or (N, N, S)")
+    n = shape[0]
+    S = shape[2] if len(shape) == 3 else 1
+    if kind in ("sector", "partner_sector") and len(shape) == 2:
+        raise ScenarioError(f"instrument '{kind}' needs a model with sectors; this one has tariffs of shape {shape}")
+    codes = tuple(getattr(model, "codes", ()) or ()) or tuple(str(k) for k in range(n))
+    sectors = tuple(getattr(model, "sectors", ()) or ()) or tuple(f"s{k}" for k in range(S))
+    cells, groups, owner, labels = [], [], [], []
+    offset = 0
+    for c in countries:
+        ex = np.array([i for i in range(n) if i != c])
+        ii, ss = np.meshgrid(ex, np.arange(S), indexing="ij")  # (N-1, S)
+        ii, ss = ii.reshape(-1), ss.reshape(-1)
+        flat = (ii * n + c) * S + ss if len(shape) == 3 else ii * n + c
+        if kind == "uniform":
+            g = np.zeros_like(ii)
+            lab = [f"{codes[c]}<-all"]
+        elif kind == "partner":
+            g = np.searchsorted(ex, ii)
+            lab = [f"{codes[c]}<-{codes[i]}" for i in ex]
+        elif kind == "sector":
+            g = ss
+            lab = [f"{codes[c]}<-all/{sectors[s]}" for s in range(S)]
+        else:
+            g = np.searchsorted(ex, ii) * S + ss
+            lab = [f"{codes[c]}<-{codes[i]}/{sectors[s]}" for i in ex for s in range(S)]
+        cells.append(flat)
+        groups.append(g + offset)
+        owner.extend([c] * len(lab))
+        labels.extend(lab)
+        offset += len(lab)
+    return Instrument(
+        kind=kind,
+        shape=tuple(shape),
+        countries=tuple(int(c) for c in countries),
+        cells=np.concatenate(cells).astype(np.int64),
+        groups=np.concatenate(groups).astype(np.int64),
+        owner=np.asarray(owner, dtype=np.int64),
+        labels=tuple(labels),
+    )
+
+
+# --- pure JAX pieces -------------------------------------------------------------------------------
+def tariffs_from_u(u: jax.Array, t_base: jax.Array, cells: jax.Array, groups: jax.Array) -> jax.Array:
+    """Full tariff array: ``t_base`` with ``cells`` set to ``exp(u[groups]) - 1`` (differentiable in u)."""
+    flat = t_base.reshape(-1).at[cells].set(jnp.expm1(u)[groups])
+    return flat.reshape(t_base.shape)
+
+
+def _solve_welfare(model, u, t_base, cells, groups, y0, tol, max_steps):
+    t = tariffs_from_u(u, t_base, cells, groups)
+    shock = Shock(t)
+    sol = find_root(model.residual, y0, shock, tol, max_steps)
+    W = model.welfare(sol.value, shock)
+    return W, sol
+
+
+@eqx.filter_jit
+def welfare_vector(model, u, t_base, cells, groups, y0, tol=1e-11, max_steps=60):
+    """Welfare W^ of every country (N,) at the tariffs of ``u``, and the root solution."""
+    return _solve_welfare(model, u, t_base, cells, groups, y0, tol, max_steps)
+
+
+@eqx.filter_jit
+def log_welfare_value_and_grad(model, u, t_base, cells, groups, country, y0, tol=1e-11, max_steps=60):
+    """``log W^_country`` and its gradient in ``u`` (implicit differentiation), plus W^ (N,) and the solution."""
+
+    def f(u_):
+        W, sol = _solve_welfare(model, u_, t_base, cells, groups, y0, tol, max_steps)
+        return jnp.log(W[country]), (W, sol)
+
+    (v, (W, sol)), g = jax.value_and_grad(f, has_aux=True)(u)
+    return v, g, W, sol
+
+
+@eqx.filter_jit
+def log_welfare_jacobian(model, u, t_base, cells, groups, y0, tol=1e-11, max_steps=60):
+    """``log W^`` (N,), its Jacobian in ``u`` (N, K) by reverse-mode implicit differentiation, and the solution."""
+
+    def f(u_):
+        W, sol = _solve_welfare(model, u_, t_base, cells, groups, y0, tol, max_steps)
+        return jnp.log(W), sol
+
+    J, sol = jax.jacrev(f, has_aux=True)(u)
+    lw, _ = f(u)
+    return lw, J, sol
+
+
+@eqx.filter_jit
+def welfare_batch(model, U, t_base, cells, groups, y0, tol=1e-11, max_steps=60):
+    """Welfare (B, N) and max residuals (B,) for a batch of ``u`` vectors (B, K), solved with ``vmap``."""
+
+    def one(u):
+        W, sol = _solve_welfare(model, u, t_base, cells, groups, y0, tol, max_steps)
+        return W, sol.max_residual
+
+    return jax.vmap(one)(U)
