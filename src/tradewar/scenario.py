@@ -215,7 +215,9 @@ def prepare(s: Scenario, world=None):
         if s.data.aggregate:
             from .data import aggregate
 
-            world = aggregate(world, s.data.aggregate)
+            # intra-region flows are domestic sales only if the source had domestic sales;
+            # otherwise calibration builds them (as for world2023, which drops intra-EU trade)
+            world = aggregate(world, s.data.aggregate, keep_domestic=world.has_domestic())
     model = build_model(s.model.family, world, s.model.params())
     tariff_layers = [ly for ly in s.tariffs if not ly.export_tax]
     tax_layers = [ly for ly in s.tariffs if ly.export_tax]

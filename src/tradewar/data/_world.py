@@ -269,7 +269,7 @@ def country_names(codes) -> tuple[str, ...]:
         if isinstance(conv, str):
             conv = [conv]
         it = iter(conv)
-        out = [o if o is not None else (next(it) or c) for o, c in zip(out, codes)]
+        out = [o if o is not None else (next(it) or c) for o, c in zip(out, codes, strict=True)]
     return tuple(str(o) for o in out)
 
 

@@ -14,7 +14,7 @@ elasticity; ``nu_i`` profit share; ``phi_i`` tariff pass-through / markup term; 
 ``income_tax`` (tariff revenue cuts income taxes) or ``lump_sum``; deficits ``T_i`` held at their
 share of world income.
 
-Unknowns ``w^_i, E^_i, L^_i`` (solved in logs). With baseline tariffs ``t0`` and new tariffs ``t``::
+Unknowns ``w^_i, E^_i, L^_i``. With baseline tariffs ``t0`` and new tariffs ``t``::
 
     A[j,i]   = lambda_[j,i] (w^_j L^_j^(-psi))^(-eps) ((1+t[j,i])/(1+t0[j,i]))^(-eps phi_i)
     lambda'  = A / sum_k A[k,i]
@@ -26,6 +26,11 @@ Unknowns ``w^_i, E^_i, L^_i`` (solved in logs). With baseline tariffs ``t0`` and
     numeraire  sum_i E_i (P^_i - 1) = 0   (replaces the first income equation: Walras' law)
     welfare  delta_i = E_i / (E_i - kappa (1-tau_i) Y_i / (1+kappa)), tau_i = R_i / Y'_i (0 lump sum)
              W^_i = delta_i E^_i / P^_i + (1 - delta_i) w^_i L^_i / P^_i
+
+Solution method: the budget is linear in ``E^`` given ``w^, L^`` (revenue is the share
+``1 - G_i/S_i`` of ``E'_i``, ``S_i = sum_k A[k,i]``, ``G_i = sum_k A[k,i]/(1+t[k,i])``), so ``E^`` is eliminated in
+closed form and Newton's method runs on ``y = (log w^, log L^)``, 2N unknowns (N when ``kappa = 0``: then
+``L^ = 1``). The residual holds the income equations (the first replaced by the numeraire) and labour supply.
 
 With ``t0 = 0`` (the paper) ``tau^_i = 1/(1 - R_i/Y'_i)`` exactly as in the paper; the baseline
 revenue ``R0`` generalises it to worlds with baseline tariffs, where ``T_i = E_i - Y_i - R0_i``.
@@ -110,8 +115,13 @@ class ILMSModel(eqx.Module):
     def n(self) -> int:
         return self.X.shape[0]
 
+    @property
+    def n_unknowns(self) -> int:
+        """Length of ``y``: ``log w^`` (N), then ``log L^`` (N) when ``kappa > 0`` (else ``L^ = 1``)."""
+        return 2 * self.n if self.kappa != 0 else self.n
+
     def initial_guess(self) -> jax.Array:
-        return jnp.zeros(3 * self.n)
+        return jnp.zeros(self.n_unknowns)
 
     def baseline_shock(self):
         from ..solve import Shock
@@ -120,20 +130,28 @@ class ILMSModel(eqx.Module):
 
     # --- the equilibrium, as one pure function -------------------------------------------------
     def _state(self, y, shock):
+        # Unknowns: log w^ and (kappa > 0) log L^. E^ is eliminated in closed form: with
+        # G_i = sum_k A[k,i]/(1+t[k,i]) and S_i = sum_k A[k,i], revenue is R_i = E'_i (1 - G_i/S_i), so
+        # the budget E'_i = R_i + Y'_i + T_i sum Y'/sum Y gives E'_i = (Y'_i + T_i sum Y'/sum Y) S_i/G_i.
         # A[j,i] = B[j,i] c_j with B fixed by the tariffs: every sum over partners is then a
         # matrix-vector product, so the Jacobian (a batch of JVPs) costs a few matrix products.
         n = self.n
-        w, Eh, Lh = jnp.exp(y[:n]), jnp.exp(y[n : 2 * n]), jnp.exp(y[2 * n :])
+        lw = y[:n]
+        lL = y[n:] if self.kappa != 0 else jnp.zeros_like(lw)
+        w, Lh = jnp.exp(lw), jnp.exp(lL)
         t = shock.t
         B = self.lambda_ * jnp.exp(-self.eps * self.phi[None, :] * (jnp.log1p(t) - jnp.log1p(self.t0)))
         Bt = B / (1.0 + t)
-        c = jnp.exp(-self.eps * (jnp.log(w) - self.psi * jnp.log(Lh)))
+        c = jnp.exp(-self.eps * (lw - self.psi * lL))
         S = c @ B
-        Ph = (Eh / w) ** (1.0 - self.phi) * S ** (-1.0 / self.eps)
-        spend = Eh * self.E / S  # E'_i / sum_k A[k,i]
-        imports = spend * (c @ Bt)  # sum_k X'[k,i]
-        R = spend * (c @ (t * Bt))
+        G = c @ Bt
         Yn = w * Lh * self.Y
+        imports = Yn + self.T * (Yn.sum() / self.Y.sum())  # E'_i - R_i = sum_k X'[k,i]
+        spend = imports / G  # E'_i / sum_k A[k,i]
+        E1 = spend * S
+        Eh = E1 / self.E
+        R = E1 - imports
+        Ph = (Eh / w) ** (1.0 - self.phi) * S ** (-1.0 / self.eps)
         sales_income = c * (Bt @ ((1.0 - self.nu) * spend)) + self.nu * imports
         if self.income_tax:
             tau_hat = (1.0 - self.R0 / self.Y) / (1.0 - R / Yn)
@@ -142,7 +160,7 @@ class ILMSModel(eqx.Module):
             tau_hat = jnp.ones_like(R)
             tau = jnp.zeros_like(R)
         return dict(w=w, Eh=Eh, Lh=Lh, Ph=Ph, c=c, Bt=Bt, spend=spend, imports=imports, R=R, Yn=Yn,
-                    sales_income=sales_income, tau_hat=tau_hat, tau=tau)
+                    sales_income=sales_income, tau_hat=tau_hat, tau=tau, lw=lw, lL=lL)
 
     def _flows(self, s):
         """New bilateral flows at exporter prices, ``X'[j,i]`` (N, N)."""
@@ -152,13 +170,16 @@ class ILMSModel(eqx.Module):
         s = self._state(y, shock)
         income = (s["sales_income"] - s["Yn"]) / self.Y
         budget = (s["Eh"] * self.E - s["R"] - s["Yn"] - self.T * (s["Yn"].sum() / self.Y.sum())) / self.E
-        labour = jnp.log(s["Lh"]) - self.kappa * (jnp.log(s["tau_hat"]) + jnp.log(s["w"]) - jnp.log(s["Ph"]))
+        labour = s["lL"] - self.kappa * (jnp.log(s["tau_hat"]) + s["lw"] - jnp.log(s["Ph"]))
         numeraire = (self.E * (s["Ph"] - 1.0)).sum() / self.E.sum()
         return s, income, budget, labour, numeraire
 
     def residual(self, y, shock):
-        _, income, budget, labour, numeraire = self._equations(y, shock)
-        return jnp.concatenate([income.at[0].set(numeraire), budget, labour])
+        _, income, _, labour, numeraire = self._equations(y, shock)
+        parts = [income.at[0].set(numeraire)]
+        if self.kappa != 0:
+            parts.append(labour)
+        return jnp.concatenate(parts)
 
     def welfare(self, y, shock):
         s = self._state(y, shock)
@@ -189,7 +210,7 @@ class ILMSModel(eqx.Module):
         }
 
     def checks(self, y, shock):
-        s, income, _, _, _ = self._equations(y, shock)
+        s, income, budget, labour, _ = self._equations(y, shock)
         Xn = self._flows(s)
         spend = ((1.0 + shock.t) * Xn).sum()
         E1 = s["Eh"] * self.E
@@ -203,6 +224,9 @@ class ILMSModel(eqx.Module):
             "world_budget": jnp.abs(E1.sum() - s["Yn"].sum() - s["R"].sum()) / world,
             # world sales = world factor and profit income
             "sales_income": jnp.abs(Xn.sum() - s["Yn"].sum()) / world,
+            # the budget and labour supply, which the unknowns satisfy by construction
+            "budget": jnp.max(jnp.abs(budget) * self.E) / world,
+            "labour": jnp.max(jnp.abs(labour)),
         }
 
 
