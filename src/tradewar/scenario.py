@@ -208,7 +208,7 @@ def prepare(s: Scenario, world=None):
 
     from .data import load_world
     from .models._registry import build_model
-    from .policy import Layer, Retaliation, apply_layers, apply_retaliation
+    from .policy import Retaliation, apply_layers, apply_retaliation
 
     if world is None:
         world = load_world(_data_source(s))

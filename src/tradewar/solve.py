@@ -21,13 +21,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from . import _jax  # noqa: F401  (float64, compilation cache)
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import lineax as lx
 import optimistix as optx
 
+from . import _jax  # noqa: F401  (float64, compilation cache)
 from ._exceptions import ConvergenceError
 
 __all__ = [

@@ -41,13 +41,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
-import numpy as np
-
-from .. import _jax  # noqa: F401
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 
+from .. import _jax  # noqa: F401
 from .._exceptions import CalibrationError
 from ..data._world import World
 
