@@ -126,7 +126,7 @@ def _root(residual, y0, shock, tol, max_steps, method="newton"):
     if method == "newton_krylov":
         # inexact Newton: each step solves J dy = -r by restarted GMRES on Jacobian-vector
         # products (no Jacobian is formed); so does the adjoint solve of implicit differentiation.
-        lin = lx.GMRES(rtol=1e-9, atol=tol * 1e-3, restart=60, stagnation_iters=60, max_steps=3000)
+        lin = lx.GMRES(rtol=1e-6, atol=tol * 1e-3, restart=30, stagnation_iters=30, max_steps=3000)
         solver = optx.Newton(rtol=tol, atol=tol, linear_solver=lin)
         adjoint = optx.ImplicitAdjoint(linear_solver=lin)
     elif method == "newton":

@@ -478,11 +478,25 @@ def _read_column(path: Path, column: str, codes: tuple[str, ...]) -> tuple[np.nd
 
 
 # --- entry point --------------------------------------------------------------------------------
+def _sectoral_reader(path: Path):
+    """The multi-sector reader for a folder, recognised by its files (None if none fits)."""
+    from . import _sectoral
+
+    if (path / "xbilat1993.txt").is_file():
+        return _sectoral.read_cp2015
+    if (path / "bilateral_2014.csv").is_file():
+        return _sectoral.read_wiod_ll2023
+    if (path / "bilateral.csv").is_file() and (path / "country_sector.csv").is_file():
+        return _sectoral.read_adb_mrio
+    return None
+
+
 def load_world(source: str | os.PathLike = "world2023", **kw: Any) -> World:
     """Load a world: the embedded ``"world2023"``, a data folder, or a long-table file.
 
     ``source`` is ``"world2023"`` (the default), a folder in the BACI layout (with
-    ``country_labels.csv``) or the wide layout (with ``trade.csv``), or a ``.csv``/``.parquet``
+    ``country_labels.csv``) or the wide layout (with ``trade.csv``), a multi-sector folder
+    (Caliendo–Parro, WIOD/LL2023 or ADB-MRIO layouts, see ``tradewar.data._sectoral``), or a ``.csv``/``.parquet``
     long table ``exporter,importer,value`` (then pass ``gdp_path=`` and optionally ``tariffs_path=``).
     Keyword arguments go to the reader. Flows are ``[exporter, importer]`` in USD million.
 
@@ -500,8 +514,13 @@ def load_world(source: str | os.PathLike = "world2023", **kw: Any) -> World:
             return read_baci_folder(path, **kw)
         if (path / "trade.csv").is_file():
             return read_wide(path, **kw)
+        sectoral = _sectoral_reader(path)
+        if sectoral is not None:
+            return sectoral(path, **kw)
         raise DataError(
-            f"{_label(source)}: not a data folder; expected country_labels.csv (BACI layout) or trade.csv (wide layout)"
+            f"{_label(source)}: not a data folder; expected country_labels.csv (BACI layout), trade.csv (wide layout), "
+            "xbilat1993.txt (Caliendo-Parro), bilateral_2014.csv (WIOD/LL2023) or bilateral.csv with "
+            "country_sector.csv (ADB-MRIO)"
         )
     if path.is_file():
         if "gdp_path" not in kw:

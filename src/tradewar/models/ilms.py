@@ -130,8 +130,9 @@ class ILMSModel(eqx.Module):
     # --- the equilibrium, as one pure function -------------------------------------------------
     def _state(self, y, shock):
         # Unknowns: log w^ and (kappa > 0) log L^. E^ is eliminated in closed form: with
-        # G_i = sum_k A[k,i]/(1+t[k,i]) and S_i = sum_k A[k,i], revenue is R_i = E'_i (1 - G_i/S_i), so
-        # the budget E'_i = R_i + Y'_i + T_i sum Y'/sum Y gives E'_i = (Y'_i + T_i sum Y'/sum Y) S_i/G_i.
+        # S_i = sum_k A[k,i], H_i = sum_k A[k,i] t[k,i]/(1+t[k,i]) and G_i = S_i - H_i, revenue is
+        # R_i = E'_i H_i/S_i, so the budget E'_i = R_i + Y'_i + T_i sum Y'/sum Y gives
+        # E'_i = (Y'_i + T_i sum Y'/sum Y) S_i/G_i.
         # A[j,i] = B[j,i] c_j with B fixed by the tariffs: every sum over partners is then a
         # matrix-vector product, so the Jacobian (a batch of JVPs) costs a few matrix products.
         n = self.n
@@ -143,13 +144,14 @@ class ILMSModel(eqx.Module):
         Bt = B / (1.0 + t)
         c = jnp.exp(-self.eps * (lw - self.psi * lL))
         S = c @ B
-        G = c @ Bt
+        H = c @ (t * Bt)  # revenue share: R_i = E'_i H_i / S_i, exactly 0 where t = 0
+        G = S - H
         Yn = w * Lh * self.Y
         imports = Yn + self.T * (Yn.sum() / self.Y.sum())  # E'_i - R_i = sum_k X'[k,i]
         spend = imports / G  # E'_i / sum_k A[k,i]
         E1 = spend * S
         Eh = E1 / self.E
-        R = E1 - imports
+        R = spend * H
         Ph = (Eh / w) ** (1.0 - self.phi) * S ** (-1.0 / self.eps)
         sales_income = c * (Bt @ ((1.0 - self.nu) * spend)) + self.nu * imports
         if self.income_tax:

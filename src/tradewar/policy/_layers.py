@@ -66,11 +66,22 @@ def _sector_index(world: World, sectors) -> np.ndarray | slice:
         elif s.lower() in lower:
             out.append(lower.index(s.lower()))
         else:
+            # a unique prefix also selects ("Machinery" -> "Machinery n.e.c."), so one scenario
+            # runs on datasets whose sector names differ in their details
+            hits = [k for k, name in enumerate(lower) if name.startswith(s.lower())]
+            if len(hits) == 1:
+                out.append(hits[0])
+                continue
             import difflib
 
-            close = difflib.get_close_matches(s, world.sectors, n=3)
+            if hits:
+                raise ScenarioError(
+                    f"sector '{s}' is ambiguous: {', '.join(world.sectors[k] for k in hits)}; give the full name"
+                )
+            close = difflib.get_close_matches(s, world.sectors, n=3, cutoff=0.4)
             raise ScenarioError(
                 f"unknown sector '{s}'" + (f"; did you mean {', '.join(close)}?" if close else "")
+                + f" (this dataset has {len(world.sectors)} sectors: tradewar data info DIR lists them)"
             )
     return np.array(out, dtype=int)
 

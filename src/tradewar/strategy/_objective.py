@@ -44,6 +44,7 @@ __all__ = [
     "log_welfare_value_and_grad",
     "log_welfare_jacobian",
     "welfare_batch",
+    "log_welfare_hessian",
 ]
 
 INSTRUMENTS = ("uniform", "partner", "sector", "partner_sector")
@@ -186,12 +187,15 @@ def welfare_vector(model, u, t_base, cells, groups, y0, tol=1e-11, max_steps=60)
 
 
 @eqx.filter_jit
-def log_welfare_value_and_grad(model, u, t_base, cells, groups, country, y0, tol=1e-11, max_steps=60):
-    """``log W^_country`` and its gradient in ``u`` (implicit differentiation), plus W^ (N,) and the solution."""
+def log_welfare_value_and_grad(model, u, t_base, cells, groups, weights, y0, tol=1e-11, max_steps=60):
+    """``sum_j weights_j log W^_j`` and its gradient in ``u`` (implicit differentiation), W^ (N,), the solution.
+
+    ``weights`` (N,): one-hot for one country's welfare, or Pareto weights.
+    """
 
     def f(u_):
         W, sol = _solve_welfare(model, u_, t_base, cells, groups, y0, tol, max_steps)
-        return jnp.log(W[country]), (W, sol)
+        return jnp.sum(weights * jnp.log(W)), (W, sol)
 
     (v, (W, sol)), g = jax.value_and_grad(f, has_aux=True)(u)
     return v, g, W, sol
@@ -219,3 +223,44 @@ def welfare_batch(model, U, t_base, cells, groups, y0, tol=1e-11, max_steps=60):
         return W, sol.max_residual
 
     return jax.vmap(one)(U)
+
+
+@eqx.filter_jit
+def log_welfare_hessian(model, u, t_base, cells, groups, weights, y0, tol=1e-11, max_steps=60):
+    """``sum_j weights_j log W^_j``, its gradient and Hessian in ``u``, W^ (N,) and the root solution.
+
+    With ``phi(y, u) = sum_j weights_j log W^_j`` and the equilibrium ``r(y, u) = 0`` solved at ``y*``: the adjoint
+    ``lam = -r_y^{-T} phi_y``, the Lagrangian ``L = phi + lam . r``, ``Y = dy/du = -r_y^{-1} r_u`` and
+    ``D = [Y; I]``; then ``grad = L_u`` and ``Hessian = D^T (d^2 L / dz^2) D`` (z = (y, u)): second-order
+    implicit differentiation with only first and second derivatives of the residual, no differentiation
+    through the Newton iterations.
+    """
+    t = tariffs_from_u(u, t_base, cells, groups)
+    sol = find_root(model.residual, y0, Shock(t), tol, max_steps)
+    y = jax.lax.stop_gradient(sol.value)
+    ny = y.shape[0]
+
+    def res(z):
+        return model.residual(z[:ny], Shock(tariffs_from_u(z[ny:], t_base, cells, groups)))
+
+    def phi(z):
+        sh = Shock(tariffs_from_u(z[ny:], t_base, cells, groups))
+        return jnp.sum(weights * jnp.log(model.welfare(z[:ny], sh)))
+
+    z = jnp.concatenate([y, u])
+    Jz = jax.jacfwd(res)(z)  # (ny, ny + K)
+    Jy, Ju = Jz[:, :ny], Jz[:, ny:]
+    gz = jax.grad(phi)(z)
+    lam = -jnp.linalg.solve(Jy.T, gz[:ny])
+    Y = -jnp.linalg.solve(Jy, Ju)  # (ny, K)
+    grad = gz[ny:] + lam @ Ju
+
+    def lag_grad(zz):
+        return jax.grad(lambda q: phi(q) + lam @ res(q))(zz)
+
+    D = jnp.concatenate([Y, jnp.eye(u.shape[0])], axis=0)  # (ny + K, K)
+    HD = jax.vmap(lambda v: jax.jvp(lag_grad, (z,), (v,))[1], in_axes=1, out_axes=1)(D)
+    H = D.T @ HD
+    H = 0.5 * (H + H.T)
+    W = model.welfare(y, Shock(t))
+    return jnp.sum(weights * jnp.log(W)), grad, H, W, sol

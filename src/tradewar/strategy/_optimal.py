@@ -1,11 +1,13 @@
 """Optimal (welfare-maximising) tariffs of one country, everyone else's tariffs held fixed.
 
 ``max_v  W^_c(t(v))`` over the instrument values ``v`` of country ``c`` (see :mod:`._objective`), with
-``t >= lower``. Solved by SciPy's L-BFGS-B (``jac=True``) on ``u = log(1 + v)`` (``t > -100%`` by
-construction; ``lower > -1`` becomes the bound ``u >= log(1 + lower)``), minimising ``-log W^_c``. The
-value and gradient come from one jitted JAX call: the equilibrium by Newton's method
-(:func:`tradewar.solve.find_root`, warm-started from the previous evaluation) and the gradient by implicit
-differentiation through it.
+``t >= lower``, solved on ``u = log(1 + v)`` (``t > -100%`` by construction; ``lower > -1`` becomes the
+bound ``u >= log(1 + lower)``) by maximising ``log W^_c``. Default optimiser: a projected Newton method
+(Bertsekas 1982) with the exact Hessian (forward-over-reverse implicit differentiation through the solve),
+which converges in a handful of steps where L-BFGS-B needs thousands on these badly scaled problems;
+``method="lbfgsb"`` uses SciPy's L-BFGS-B (``jac=True``) instead. Values and gradients come from one
+jitted JAX call: the equilibrium by Newton's method (:func:`tradewar.solve.find_root`, warm-started from
+the previous evaluation) and the gradient by implicit differentiation through it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from ._objective import (
     Instrument,
     baseline_tariffs,
     country_index,
+    log_welfare_hessian,
     log_welfare_value_and_grad,
     make_instrument,
 )
@@ -71,38 +74,112 @@ def projected_gradient(values: np.ndarray, grad_t: np.ndarray, lower: float) -> 
 
 
 class _Evaluator:
-    """Value and gradient of ``-log W^_c`` in ``u`` with a warm start kept between calls."""
+    """Value, gradient (and Hessian) of ``sum_j weights_j log W^_j`` in ``u``, warm-started."""
 
-    def __init__(self, model, inst: Instrument, t_base, country, y0, solver_tol, solver_steps):
+    def __init__(self, model, inst: Instrument, t_base, weights, y0, solver_tol, solver_steps):
         self.model = model
         self.t_base = jnp.asarray(t_base)
         self.cells = jnp.asarray(inst.cells)
         self.groups = jnp.asarray(inst.groups)
-        self.country = country
+        self.weights = jnp.asarray(weights, dtype=jnp.float64)
         self.y = jnp.asarray(y0)
         self.tol = solver_tol
         self.steps = solver_steps
         self.count = 0
-        self.last: tuple[Any, ...] | None = None
 
-    def __call__(self, u: np.ndarray):
-        v, g, W, sol = log_welfare_value_and_grad(
-            self.model, jnp.asarray(u), self.t_base, self.cells, self.groups, self.country, self.y, self.tol, self.steps
+    def _ok(self, v, sol) -> bool:
+        return bool(float(sol.max_residual) <= self.tol and np.isfinite(float(v)))
+
+    def value_grad(self, u: np.ndarray):
+        """``(log W^_c, gradient in u, W^ (N,))`` or None when the equilibrium does not solve."""
+        args = (self.model, jnp.asarray(u), self.t_base, self.cells, self.groups, self.weights)
+        for y0 in (self.y, self.model.initial_guess()):
+            v, g, W, sol = log_welfare_value_and_grad(*args, y0, self.tol, self.steps)
+            self.count += 1
+            if self._ok(v, sol):
+                self.y = sol.value
+                return float(v), np.asarray(g, dtype=np.float64), np.asarray(W)
+        return None
+
+    def hessian(self, u: np.ndarray):
+        v, g, H, W, sol = log_welfare_hessian(
+            self.model, jnp.asarray(u), self.t_base, self.cells, self.groups, self.weights, self.y, self.tol,
+            self.steps,
         )
         self.count += 1
-        res = float(sol.max_residual)
-        if not (res <= self.tol and np.isfinite(float(v))):
-            # retry from the baseline guess, then report an infeasible point to the line search
-            v, g, W, sol = log_welfare_value_and_grad(
-                self.model, jnp.asarray(u), self.t_base, self.cells, self.groups, self.country,
-                self.model.initial_guess(), self.tol, self.steps,
-            )
-            res = float(sol.max_residual)
-            if not (res <= self.tol and np.isfinite(float(v))):
-                return 1e10, np.zeros_like(u)
-        self.y = sol.value
-        self.last = (np.asarray(u).copy(), np.asarray(W), np.asarray(g), np.asarray(sol.value))
-        return -float(v), -np.asarray(g, dtype=np.float64)
+        if not self._ok(v, sol):
+            raise ConvergenceError("optimal_tariff: the equilibrium did not solve at an accepted point")
+        return np.asarray(H, dtype=np.float64)
+
+    def scipy_fun(self, u: np.ndarray):
+        r = self.value_grad(u)
+        if r is None:
+            return 1e10, np.zeros_like(u)
+        return -r[0], -r[1]
+
+
+def _grad_t(u: np.ndarray, g_u: np.ndarray, W_c: float, lower: float) -> tuple[np.ndarray, np.ndarray]:
+    """Instrument values and the projected gradient of W^_c in t (from the gradient of log W^_c in u)."""
+    values = np.expm1(u)
+    if lower > -1.0:
+        values = np.maximum(values, lower)
+    return values, projected_gradient(values, W_c * g_u / (1.0 + values), lower)
+
+
+def _projected_newton(ev: _Evaluator, u: np.ndarray, lb: float, lower: float, c: int | None, tol: float,
+                      max_steps: int):
+    """Maximise ``sum_j weights_j log W^_j`` over ``u >= lb`` by a projected Newton method (Bertsekas 1982).
+
+    Convergence: the projected gradient in t of W^_c (``c`` given) or of the weighted sum (``c=None``)
+    has max-norm <= ``tol``.
+    Free variables take a Newton step with the exact Hessian (eigenvalues replaced by their absolute
+    values, so the step ascends where the Hessian is indefinite); variables at the bound whose gradient
+    points outwards stay fixed; the step is capped (max 1 in u) and backtracked along the projection arc.
+    """
+    r = ev.value_grad(u)
+    if r is None:
+        raise ConvergenceError("optimal_tariff: the equilibrium at the starting tariffs did not solve")
+    v, g, W = r
+    it = 0
+    status = "max_steps_reached"
+    while True:
+        _, pg = _grad_t(u, g, 1.0 if c is None else W[c], lower)
+        if (np.max(np.abs(pg)) if pg.size else 0.0) <= tol:
+            status = "converged"
+            break
+        if it >= max_steps:
+            break
+        it += 1
+        H = ev.hessian(u)
+        pg_u = np.where((u <= lb + 1e-12) & (g < 0), 0.0, g)
+        eps = min(1e-6, float(np.linalg.norm(pg_u)))
+        active = (u <= lb + eps) & (g < 0) if np.isfinite(lb) else np.zeros(u.shape, bool)
+        free = ~active
+        d = np.zeros_like(u)
+        if free.any():
+            Hf = -H[np.ix_(free, free)]  # Hessian of the minimand
+            lam, V = np.linalg.eigh(Hf)
+            floor = max(1e-10 * float(np.max(np.abs(lam))), 1e-14)
+            lam = np.maximum(np.abs(lam), floor)
+            d[free] = V @ ((V.T @ g[free]) / lam)  # ascent direction for log W
+        big = float(np.max(np.abs(d)))
+        if big > 1.0:
+            d *= 1.0 / big
+        alpha = 1.0
+        accepted = False
+        while alpha > 1e-12:
+            un = np.maximum(u + alpha * d, lb)
+            rn = ev.value_grad(un)
+            if rn is not None and rn[0] >= v + 1e-4 * float(g @ (un - u)):
+                accepted = True
+                break
+            alpha *= 0.5
+        if not accepted:
+            status = "stalled"
+            break
+        u = un
+        v, g, W = rn
+    return u, g, W, status, it
 
 
 def optimal_tariff(
@@ -118,6 +195,7 @@ def optimal_tariff(
     y0: Any = None,
     solver_tol: float = 1e-11,
     solver_steps: int = 60,
+    method: str = "newton",
 ) -> OptimalTariff:
     """The tariffs that maximise ``country``'s welfare, all other tariffs as in ``base_t``.
 
@@ -130,8 +208,10 @@ def optimal_tariff(
     lower : lowest admissible tariff (fraction); ``-1`` = none beyond ``t > -100%``, ``0`` = no subsidies.
     start : initial instrument values (default: read from ``base_t``, raised to ``lower``).
     tol : tolerance on the max-norm of the projected gradient of W^ in the tariffs.
-    max_steps : L-BFGS-B iterations.
+    max_steps : optimiser iterations.
     y0 : warm start of the equilibrium unknowns.
+    method : ``"newton"`` (default: projected Newton with the exact Hessian, quadratic convergence) or
+        ``"lbfgsb"`` (SciPy L-BFGS-B; cheaper steps, slow on badly scaled problems).
 
     Examples
     --------
@@ -157,28 +237,26 @@ def optimal_tariff(
     if lower > -1.0:
         v0 = np.maximum(v0, lower)
     u0 = np.log1p(v0)
-    bounds = None if lower <= -1.0 else [(float(np.log1p(lower)), None)] * inst.n_free
-    ev = _Evaluator(model, inst, t_base, c, model.initial_guess() if y0 is None else y0, solver_tol, solver_steps)
-    f0, _ = ev(u0)
-    if f0 >= 1e10:
-        raise ConvergenceError(f"optimal_tariff: the equilibrium at the starting tariffs of country {c} did not solve")
-    # gtol in u-space: dW/du = (1+t) dW/dt; a margin below ``tol`` keeps the t-space criterion satisfied
-    res = scipy.optimize.minimize(
-        ev, u0, jac=True, method="L-BFGS-B", bounds=bounds,
-        options={"maxiter": int(max_steps), "gtol": tol * 1e-2, "ftol": 1e-16, "maxcor": 30},
-    )
-    # final evaluation at the returned point (the last call need not be the accepted one)
-    ev(res.x)
-    assert ev.last is not None
-    u, W, g_u, y = ev.last
-    values = np.expm1(u)
-    if lower > -1.0:
-        values = np.maximum(values, lower)
-    # gradient of W^_c in t: dW/dt = W * dlogW/du / (1 + t)
-    grad_t = W[c] * g_u / (1.0 + values)
-    pg = projected_gradient(values, grad_t, lower)
+    ev = _Evaluator(model, inst, t_base, np.eye(n)[c], model.initial_guess() if y0 is None else y0, solver_tol, solver_steps)
+    lb = float(np.log1p(lower)) if lower > -1.0 else -np.inf
+    if method == "newton":
+        u, g_u, W, status, nit = _projected_newton(ev, u0, lb, lower, c, tol, max_steps)
+    elif method == "lbfgsb":
+        bounds = None if lower <= -1.0 else [(lb, None)] * inst.n_free
+        res = scipy.optimize.minimize(
+            ev.scipy_fun, u0, jac=True, method="L-BFGS-B", bounds=bounds,
+            options={"maxiter": int(max_steps), "gtol": tol * 1e-2, "ftol": 1e-16, "maxcor": 30},
+        )
+        u, nit = res.x, int(res.nit)
+        status = {0: "converged", 1: "max_steps_reached"}.get(int(res.status), "stalled")
+        r = ev.value_grad(u)
+        if r is None:
+            raise ConvergenceError(f"optimal_tariff: the equilibrium at the optimum of country {c} did not solve")
+        _, g_u, W = r
+    else:
+        raise ScenarioError(f"optimal_tariff: unknown method {method!r} (use 'newton' or 'lbfgsb')")
+    values, pg = _grad_t(u, g_u, W[c], lower)
     gnorm = float(np.max(np.abs(pg))) if pg.size else 0.0
-    status = {0: "converged", 1: "max_steps_reached"}.get(int(res.status), "stalled")
     return OptimalTariff(
         country=c,
         instrument=instrument,
@@ -189,7 +267,7 @@ def optimal_tariff(
         grad_norm=gnorm,
         status=status,
         converged=bool(gnorm <= tol),
-        iterations=int(res.nit),
+        iterations=nit,
         evaluations=ev.count,
-        y=y,
+        y=np.asarray(ev.y),
     )

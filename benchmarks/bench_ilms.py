@@ -1,0 +1,158 @@
+"""Benchmark: one 194-country ``ustr`` solve (ILMS 2025) with tradewar vs SciPy's ``fsolve``.
+
+    python benchmarks/bench_ilms.py [DATA_DIR] [--repeats 20] [--fsolve-repeats 3]
+
+DATA_DIR defaults to ``../shared/data/baci2023`` beside the project. tradewar's time is
+:func:`tradewar.bench.bench_ustr` (median of ``--repeats`` solves after a warm-up). The reference
+solves the same equations with ``scipy.optimize.fsolve`` (MINPACK hybrd, finite-difference Jacobian)
+from the same cold start (baseline, all hats 1) to the same tolerance (max |residual| <= 1e-10):
+
+* ``fsolve 2N``: the residual tradewar solves (unknowns log w^, log L^; E^ in closed form), in NumPy;
+* ``fsolve 3N``: the equations as the issue writes them (unknowns log w^, log E^, log L^), in NumPy.
+
+Both solutions are checked against tradewar's. The speed-up is against the faster of the two.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import fsolve
+
+from tradewar.bench import bench_ustr, ustr_case
+
+TOL = 1e-10
+
+
+class NumpyILMS:
+    """The ILMS equations in NumPy, from the model's calibrated arrays (no JAX)."""
+
+    def __init__(self, model, t):
+        g = lambda a: np.asarray(a, dtype=float)  # noqa: E731
+        self.lam, self.t0, self.E, self.Y, self.T, self.R0, self.nu, self.phi = (
+            g(model.lambda_),
+            g(model.t0),
+            g(model.E),
+            g(model.Y),
+            g(model.T),
+            g(model.R0),
+            g(model.nu),
+            g(model.phi),
+        )
+        self.eps, self.kappa, self.psi, self.income_tax = model.eps, model.kappa, model.psi, model.income_tax
+        self.n = len(self.E)
+        self.t = np.asarray(t, dtype=float)
+        self.B = self.lam * ((1 + self.t) / (1 + self.t0)) ** (-self.eps * self.phi[None, :])
+        self.Bt = self.B / (1 + self.t)
+
+    def _tau_hat(self, R, Yn):
+        return (1 - self.R0 / self.Y) / (1 - R / Yn) if self.income_tax else np.ones_like(R)
+
+    def residual_2n(self, y):
+        n = self.n
+        lw, lL = y[:n], y[n:]
+        w, L = np.exp(lw), np.exp(lL)
+        c = np.exp(-self.eps * (lw - self.psi * lL))
+        S = c @ self.B
+        H = c @ (self.t * self.Bt)
+        G = S - H
+        Yn = w * L * self.Y
+        imports = Yn + self.T * (Yn.sum() / self.Y.sum())
+        spend = imports / G
+        Eh = spend * S / self.E
+        R = spend * H
+        P = (Eh / w) ** (1 - self.phi) * S ** (-1 / self.eps)
+        sales = c * (self.Bt @ ((1 - self.nu) * spend)) + self.nu * imports
+        income = (sales - Yn) / self.Y
+        income[0] = (self.E * (P - 1)).sum() / self.E.sum()
+        labour = lL - self.kappa * (np.log(self._tau_hat(R, Yn)) + lw - np.log(P))
+        return np.concatenate([income, labour])
+
+    def residual_3n(self, y):
+        n = self.n
+        lw, lE, lL = y[:n], y[n : 2 * n], y[2 * n :]
+        w, Eh, L = np.exp(lw), np.exp(lE), np.exp(lL)
+        A = self.B * (w * L ** (-self.psi))[:, None] ** (-self.eps)
+        S = A.sum(0)
+        lam1 = A / S
+        P = (Eh / w) ** (1 - self.phi) * S ** (-1 / self.eps)
+        X1 = lam1 * (Eh * self.E)[None, :] / (1 + self.t)
+        R = (self.t * X1).sum(0)
+        Yn = w * L * self.Y
+        sales = ((1 - self.nu)[None, :] * X1).sum(1) + self.nu * X1.sum(0)
+        income = (sales - Yn) / self.Y
+        income[0] = (self.E * (P - 1)).sum() / self.E.sum()
+        budget = (Eh * self.E - R - Yn - self.T * (Yn.sum() / self.Y.sum())) / self.E
+        labour = lL - self.kappa * (np.log(self._tau_hat(R, Yn)) + lw - np.log(P))
+        return np.concatenate([income, budget, labour])
+
+
+def time_fsolve(fun, y0, repeats):
+    times, sol = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        sol, info, ier, msg = fsolve(fun, y0, xtol=TOL, full_output=True)
+        times.append(time.perf_counter() - start)
+    res = float(np.max(np.abs(fun(sol))))
+    return statistics.median(times), sol, res, int(info["nfev"]), ier == 1
+
+
+def main(argv=None) -> int:
+    default = Path(__file__).resolve().parents[2] / "shared" / "data" / "baci2023"
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("data", nargs="?", default=str(default), help="194-country folder (BACI layout)")
+    ap.add_argument("--repeats", type=int, default=20)
+    ap.add_argument("--fsolve-repeats", type=int, default=3)
+    args = ap.parse_args(argv)
+    if not Path(args.data).is_dir():
+        print(f"no data folder at {args.data}; pass the 194-country folder", file=sys.stderr)
+        return 2
+
+    ours = bench_ustr(args.data, repeats=args.repeats)
+    n = ours["countries"]
+    print(
+        f"tradewar (JAX, Newton): median {ours['median_seconds'] * 1e3:8.2f} ms over {ours['repeats']} solves, "
+        f"{n} countries"
+    )
+
+    import jax.numpy as jnp
+
+    from tradewar.solve import Shock, solve_model
+
+    case = ustr_case(args.data)
+    eq = solve_model(case.model, Shock(t=jnp.asarray(case.t)))
+    lw = np.log1p(eq.outcomes["wage_pct"] / 100)
+    lE = np.log1p(eq.outcomes["expenditure_pct"] / 100)
+    lL = np.log1p(eq.outcomes["employment_pct"] / 100)
+    ref = NumpyILMS(case.model, case.t)
+
+    results = {}
+    for label, fun, y0, y_ours in (
+        ("fsolve 2N", ref.residual_2n, np.zeros(2 * n), np.concatenate([lw, lL])),
+        ("fsolve 3N", ref.residual_3n, np.zeros(3 * n), np.concatenate([lw, lE, lL])),
+    ):
+        assert np.max(np.abs(fun(y_ours))) <= TOL, f"{label}: tradewar's solution is not a root of the NumPy residual"
+        sec, sol, res, nfev, ok = time_fsolve(fun, y0, args.fsolve_repeats)
+        diff = float(np.max(np.abs(sol - y_ours)))
+        status = "converged" if ok and res <= TOL else "NOT converged"
+        print(
+            f"SciPy {label} (NumPy, MINPACK): median {sec * 1e3:8.2f} ms over {args.fsolve_repeats} solves, "
+            f"{nfev} residual evaluations, max residual {res:.1e} ({status}), max |y - y_tradewar| {diff:.1e}"
+        )
+        if ok and res <= TOL:
+            results[label] = sec
+    if results:
+        best = min(results, key=results.get)
+        print(f"speed-up vs the faster SciPy reference ({best}): {results[best] / ours['median_seconds']:.0f}x")
+    else:
+        print("no SciPy reference reached the tolerance")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,120 @@
+"""The ``tradewar report`` and ``tradewar timeline`` commands (registered by :mod:`tradewar.cli`)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer, console, err_console, handle_errors) -> None:
+    """Add ``report`` and ``timeline`` to the Typer ``app``."""
+
+    def _steps(scenarios: str | None):
+        if not scenarios:
+            return None
+        return [s.strip() for s in scenarios.split(",") if s.strip()]
+
+    @app.command()
+    @handle_errors
+    def report(
+        country: Annotated[str, typer.Argument(help="ISO3 code of the country, e.g. JPN.")] = "JPN",
+        scenarios: Annotated[str | None, typer.Option(help="Comma-separated steps (presets or files); "
+                                                      "default: the 2025 timeline.")] = None,
+        data: Annotated[str | None, typer.Option(help="Data source replacing the scenarios' (folder or file).")] = None,
+        sectoral_data: Annotated[str | None, typer.Option("--sectoral-data", help="Multi-sector data folder for "
+                                                          "the car-tariff section (e.g. ADB-MRIO).")] = None,
+        out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")] = Path("report.html"),
+        png: Annotated[Path | None, typer.Option("--png", help="Also write every chart as PNG into this folder "
+                                                 "(needs kaleido and Chrome/Chromium).")] = None,
+        full: Annotated[bool, typer.Option("--full", help="Also the slower analyses (Nash war and Nash bargain "
+                                           "in the deal section).")] = False,
+    ) -> None:
+        """Write a self-contained HTML report of the 2025 tariff war for COUNTRY and print its five numbers."""
+        from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        from .report import build_report
+        from .report.sections import SECTIONS
+        from .report.timeline import DEFAULT_TIMELINE
+
+        steps = _steps(scenarios)
+        if png is not None:  # fail before the long part if PNG export cannot work
+            try:
+                import kaleido  # noqa: F401
+            except ImportError:
+                from ._exceptions import TradewarError
+
+                raise TradewarError("--png needs the package 'kaleido' (pip install kaleido) and a Chrome/Chromium "
+                                    "browser") from None
+        total = len(steps or DEFAULT_TIMELINE) + len(SECTIONS)
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                      console=err_console, transient=True) as prog:
+            task = prog.add_task(f"report {country.upper()}", total=total)
+
+            def progress(msg: str) -> None:
+                if msg.startswith(("solving", "section")):
+                    prog.advance(task)
+                prog.update(task, description=msg)
+
+            rep = build_report(country, scenarios=steps, data=data, sectoral_data=sectoral_data, progress=progress,
+                               full=full)
+        path = rep.write(out)
+        console.print(f"wrote {path}  ({len(rep.html) / 1e6:.1f} MB, opens offline)")
+        console.print(f"[bold]{rep.country} in the 2025 tariff war[/] (% change from the baseline):")
+        for s in rep.summary.values():
+            v = "n/a" if not math.isfinite(s.value) else f"{s.value:+.2f}%"
+            console.print(f"  {s.label:<48} {v:>9}", highlight=False)
+        for sid, why in rep.unavailable().items():
+            console.print(f"[dim]  {sid}: {why}[/]", highlight=False)
+        if png is not None:
+            with console.status("writing PNG files ...", spinner="dots"):
+                paths = rep.write_pngs(png)
+            console.print(f"wrote {len(paths)} PNG files to {png}")
+
+    @app.command("timeline")
+    @handle_errors
+    def timeline_cmd(
+        country: Annotated[str, typer.Argument(help="ISO3 code of the country, e.g. JPN.")] = "JPN",
+        scenarios: Annotated[str | None, typer.Option(help="Comma-separated steps; default: the 2025 timeline.")] = None,
+        data: Annotated[str | None, typer.Option(help="Data source replacing the scenarios' (folder or file).")] = None,
+    ) -> None:
+        """Solve the dated 2025 presets in order and show how each step moved COUNTRY."""
+        from rich.table import Table
+
+        from .report.timeline import DEFAULT_TIMELINE, METRICS, focus_codes, partners_for, timeline
+
+        steps = _steps(scenarios) or list(DEFAULT_TIMELINE)
+        with console.status("solving ...", spinner="dots") as st:
+            tl = timeline(country, steps, data=data, progress=lambda m: st.update(m))
+        c = tl.country
+        partners = partners_for(c)
+        df = tl.table(c, partners)
+        cols = [*METRICS, *[f"exports_to_{p}_pct" for p in partners], "d_welfare_pct"]
+        labels = {k: v[0].lower() + " %" for k, v in METRICS.items()}
+        labels |= {f"exports_to_{p}_pct": f"exports to {p} %" for p in partners}
+        labels["d_welfare_pct"] = "Δ welfare pp"
+        table = Table(title=f"{c}: the 2025 tariff timeline (% change from the baseline; Δ = change from the "
+                      "previous step)", header_style="bold", title_justify="left")
+        table.add_column("date")
+        table.add_column("step", style="bold")
+        for k in cols:
+            if k in df.columns:
+                table.add_column(labels[k], justify="right")
+        for name, row in df.iterrows():
+            cells = []
+            for k in cols:
+                if k in df.columns:
+                    v = row[k]
+                    cells.append("–" if not math.isfinite(v) else f"{v:+.2f}")
+            table.add_row(str(row["date"]), str(name), *cells)
+        console.print(table)
+        ft = tl.focus_table("welfare_pct", focus_codes(c))
+        t2 = Table(title="Welfare of the focus economies, %", header_style="bold", title_justify="left")
+        t2.add_column("step", style="bold")
+        for k in ft.columns:
+            t2.add_column(k, justify="right")
+        for name, row in ft.iterrows():
+            t2.add_row(str(name), *["–" if not math.isfinite(v) else f"{v:+.2f}" for v in row.tolist()])
+        console.print(t2)

@@ -1,0 +1,384 @@
+"""The strategic commands ``optimal``, ``nash``, ``talks`` and ``bloc`` (registered by :mod:`tradewar.cli`).
+
+Each takes a scenario (preset or TOML file; ``bloc`` takes a bloc preset or file), prints Rich tables,
+shows a progress bar on the slow parts (on stderr) and writes ``--json OUT`` with the per-country fields
+of ``tradewar run`` (``{"countries": {ISO3: {...}}}``, from the solve of the tariffs found) plus
+``"tariffs"`` and ``"certificate"``; ``bloc`` adds ``"coalitions"`` and ``"stable"``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Annotated, Any
+
+import typer
+
+
+def _codes(text: str) -> list[str]:
+    return [c.strip().upper() for c in text.split(",") if c.strip()]
+
+
+def _clean(v: Any) -> Any:
+    """JSON-safe values: NumPy to Python, non-finite floats to None."""
+    import numpy as np
+
+    if isinstance(v, dict):
+        return {str(k): _clean(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_clean(x) for x in v]
+    if isinstance(v, np.ndarray):
+        return _clean(v.tolist())
+    if isinstance(v, (np.bool_, bool)):
+        return bool(v)
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        f = float(v)
+        return f if math.isfinite(f) else None
+    return v
+
+
+def _by_code(cert: dict[str, Any], world) -> dict[str, Any]:
+    """A certificate's per-player dicts keyed by country code (models without codes key them by index)."""
+    def key(k):
+        return world.codes[int(k)] if str(k).isdigit() and int(k) < world.n else k
+
+    return {k: ({key(p): v for p, v in x.items()} if isinstance(x, dict) else x) for k, x in cert.items()}
+
+
+def _labels(world, instrument: str, country: int) -> list[str]:
+    """Readable labels of a country's instrument values (``all``, partner codes, sectors)."""
+    from .strategy._objective import make_instrument
+
+    shape = world.tariffs.shape
+    inst = make_instrument(SimpleNamespace(codes=world.codes, sectors=world.sectors), shape, [country], instrument)
+    return [lab.split("<-", 1)[1] for lab in inst.labels]
+
+
+def _result(s, world, model, t, what: str, x=None):
+    """The labelled result of the found tariffs (the same solve and fields as ``tradewar run``)."""
+    import numpy as np
+
+    from .results import Result
+    from .solve import Shock, solve_model
+
+    eq = solve_model(model, Shock(t=np.asarray(t), x=None if x is None else np.asarray(x)), what=what)
+    return Result(world=world, equilibrium=eq, scenario=s.name, model=s.model.family, params=s.model.params(),
+                  tariffs=np.asarray(t), meta={"title": s.title, "date": s.date, "data": s.data.source})
+
+
+def _write(path: Path, doc: dict[str, Any], console) -> None:
+    from ._io import atomic_write
+
+    clean = _clean(doc)
+    atomic_write(path, lambda fh: json.dump(clean, fh, indent=2, default=str))
+    console.print(f"wrote {path}")
+
+
+def _progress(err_console):
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                    console=err_console, transient=True)
+
+
+def _prepare(scenario: str, data: str | None):
+    from .scenario import load_scenario, prepare
+
+    s = load_scenario(scenario).with_data(data)
+    world, model, t, x, rule = prepare(s)
+    if x is not None:
+        from ._exceptions import ScenarioError
+
+        raise ScenarioError(f"scenario '{s.name}': the strategic commands do not handle export-tax layers")
+    if rule.rule == "optimal":
+        from .strategy._retaliate import retaliate_optimally
+
+        t = retaliate_optimally(model, world, t, rule)
+    return s, world, model, t
+
+
+def _index(world, code: str, option: str) -> int:
+    from ._exceptions import DataError, ScenarioError
+
+    try:
+        return world.index(code)
+    except DataError as e:
+        raise ScenarioError(f"option '{option}': {e}") from None
+
+
+def register(app: typer.Typer, console, err_console, handle_errors) -> None:
+    """Add ``optimal``, ``nash``, ``talks`` and ``bloc`` to the Typer ``app``."""
+    from .cli import frame_table, result_frame
+
+    def _show(res, codes, title):
+        keep = [c for c in (codes or []) if c in res.world.codes] or None
+        console.print(frame_table(result_frame(res, keep), title, "country"))
+
+    # --- optimal -----------------------------------------------------------------------------------
+    @app.command()
+    @handle_errors
+    def optimal(
+        scenario: Annotated[str, typer.Argument(help="A preset name or a scenario TOML file (the others' tariffs).")],
+        country: Annotated[str, typer.Option(help="The country choosing its tariffs (ISO3).")] = "USA",
+        instrument: Annotated[str, typer.Option(help="uniform | partner | sector | partner_sector.")] = "uniform",
+        lower: Annotated[float, typer.Option(help="Lowest tariff allowed (fraction; -1: none, 0: no subsidies).")] = -1.0,
+        data: Annotated[str | None, typer.Option(help="Data source replacing the scenario's.")] = None,
+        json_out: Annotated[Path | None, typer.Option("--json", help="Write the results as JSON.")] = None,
+    ) -> None:
+        """The tariffs that maximise COUNTRY's welfare, everyone else's as in the scenario."""
+        from .strategy._nash import certify
+        from .strategy._optimal import optimal_tariff
+
+        s, world, model, t = _prepare(scenario, data)
+        c = _index(world, country, "--country")
+        with _progress(err_console) as prog:
+            task = prog.add_task(f"optimal {instrument} tariff of {world.codes[c]}", total=2)
+            r = optimal_tariff(model, c, instrument, base_t=t, lower=lower)
+            prog.update(task, advance=1, description="checking unilateral deviations")
+            cert = certify(model, r.tariffs, [c], instrument, lower=lower, grad_tol=1e-6)
+            prog.update(task, advance=1)
+        labels = _labels(world, instrument, c)
+        from rich.table import Table
+
+        tab = Table(title=f"Optimal {instrument} tariff of {world.codes[c]} ({s.name})", header_style="bold",
+                    title_justify="left")
+        tab.add_column("on")
+        tab.add_column("tariff %", justify="right")
+        for lab, v in zip(labels, r.values):
+            tab.add_row(lab, f"{100 * v:.2f}")
+        console.print(tab)
+        res = _result(s, world, model, r.tariffs, f"optimal tariff of {world.codes[c]}")
+        _show(res, s.output.countries, f"Outcomes at the optimum of {world.codes[c]}")
+        certificate = {"status": r.status, "converged": r.converged, "grad_norm": r.grad_norm,
+                       "iterations": r.iterations, "evaluations": r.evaluations,
+                       "deviations": _by_code(cert.to_dict(), world)}
+        console.print(f"[dim]{r.status}, gradient norm {r.grad_norm:.1e}, {r.iterations} iterations; "
+                      f"best deviation gain {max(cert.max_deviation_gain.values()):.1e}[/]")
+        if json_out:
+            doc = res.to_dict(s.output.countries)
+            doc["countries"] = res.to_dict()["countries"]
+            doc["tariffs"] = {"country": world.codes[c], "instrument": instrument,
+                              "values": dict(zip(labels, r.values.tolist()))}
+            doc["certificate"] = certificate
+            _write(json_out, doc, console)
+
+    # --- nash --------------------------------------------------------------------------------------
+    @app.command()
+    @handle_errors
+    def nash(
+        scenario: Annotated[str, typer.Argument(help="A preset name or a scenario TOML file (starting tariffs).")],
+        players: Annotated[str, typer.Option(help="Comma-separated players, e.g. USA,CHN.")] = "USA,CHN",
+        instrument: Annotated[str, typer.Option(help="uniform | partner | sector | partner_sector.")] = "uniform",
+        lower: Annotated[float, typer.Option(help="Lowest tariff allowed (fraction; 0: no subsidies).")] = -1.0,
+        max_rounds: Annotated[int, typer.Option(help="Best-response rounds before giving up.")] = 100,
+        tol: Annotated[float, typer.Option(help="Convergence tolerance on tariff moves (fraction).")] = 1e-6,
+        data: Annotated[str | None, typer.Option(help="Data source replacing the scenario's.")] = None,
+        json_out: Annotated[Path | None, typer.Option("--json", help="Write the results as JSON.")] = None,
+    ) -> None:
+        """The Nash equilibrium of a tariff war among PLAYERS (iterated best responses), with its certificate."""
+        import numpy as np
+
+        from .strategy._nash import nash as nash_war
+
+        s, world, model, t = _prepare(scenario, data)
+        idx = [_index(world, p, "--players") for p in _codes(players)]
+        with _progress(err_console) as prog:
+            task = prog.add_task("tariff war", total=max_rounds)
+
+            def say(msg):
+                prog.update(task, advance=1, description=str(msg)[:80])
+
+            r = nash_war(model, idx, instrument, base_t=t, lower=lower, max_rounds=max_rounds, tol=tol,
+                         br_tol=max(tol * 1e-2, 1e-8), progress=say)
+        from rich.table import Table
+
+        tab = Table(title=f"Nash {instrument} tariffs ({s.name}): {'converged' if r.converged else 'NOT converged'} "
+                    f"in {r.rounds} rounds", header_style="bold", title_justify="left")
+        for col in ("player", "tariffs %", "welfare vs base %", "welfare vs free trade %"):
+            tab.add_column(col, justify="left" if col == "player" else "right")
+        tariffs = {}
+        for c in idx:
+            code = world.codes[c]
+            key = code if code in r.values else str(c)
+            vals = np.asarray(r.values[key])
+            tariffs[code] = dict(zip(_labels(world, instrument, c), vals.tolist()))
+            shown = ", ".join(f"{100 * v:.1f}" for v in vals[:6]) + (" ..." if vals.size > 6 else "")
+            tab.add_row(code, shown, f"{100 * (r.welfare_vs_base[c] - 1):.3f}",
+                        f"{100 * (r.welfare_vs_free_trade[c] - 1):.3f}")
+        console.print(tab)
+        res = _result(s, world, model, r.tariffs, "Nash equilibrium")
+        _show(res, s.output.countries, "Outcomes at the Nash equilibrium")
+        cert = _by_code(r.certificate.to_dict(), world) if r.certificate is not None else {}
+        if cert:
+            console.print(f"[dim]certificate {'ok' if cert['ok'] else 'FAILED'}: max gradient "
+                          f"{max(cert['grad_norm'].values()):.1e}, best deviation gain "
+                          f"{max(cert['max_deviation_gain'].values()):.1e}[/]")
+        if json_out:
+            doc = res.to_dict()
+            doc["tariffs"] = tariffs
+            doc["certificate"] = {"converged": r.converged, "rounds": r.rounds, "max_move": r.max_move, **cert}
+            doc["welfare_vs_base_pct"] = {world.codes[c]: 100 * (r.welfare_vs_base[c] - 1) for c in idx}
+            doc["welfare_vs_free_trade_pct"] = {world.codes[c]: 100 * (r.welfare_vs_free_trade[c] - 1) for c in idx}
+            _write(json_out, doc, console)
+
+    # --- talks -------------------------------------------------------------------------------------
+    @app.command()
+    @handle_errors
+    def talks(
+        scenario: Annotated[str, typer.Argument(help="A preset name or a scenario TOML file (current tariffs).")],
+        parties: Annotated[str, typer.Option(help="The two parties, e.g. USA,JPN.")] = "USA,JPN",
+        threat: Annotated[str, typer.Option(help="current | nash | a scenario whose tariffs are the threat.")] = "current",
+        instruments: Annotated[str, typer.Option(help="uniform | sector.")] = "uniform",
+        weight: Annotated[float, typer.Option(help="Bargaining weight of the first party, in (0, 1).")] = 0.5,
+        lower: Annotated[float, typer.Option(help="Lowest tariff searched (fraction).")] = -0.5,
+        frontier: Annotated[bool, typer.Option(help="Also trace the deal frontier and its two questions.")] = True,
+        data: Annotated[str | None, typer.Option(help="Data source replacing the scenario's.")] = None,
+        json_out: Annotated[Path | None, typer.Option("--json", help="Write the results as JSON.")] = None,
+    ) -> None:
+        """Nash bargaining between two parties over their tariffs on each other, and the deal frontier."""
+        from ._exceptions import ScenarioError
+        from .strategy._bargain import bargain, deal_frontier
+
+        s, world, model, t = _prepare(scenario, data)
+        pp = _codes(parties)
+        if len(pp) != 2:
+            raise ScenarioError(f"option '--parties': give two countries, e.g. USA,JPN (got '{parties}')")
+        a, b = (_index(world, p, "--parties") for p in pp)
+        thr: Any = threat
+        if threat not in ("current", "nash"):
+            _, w2, _, t_thr = _prepare(threat, data)
+            if w2.codes != world.codes:
+                raise ScenarioError(f"option '--threat': scenario '{threat}' is on another world than '{s.name}'")
+            thr = t_thr
+        with _progress(err_console) as prog:
+            task = prog.add_task("Nash bargaining", total=2 if frontier else 1)
+            deal = bargain(model, world, (a, b), instruments, thr, weight, t, lo=lower)
+            prog.update(task, advance=1, description="deal frontier")
+            fr = deal_frontier(model, world, (a, b), instruments, deal.threat_tariffs, t, lo=lower) if frontier else None
+            prog.update(task, advance=1)
+        from rich.table import Table
+
+        A, B = world.codes[a], world.codes[b]
+        tab = Table(title=f"Nash bargaining {A}-{B} ({s.name}; threat: {deal.threat}; weight {weight:g})",
+                    header_style="bold", title_justify="left")
+        tab.add_column("tariff")
+        tab.add_column("threat %", justify="right")
+        tab.add_column("deal %", justify="right")
+        from .strategy._bargain import _pair
+
+        pair = _pair(t.shape, a, b, instruments)
+        for lab, v0, v in zip(deal.labels, pair.values(deal.threat_tariffs), deal.values):
+            tab.add_row(lab, f"{100 * v0:.2f}", f"{100 * v:.2f}")
+        console.print(tab)
+        console.print(f"gains over the threat: {A} {deal.gains_pct[0]:+.4f} pp, {B} {deal.gains_pct[1]:+.4f} pp "
+                      f"(welfare at the threat {100 * (deal.threat_welfare[a] - 1):.3f}% and "
+                      f"{100 * (deal.threat_welfare[b] - 1):.3f}%)")
+        if fr is not None:
+            ft = Table(title=f"Deal frontier (points both prefer to the threat: {len(fr.mutual_gain())})",
+                       header_style="bold", title_justify="left")
+            for col in (f"{A} weight", f"{A} on {B} %", f"{B} on {A} %", f"{A} welfare %", f"{B} welfare %", "both gain"):
+                ft.add_column(col, justify="right")
+            pts = fr.points
+            step = max(1, len(pts) // 15)
+            for p in pts[::step]:
+                v = p["values"]
+                n_each = v.size // 2
+                ft.add_row(f"{p['weight']:.3f}", f"{100 * v[:n_each].mean():.2f}", f"{100 * v[n_each:].mean():.2f}",
+                           f"{p['welfare_pct'][0]:.3f}", f"{p['welfare_pct'][1]:.3f}", "yes" if p["both_gain"] else "")
+            console.print(ft)
+            h, c = fr.highest_tariff_b_accepts, fr.smallest_concession_for_a
+            hx = "none" if h["tariff"] is None else f"{100 * h['tariff']:.2f}%" + (" or more" if h["capped"] else "")
+            cx = "none suffices" if c["cut"] is None else f"{100 * c['cut']:.2f} points"
+            console.print(f"highest tariff {B} would accept on its goods rather than the threat "
+                          f"({B} not retaliating): {hx}")
+            console.print(f"smallest cut of {B}'s tariffs on {A} that leaves {A} as well off as at the threat "
+                          f"({A} back at the baseline): {cx}")
+        res = _result(s, world, model, deal.tariffs, f"talks {A}-{B}")
+        _show(res, s.output.countries, "Outcomes at the deal")
+        if json_out:
+            doc = res.to_dict()
+            doc["tariffs"] = {"deal": dict(zip(deal.labels, deal.values.tolist())),
+                              "threat": dict(zip(deal.labels, pair.values(deal.threat_tariffs).tolist()))}
+            doc["certificate"] = deal.certificate
+            doc["gains_pct"] = {A: deal.gains_pct[0], B: deal.gains_pct[1]}
+            doc["threat_welfare_pct"] = {A: 100 * (deal.threat_welfare[a] - 1), B: 100 * (deal.threat_welfare[b] - 1)}
+            if fr is not None:
+                doc["frontier"] = {
+                    "points": [{"weight": p["weight"], "tariffs": dict(zip(fr.labels, p["values"].tolist())),
+                                "welfare_pct": {A: p["welfare_pct"][0], B: p["welfare_pct"][1]},
+                                "both_gain": p["both_gain"]} for p in fr.points],
+                    "highest_tariff_b_accepts": fr.highest_tariff_b_accepts,
+                    "smallest_concession_for_a": fr.smallest_concession_for_a,
+                    "grid_rates": fr.grid_rates, "grid_both_gain": fr.grid_both_gain,
+                }
+            _write(json_out, doc, console)
+
+    # --- bloc --------------------------------------------------------------------------------------
+    @app.command()
+    @handle_errors
+    def bloc(
+        bloc_name: Annotated[str, typer.Argument(metavar="BLOC", help="A bloc preset (e.g. us-bloc-china) or a bloc TOML file.")],
+        data: Annotated[str | None, typer.Option(help="Data source replacing the base scenario's.")] = None,
+        json_out: Annotated[Path | None, typer.Option("--json", help="Write the results as JSON.")] = None,
+    ) -> None:
+        """Play a bloc game: every coalition of the candidates, its stability, who gains and who loses."""
+        import numpy as np
+
+        from .strategy._blocs import bloc_game, coalition_tariffs, load_bloc, prepare_bloc
+
+        b = load_bloc(bloc_name)
+        world, model, t, s = prepare_bloc(b, data=data)
+        K = len(b.candidates)
+        with _progress(err_console) as prog:
+            task = prog.add_task(f"{2 ** K} coalitions", total=2**K)
+            game = bloc_game(model, world, b, t, progress=lambda d, n: prog.update(task, completed=d * 2**K / n))
+        from rich.table import Table
+
+        stable = list(game.stable)
+        outcome = stable[0] if stable else game.members.shape[0] - 1
+        tab = Table(title=f"{b.title or b.name}: {len(stable)} stable coalition(s) of {2 ** K}", header_style="bold",
+                    title_justify="left")
+        tab.add_column("candidate")
+        for m in stable[:4]:
+            tab.add_column("in" if len(stable) == 1 else f"#{m}", justify="center")
+        tab.add_column("welfare % in", justify="right")
+        tab.add_column("welfare % out", justify="right")
+        tab.add_column("no bloc %", justify="right")
+        for k, code in enumerate(b.candidates):
+            others = [c for c in game.names(outcome) if c != code]
+            w_in, w_out = game.in_vs_out(code, others)
+            tab.add_row(code, *["yes" if game.members[m, k] else "" for m in stable[:4]], f"{w_in:.3f}", f"{w_out:.3f}",
+                        f"{100 * (game.welfare[0, world.index(code)] - 1):.3f}")
+        console.print(tab)
+        console.print("[dim]welfare in/out: the candidate joining vs staying out, the others as in the "
+                      + ("first stable coalition" if stable else "grand coalition (no coalition is stable)") + "[/]")
+        gl = game.gainers_losers(outcome)
+        d = 100 * (game.welfare[outcome] - game.welfare[0])
+        order = np.argsort(d)
+        console.print(f"vs no bloc, gain: {', '.join(gl['gain'][:12]) or 'none'}; lose: {', '.join(gl['lose'][:12]) or 'none'}"
+                      f" (largest loss {world.codes[order[0]]} {d[order[0]]:+.3f} pp, largest gain "
+                      f"{world.codes[order[-1]]} {d[order[-1]]:+.3f} pp)")
+        t_out, x_out = coalition_tariffs(world, model, b, t, game.members[outcome])
+        T = t_out[None]
+        res = _result(s, world, model, t_out, f"bloc '{b.name}'", x_out)
+        _show(res, s.output.countries, "Outcomes with the " + ("stable" if stable else "grand") + " coalition")
+        console.print(f"[dim]{2 ** K} coalitions solved in {game.seconds:.2f} s (batched)[/]")
+        if json_out:
+            doc = res.to_dict()
+            L, Tg = world.index(b.leader), world.index(b.target)
+            mem = game.names(outcome)
+            doc["coalition"] = list(mem)
+            doc["tariffs"] = {
+                f"{b.leader} on {c}": float(T[0][world.index(c), L]) for c in b.candidates
+            } | {f"{c} on {b.target}": float(T[0][Tg, world.index(c)]) for c in mem} | {
+                f"{b.target} on {c}": float(T[0][world.index(c), Tg]) for c in mem}
+            doc["certificate"] = {"stability_tol": game.tol, "status": res.equilibrium.status.value,
+                                  "max_residual": res.max_residual, "coalitions_solved": int(game.members.shape[0])}
+            g = game.to_dict()
+            doc["coalitions"] = g["coalitions"]
+            doc["stable"] = g["stable"]
+            _write(json_out, doc, console)

@@ -1,0 +1,182 @@
+"""The bloc and deal sections, fed by :mod:`tradewar.strategy` when it provides the functions they need.
+
+``strategy(*names)`` returns the public functions of :mod:`tradewar.strategy` or raises
+:class:`~tradewar.report.sections.Unavailable`; anything the strategy layer raises is caught by the report
+builder and shown as one line.
+
+* Bloc: the shipped bloc ``us-bloc-china`` (the USA offers members a 10% tariff instead of the 2 April
+  schedule, members put 20% on China, China answers every member with an equal-value tariff), reduced to
+  the report's country and two other candidates so that every coalition is solved in one batch.
+* Deal: the US tariff on the country at the last step of the timeline (15% for Japan) against the
+  2 April threat (24% for Japan) and against the Nash tariff war of the two, on the US–country welfare
+  frontier; every other tariff as at the last step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from . import charts
+from .html import esc, table_html
+
+BLOC = "us-bloc-china"
+OTHER_CANDIDATES = ("EU27", "KOR", "GBR", "JPN")
+
+
+def _welfare_pct(model, t) -> np.ndarray:
+    """W^ - 1 in percent of every country at tariffs ``t`` (one validated solve)."""
+    from ..solve import Shock, solve_model
+
+    eq = solve_model(model, Shock(t=np.asarray(t, dtype=np.float64)), None, what="report deal point")
+    return np.asarray(eq.outcomes["welfare_pct"], dtype=float)
+
+
+def _sections():
+    from .sections import Unavailable, focus_codes
+
+    return Unavailable, focus_codes
+
+
+# --- bloc -------------------------------------------------------------------------------------------
+def bloc(ctx: Any, strategy) -> str | None:
+    import pandas as pd
+
+    Unavailable, focus_codes = _sections()
+    load_bloc, prepare_bloc, bloc_game = strategy("load_bloc", "prepare_bloc", "bloc_game")
+    c = ctx.country
+    b = load_bloc(BLOC)
+    if c in b.candidates:
+        others = [k for k in OTHER_CANDIDATES if k in b.candidates and k != c][:2]
+        cands = (c, *others)
+    elif c in (b.leader, b.target):
+        cands = tuple(k for k in OTHER_CANDIDATES if k in b.candidates)[:3]
+    else:
+        raise Unavailable(f"{c} is not a candidate of the bloc '{b.name}' ({', '.join(b.candidates)})")
+    small = dataclasses.replace(b, candidates=cands)
+    ctx.say("bloc game")
+    world, model, base_t, _s = prepare_bloc(small, data=ctx.data)
+    game = bloc_game(model, world, small, base_t)
+    show = [k for k in dict.fromkeys([*focus_codes(c), *cands]) if k in world.codes]
+    rows, labels = [], []
+    for m in range(game.members.shape[0]):
+        names = game.names(m)
+        label = "no bloc" if not names else " + ".join(names)
+        wp = game.welfare_pct(m)
+        rows.append({k: wp[k] for k in show} | {"stable": "yes" if m in game.stable else "no"})
+        labels.append(label)
+    df = pd.DataFrame(rows, index=pd.Index(labels, name="coalition"))
+    body = [
+        f"<p class='lead'>{esc(b.title)} {esc(b.notes)} Candidates here: {esc(', '.join(cands))} (the others stay "
+        "out, facing the 2 April schedule). Welfare in % change from the 2023 baseline; a coalition is stable "
+        "when no member gains by leaving and no outsider by joining.</p>",
+        table_html(df, {k: "+.2f" for k in show}, caption=f"Payoffs of every coalition ({esc(b.name)}); the coalition "
+                   "lists the members besides the USA"),
+    ]
+    if c in cands:
+        rest = [k for k in cands if k != c]
+        j0, o0 = game.in_vs_out(c, [])
+        j1, o1 = game.in_vs_out(c, rest)
+        verdict = "join" if j0 > o0 else "stay out"
+        body.append(
+            f"<p><b>{esc(c)}'s choice.</b> If the others stay out: joining gives {j0:+.2f}%, staying neutral "
+            f"{o0:+.2f}% (so {esc(c)} would {verdict}). If {esc(' and '.join(rest))} join: {j1:+.2f}% against "
+            f"{o1:+.2f}%. Stable coalitions: "
+            + esc("; ".join(("USA + " + " + ".join(s)) if s else "no bloc" for s in game.stable_coalitions()) or "none")
+            + ".</p>"
+        )
+    note = charts.sources_line(ctx.timeline[0], extra=f"Bloc '{b.name}': members {b.member_tariff:.0%} on "
+                               f"{b.target}, US carrot {b.carrot:.0%}, {b.target} answers with '{b.response}'")
+    fig = charts.payoff_chart(df[show], "The bloc choice: welfare under each coalition", note,
+                              unit="welfare, % change", xtitle="members of the US-led bloc besides the USA")
+    body.append(ctx.figure("bloc", fig))
+    return "".join(body)
+
+
+# --- deal -------------------------------------------------------------------------------------------
+def deal(ctx: Any, strategy) -> str | None:
+    import pandas as pd
+
+    from ..scenario import load_scenario, prepare
+
+    Unavailable, _f = _sections()
+    c = ctx.country
+    partner = "USA" if c != "USA" else "JPN"
+    a, b = "USA", (c if c != "USA" else partner)
+    last = ctx.timeline[-1]
+    s = load_scenario(last.scenario) if last.meta.get("title") is not None else None
+    if s is None:
+        raise Unavailable("the last step is not a scenario file")
+    s = s.with_data(ctx.data)
+    world, model, t, _x, rule = prepare(s, last.world)
+    if world.has_sectors or "us_2025_04_02" not in world.schedules:
+        raise Unavailable("the deal section needs one-sector data with the 2 April 2025 US schedule")
+    if b not in world.codes:
+        raise Unavailable(f"{b} is not in the data")
+    ia, ib = world.index(a), world.index(b)
+    base = np.asarray(last.tariffs if last.tariffs is not None else t, dtype=np.float64)
+    deal_rate = float(base[ib, ia])
+    threat_rate = max(float(world.schedules["us_2025_04_02"][ib]), 0.10)
+    threat = base.copy()
+    threat[ib, ia] = threat_rate
+    ctx.say("deal: threat and deal points")
+    w_deal = _welfare_pct(model, base)
+    w_threat = _welfare_pct(model, threat)
+    points = {
+        f"{threat_rate:.0%} threat (2 April)": (w_threat[ia], w_threat[ib]),
+        f"{deal_rate:.0%} ({last.meta.get('date') or last.scenario})": (w_deal[ia], w_deal[ib]),
+    }
+    rows = {k: {a: v[0], b: v[1]} for k, v in points.items()}
+    notes = []
+    if not ctx.extras.get("full"):
+        notes.append("The Nash tariff war and the Nash bargaining solution are computed with "
+                     "tradewar report --full (about 15 s more).")
+    else:
+        try:
+            (nash,) = strategy("nash")
+            ctx.say("deal: Nash tariff war")
+            war = nash(model, [ia, ib], "uniform", base_t=threat, lower=0.0, certificate=False)
+            w_war = 100.0 * (np.asarray(war.welfare, dtype=float) - 1.0)
+            tw = np.asarray(war.tariffs, dtype=float)
+            others = [k for k in range(world.n) if k not in (ia, ib)]
+            label = (f"Nash war ({a} {tw[others[0], ia]:.0%}, {b} {tw[others[0], ib]:.0%}, "
+                     "uniform on all imports)")
+            points[label] = (w_war[ia], w_war[ib])
+            rows[label] = {a: w_war[ia], b: w_war[ib]}
+        except Exception as e:  # keep the section: say what is missing
+            notes.append(f"Nash war not computed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}).")
+        try:
+            (bargain,) = strategy("bargain")
+            ctx.say("deal: Nash bargain")
+            nb = bargain(model, world, (a, b), threat=threat, base_t=threat)
+            w_nb = 100.0 * (np.asarray(nb.welfare, dtype=float) - 1.0)
+            label = f"Nash bargain ({a} {nb.values[0]:.0%} on {b}, {b} {nb.values[1]:.0%} on {a})"
+            points[label] = (w_nb[ia], w_nb[ib])
+            rows[label] = {a: w_nb[ia], b: w_nb[ib]}
+        except Exception as e:
+            notes.append(f"Nash bargain not computed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}).")
+    front = np.zeros((0, 2))
+    try:
+        (deal_frontier,) = strategy("deal_frontier")
+        ctx.say("deal: frontier")
+        fr = deal_frontier(model, world, (a, b), threat=threat, base_t=threat, n_points=9, grid=9)
+        front = np.array([p["welfare_pct"] for p in fr.points], dtype=float).reshape(-1, 2)
+    except Unavailable as e:
+        notes.insert(0, f"Frontier not available: {e}.")
+    except Exception as e:
+        notes.insert(0, f"Frontier not computed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}).")
+    df = pd.DataFrame(rows).T
+    df.index.name = "outcome"
+    note = charts.sources_line(last, extra=f"Frontier: efficient pairs of the two uniform tariffs on each other, "
+                               f"every other tariff as at the {threat_rate:.0%} threat")
+    body = [
+        f"<p class='lead'>What {esc(a)} and {esc(b)} could agree on: the welfare frontier over their uniform tariffs "
+        f"on each other, with the {threat_rate:.0%} US threat of 2 April, the {deal_rate:.0%} of the last step, "
+        f"and (with --full) a tariff war between the two. Welfare in % change from the 2023 baseline.</p>",
+        table_html(df, {a: "+.3f", b: "+.3f"}, caption=f"Welfare of {esc(a)} and {esc(b)}, %"),
+        "".join(f"<p class='unavailable'>{esc(n)}</p>" for n in notes),
+        ctx.figure("deal", charts.frontier_chart(front, points, a, b, note)),
+    ]
+    return "".join(body)

@@ -1,0 +1,342 @@
+"""The sections of the country report. Each is a function ``section(ctx) -> str | None``.
+
+A section returns HTML, or None / raises :class:`Unavailable` when its inputs are missing (the strategy
+layer, a sectoral dataset, the uncertainty analysis): the report then says so in one line instead of
+failing. Figures are registered in ``ctx.figures`` (name -> Plotly figure) for ``--png``.
+
+To add a section: write a function here and list it in :data:`SECTIONS` (id, title, function).
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import charts
+from .html import GEO_PLACEHOLDER, esc, figure_html, table_html
+from .timeline import METRICS, SECTORAL_TIMELINE, Timeline, country_metrics, focus_codes, partners_for
+
+__all__ = ["Unavailable", "Context", "SECTIONS", "OFFICIAL"]
+
+
+class Unavailable(Exception):
+    """A section's inputs are missing; the message is the one line the report shows instead."""
+
+
+@dataclass
+class Context:
+    """What the sections share: the country, the solved timeline, options, and the figures drawn so far."""
+
+    country: str
+    timeline: Timeline
+    data: str | None = None
+    sectoral_data: str | None = None
+    options: Any = None
+    progress: Callable[[str], None] | None = None
+    figures: dict[str, Any] = field(default_factory=dict)
+    uses_geometry: bool = False
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def world(self):
+        return self.timeline[0].world
+
+    def say(self, msg: str) -> None:
+        if self.progress is not None:
+            self.progress(msg)
+
+    def figure(self, name: str, fig, caption: str = "") -> str:
+        if fig is None:
+            return ""
+        self.figures[name] = fig
+        return figure_html(fig, f"fig-{name}", caption)
+
+
+#: Official trade statistics to check the data against (per country).
+OFFICIAL: dict[str, dict[str, Any]] = {
+    "JPN": {
+        "source": "Ministry of Finance of Japan, Trade Statistics, calendar year 2024 (exports FOB, imports CIF)",
+        "unit": "trillion yen",
+        "exports": 107.9,
+        "imports": 112.4,
+        "exports_to": {"USA": 21.3, "CHN": 18.9},
+        "imports_from": {"USA": 12.7, "CHN": 25.3},
+    }
+}
+
+_NAMES = {"USA": "the USA", "CHN": "China", "EU27": "the EU"}
+
+
+def _name(code: str) -> str:
+    return _NAMES.get(code, code)
+
+
+def _p(v: float, digits: int = 2) -> str:
+    return "n/a" if v is None or not math.isfinite(v) else f"{v:+.{digits}f}%"
+
+
+# --- 1. exposure --------------------------------------------------------------------------------
+def exposure_rows(world, country: str) -> list[dict[str, Any]]:
+    """Dataset against official figures: one row per flow (values, shares, difference in points)."""
+    off = OFFICIAL.get(country.upper())
+    if off is None:
+        return []
+    i = world.index(country)
+    x = np.array(world.bilateral(), dtype=float)
+    exp, imp = x[i].copy(), x[:, i].copy()
+    exp[i] = imp[i] = 0.0
+    rows = []
+
+    def add(label, official, official_total, data, data_total):
+        rows.append({
+            "label": label,
+            "official": official,
+            "official_share": 100.0 * official / official_total,
+            "data": data / 1e3,
+            "data_share": 100.0 * data / data_total,
+        })
+        rows[-1]["difference"] = rows[-1]["data_share"] - rows[-1]["official_share"]
+
+    add("Exports, total", off["exports"], off["exports"], exp.sum(), exp.sum())
+    for p, v in off["exports_to"].items():
+        if p in world.codes:
+            add(f"Exports to {_name(p)}", v, off["exports"], exp[world.index(p)], exp.sum())
+    add("Imports, total", off["imports"], off["imports"], imp.sum(), imp.sum())
+    for p, v in off["imports_from"].items():
+        if p in world.codes:
+            add(f"Imports from {_name(p)}", v, off["imports"], imp[world.index(p)], imp.sum())
+    if "CHN" in world.codes and "CHN" in off["exports_to"]:
+        ot = off["exports"] + off["imports"]
+        oc = off["exports_to"]["CHN"] + off["imports_from"]["CHN"]
+        c = world.index("CHN")
+        add("Trade with China (exports + imports)", oc, ot, exp[c] + imp[c], exp.sum() + imp.sum())
+    return rows
+
+
+def section_exposure(ctx: Context) -> str:
+    import pandas as pd
+
+    w, c = ctx.world, ctx.country
+    p = w.partners(c, 10)
+    df = pd.DataFrame({
+        "partner": [f"{n} ({k})" for k, n in zip(p.index, p["name"], strict=True)],
+        "exports": p["exports"] / 1e3,
+        "export_share": 100 * p["export_share"],
+        "imports": p["imports"] / 1e3,
+        "import_share": 100 * p["import_share"],
+        "trade_share": 100 * p["trade_share"],
+    }).set_index("partner")
+    i = w.index(c)
+    hdr = {"exports": "exports<br>USD bn", "export_share": "% of<br>exports", "imports": "imports<br>USD bn",
+           "import_share": "% of<br>imports", "trade_share": "% of<br>trade"}
+    body = [
+        f"<p class='lead'>Who {esc(c)} trades with, in the data the model is calibrated on "
+        f"({esc(charts.data_line(w).removeprefix('Data: '))}). Total goods exports "
+        f"{w.exports()[i] / 1e3:,.1f} bn USD, imports {w.imports()[i] / 1e3:,.1f} bn USD, "
+        f"GDP {w.gdp[i] / 1e3:,.0f} bn USD.</p>",
+        table_html(df, {k: ".1f" for k in df.columns}, header=hdr,
+                   caption=f"The 10 largest partners of {esc(c)} by total trade (values at exporter prices)"),
+        ctx.figure("exposure", charts.exposure_chart(w, c)),
+    ]
+    rows = exposure_rows(w, c)
+    if rows:
+        off = OFFICIAL[c.upper()]
+        t = pd.DataFrame(rows).set_index("label")
+        t.index.name = ""
+        t = t[["official", "official_share", "data", "data_share", "difference"]]
+        hdr2 = {"official": f"official 2024<br>{off['unit']}", "official_share": "official<br>share %",
+                "data": "dataset 2023<br>USD bn", "data_share": "dataset<br>share %",
+                "difference": "difference<br>points"}
+        body.append("<h3>Check against the official figures</h3>")
+        body.append(table_html(t, {"official": ".1f", "official_share": ".1f", "data": ",.1f", "data_share": ".1f",
+                                   "difference": "+.1f"}, header=hdr2,
+                               caption=f"{esc(off['source'])}; dataset: 2023, flows at exporter prices. Shares "
+                               "are of the country's total exports, imports or trade; values are not comparable "
+                               "across the two (yen against dollars, 2024 against 2023)"))
+        big = max(rows[1:], key=lambda r: abs(r["difference"]))
+        body.append(f"<p class='note'>Largest gap: {esc(big['label'].lower())}, {big['difference']:+.1f} points "
+                    f"({big['data_share']:.1f}% in the data, {big['official_share']:.1f}% officially). Part of it is "
+                    "the year (2023 against 2024), part CIF against FOB valuation of imports, and part the "
+                    "attribution of re-exports through Hong Kong.</p>")
+        body.append(ctx.figure("official_shares", charts.official_shares_chart(rows[1:], c, w)))
+    else:
+        body.append(f"<p class='unavailable'>No official trade figures are on file for {esc(c)} to check the "
+                    "data against.</p>")
+    return "".join(body)
+
+
+# --- 2. timeline --------------------------------------------------------------------------------
+def section_timeline(ctx: Context) -> str:
+    tl, c = ctx.timeline, ctx.country
+    partners = partners_for(c)
+    t = tl.table(c, partners)
+    cols = ["date", *METRICS, *[f"exports_to_{p}_pct" for p in partners], "d_welfare_pct"]
+    t = t[[k for k in cols if k in t.columns]]
+    hdr = {k: f"{lab}<br>%" for k, (lab, _u) in METRICS.items()}
+    hdr |= {f"exports_to_{p}_pct": f"exports to<br>{p} %" for p in partners}
+    hdr["d_welfare_pct"] = "welfare: change<br>from last step, pp"
+    fmts = {k: "+.2f" for k in t.columns if k != "date"}
+    steps = "".join(
+        f"<li><b>{esc(r.meta.get('date') or '')}</b> {esc(r.meta.get('title') or r.scenario)}. "
+        f"<span class='note'>{esc(r.meta.get('notes') or '')}</span></li>"
+        for r in tl
+    )
+    focus = focus_codes(c)
+    ft = tl.focus_table("welfare_pct", focus)
+    ft.index.name = "welfare % by step"
+    body = [
+        f"<p class='lead'>The 2025 tariff measures as they stood on each date, each solved from the 2023 baseline "
+        f"without them: how each step moved {esc(c)} and its large partners. Percent changes from the baseline; "
+        "the last column is the change from the previous step in percentage points.</p>",
+        f"<details><summary>The steps and what was simplified</summary><ol>{steps}</ol></details>",
+        table_html(t, fmts, header=hdr, caption=f"{esc(c)}, step by step"),
+        table_html(ft, {k: "+.2f" for k in ft.columns}, caption="Welfare of the focus economies, % change"),
+        ctx.figure("timeline", charts.timeline_chart(tl, focus)),
+    ]
+    try:
+        from ._geo import world_geojson
+
+        world_geojson()
+        ctx.uses_geometry = True
+        body.append(ctx.figure("map", charts.world_map(list(tl), c, geojson=GEO_PLACEHOLDER)))
+    except Exception as e:  # the geometry package is optional: say so, keep the report
+        body.append(f"<p class='unavailable'>World map unavailable: {esc(e)}.</p>")
+    body.append(ctx.figure("welfare_bars", charts.welfare_bars(list(tl), c)))
+    dec = charts.decomposition_chart(list(tl), focus)
+    if dec is not None:
+        body.append(ctx.figure("decomposition", dec))
+    else:
+        body.append(_channels_html(ctx))
+    return "".join(body)
+
+
+def _channels_html(ctx: Context) -> str:
+    """For models without an additive welfare decomposition: the channels side by side, last step."""
+    import pandas as pd
+
+    res = ctx.timeline[-1]
+    rows = {}
+    for code in focus_codes(ctx.country):
+        if code in res.world.codes:
+            oc = res.equilibrium.outcomes
+            k = res.world.index(code)
+            rows[code] = {key: float(np.asarray(oc[key])[k]) if key in oc else math.nan
+                          for key in ("welfare_pct", "real_wage_pct", "employment_pct", "price_index_pct",
+                                      "tariff_revenue_share")}
+    df = pd.DataFrame(rows).T
+    df.index.name = "economy"
+    df["tariff_revenue_share"] *= 100
+    hdr = {"welfare_pct": "welfare %", "real_wage_pct": "real wage %", "employment_pct": "employment %",
+           "price_index_pct": "prices %", "tariff_revenue_share": "tariff revenue<br>% of spending"}
+    return ("<h3>Welfare channels</h3><p class='note'>The one-sector model gives no additive welfare "
+            "decomposition (the multi-sector model splits welfare into terms-of-trade and volume-of-trade effects, "
+            "see Sectors). Its channels at the last step: real wage, employment, prices, and tariff revenue, "
+            "which cuts income taxes.</p>"
+            + table_html(df, {k: "+.2f" for k in df.columns} | {"tariff_revenue_share": ".2f"}, header=hdr,
+                         caption=f"{esc(res.scenario)}, % change from the baseline"))
+
+
+# --- 3 and 4. strategy --------------------------------------------------------------------------
+def _strategy(*names: str):
+    """The strategy functions ``names`` or :class:`Unavailable` naming what is missing."""
+    try:
+        mod = importlib.import_module("tradewar.strategy")
+    except Exception as e:  # ImportError or a broken module under construction
+        raise Unavailable(f"the strategy layer (tradewar.strategy) is not available in this version ({e})") from None
+    missing = [n for n in names if not hasattr(mod, n)]
+    if missing:
+        raise Unavailable(f"the strategy layer does not provide {', '.join(missing)} yet")
+    return [getattr(mod, n) for n in names]
+
+
+def section_bloc(ctx: Context) -> str:
+    from . import _strategy_sections
+
+    return _strategy_sections.bloc(ctx, _strategy)
+
+
+def section_deal(ctx: Context) -> str:
+    from . import _strategy_sections
+
+    return _strategy_sections.deal(ctx, _strategy)
+
+
+# --- 5. sectors ---------------------------------------------------------------------------------
+CAR_SECTORS = ("Transport equipment",)
+MACHINERY_SECTORS = ("Machinery n.e.c.", "Electrical and optical equipment")
+
+
+def section_sectors(ctx: Context) -> str:
+    import pandas as pd
+
+    from .timeline import timeline
+
+    if not ctx.sectoral_data:
+        raise Unavailable("no sectoral dataset given: pass --sectoral-data DIR (e.g. an ADB-MRIO folder) for the "
+                          "car tariffs and the effects on cars and machinery")
+    try:
+        importlib.import_module("tradewar.models.caliendo_parro")
+    except Exception as e:
+        raise Unavailable(f"the multi-sector model is not available in this version ({e})") from None
+    ctx.say("solving the sectoral car-tariff steps")
+    tl = timeline(ctx.country, SECTORAL_TIMELINE, data=ctx.sectoral_data, options=ctx.options)
+    ctx.extras["sectoral_timeline"] = tl
+    w = tl[0].world
+    c = ctx.country
+    codes = [k for k in (c, "USA", "CHN", "DEU", "KOR", "MEX", "CAN", "EU27") if k in w.codes]
+    t = pd.DataFrame({r.scenario: {k: country_metrics(r, k)["welfare_pct"] for k in codes} for r in tl})
+    t.index.name = "welfare %"
+    body = [
+        f"<p class='lead'>The US tariff on cars and parts (25% from 3 April 2025) and its cut to 15% all-in for "
+        f"Japan under the deal, in the multi-sector model on {esc(w.source.split(';')[0])} "
+        f"({w.n} economies, {w.n_sectors} sectors).</p>",
+        table_html(t, {k: "+.3f" for k in t.columns}, caption="Welfare, % change from the baseline"),
+    ]
+    keep = [s for s in w.sectors if s in CAR_SECTORS + MACHINERY_SECTORS] or None
+    for fld in ("gross_output_pct", "sector_price_pct"):
+        fig = charts.sector_chart(list(tl), c, fld, keep)
+        if fig is not None:
+            body.append(ctx.figure(f"sectors_{fld}", fig))
+    if keep is None:
+        body.append("<p class='note'>The data have no sectors named like the ADB-MRIO car and machinery sectors; "
+                    "all sectors are shown.</p>")
+    dec = charts.decomposition_chart(list(tl), codes)
+    if dec is not None:
+        body.append(ctx.figure("sectors_decomposition", dec))
+    return "".join(body)
+
+
+# --- 6. uncertainty -----------------------------------------------------------------------------
+def section_uncertainty(ctx: Context) -> str:
+    """Slot for uncertainty bands: filled when ``tradewar.sweep`` provides ``uncertainty_bands``."""
+    try:
+        mod = importlib.import_module("tradewar.sweep")
+    except ImportError:
+        mod = None
+    fn = getattr(mod, "uncertainty_bands", None) if mod is not None else None
+    if fn is None:
+        raise Unavailable("the uncertainty analysis (tradewar.sweep) is not in this version; the numbers above "
+                          "are point estimates at the stated parameters")
+    ctx.say("uncertainty bands")
+    bands = fn([r.scenario for r in ctx.timeline], country=ctx.country, data=ctx.data)
+    df = bands if hasattr(bands, "to_html") else None
+    if df is None:
+        raise Unavailable("tradewar.sweep.uncertainty_bands returned no table")
+    return table_html(df, {k: "+.2f" for k in df.columns if df[k].dtype.kind == "f"},
+                      caption="Welfare, % change: central value and bands")
+
+
+#: (id, title, function) in the order of the page.
+SECTIONS: list[tuple[str, str, Callable[[Context], str | None]]] = [
+    ("exposure", "Exposure: who the country trades with", section_exposure),
+    ("timeline", "The 2025 timeline, step by step", section_timeline),
+    ("bloc", "The bloc choice: join a US-led bloc or stay neutral", section_bloc),
+    ("deal", "The deal with the USA", section_deal),
+    ("sectors", "Sectors: cars and machinery", section_sectors),
+    ("uncertainty", "Uncertainty", section_uncertainty),
+]

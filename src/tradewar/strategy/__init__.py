@@ -1,0 +1,28 @@
+"""The strategic layer: optimal tariffs, Nash tariff wars and efficient trade talks.
+
+Thin reductions to the one solver driver (:func:`tradewar.solve.find_root`): every function works for
+any model implementing the protocol of :mod:`tradewar.solve` (``initial_guess``, ``residual``,
+``welfare``; baseline tariffs as the attribute ``tariffs`` or passed as ``base_t``). Gradients come from
+implicit differentiation through the solve, never from finite differences.
+"""
+
+from __future__ import annotations
+
+from ._nash import Certificate, NashResult, certify, nash
+from ._objective import INSTRUMENTS, Instrument, make_instrument
+from ._optimal import OptimalTariff, optimal_tariff
+from ._talks import TalksResult, efficient_talks
+
+__all__ = [
+    "INSTRUMENTS",
+    "Certificate",
+    "Instrument",
+    "NashResult",
+    "OptimalTariff",
+    "TalksResult",
+    "certify",
+    "efficient_talks",
+    "make_instrument",
+    "nash",
+    "optimal_tariff",
+]

@@ -1,0 +1,92 @@
+"""Batched equilibria of many tariff arrays: ``jax.vmap`` of :func:`tradewar.solve.find_root` in chunks.
+
+Used by the bloc game (every coalition at once) and by the searches of the bargaining module. Chunks
+have one fixed size (the last one is padded, a single array is solved alone) so that one compiled
+function serves every call of a given model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .. import _jax  # noqa: F401  (float64)
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .._exceptions import ConvergenceError
+from ..solve import Shock, find_root
+
+__all__ = ["welfare_of_tariffs", "welfare_one"]
+
+
+@eqx.filter_jit
+def _batch(model, T, X, y0, tol, max_steps):
+    def one(t, x):
+        shock = Shock(t, x)
+        sol = find_root(model.residual, y0, shock, tol, max_steps)
+        return model.welfare(sol.value, shock), sol.max_residual
+
+    return jax.vmap(one)(T, X)
+
+
+@eqx.filter_jit
+def _batch_no_x(model, T, y0, tol, max_steps):
+    def one(t):
+        shock = Shock(t)
+        sol = find_root(model.residual, y0, shock, tol, max_steps)
+        return model.welfare(sol.value, shock), sol.max_residual
+
+    return jax.vmap(one)(T)
+
+
+def welfare_of_tariffs(
+    model: Any,
+    T: Any,
+    X: Any = None,
+    *,
+    chunk: int = 64,
+    tol: float = 1e-10,
+    max_steps: int = 60,
+    progress: Callable[[int, int], None] | None = None,
+    what: str = "batched solve",
+) -> np.ndarray:
+    """Welfare W^ (B, N) of every tariff array in ``T`` (B, *shape), solved with ``vmap`` in chunks.
+
+    ``X`` (same shape as ``T``, or None) holds export taxes. ``progress(done, total)`` is called after
+    each chunk. Raises :class:`ConvergenceError` naming the first array whose solve failed.
+    """
+    T = np.asarray(T, dtype=np.float64)
+    B = T.shape[0]
+    if B == 0:
+        return np.zeros((0, T.shape[1]))
+    size = 1 if B == 1 else chunk  # fixed batch sizes: one compiled function for every call
+    y0 = model.initial_guess()
+    out = np.empty((B, T.shape[1]))
+    for start in range(0, B, size):
+        stop = min(start + size, B)
+        idx = np.arange(start, start + size).clip(max=stop - 1)  # pad by repeating the last array
+        if X is None:
+            W, res = _batch_no_x(model, jnp.asarray(T[idx]), y0, tol, max_steps)
+        else:
+            W, res = _batch(model, jnp.asarray(T[idx]), jnp.asarray(np.asarray(X)[idx]), y0, tol, max_steps)
+        W, res = np.asarray(W), np.asarray(res)
+        bad = np.flatnonzero(~(res <= tol) | ~np.isfinite(W).all(axis=1))
+        if bad.size:
+            k = int(idx[bad[0]])
+            raise ConvergenceError(
+                f"{what}: the equilibrium of case {k} did not solve (max residual {res[bad[0]]:.3g}, tolerance {tol:.1g})",
+                {"case": k, "max_residual": float(res[bad[0]]), "tol": tol},
+            )
+        out[start:stop] = W[: stop - start]
+        if progress is not None:
+            progress(stop, B)
+    return out
+
+
+def welfare_one(model: Any, t: Any, x: Any = None, *, tol: float = 1e-10, what: str = "solve") -> np.ndarray:
+    """Welfare W^ (N,) at one tariff array (a batch of one)."""
+    return welfare_of_tariffs(model, np.asarray(t)[None], None if x is None else np.asarray(x)[None],
+                              tol=tol, what=what)[0]

@@ -1,0 +1,200 @@
+"""Best responses and optimal retaliation: the ``optimal`` rule of :mod:`tradewar.policy`.
+
+A *measure* is the tariff increase of a scenario over the world's baseline tariffs,
+``added[j, i] = t[j, i] - t0[j, i]`` (importer ``i`` hits exporter ``j``). Under the rule ``optimal``
+every retaliator ``r`` hit by an aggressor ``a`` (``added[r, a] > 0``; restricted by the rule's
+``retaliators`` and ``aggressors``) sets its tariffs **on its aggressors' goods** to its best response:
+
+    max_v  W^_r(t with r's tariffs on its aggressors set by v)   (everything else as in t)
+
+where ``v`` follows the rule's instrument: ``uniform`` (one rate on all aggressors' goods), ``partner``
+(one rate per aggressor), ``sector`` (one rate per sector, aggressors alike) or ``partner_sector``.
+The rate is capped by the rule's ``max_rate`` when one is given.
+
+Retaliators answer **simultaneously**: each best response is computed against the same tariffs ``t``
+(the measure, with every other retaliator still at its pre-retaliation tariffs), and the answers are
+then combined. It is one round of best responses, not an equilibrium among the retaliators: for the
+end point of a tariff war use :func:`tradewar.strategy.nash`.
+
+Each best response is :func:`tradewar.strategy.optimal_tariff` when the retaliator controls its whole
+instrument; with a subset of partners (its aggressors) or a cap, the same optimiser (projected Newton on
+``u = log(1 + t)``, gradients and Hessians by implicit differentiation through the solve) runs on the
+restricted instrument; a rate above the cap is fixed at the cap and the others are re-optimised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .._exceptions import ConvergenceError, ScenarioError
+
+__all__ = ["best_response", "retaliate_optimally", "optimal_retaliation_pairs"]
+
+
+def _restricted_instrument(model: Any, shape: tuple[int, ...], country: int, partners: Sequence[int], kind: str):
+    """The instrument ``kind`` of ``country`` limited to its tariffs on ``partners`` (groups renumbered)."""
+    from ._objective import Instrument, make_instrument
+
+    full = make_instrument(model, shape, [country], kind)
+    exporter = np.unravel_index(full.cells, shape)[0]
+    keep = np.isin(exporter, np.asarray(list(partners), dtype=np.int64))
+    if not keep.any():
+        raise ScenarioError(f"best response of country {country}: no tariff cells on the given partners")
+    used = np.unique(full.groups[keep])
+    remap = np.full(full.n_free, -1, dtype=np.int64)
+    remap[used] = np.arange(used.size)
+    return Instrument(
+        kind=kind,
+        shape=full.shape,
+        countries=full.countries,
+        cells=full.cells[keep],
+        groups=remap[full.groups[keep]],
+        owner=full.owner[used],
+        labels=tuple(full.labels[k] for k in used),
+    )
+
+
+def best_response(
+    model: Any,
+    country: int,
+    t: Any,
+    instrument: str = "uniform",
+    *,
+    partners: Sequence[int] | None = None,
+    lower: float = -1.0,
+    upper: float | None = None,
+    tol: float = 1e-9,
+    max_steps: int = 200,
+    y0: Any = None,
+):
+    """``country``'s welfare-maximising tariffs given everyone else's tariffs in ``t``.
+
+    Parameters
+    ----------
+    model : an equilibrium model of :mod:`tradewar.solve`.
+    country : importer index.
+    t : full tariff array (``[exporter, importer(, sector)]``, fraction) the others' tariffs come from.
+    instrument : ``uniform`` | ``partner`` | ``sector`` | ``partner_sector``.
+    partners : exporter indices the country may re-tax (default: all partners).
+    lower, upper : bounds of the chosen rates (fraction; ``lower=-1``: only ``t > -100%``). A rate
+        whose optimum lies above ``upper`` is fixed at ``upper`` and the others re-optimised.
+
+    Returns an :class:`tradewar.strategy._optimal.OptimalTariff` (``tariffs`` = ``t`` with the
+    response applied). Without ``partners`` and ``upper`` this is exactly
+    :func:`tradewar.strategy.optimal_tariff` with ``base_t=t``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tradewar.data import World
+    >>> from tradewar.models.ilms import armington, calibrate
+    >>> w = World(codes=("AAA", "BBB"), trade=np.array([[8.0, 2.0], [3.0, 9.0]]), gdp=np.array([10.0, 12.0]))
+    >>> m = calibrate(w, armington(4.0))
+    >>> r = best_response(m, 1, np.zeros((2, 2)))
+    >>> bool(r.converged and r.values[0] > 0 and r.own_welfare > 1)
+    True
+    """
+    import jax.numpy as jnp
+
+    from ._objective import baseline_tariffs, make_instrument
+    from ._optimal import OptimalTariff, _Evaluator, _grad_t, _projected_newton, optimal_tariff
+
+    t_base = np.asarray(baseline_tariffs(model, t), dtype=np.float64)
+    shape = tuple(t_base.shape)
+    c = int(country)
+    if partners is None and upper is None:
+        return optimal_tariff(model, c, instrument, base_t=t_base, lower=lower, tol=tol, max_steps=max_steps, y0=y0)
+    if partners is None:
+        inst = make_instrument(model, shape, [c], instrument)
+    else:
+        inst = _restricted_instrument(model, shape, c, [int(p) for p in partners if int(p) != c], instrument)
+    lower = max(float(lower), -1.0)
+    lb = float(np.log1p(lower)) if lower > -1.0 else -np.inf
+    capped = np.zeros(inst.n_free, dtype=bool)
+    y = model.initial_guess() if y0 is None else y0
+    nit = evals = 0
+    for _ in range(inst.n_free + 1):
+        # optimise the free variables; the capped ones sit at ``upper`` in the base array
+        free = np.flatnonzero(~capped)
+        if free.size == 0:  # every rate at its cap
+            from ._objective import welfare_vector
+
+            base_k = inst.apply(t_base, np.full(inst.n_free, upper))
+            W, sol = welfare_vector(model, jnp.zeros(0), jnp.asarray(base_k), jnp.zeros(0, int), jnp.zeros(0, int), y)
+            W, values, pg, status = np.asarray(W), np.zeros(0), np.zeros(0), "converged"
+            break
+        keep = np.isin(inst.groups, free)
+        remap = np.full(inst.n_free, -1, dtype=np.int64)
+        remap[free] = np.arange(free.size)
+        sub = type(inst)(kind=inst.kind, shape=inst.shape, countries=inst.countries, cells=inst.cells[keep],
+                         groups=remap[inst.groups[keep]], owner=inst.owner[free],
+                         labels=tuple(inst.labels[k] for k in free))
+        base_k = inst.apply(t_base, np.where(capped, upper if upper is not None else 0.0, inst.values(t_base)))
+        v0 = sub.values(base_k)
+        v0 = np.maximum(v0, lower) if lower > -1.0 else v0
+        if upper is not None:
+            v0 = np.minimum(v0, upper)
+        # the country index goes in as an array so that one compiled function serves every country
+        ev = _Evaluator(model, sub, base_k, jnp.asarray(c), y, 1e-11, 60)
+        u, g_u, W, status, it = _projected_newton(ev, np.log1p(v0), lb, lower, c, tol, max_steps)
+        nit += it
+        evals += ev.count
+        y = ev.y
+        values, pg = _grad_t(u, g_u, W[c], lower)
+        over = values > upper if upper is not None else np.zeros(values.shape, bool)
+        if not over.any():
+            break
+        capped[free[over]] = True
+    full = np.where(capped, upper if upper is not None else 0.0, 0.0)
+    full[free] = values
+    gnorm = float(np.max(np.abs(pg))) if pg.size else 0.0
+    return OptimalTariff(
+        country=c, instrument=instrument, tariffs=inst.apply(t_base, full), values=full,
+        labels=inst.labels, welfare=W, grad_norm=gnorm, status=status, converged=bool(gnorm <= tol),
+        iterations=nit, evaluations=evals, y=np.asarray(y),
+    )
+
+
+def optimal_retaliation_pairs(world, rule, t: Any, base: Any = None) -> dict[int, list[int]]:
+    """``{retaliator: [aggressors]}`` of a measure ``t`` under ``rule`` (who answers whom)."""
+    from ..policy._retaliation import _pairs
+
+    t0 = np.array(world.tariffs if base is None else base, dtype=float)
+    added = np.asarray(t, dtype=float) - t0
+    out: dict[int, list[int]] = {}
+    for r, a in _pairs(world, rule, added):
+        out.setdefault(int(r), []).append(int(a))
+    return out
+
+
+def retaliate_optimally(model: Any, world, t: Any, rule, *, base: Any = None, details: bool = False):
+    """Tariffs after every retaliator's best response to the measure in ``t`` (see the module docstring).
+
+    ``rule`` is a :class:`tradewar.policy.Retaliation` (``instrument``, ``retaliators``, ``aggressors``,
+    ``max_rate``). Retaliators answer simultaneously against the same ``t``. ``base`` is the
+    pre-measure tariff array (default: the world's baseline tariffs). Returns the new tariff array, or
+    ``(t_new, {retaliator: OptimalTariff})`` with ``details=True``.
+    """
+    t = np.asarray(t, dtype=float)
+    inst = getattr(rule, "instrument", "uniform") or "uniform"
+    if inst in ("sector", "partner_sector") and t.ndim == 2:
+        raise ScenarioError(
+            f"retaliation rule 'optimal' with instrument '{inst}' needs a model with sectors; this world has none"
+        )
+    pairs = optimal_retaliation_pairs(world, rule, t, base)
+    out = t.copy()
+    found = {}
+    for r, aggressors in sorted(pairs.items()):
+        br = best_response(model, r, t, inst, partners=aggressors, upper=rule.max_rate)
+        if not br.converged and br.status != "stalled":
+            raise ConvergenceError(
+                f"optimal retaliation of {world.codes[r]}: the best response did not converge "
+                f"(gradient norm {br.grad_norm:.2g})"
+            )
+        changed = np.asarray(br.tariffs) != t
+        out[changed] = np.asarray(br.tariffs)[changed]
+        found[r] = br
+    return (out, found) if details else out
