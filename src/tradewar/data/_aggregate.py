@@ -3,6 +3,24 @@
 Flows and GDP are summed with a 0/1 membership matrix ``M`` (countries x regions):
 ``X_regions[a, b, ...] = sum_{j in a, i in b} X[j, i, ...]``; flows within a region land on
 its diagonal (domestic sales). Tariffs are averaged with trade weights.
+
+Model inputs in ``World.extras`` are re-weighted by the rule of their key (:data:`EXTRAS_RULES`),
+so that the region's totals are the sums of its members' (``Y`` = gross output
+``trade.sum(axis=1)``, ``(N, S)``):
+
+* ``"sector"`` -- per-sector parameters (``theta``, ``sigma``): unchanged;
+* ``"output"`` -- shares of gross output (``va_share``): weighted by ``Y``;
+* ``"inputs"`` -- input-output shares ``io_shares[n, k, j]``: the members' spending on input ``k``
+  by sector ``j``, ``io * Y * (1 - va_share)``, summed and divided by the region's intermediate
+  spending (so a region's value added and intermediate use are the sums of its members');
+* ``"final"`` -- final-demand shares (``alpha``): weighted by final spending, the income
+  ``VA + tariff revenue + deficit`` the Caliendo-Parro calibration uses;
+* ``"pair"`` -- bilateral tariff arrays like ``trade`` (``tariffs2005``, any key starting with
+  ``tariff``): trade-weighted like the baseline tariffs;
+* ``"level"`` -- per-country levels (``gross_output``): summed.
+
+Where a region's weights are all zero the members' simple average is used (``io_shares``: weighted
+by ``1 - va_share``). Unknown keys raise :class:`~tradewar.DataError`: nothing is dropped silently.
 """
 
 from __future__ import annotations
@@ -57,17 +75,20 @@ def aggregate(
     Returns a :class:`World` with R regions: flows ``[exporter, importer(, sector)]`` and GDP summed
     (same units), baseline tariffs weighted by the flows of each region pair (simple averages where
     a pair has no flow), schedules weighted by their owner's imports from the members
-    (:data:`SCHEDULE_OWNERS`; by the members' total exports when the owner is not in the world).
+    (:data:`SCHEDULE_OWNERS`; by the members' total exports when the owner is not in the world),
+    ``extras`` re-weighted by the rule of each key (module docstring, :data:`EXTRAS_RULES`); an
+    unknown key raises :class:`DataError`.
 
     >>> w = World(codes=("AAA", "BBB", "CCC"), trade=[[0, 1, 2], [3, 0, 4], [5, 6, 0]], gdp=[10, 20, 30])
     >>> r = aggregate(w, {"AAA": "AAA", "BBB": "BC", "CCC": "BC"}, names={"AAA": "A", "BC": "B+C"})
     >>> r.codes, r.trade.tolist(), r.gdp.tolist()
     (('AAA', 'BC'), [[0.0, 3.0], [8.0, 10.0]], [10.0, 50.0])
     """
-    if world.extras:
+    rules = {k: _extras_rule(k) for k in world.extras}
+    if not keep_domestic and any(r not in ("sector", "pair") for r in rules.values()):
         raise DataError(
-            f"aggregate: the world carries extras ({', '.join(world.extras)}) that cannot be summed generically; "
-            "pass world.replace(extras={}) and rebuild them for the regions"
+            "aggregate: keep_domestic=False drops the domestic sales that the model inputs in extras "
+            f"({', '.join(k for k, r in rules.items() if r not in ('sector', 'pair'))}) rely on; keep them"
         )
     label, table = _read_mapping(mapping)
     regions, idx = _assign(world.codes, table, rest, order, label)
@@ -88,9 +109,86 @@ def aggregate(
         tariffs=tariffs,
         sectors=world.sectors,
         schedules=schedules,
+        extras=aggregate_extras(world, m),
         source=f"{src}aggregated to {len(regions)} regions",
         units=world.units,
     )
+
+
+EXTRAS_RULES = {
+    "theta": "sector",
+    "sigma": "sector",
+    "sigma_mean35": "sector",
+    "sigma_mean50": "sector",
+    "sigma_mean65": "sector",
+    "sigma_novar": "sector",
+    "va_share": "output",
+    "io_shares": "inputs",
+    "alpha": "final",
+    "tariffs2005": "pair",
+    "gross_output": "level",
+}
+"""Aggregation rule of each known ``World.extras`` key (module docstring); keys starting with
+``tariff`` not listed here are ``"pair"``."""
+
+
+def _extras_rule(key: str) -> str:
+    rule = EXTRAS_RULES.get(key, "pair" if key.startswith("tariff") else None)
+    if rule is None:
+        raise DataError(
+            f"aggregate: extras key '{key}' has no aggregation rule (known: {', '.join(EXTRAS_RULES)}, tariff*); "
+            "drop it with world.replace(extras=...) or rebuild it for the regions"
+        )
+    return rule
+
+
+def aggregate_extras(world: World, m: np.ndarray) -> dict[str, np.ndarray]:
+    """``world.extras`` re-weighted for the regions of the membership matrix ``m`` (N, R).
+
+    Every key must have a rule (:data:`EXTRAS_RULES`); shapes are checked against the world's.
+    """
+    ex = {k: np.asarray(v, float) for k, v in world.extras.items()}
+    rules = {k: _extras_rule(k) for k in ex}
+    n, s = world.n, world.n_sectors
+    x = world.trade if world.has_sectors else world.trade[:, :, None]
+    expected = {"output": (n, s), "final": (n, s), "inputs": (n, s, s), "pair": world.trade.shape}
+    for k, v in ex.items():
+        want = expected.get(rules[k])
+        if (want is not None and v.shape != want) or (rules[k] == "level" and (v.ndim == 0 or v.shape[0] != n)):
+            shown = want if want is not None else f"({n}, ...)"
+            raise DataError(f"aggregate: extras key '{k}' has shape {v.shape}, expected {shown}")
+    y = x.sum(axis=1)  # gross output (N, S)
+    va = next((v for k, v in ex.items() if rules[k] == "output"), np.ones((n, s)))
+    out: dict[str, np.ndarray] = {}
+    for k, v in ex.items():
+        rule = rules[k]
+        if rule == "sector":
+            out[k] = v
+        elif rule == "output":
+            out[k] = weighted_members(m, v, y)
+        elif rule == "inputs":
+            out[k] = _weighted_inputs(m, v, y * (1.0 - va), 1.0 - va)
+        elif rule == "final":
+            gva = va if any(r == "inputs" for r in rules.values()) else np.ones((n, s))  # as calibration does
+            tariffs = world.tariffs if world.has_sectors else world.tariffs[:, :, None]
+            income = (gva * y).sum(axis=1) + (x * tariffs).sum(axis=(0, 2)) + x.sum(axis=(0, 2)) - x.sum(axis=(1, 2))
+            out[k] = weighted_members(m, v, income)
+        elif rule == "pair":
+            out[k] = weighted_pairs(m, v, world.trade)
+        else:  # level
+            out[k] = np.tensordot(m, v, axes=(0, 0))
+    return out
+
+
+def _weighted_inputs(m: np.ndarray, io: np.ndarray, w: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """Input-output shares ``io`` (N, K, J) of the regions: weights ``w`` (N, J) of each output
+    sector, ``fallback`` (N, J) where a region's weights sum to zero, zero where both do."""
+    num = np.einsum("na,nkj,nj->akj", m, io, w, optimize=True)
+    den = np.einsum("na,nj->aj", m, w)[:, None, :]
+    num_f = np.einsum("na,nkj,nj->akj", m, io, fallback, optimize=True)
+    den_f = np.einsum("na,nj->aj", m, fallback)[:, None, :]
+    alt = np.divide(num_f, den_f, out=np.zeros_like(num_f), where=den_f > 0)
+    return np.divide(num, den, out=alt, where=den > 0)
 
 
 def pair_sum(m: np.ndarray, a: np.ndarray) -> np.ndarray:
