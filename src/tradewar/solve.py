@@ -69,7 +69,8 @@ class SolverOptions:
     tol : maximum absolute value of the scaled residual (a relative tolerance).
     check_tol : tolerance of the accounting checks (relative to world expenditure).
     max_steps : Newton steps before giving up.
-    method : ``"newton"`` (dense Jacobian, LU), ``"newton_krylov"`` (matrix-free Newton:
+    method : ``"newton"`` (dense Jacobian, LU), ``"chord"`` (one Jacobian, reused; Newton if it fails),
+        ``"newton_krylov"`` (matrix-free Newton:
         Jacobian-vector products and restarted GMRES, for systems too large for a dense
         Jacobian) or ``"auto"`` (the model's ``preferred_method`` attribute, else ``"newton"``).
     """
@@ -118,23 +119,10 @@ class RootSolution(eqx.Module):
     max_residual: jax.Array
 
 
-METHODS = ("newton", "newton_krylov")
+METHODS = ("newton", "newton_krylov", "chord")
 
 
-def _root(residual, y0, shock, tol, max_steps, method="newton"):
-    # Cauchy termination (small step and small residual) at tol; the residual is re-checked below.
-    if method == "newton_krylov":
-        # inexact Newton: each step solves J dy = -r by restarted GMRES on Jacobian-vector
-        # products (no Jacobian is formed); so does the adjoint solve of implicit differentiation.
-        lin = lx.GMRES(rtol=1e-6, atol=tol * 1e-3, restart=30, stagnation_iters=30, max_steps=3000)
-        solver = optx.Newton(rtol=tol, atol=tol, linear_solver=lin)
-        adjoint = optx.ImplicitAdjoint(linear_solver=lin)
-    elif method == "newton":
-        solver = optx.Newton(rtol=tol, atol=tol)
-        adjoint = optx.ImplicitAdjoint()
-    else:
-        raise ValueError(f"unknown solver method {method!r}; expected one of {', '.join(METHODS)}")
-
+def _run(residual, y0, shock, tol, max_steps, solver, adjoint) -> RootSolution:
     def fn(y, args):
         return residual(y, args)
 
@@ -145,17 +133,42 @@ def _root(residual, y0, shock, tol, max_steps, method="newton"):
     return RootSolution(value=value, result_code=code, steps=sol.stats["num_steps"], max_residual=res)
 
 
+def _root(residual, y0, shock, tol, max_steps, method="newton"):
+    # Cauchy termination (small step and small residual) at tol; the residual is re-checked below.
+    if method == "newton_krylov":
+        # inexact Newton: each step solves J dy = -r by restarted GMRES on Jacobian-vector
+        # products (no Jacobian is formed); so does the adjoint solve of implicit differentiation.
+        lin = lx.GMRES(rtol=1e-6, atol=tol * 1e-3, restart=30, stagnation_iters=30, max_steps=3000)
+        solver = optx.Newton(rtol=tol, atol=tol, linear_solver=lin)
+        return _run(residual, y0, shock, tol, max_steps, solver, optx.ImplicitAdjoint(linear_solver=lin))
+    newton = optx.Newton(rtol=tol, atol=tol)
+    if method == "newton":
+        return _run(residual, y0, shock, tol, max_steps, newton, optx.ImplicitAdjoint())
+    if method == "chord":
+        # The chord method factorises the Jacobian once, at the start, and reuses it: more steps,
+        # each far cheaper. If it does not reach tol (large shocks), Newton starts again from y0.
+        first = _run(residual, y0, shock, tol, max_steps, optx.Chord(rtol=tol, atol=tol), optx.ImplicitAdjoint())
+        return jax.lax.cond(
+            first.max_residual <= tol,
+            lambda: first,
+            lambda: _run(residual, y0, shock, tol, max_steps, newton, optx.ImplicitAdjoint()),
+        )
+    raise ValueError(f"unknown solver method {method!r}; expected one of {', '.join(METHODS)}")
+
+
 @eqx.filter_jit
 def find_root(
-    residual, y0: jax.Array, shock: Any, tol: float = 1e-10, max_steps: int = 60, method: str = "newton"
+    residual, y0: jax.Array, shock: Any, tol: float = 1e-10, max_steps: int = 60, method: str = "auto"
 ) -> RootSolution:
-    """Solve ``residual(y, shock) = 0`` from ``y0`` by Newton's method (``method``: see :class:`SolverOptions`).
+    """Solve ``residual(y, shock) = 0`` from ``y0`` (``method``: see :class:`SolverOptions`).
 
     ``residual`` must be a pure JAX function (hashable: a bound method of a frozen
-    model is fine). The result is differentiable in ``shock`` by implicit
-    differentiation and can be ``vmap``-ed over a batch of shocks. Nothing is
-    checked here: use :func:`raise_if_invalid` or :func:`solve_model`.
+    model is fine; with ``method="auto"`` the model's ``preferred_method`` is used). The result
+    is differentiable in ``shock`` by implicit differentiation and can be ``vmap``-ed over a
+    batch of shocks. Nothing is checked here: :func:`solve_model` validates.
     """
+    if method == "auto":
+        method = getattr(getattr(residual, "__self__", None), "preferred_method", "newton")
     return _root(residual, y0, shock, tol, max_steps, method)
 
 
