@@ -52,8 +52,8 @@ from ..data._world import World
 
 __all__ = ["ILMSParams", "ILMSModel", "calibrate", "armington", "complete_world", "two_region_nu", "delta_optimal"]
 
-#: Targets of the two-region profit-share calibration (ILMS 2025): the profit share of US
-#: spending and of the rest of the world's spending, as the paper calibrates them.
+#: Targets of the two-region profit-share calibration (ILMS 2025): the spending-weighted profit
+#: share of the rest of the world (0.12, weights r1) and of the USA (0.26, weights r2).
 NU_TARGETS = (0.12, 0.26)
 
 
