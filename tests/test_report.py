@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import shutil
@@ -294,6 +293,11 @@ def test_page_renders_in_chromium_offline(report, tmp_path):
                 ".filter(d => d.data && d.data.length > 0 && d._fullLayout).length"
             )
             n_map_shapes = page.evaluate("document.querySelectorAll('#fig-map path.choroplethlocation').length")
+            # the step buttons of the map and the bars switch the data without errors
+            for fig_id in ("fig-map", "fig-welfare_bars"):
+                page.locator(f"#{fig_id} g.updatemenu-button").first.click()
+            page.wait_for_timeout(300)
+            first_step_x = page.evaluate("document.getElementById('fig-welfare_bars').data[0].x")
             n_bars = page.evaluate("document.querySelectorAll('#fig-welfare_bars g.point').length")
             shot = tmp_path / "report.png"
             page.screenshot(path=str(shot), full_page=True)
@@ -304,6 +308,8 @@ def test_page_renders_in_chromium_offline(report, tmp_path):
     assert n_plots == len(report.figures) >= 5
     assert n_map_shapes > 150
     assert n_bars == report.timeline[0].world.n
+    first = report.figures["welfare_bars"].layout.updatemenus[0].buttons[0].args[0]["x"][0]
+    assert first_step_x == pytest.approx(list(first))
     assert shot.stat().st_size > 50_000
 
 
@@ -319,13 +325,66 @@ def test_sectoral_section_with_adb_data():
     except Exception as e:  # the sectoral reader may not be wired into load_world yet
         pytest.skip(f"load_world cannot read the ADB folder in this version: {e}")
     assert "Transport equipment" in w.sectors
-    rep = build_report("JPN", scenarios=DEFAULT_TIMELINE[-1:], sectoral_data=str(SHARED_ADB),
-                       sections=["sectors"])
+    rep = build_report("JPN", scenarios=DEFAULT_TIMELINE[-1:], sectoral_data=str(SHARED_ADB), sections=["sectors"])
     assert "sectors" not in rep.unavailable(), rep.unavailable()
-    cars = load_scenario("2025-04-03-us-car-tariffs")
-    res = run_scenario(cars, data=str(SHARED_ADB))
-    assert math.isfinite(float(res.countries().loc["JPN", "welfare_pct"]))
-    assert f"{res.countries().loc['JPN', 'welfare_pct']:+.3f}" in rep.html
+    for name in SECTORAL_TIMELINE:
+        res = run_scenario(load_scenario(name), data=str(SHARED_ADB))
+        assert f"{res.countries().loc['JPN', 'welfare_pct']:+.3f}" in rep.html
+    assert {"sectors_gross_output_pct", "sectors_decomposition"} <= set(rep.figures)
+
+
+# --- strategy sections ----------------------------------------------------------------------------
+def _strategy_or_private(*names):
+    """The public strategy functions, or the same functions from the private modules while they land."""
+    import importlib
+
+    from tradewar.report.sections import Unavailable
+
+    out = []
+    for n in names:
+        for mod in ("tradewar.strategy", "tradewar.strategy._blocs", "tradewar.strategy._bargain",
+                    "tradewar.strategy._nash", "tradewar.strategy._retaliate"):
+            try:
+                m = importlib.import_module(mod)
+            except ImportError:
+                continue
+            if hasattr(m, n):
+                out.append(getattr(m, n))
+                break
+        else:
+            raise Unavailable(f"no {n}")
+    return out
+
+
+def test_strategy_sections(monkeypatch):
+    from tradewar.report import sections as sec
+
+    try:
+        _strategy_or_private("load_bloc", "prepare_bloc", "bloc_game", "deal_frontier")
+    except sec.Unavailable as e:
+        pytest.skip(f"the strategy layer is not there yet: {e}")
+    monkeypatch.setattr(sec, "_strategy", _strategy_or_private)
+    rep = build_report("JPN", sections=["bloc", "deal"])
+    assert rep.unavailable() == {}
+    assert {"bloc", "deal"} <= set(rep.figures)
+    assert "JPN&#x27;s choice" in rep.html or "JPN's choice" in rep.html
+    assert "24% threat (2 April)" in rep.html and "15% (2025-07-22)" in rep.html
+    # the deal point is the last step of the timeline
+    last = run_scenario(DEFAULT_TIMELINE[-1]).countries()
+    assert f"{last.loc['JPN', 'welfare_pct']:+.3f}" in rep.html
+
+
+def test_strategy_sections_say_when_missing(monkeypatch):
+    from tradewar.report import sections as sec
+
+    def nothing(*names):
+        raise sec.Unavailable(f"the strategy layer does not provide {', '.join(names)} yet")
+
+    monkeypatch.setattr(sec, "_strategy", nothing)
+    rep = build_report("JPN", scenarios=DEFAULT_TIMELINE, sections=["bloc", "deal"])
+    assert "bloc" in rep.unavailable() and "bloc_game" in rep.unavailable()["bloc"]
+    assert "deal" not in rep.unavailable()  # the threat and deal points need no strategy layer
+    assert "Frontier not available" in rep.html
 
 
 def test_kaleido_png(report, tmp_path):

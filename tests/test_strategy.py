@@ -51,9 +51,9 @@ def _welfare(model, t):
 def _write_world(folder, world):
     folder.mkdir(parents=True, exist_ok=True)
     lines = ["exporter," + ",".join(world.codes)]
-    lines += [c + "," + ",".join(repr(float(v)) for v in row) for c, row in zip(world.codes, world.trade)]
+    lines += [c + "," + ",".join(repr(float(v)) for v in row) for c, row in zip(world.codes, world.trade, strict=True)]
     (folder / "trade.csv").write_text("\n".join(lines) + "\n")
-    (folder / "gdp.csv").write_text("country,gdp\n" + "".join(f"{c},{float(g)!r}\n" for c, g in zip(world.codes, world.gdp)))
+    (folder / "gdp.csv").write_text("country,gdp\n" + "".join(f"{c},{float(g)!r}\n" for c, g in zip(world.codes, world.gdp, strict=True)))
 
 
 # --- optimum and gradients ---------------------------------------------------------------------------
@@ -71,18 +71,18 @@ def test_optimal_uniform_tariff_zero_gradient_and_no_better_point(m3):
     assert np.all(W[:, 0] <= r.own_welfare + 1e-12)
 
 
-def test_pair_gradients_match_finite_differences(m3):
+def test_welfare_jacobian_matches_finite_differences(m3):
     import jax.numpy as jnp
 
-    from tradewar.strategy._bargain import _pair, _pair_eval
-    from tradewar.strategy._batch import welfare_of_tariffs
+    from tradewar.strategy._bargain import _pair
+    from tradewar.strategy._batch import welfare_jacobian, welfare_of_tariffs
 
     t = np.full((3, 3), 0.1)
     np.fill_diagonal(t, 0.0)
     p = _pair(t.shape, 0, 1, "uniform")
     u = np.log1p(np.array([0.15, 0.05]))
-    _, J, W, sol = _pair_eval(m3, jnp.asarray(u), jnp.asarray(t), jnp.asarray(p.cells), jnp.asarray(p.groups),
-                              jnp.asarray(0), jnp.asarray(1), m3.initial_guess())
+    _, J, W, sol = welfare_jacobian(m3, jnp.asarray(u), jnp.asarray(t), jnp.asarray(p.cells), jnp.asarray(p.groups),
+                                    jnp.asarray([0, 1]), m3.initial_guess())
     h = 1e-5
     T = []
     for k in range(2):
@@ -262,6 +262,10 @@ def files(tmp_path_factory, w3, w4):
     _write_world(d / "w4", w4)
     (d / "s3.toml").write_text('name = "s3"\n[data]\nsource = "w3"\n[model]\nfamily = "armington"\n'
                                '[[tariffs]]\ntype = "uniform"\nimporter = "*"\nrate = 0.3\n')
+    (d / "s3opt.toml").write_text('name = "s3opt"\n[data]\nsource = "w3"\n[model]\nfamily = "armington"\n'
+                                  '[[tariffs]]\ntype = "pair"\nexporter = "CHN"\nimporter = "USA"\nrate = 0.3\n'
+                                  '[[tariffs]]\ntype = "pair"\nexporter = "CHN"\nimporter = "JPN"\nrate = 0.3\n'
+                                  '[retaliation]\nrule = "optimal"\nretaliators = ["CHN"]\n')
     (d / "s4.toml").write_text('name = "s4"\n[data]\nsource = "w4"\n[model]\nfamily = "armington"\n'
                                '[[tariffs]]\ntype = "uniform"\nimporter = "USA"\nrate = 0.25\n')
     bloc = ('name = "small"\nscenario = "s4.toml"\nleader = "USA"\ntarget = "CHN"\ncandidates = [{c}]\n'
@@ -308,6 +312,15 @@ def test_cli_talks_and_bloc(files):
     doc = _json(out)
     assert len(doc["coalitions"]) == 4 and isinstance(doc["stable"], list)
     assert {"members", "welfare_pct"} <= set(doc["coalitions"][0])
+
+
+def test_scenario_with_optimal_retaliation(files):
+    from tradewar.scenario import run_scenario
+
+    res = run_scenario(str(files / "s3opt.toml"))
+    t = res.tariffs
+    assert res.converged and t[0, 1] == pytest.approx(t[2, 1]) and t[0, 1] > 0.05  # China answers both
+    assert t[0, 2] == 0.0 and t[2, 0] == 0.0
 
 
 def test_cli_errors_are_one_line(files):

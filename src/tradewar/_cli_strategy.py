@@ -148,7 +148,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
                     title_justify="left")
         tab.add_column("on")
         tab.add_column("tariff %", justify="right")
-        for lab, v in zip(labels, r.values):
+        for lab, v in zip(labels, r.values, strict=True):
             tab.add_row(lab, f"{100 * v:.2f}")
         console.print(tab)
         res = _result(s, world, model, r.tariffs, f"optimal tariff of {world.codes[c]}")
@@ -159,10 +159,9 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         console.print(f"[dim]{r.status}, gradient norm {r.grad_norm:.1e}, {r.iterations} iterations; "
                       f"best deviation gain {max(cert.max_deviation_gain.values()):.1e}[/]")
         if json_out:
-            doc = res.to_dict(s.output.countries)
-            doc["countries"] = res.to_dict()["countries"]
+            doc = res.to_dict()
             doc["tariffs"] = {"country": world.codes[c], "instrument": instrument,
-                              "values": dict(zip(labels, r.values.tolist()))}
+                              "values": dict(zip(labels, r.values.tolist(), strict=True))}
             doc["certificate"] = certificate
             _write(json_out, doc, console)
 
@@ -205,7 +204,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
             code = world.codes[c]
             key = code if code in r.values else str(c)
             vals = np.asarray(r.values[key])
-            tariffs[code] = dict(zip(_labels(world, instrument, c), vals.tolist()))
+            tariffs[code] = dict(zip(_labels(world, instrument, c), vals.tolist(), strict=True))
             shown = ", ".join(f"{100 * v:.1f}" for v in vals[:6]) + (" ..." if vals.size > 6 else "")
             tab.add_row(code, shown, f"{100 * (r.welfare_vs_base[c] - 1):.3f}",
                         f"{100 * (r.welfare_vs_free_trade[c] - 1):.3f}")
@@ -271,7 +270,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         from .strategy._bargain import _pair
 
         pair = _pair(t.shape, a, b, instruments)
-        for lab, v0, v in zip(deal.labels, pair.values(deal.threat_tariffs), deal.values):
+        for lab, v0, v in zip(deal.labels, pair.values(deal.threat_tariffs), deal.values, strict=True):
             tab.add_row(lab, f"{100 * v0:.2f}", f"{100 * v:.2f}")
         console.print(tab)
         console.print(f"gains over the threat: {A} {deal.gains_pct[0]:+.4f} pp, {B} {deal.gains_pct[1]:+.4f} pp "
@@ -301,14 +300,14 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         _show(res, s.output.countries, "Outcomes at the deal")
         if json_out:
             doc = res.to_dict()
-            doc["tariffs"] = {"deal": dict(zip(deal.labels, deal.values.tolist())),
-                              "threat": dict(zip(deal.labels, pair.values(deal.threat_tariffs).tolist()))}
+            doc["tariffs"] = {"deal": dict(zip(deal.labels, deal.values.tolist(), strict=True)),
+                              "threat": dict(zip(deal.labels, pair.values(deal.threat_tariffs).tolist(), strict=True))}
             doc["certificate"] = deal.certificate
             doc["gains_pct"] = {A: deal.gains_pct[0], B: deal.gains_pct[1]}
             doc["threat_welfare_pct"] = {A: 100 * (deal.threat_welfare[a] - 1), B: 100 * (deal.threat_welfare[b] - 1)}
             if fr is not None:
                 doc["frontier"] = {
-                    "points": [{"weight": p["weight"], "tariffs": dict(zip(fr.labels, p["values"].tolist())),
+                    "points": [{"weight": p["weight"], "tariffs": dict(zip(fr.labels, p["values"].tolist(), strict=True)),
                                 "welfare_pct": {A: p["welfare_pct"][0], B: p["welfare_pct"][1]},
                                 "both_gain": p["both_gain"]} for p in fr.points],
                     "highest_tariff_b_accepts": fr.highest_tariff_b_accepts,

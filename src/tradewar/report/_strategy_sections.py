@@ -96,6 +96,36 @@ def bloc(ctx: Any, strategy) -> str | None:
 
 
 # --- deal -------------------------------------------------------------------------------------------
+def _bilateral_war(model, world, ia: int, ib: int, t0, strategy, *, tol: float = 1e-6, max_rounds: int = 40):
+    """The Nash tariff war of ``ia`` and ``ib`` on each other only (uniform rates, >= 0), from ``t0``.
+
+    Alternating best responses (``tradewar.strategy.best_response`` restricted to the other party) until
+    neither rate moves by more than ``tol``; every other tariff stays as in ``t0``. Falls back to
+    ``tradewar.strategy.nash`` (uniform tariffs on all imports) when ``best_response`` is not public.
+    Returns ``(label, welfare_pct (N,))``.
+    """
+    a, b = world.codes[ia], world.codes[ib]
+    try:
+        (best_response,) = strategy("best_response")
+    except Exception:
+        (nash,) = strategy("nash")
+        war = nash(model, [ia, ib], "uniform", base_t=t0, lower=0.0, certificate=False)
+        tw = np.asarray(war.tariffs, dtype=float)
+        k = next(k for k in range(world.n) if k not in (ia, ib))
+        w = 100.0 * (np.asarray(war.welfare, dtype=float) - 1.0)
+        return f"Nash war ({a} {tw[k, ia]:.0%}, {b} {tw[k, ib]:.0%}, uniform on all imports)", w
+    t = np.array(t0, dtype=np.float64)
+    for _ in range(max_rounds):
+        old = (t[ib, ia], t[ia, ib])
+        t = np.asarray(best_response(model, ia, t, "uniform", partners=[ib], lower=0.0).tariffs, dtype=np.float64)
+        t = np.asarray(best_response(model, ib, t, "uniform", partners=[ia], lower=0.0).tariffs, dtype=np.float64)
+        if max(abs(t[ib, ia] - old[0]), abs(t[ia, ib] - old[1])) < tol:
+            break
+    else:
+        raise RuntimeError(f"the {a}-{b} tariff war did not settle in {max_rounds} rounds")
+    return f"Nash war ({a} {t[ib, ia]:.0%} on {b}, {b} {t[ia, ib]:.0%} on {a})", _welfare_pct(model, t)
+
+
 def deal(ctx: Any, strategy) -> str | None:
     import pandas as pd
 
@@ -135,14 +165,8 @@ def deal(ctx: Any, strategy) -> str | None:
                      "tradewar report --full (about 15 s more).")
     else:
         try:
-            (nash,) = strategy("nash")
-            ctx.say("deal: Nash tariff war")
-            war = nash(model, [ia, ib], "uniform", base_t=threat, lower=0.0, certificate=False)
-            w_war = 100.0 * (np.asarray(war.welfare, dtype=float) - 1.0)
-            tw = np.asarray(war.tariffs, dtype=float)
-            others = [k for k in range(world.n) if k not in (ia, ib)]
-            label = (f"Nash war ({a} {tw[others[0], ia]:.0%}, {b} {tw[others[0], ib]:.0%}, "
-                     "uniform on all imports)")
+            ctx.say("deal: tariff war between the two")
+            label, w_war = _bilateral_war(model, world, ia, ib, threat, strategy)
             points[label] = (w_war[ia], w_war[ib])
             rows[label] = {a: w_war[ia], b: w_war[ib]}
         except Exception as e:  # keep the section: say what is missing
@@ -169,12 +193,14 @@ def deal(ctx: Any, strategy) -> str | None:
         notes.insert(0, f"Frontier not computed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}).")
     df = pd.DataFrame(rows).T
     df.index.name = "outcome"
-    note = charts.sources_line(last, extra=f"Frontier: efficient pairs of the two uniform tariffs on each other, "
-                               f"every other tariff as at the {threat_rate:.0%} threat")
+    note = charts.sources_line(last, extra=("Frontier: efficient pairs of the two uniform tariffs on each other; "
+                                            if front.size else "") + "every other tariff as at the last step")
     body = [
         f"<p class='lead'>What {esc(a)} and {esc(b)} could agree on: the welfare frontier over their uniform tariffs "
         f"on each other, with the {threat_rate:.0%} US threat of 2 April, the {deal_rate:.0%} of the last step, "
-        f"and (with --full) a tariff war between the two. Welfare in % change from the 2023 baseline.</p>",
+        f"and (with --full) a tariff war between the two. Every other tariff stays as at the last step, so the threat "
+        "point differs from the 2 April step of the timeline, when every partner faced the schedule. Welfare in % "
+        "change from the 2023 baseline.</p>",
         table_html(df, {a: "+.3f", b: "+.3f"}, caption=f"Welfare of {esc(a)} and {esc(b)}, %"),
         "".join(f"<p class='unavailable'>{esc(n)}</p>" for n in notes),
         ctx.figure("deal", charts.frontier_chart(front, points, a, b, note)),

@@ -308,6 +308,14 @@ def world_map(results: Sequence[Result], country: str, field: str = "welfare_pct
     return _finish(fig, title, note, height=430, controls=40 if len(results) > 1 else 0)
 
 
+def _pad_range(x) -> list[float]:
+    """An axis range around 0 and the values with room for the labels outside the bars."""
+    v = np.asarray(x, dtype=float)
+    lo, hi = min(0.0, float(np.nanmin(v))), max(0.0, float(np.nanmax(v)))
+    pad = 0.16 * max(hi - lo, 1e-6)
+    return [lo - (pad if lo < 0 else 0.0), hi + (pad if hi > 0 else 0.0)]
+
+
 def welfare_bars(results: Sequence[Result], country: str, field: str = "welfare_pct"):
     """Horizontal bars of ``field`` for every country, one button per step; the report's country highlighted."""
     import plotly.graph_objects as go
@@ -323,19 +331,20 @@ def welfare_bars(results: Sequence[Result], country: str, field: str = "welfare_
                            texttemplate="%{x:+.2f}%", textposition="outside", cliponaxis=False,
                            hovertemplate="%{y}: %{x:+.2f}%<extra></extra>"))
     if len(results) > 1:
-        buttons = [{"label": str(r.meta.get("date") or r.scenario), "method": "restyle", "args": [{"x": [x]}, [0]]}
+        buttons = [{"label": str(r.meta.get("date") or r.scenario), "method": "update",
+                    "args": [{"x": [x]}, {"xaxis.range": _pad_range(x)}]}
                    for r, x in zip(results, xs, strict=True)]
         fig.update_layout(updatemenus=[{"type": "buttons", "direction": "right", "active": len(results) - 1,
                                         "buttons": buttons, "font": {"size": 12}}])
     label = METRICS.get(field, (field, ""))[0]
-    lo = min(0.0, float(np.nanmin(xs))) * 1.25
-    hi = max(0.0, float(np.nanmax(xs))) * 1.25
-    fig.update_xaxes(title_text=f"{label}, % change from the 2023 baseline", ticksuffix="%", zeroline=True,
-                     zerolinecolor="#555", range=[lo, hi])
+    fig.update_xaxes(title_text=f"{label}, % change from the 2023 baseline (axis rescales with the step)",
+                     ticksuffix="%", zeroline=True, zerolinecolor="#555", range=_pad_range(xs[-1]))
     fig.update_yaxes(tickfont={"size": 11})
     note = sources_line(res0, extra="Sorted by the last step; buttons switch the step (order kept)")
-    return _finish(fig, f"{label} in every economy of the data (% change); buttons: the step", note,
-                   height=40 + 19 * len(codes), legend=False, controls=40 if len(results) > 1 else 0)
+    fig = _finish(fig, f"{label} in every economy of the data (% change); buttons: the step", note,
+                  height=40 + 19 * len(codes), legend=False, controls=40 if len(results) > 1 else 0)
+    fig.update_layout(margin_l=80, margin_r=70)
+    return fig
 
 
 # --- decomposition ------------------------------------------------------------------------------
@@ -357,7 +366,12 @@ def decomposition_chart(results: Sequence[Result], codes: Sequence[str]):
     for key, name, col, pat in parts:
         fig.add_bar(x=codes, y=[float(np.asarray(oc[key])[i]) for i in idx], name=name, marker_color=col,
                     marker_pattern_shape=pat, hovertemplate=f"%{{x}} {name}: %{{y:+.2f}}%<extra></extra>")
-    fig.add_scatter(x=codes, y=[float(np.asarray(oc["welfare_pct"])[i]) for i in idx], mode="markers",
+    total = np.array([float(np.asarray(oc["welfare_pct"])[i]) for i in idx])
+    rest = total - np.array([float(np.asarray(oc["tot_pct"])[i]) + float(np.asarray(oc["vot_pct"])[i]) for i in idx])
+    if np.max(np.abs(rest)) > 1e-6:
+        fig.add_bar(x=codes, y=rest, name="Other (rest of welfare: revenue, deficits, ...)", marker_color="#9aa5b1",
+                    marker_pattern_shape=".", hovertemplate="%{x} other: %{y:+.3f}%<extra></extra>")
+    fig.add_scatter(x=codes, y=total, mode="markers",
                     name="Welfare (total)", marker={"symbol": "diamond", "size": 11, "color": "#000"})
     fig.update_layout(barmode="relative")
     fig.update_yaxes(title_text="contribution to welfare, % change", ticksuffix="%", zeroline=True)
@@ -403,8 +417,10 @@ def frontier_chart(frontier, points: dict[str, tuple[float, float]], a: str, b: 
         fig.update_yaxes(range=[min(py) - pad, max(py) + pad])
     fig.update_xaxes(title_text=f"{a} welfare, % change", ticksuffix="%", zeroline=True)
     fig.update_yaxes(title_text=f"{b} welfare, % change", ticksuffix="%", zeroline=True)
-    return _finish(fig, f"The {a}–{b} deal: welfare frontier and the outcomes on the table", note, height=440,
-                   controls=30)
+    title = (f"The {a}–{b} deal: welfare frontier and the outcomes on the table" if f.size
+             else f"The {a}–{b} deal: welfare at the threat and at the deal")
+    n_items = len(points) + (1 if f.size else 0)
+    return _finish(fig, title, note, height=440, controls=8 + 22 * math.ceil(n_items / 2))
 
 
 # --- sectors ------------------------------------------------------------------------------------

@@ -192,7 +192,9 @@ def section_timeline(ctx: Context) -> str:
     body = [
         f"<p class='lead'>The 2025 tariff measures as they stood on each date, each solved from the 2023 baseline "
         f"without them: how each step moved {esc(c)} and its large partners. Percent changes from the baseline; "
-        "the last column is the change from the previous step in percentage points.</p>",
+        "the last column is the change from the previous step in percentage points. Prices and export values are "
+        "measured against the model's numeraire (world spending at constant prices), so they are relative levels: "
+        "a fall in consumer prices means cheaper than the world average, not deflation.</p>",
         f"<details><summary>The steps and what was simplified</summary><ol>{steps}</ol></details>",
         table_html(t, fmts, header=hdr, caption=f"{esc(c)}, step by step"),
         table_html(ft, {k: "+.2f" for k in ft.columns}, caption="Welfare of the focus economies, % change"),

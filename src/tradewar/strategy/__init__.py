@@ -26,3 +26,22 @@ __all__ = [
     "nash",
     "optimal_tariff",
 ]
+
+# --- retaliation, bargaining and blocs (appended by the second strategy module set) ---
+from ._bargain import Bargain, DealFrontier, bargain, deal_frontier
+from ._blocs import Bloc, BlocGame, bloc_game, load_bloc, prepare_bloc
+from ._retaliate import best_response, retaliate_optimally
+
+__all__ += [
+    "Bargain",
+    "Bloc",
+    "BlocGame",
+    "DealFrontier",
+    "bargain",
+    "best_response",
+    "bloc_game",
+    "deal_frontier",
+    "load_bloc",
+    "prepare_bloc",
+    "retaliate_optimally",
+]

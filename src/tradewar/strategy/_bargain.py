@@ -34,14 +34,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import _jax  # noqa: F401
-import equinox as eqx
-import jax
-import jax.numpy as jnp
 import numpy as np
 
+from .. import _jax  # noqa: F401
 from .._exceptions import ConvergenceError, ScenarioError
-from ..solve import Shock, find_root
 
 __all__ = ["Bargain", "DealFrontier", "bargain", "deal_frontier", "threat_point"]
 
@@ -96,39 +92,20 @@ def _pair(shape: tuple[int, ...], a: int, b: int, kind: str) -> _Pair:
                  np.concatenate([g_ab, g_ba]).astype(np.int64), k)
 
 
-@eqx.filter_jit
-def _pair_eval(model, u, t_base, cells, groups, ia, ib, y0, tol=1e-11, max_steps=60):
-    """``(W_A, W_B)``, their Jacobian in ``u`` (2, K), W^ (N,) and the root solution."""
-
-    def f(u_):
-        t = t_base.reshape(-1).at[cells].set(jnp.expm1(u_)[groups]).reshape(t_base.shape)
-        shock = Shock(t)
-        sol = find_root(model.residual, y0, shock, tol, max_steps)
-        W = model.welfare(sol.value, shock)
-        return jnp.stack([W[ia], W[ib]]), (W, sol)
-
-    J, (W, sol) = jax.jacrev(f, has_aux=True)(u)
-    return jnp.stack([W[ia], W[ib]]), J, W, sol
-
-
 class _PairEvaluator:
+    """``(W_A, W_B)``, their Jacobian in ``u`` and W^ (N,) at the parties' tariffs ``u`` (warm-started)."""
+
     def __init__(self, model, pair: _Pair, t_base, tol=1e-11):
-        self.model, self.pair, self.tol = model, pair, tol
-        self.t_base = jnp.asarray(t_base)
-        self.cells, self.groups = jnp.asarray(pair.cells), jnp.asarray(pair.groups)
-        self.ia, self.ib = jnp.asarray(pair.a), jnp.asarray(pair.b)
-        self.y = model.initial_guess()
-        self.count = 0
+        from ._batch import WelfareEvaluator
+
+        self._ev = WelfareEvaluator(model, pair.cells, pair.groups, t_base, np.array([pair.a, pair.b]), tol)
+
+    @property
+    def count(self) -> int:
+        return self._ev.count
 
     def __call__(self, u):
-        for y0 in (self.y, self.model.initial_guess()):
-            w2, J, W, sol = _pair_eval(self.model, jnp.asarray(u, dtype=jnp.float64), self.t_base, self.cells,
-                                       self.groups, self.ia, self.ib, y0, self.tol)
-            self.count += 1
-            if float(sol.max_residual) <= self.tol and np.isfinite(np.asarray(W)).all():
-                self.y = sol.value
-                return np.asarray(w2), np.asarray(J), np.asarray(W)
-        return None
+        return self._ev(u)
 
 
 def _safe_log(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -216,7 +193,7 @@ def _grid_start(model, pair: _Pair, t_base, thr2, weight, lo, hi, n=17):
     r = np.linspace(lo, hi, n)
     ga, gb = np.meshgrid(r, r, indexing="ij")
     up = _pair(pair.shape, pair.a, pair.b, "uniform")
-    T = np.stack([up.apply(t_base, (x, y)) for x, y in zip(ga.ravel(), gb.ravel())])
+    T = np.stack([up.apply(t_base, (x, y)) for x, y in zip(ga.ravel(), gb.ravel(), strict=True)])
     W = welfare_of_tariffs(model, T, what="bargaining grid")
     d = 100.0 * (W[:, [pair.a, pair.b]] - thr2[None, :])
     ok = (d > 0).all(axis=1)
@@ -501,7 +478,7 @@ def deal_frontier(
     up = _pair(t_base.shape, a, b, "uniform")
     r = np.linspace(grid_range[0], grid_range[1], grid)
     ga, gb = np.meshgrid(r, r, indexing="ij")
-    T = np.stack([up.apply(t_base, (x, y)) for x, y in zip(ga.ravel(), gb.ravel())])
+    T = np.stack([up.apply(t_base, (x, y)) for x, y in zip(ga.ravel(), gb.ravel(), strict=True)])
     Wg = welfare_of_tariffs(model, T, what="deal grid")
     gw = 100.0 * (Wg[:, [a, b]] - 1.0)
     both = (Wg[:, [a, b]] > thr2[None, :]).all(axis=1)

@@ -10,16 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .. import _jax  # noqa: F401  (float64)
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .. import _jax  # noqa: F401  (float64)
 from .._exceptions import ConvergenceError
 from ..solve import Shock, find_root
 
-__all__ = ["welfare_of_tariffs", "welfare_one"]
+__all__ = ["welfare_of_tariffs", "welfare_one", "welfare_jacobian", "WelfareEvaluator"]
 
 
 @eqx.filter_jit
@@ -90,3 +90,46 @@ def welfare_one(model: Any, t: Any, x: Any = None, *, tol: float = 1e-10, what: 
     """Welfare W^ (N,) at one tariff array (a batch of one)."""
     return welfare_of_tariffs(model, np.asarray(t)[None], None if x is None else np.asarray(x)[None],
                               tol=tol, what=what)[0]
+
+
+@eqx.filter_jit
+def welfare_jacobian(model, u, t_base, cells, groups, idx, y0, tol=1e-11, max_steps=60):
+    """``W^[idx]`` (k,), its Jacobian in ``u`` (k, K) by reverse-mode implicit differentiation, W^ (N,), solution.
+
+    The tariffs are ``t_base`` with the flat ``cells`` set to ``exp(u[groups]) - 1`` (above -100%).
+    """
+
+    def f(u_):
+        t = t_base.reshape(-1).at[cells].set(jnp.expm1(u_)[groups]).reshape(t_base.shape)
+        shock = Shock(t)
+        sol = find_root(model.residual, y0, shock, tol, max_steps)
+        W = model.welfare(sol.value, shock)
+        return W[idx], (W, sol)
+
+    J, (W, sol) = jax.jacrev(f, has_aux=True)(u)
+    return W[idx], J, W, sol
+
+
+class WelfareEvaluator:
+    """``W^[idx]`` and its Jacobian in ``u`` at tariff cells ``cells``/``groups`` of ``t_base``, warm-started.
+
+    Calling it returns ``(W[idx], J, W)`` as NumPy arrays, or None when the equilibrium does not solve.
+    """
+
+    def __init__(self, model, cells, groups, t_base, idx, tol: float = 1e-11):
+        self.model, self.tol = model, tol
+        self.t_base = jnp.asarray(t_base, dtype=jnp.float64)
+        self.cells, self.groups = jnp.asarray(cells), jnp.asarray(groups)
+        self.idx = jnp.asarray(idx)
+        self.y = model.initial_guess()
+        self.count = 0
+
+    def __call__(self, u):
+        for y0 in (self.y, self.model.initial_guess()):
+            wk, J, W, sol = welfare_jacobian(self.model, jnp.asarray(u, dtype=jnp.float64), self.t_base, self.cells,
+                                             self.groups, self.idx, y0, self.tol)
+            self.count += 1
+            if float(sol.max_residual) <= self.tol and np.isfinite(np.asarray(W)).all():
+                self.y = sol.value
+                return np.asarray(wk), np.asarray(J), np.asarray(W)
+        return None

@@ -127,7 +127,7 @@ def _grad_t(u: np.ndarray, g_u: np.ndarray, W_c: float, lower: float) -> tuple[n
 
 
 def _projected_newton(ev: _Evaluator, u: np.ndarray, lb: float, lower: float, c: int | None, tol: float,
-                      max_steps: int):
+                      max_steps: int, trace=None):
     """Maximise ``sum_j weights_j log W^_j`` over ``u >= lb`` by a projected Newton method (Bertsekas 1982).
 
     Convergence: the projected gradient in t of W^_c (``c`` given) or of the weighted sum (``c=None``)
@@ -177,6 +177,8 @@ def _projected_newton(ev: _Evaluator, u: np.ndarray, lb: float, lower: float, c:
         if not accepted:
             status = "stalled"
             break
+        if trace is not None:
+            trace(it, alpha, int(active.sum()), float(np.max(np.abs(pg))), big, v)
         u = un
         v, g, W = rn
     return u, g, W, status, it

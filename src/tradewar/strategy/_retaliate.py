@@ -17,9 +17,9 @@ then combined. It is one round of best responses, not an equilibrium among the r
 end point of a tariff war use :func:`tradewar.strategy.nash`.
 
 Each best response is :func:`tradewar.strategy.optimal_tariff` when the retaliator controls its whole
-instrument; with a subset of partners (its aggressors) or a cap, the same optimiser (projected Newton on
-``u = log(1 + t)``, gradients and Hessians by implicit differentiation through the solve) runs on the
-restricted instrument; a rate above the cap is fixed at the cap and the others are re-optimised.
+instrument without a cap; with a subset of partners (its aggressors) or a cap it maximises ``log W^_r``
+over the restricted instrument by L-BFGS-B on ``u = log(1 + t)`` boxed by ``lower`` and the cap
+(gradients by implicit differentiation through the solve).
 """
 
 from __future__ import annotations
@@ -79,8 +79,7 @@ def best_response(
     t : full tariff array (``[exporter, importer(, sector)]``, fraction) the others' tariffs come from.
     instrument : ``uniform`` | ``partner`` | ``sector`` | ``partner_sector``.
     partners : exporter indices the country may re-tax (default: all partners).
-    lower, upper : bounds of the chosen rates (fraction; ``lower=-1``: only ``t > -100%``). A rate
-        whose optimum lies above ``upper`` is fixed at ``upper`` and the others re-optimised.
+    lower, upper : bounds of the chosen rates (fraction; ``lower=-1``: only ``t > -100%``).
 
     Returns an :class:`tradewar.strategy._optimal.OptimalTariff` (``tariffs`` = ``t`` with the
     response applied). Without ``partners`` and ``upper`` this is exactly
@@ -97,10 +96,11 @@ def best_response(
     >>> bool(r.converged and r.values[0] > 0 and r.own_welfare > 1)
     True
     """
-    import jax.numpy as jnp
+    import scipy.optimize
 
+    from ._batch import WelfareEvaluator
     from ._objective import baseline_tariffs, make_instrument
-    from ._optimal import OptimalTariff, _Evaluator, _grad_t, _projected_newton, optimal_tariff
+    from ._optimal import OptimalTariff, optimal_tariff
 
     t_base = np.asarray(baseline_tariffs(model, t), dtype=np.float64)
     shape = tuple(t_base.shape)
@@ -112,49 +112,42 @@ def best_response(
     else:
         inst = _restricted_instrument(model, shape, c, [int(p) for p in partners if int(p) != c], instrument)
     lower = max(float(lower), -1.0)
-    lb = float(np.log1p(lower)) if lower > -1.0 else -np.inf
-    capped = np.zeros(inst.n_free, dtype=bool)
-    y = model.initial_guess() if y0 is None else y0
-    nit = evals = 0
-    for _ in range(inst.n_free + 1):
-        # optimise the free variables; the capped ones sit at ``upper`` in the base array
-        free = np.flatnonzero(~capped)
-        if free.size == 0:  # every rate at its cap
-            from ._objective import welfare_vector
+    lo = float(np.log1p(lower)) if lower > -1.0 else None
+    hi = float(np.log1p(upper)) if upper is not None else None
+    v0 = inst.values(t_base)
+    v0 = np.clip(v0, lower if lower > -1.0 else -0.99, upper if upper is not None else np.inf)
+    ev = WelfareEvaluator(model, inst.cells, inst.groups, t_base, np.array([c]))
+    if y0 is not None:
+        ev.y = y0
 
-            base_k = inst.apply(t_base, np.full(inst.n_free, upper))
-            W, sol = welfare_vector(model, jnp.zeros(0), jnp.asarray(base_k), jnp.zeros(0, int), jnp.zeros(0, int), y)
-            W, values, pg, status = np.asarray(W), np.zeros(0), np.zeros(0), "converged"
-            break
-        keep = np.isin(inst.groups, free)
-        remap = np.full(inst.n_free, -1, dtype=np.int64)
-        remap[free] = np.arange(free.size)
-        sub = type(inst)(kind=inst.kind, shape=inst.shape, countries=inst.countries, cells=inst.cells[keep],
-                         groups=remap[inst.groups[keep]], owner=inst.owner[free],
-                         labels=tuple(inst.labels[k] for k in free))
-        base_k = inst.apply(t_base, np.where(capped, upper if upper is not None else 0.0, inst.values(t_base)))
-        v0 = sub.values(base_k)
-        v0 = np.maximum(v0, lower) if lower > -1.0 else v0
-        if upper is not None:
-            v0 = np.minimum(v0, upper)
-        # the country index goes in as an array so that one compiled function serves every country
-        ev = _Evaluator(model, sub, base_k, jnp.asarray(c), y, 1e-11, 60)
-        u, g_u, W, status, it = _projected_newton(ev, np.log1p(v0), lb, lower, c, tol, max_steps)
-        nit += it
-        evals += ev.count
-        y = ev.y
-        values, pg = _grad_t(u, g_u, W[c], lower)
-        over = values > upper if upper is not None else np.zeros(values.shape, bool)
-        if not over.any():
-            break
-        capped[free[over]] = True
-    full = np.where(capped, upper if upper is not None else 0.0, 0.0)
-    full[free] = values
+    def fun(u):  # minimise -100 log W^_c (scaled so that L-BFGS-B's tolerances bite)
+        r = ev(u)
+        if r is None:
+            return 1e10, np.zeros_like(u)
+        wk, J, _ = r
+        return -100.0 * float(np.log(wk[0])), -100.0 * J[0] / wk[0]
+
+    if fun(np.log1p(v0))[0] >= 1e10:
+        raise ConvergenceError(f"best response of country {c}: the equilibrium at the starting tariffs did not solve")
+    res = scipy.optimize.minimize(fun, np.log1p(v0), jac=True, method="L-BFGS-B", bounds=[(lo, hi)] * inst.n_free,
+                                  options={"maxiter": int(max_steps), "gtol": tol * 1e-1, "ftol": 1e-15, "maxcor": 20})
+    r = ev(res.x)
+    if r is None:
+        raise ConvergenceError(f"best response of country {c}: the equilibrium at the optimum did not solve")
+    wk, J, W = r
+    values = np.expm1(res.x)
+    grad_t = J[0] / (1.0 + values)  # dW^_c / dt
+    pg = grad_t.copy()
+    if lower > -1.0:
+        pg[(values <= lower + 1e-12) & (pg < 0)] = 0.0
+    if upper is not None:
+        pg[(values >= upper - 1e-12) & (pg > 0)] = 0.0
     gnorm = float(np.max(np.abs(pg))) if pg.size else 0.0
+    status = {0: "converged", 1: "max_steps_reached"}.get(int(res.status), "stalled")
     return OptimalTariff(
-        country=c, instrument=instrument, tariffs=inst.apply(t_base, full), values=full,
+        country=c, instrument=instrument, tariffs=inst.apply(t_base, values), values=values,
         labels=inst.labels, welfare=W, grad_norm=gnorm, status=status, converged=bool(gnorm <= tol),
-        iterations=nit, evaluations=evals, y=np.asarray(y),
+        iterations=int(res.nit), evaluations=ev.count, y=np.asarray(ev.y),
     )
 
 
