@@ -339,6 +339,7 @@ def test_cli_errors_are_one_line(files):
 
 
 # --- replication: the numerical optimal tariff of ILMS (2025) ----------------------------------------
+@pytest.mark.slow
 def test_optimal_numeric_beats_closed_form(world2023):
     from tradewar.replicate import ilms2025
 

@@ -192,7 +192,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
                 prog.update(task, advance=1, description=str(msg)[:80])
 
             r = nash_war(model, idx, instrument, base_t=t, lower=lower, max_rounds=max_rounds, tol=tol,
-                         br_tol=max(tol * 1e-2, 1e-8), progress=say)
+                         br_tol=max(tol * 0.1, 1e-8), progress=say)
         from rich.table import Table
 
         tab = Table(title=f"Nash {instrument} tariffs ({s.name}): {'converged' if r.converged else 'NOT converged'} "

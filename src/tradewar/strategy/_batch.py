@@ -126,8 +126,13 @@ class WelfareEvaluator:
 
     def __call__(self, u):
         for y0 in (self.y, self.model.initial_guess()):
-            wk, J, W, sol = welfare_jacobian(self.model, jnp.asarray(u, dtype=jnp.float64), self.t_base, self.cells,
-                                             self.groups, self.idx, y0, self.tol)
+            try:
+                wk, J, W, sol = welfare_jacobian(self.model, jnp.asarray(u, dtype=jnp.float64), self.t_base,
+                                                 self.cells, self.groups, self.idx, y0, self.tol)
+            except (eqx.EquinoxRuntimeError, jax.errors.JaxRuntimeError):
+                # a point where the equilibrium breaks down (non-finite values reach the adjoint solve)
+                self.count += 1
+                continue
             self.count += 1
             if float(sol.max_residual) <= self.tol and np.isfinite(np.asarray(W)).all():
                 self.y = sol.value

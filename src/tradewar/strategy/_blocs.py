@@ -416,13 +416,14 @@ def bloc_game(
     T, X = bloc_tariffs(world, model, bloc, base_t, members)
     rates = None
     if bloc.response == "optimal":
-        from ._retaliate import best_response
+        from ._retaliate import best_response, check_best_response
 
         tgt = world.index(bloc.target)
         cidx = np.array(world.indices(bloc.candidates))
         rates = np.full((members.shape[0], K), np.nan)
         for m in range(1, members.shape[0]):
             br = best_response(model, tgt, T[m], bloc.instrument, partners=list(cidx[members[m]]), upper=bloc.max_rate)
+            check_best_response(br, f"bloc '{bloc.name}': answer of {bloc.target} to coalition {m}")
             T[m] = br.tariffs
             rates[m, members[m]] = [float(np.mean(np.asarray(br.tariffs)[c, tgt])) for c in cidx[members[m]]]
             if progress is not None:

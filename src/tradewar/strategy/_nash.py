@@ -177,7 +177,8 @@ def nash(
     tol : convergence tolerance on the max-norm move of best responses (fraction).
     max_rounds : best-response rounds before giving up (``converged`` is then False).
     step_cap : largest change of any tariff in one update (fraction).
-    br_tol : gradient tolerance of each best response (default ``tol * 1e-3``).
+    br_tol : gradient tolerance of each best response (default ``max(tol / 100, 1e-10)``; a best response
+        stalled at the precision limit is accepted when its gradient is below ``tol``).
     certificate, steps, gain_tol, grad_tol : compute the :class:`Certificate` with this deviation grid and
         tolerances (``grad_tol`` default: ``tol``).
     progress : optional callable(str) told about each round.
@@ -202,7 +203,7 @@ def nash(
         raise ScenarioError("nash: players must be distinct and at least one")
     if not 0.0 < damping <= 1.0:
         raise ScenarioError(f"nash: damping must be in (0, 1], got {damping}")
-    br_tol = tol * 1e-3 if br_tol is None else br_tol
+    br_tol = max(tol * 1e-2, 1e-10) if br_tol is None else br_tol
     insts = {c: make_instrument(model, tuple(t.shape), [c], instrument) for c in idx}
     W_base, y = _welfare_at(model, t)
     history: list[float] = []
@@ -215,7 +216,7 @@ def nash(
             inst = insts[c]
             v = inst.values(t)
             br = optimal_tariff(model, c, instrument, base_t=t, lower=lower, start=v, tol=br_tol, y0=y)
-            if not br.converged:
+            if not br.converged and not br.grad_norm <= tol:
                 raise ConvergenceError(
                     f"nash: best response of {codes[c]} in round {rounds} did not converge "
                     f"(status {br.status}, gradient {br.grad_norm:.3g})"

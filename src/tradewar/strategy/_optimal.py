@@ -86,6 +86,7 @@ class _Evaluator:
         self.tol = solver_tol
         self.steps = solver_steps
         self.count = 0
+        self.last_hessian: np.ndarray | None = None
 
     def _ok(self, v, sol) -> bool:
         return bool(float(sol.max_residual) <= self.tol and np.isfinite(float(v)))
@@ -109,7 +110,8 @@ class _Evaluator:
         self.count += 1
         if not self._ok(v, sol):
             raise ConvergenceError("optimal_tariff: the equilibrium did not solve at an accepted point")
-        return np.asarray(H, dtype=np.float64)
+        self.last_hessian = np.asarray(H, dtype=np.float64)
+        return self.last_hessian
 
     def scipy_fun(self, u: np.ndarray):
         r = self.value_grad(u)
@@ -134,7 +136,7 @@ def _projected_newton(ev: _Evaluator, u: np.ndarray, lb: float, lower: float, c:
     has max-norm <= ``tol``.
     Free variables take a Newton step with the exact Hessian (eigenvalues replaced by their absolute
     values, so the step ascends where the Hessian is indefinite); variables at the bound whose gradient
-    points outwards stay fixed; the step is capped (max 1 in u) and backtracked along the projection arc.
+    points outwards stay fixed; each component of the step is capped at 1 in u, and the step is backtracked along the projection arc.
     """
     r = ev.value_grad(u)
     if r is None:
@@ -162,9 +164,12 @@ def _projected_newton(ev: _Evaluator, u: np.ndarray, lb: float, lower: float, c:
             floor = max(1e-10 * float(np.max(np.abs(lam))), 1e-14)
             lam = np.maximum(np.abs(lam), floor)
             d[free] = V @ ((V.T @ g[free]) / lam)  # ascent direction for log W
-        big = float(np.max(np.abs(d)))
-        if big > 1.0:
-            d *= 1.0 / big
+        big = float(np.max(np.abs(d))) if d.size else 0.0
+        # cap each component (flat directions of tiny trade flows would otherwise shrink the whole step)
+        d = np.clip(d, -1.0, 1.0)
+        if float(g @ d) <= 0.0:  # not an ascent direction after clipping: projected gradient step
+            d = np.where(active, 0.0, g)
+            d *= 1.0 / max(float(np.max(np.abs(d))), 1e-300)
         alpha = 1.0
         accepted = False
         while alpha > 1e-12:

@@ -31,7 +31,7 @@ import numpy as np
 
 from .._exceptions import ConvergenceError, ScenarioError
 
-__all__ = ["best_response", "retaliate_optimally", "optimal_retaliation_pairs"]
+__all__ = ["best_response", "retaliate_optimally", "optimal_retaliation_pairs", "check_best_response"]
 
 
 def _restricted_instrument(model: Any, shape: tuple[int, ...], country: int, partners: Sequence[int], kind: str):
@@ -151,6 +151,15 @@ def best_response(
     )
 
 
+def check_best_response(br, what: str, grad_tol: float = 1e-6) -> None:
+    """Raise :class:`ConvergenceError` unless ``br`` converged or stalled at a gradient below ``grad_tol``."""
+    if not (br.converged or br.grad_norm <= grad_tol):
+        raise ConvergenceError(
+            f"{what}: the best response did not converge (status {br.status}, gradient norm {br.grad_norm:.2g}, "
+            f"rates {', '.join(f'{v:.3g}' for v in np.asarray(br.values)[:4])}); welfare may rise without bound"
+        )
+
+
 def optimal_retaliation_pairs(world, rule, t: Any, base: Any = None) -> dict[int, list[int]]:
     """``{retaliator: [aggressors]}`` of a measure ``t`` under ``rule`` (who answers whom)."""
     from ..policy._retaliation import _pairs
@@ -182,11 +191,7 @@ def retaliate_optimally(model: Any, world, t: Any, rule, *, base: Any = None, de
     found = {}
     for r, aggressors in sorted(pairs.items()):
         br = best_response(model, r, t, inst, partners=aggressors, upper=rule.max_rate)
-        if not br.converged and br.status != "stalled":
-            raise ConvergenceError(
-                f"optimal retaliation of {world.codes[r]}: the best response did not converge "
-                f"(gradient norm {br.grad_norm:.2g})"
-            )
+        check_best_response(br, f"optimal retaliation of {world.codes[r]}")
         changed = np.asarray(br.tariffs) != t
         out[changed] = np.asarray(br.tariffs)[changed]
         found[r] = br

@@ -1,0 +1,176 @@
+"""The Ossa (2014) model, its data reader and the strategic layer on the 7 x 33 data (Ossa 2014, AER 104(12))."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from tradewar._exceptions import CalibrationError, DataError, ScenarioError
+from tradewar.models.ossa import calibrate
+from tradewar.solve import Shock, solve_model
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ossa2014"
+needs_data = pytest.mark.skipif(not DATA.is_dir(), reason="shared Ossa (2014) data not available")
+pytestmark = [pytest.mark.shared, needs_data]
+
+
+@pytest.fixture(scope="module")
+def world():
+    from tradewar.data._ossa import read_ossa2014
+
+    return read_ossa2014(DATA)
+
+
+@pytest.fixture(scope="module")
+def model(world):
+    return calibrate(world)
+
+
+def test_reader(world):
+    assert world.codes == ("BRA", "CHN", "EU", "IND", "JPN", "ROW", "USA")
+    assert world.trade.shape == (7, 7, 33) and world.tariffs.shape == (7, 7, 33)
+    assert world.extras["sigma"].shape == (33,) and world.extras["pe_weight_lambda"].shape == (7, 33)
+    assert abs(world.extras["sigma"].mean() - 3.42) < 0.01
+    assert "lambda_" not in world.extras  # political-economy weights are opt-in
+    assert abs(world.trade.sum() / 1e6 - 33.2) < 0.1  # README: world total 33.2 trillion USD
+
+
+def test_reader_errors(tmp_path):
+    from tradewar.data._ossa import read_ossa2014
+
+    d = tmp_path / "ossa"
+    shutil.copytree(DATA, d)
+    p = d / "bilateral.csv"
+    lines = p.read_text().splitlines()
+    lines[5] = lines[5].rsplit(",", 1)[0] + ",abc"
+    p.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match=r"bilateral\.csv: field 'tariff_factual', row 6: not a number") as e:
+        read_ossa2014(d)
+    assert "\n" not in str(e.value)
+    lines[5] = lines[5].replace("BRA,", "XXX,", 1)
+    p.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match=r"field 'exporter', row 6: unknown region 'XXX'"):
+        read_ossa2014(d)
+    (d / "sectors.csv").unlink()
+    with pytest.raises(DataError, match="sectors.csv: file not found"):
+        read_ossa2014(d)
+
+
+def test_calibration_errors(world):
+    with pytest.raises(CalibrationError, match="sigma has shape"):
+        calibrate(world, sigma=np.ones(3) * 3)
+    with pytest.raises(CalibrationError, match="must be > 1"):
+        calibrate(world, sigma=np.ones(33))
+
+
+def test_factual_tariffs_return_ones(model):
+    eq = solve_model(model, Shock(model.t))
+    np.testing.assert_allclose(eq.y, 0.0, atol=1e-10)
+    np.testing.assert_allclose(eq.outcomes["welfare_pct"], 0.0, atol=1e-7)
+    np.testing.assert_allclose(eq.outcomes["flows_new"], np.asarray(model.X), rtol=1e-9)
+    assert all(v <= 1e-12 for v in eq.checks.values())
+
+
+def test_counterfactual_adds_up(model):
+    rng = np.random.default_rng(0)
+    t = np.asarray(model.t) + rng.uniform(0.0, 0.5, size=model.t.shape)
+    t[np.arange(7), np.arange(7), :] = 0.0
+    eq = solve_model(model, Shock(jnp.asarray(t)))
+    assert set(eq.checks) >= {"flows_add_up", "profits", "income_expenditure", "market_clearing", "walras"}
+    assert all(v <= 1e-12 for v in eq.checks.values()), eq.checks
+    o = eq.outcomes
+    assert o["flows_new"].shape == (7, 7, 33) and o["sector_price_pct"].shape == (7, 33)
+    # numeraire: world labour income unchanged
+    L = np.asarray(model.L)
+    np.testing.assert_allclose((L * (1 + o["wage_pct"] / 100)).sum(), L.sum(), rtol=1e-12)
+    # tariff revenue share = sum t' X' / E'
+    Xn = o["flows_new"]
+    E1 = np.asarray(model.E) * (1 + o["expenditure_pct"] / 100)
+    np.testing.assert_allclose(o["tariff_revenue_share"], (t * Xn).sum(axis=(0, 2)) / E1, rtol=1e-10)
+
+
+def test_export_taxes_rejected(model):
+    with pytest.raises(ScenarioError, match="export taxes"):
+        model.residual(model.initial_guess(), Shock(model.t, model.t))
+
+
+def test_government_welfare(world, model):
+    eq = solve_model(model, Shock(model.t * 2))
+    # with weights one, G^ equals W^ (up to the tiny purged imbalances)
+    np.testing.assert_allclose(eq.outcomes["government_welfare_pct"], eq.outcomes["welfare_pct"], atol=1e-6)
+    pe = calibrate(world, lambda_=world.extras["pe_weight_lambda"])
+    assert pe.objective == "government" and model.objective == "welfare"
+    eq2 = solve_model(pe, Shock(pe.t * 2))
+    np.testing.assert_allclose(100 * (np.asarray(pe.welfare(eq2.y, Shock(pe.t * 2))) - 1),
+                               eq2.outcomes["government_welfare_pct"], atol=1e-12)
+
+
+def test_welfare_gradient_vs_finite_differences(model):
+    import jax
+
+    from tradewar.solve import find_root
+
+    def w_usa(x):
+        t = model.t.at[:, 6, 28].add(x)  # US tariffs on motor vehicles from everyone (incl. its own cell)
+        t = t.at[6, 6, 28].set(0.0)
+        sol = find_root(model.residual, model.initial_guess(), Shock(t), 1e-12, 60)
+        return model.welfare(sol.value, Shock(t))
+
+    g = jax.jacrev(lambda x: w_usa(x))(0.1)
+    h = 1e-5
+    fd = (np.asarray(w_usa(0.1 + h)) - np.asarray(w_usa(0.1 - h))) / (2 * h)
+    np.testing.assert_allclose(np.asarray(g), fd, rtol=1e-5, atol=1e-10)
+
+
+def test_optimal_tariffs_one_region(model):
+    from tradewar.strategy import certify, optimal_tariff
+
+    r = optimal_tariff(model, "USA", "partner_sector", lower=0.0, tol=1e-9)
+    assert r.converged and r.values.shape == (198,) and r.grad_norm <= 1e-9
+    assert np.all(r.values >= 0.0) and r.own_welfare > 1.0
+    cert = certify(model, r.tariffs, ["USA"], "partner_sector", lower=0.0, steps=(0.01, 0.1))
+    assert cert.max_deviation_gain["USA"] <= 1e-12 and cert.n_deviations["USA"] >= 2 * 198
+    assert 0.3 < np.median(r.values) < 1.0  # profit shifting and terms of trade: high optimal tariffs
+
+
+def test_nash_and_talks_reduced(model):
+    """Reduced problem (one uniform tariff per region): Nash FOCs, no profitable deviations, equal talks gains."""
+    from tradewar.strategy import efficient_talks, make_instrument, nash
+    from tradewar.strategy._objective import welfare_batch
+
+    war = nash(model, instrument="uniform", lower=0.0, tol=1e-8)
+    assert war.converged and war.certificate.ok
+    assert all(v <= 1e-8 for v in war.certificate.grad_norm.values())
+    assert np.all(war.welfare < 1.0)  # everyone loses in the war
+    r = efficient_talks(model, instrument="sector", lower=0.0, base_t=war.tariffs)
+    assert r.converged and np.ptp(r.gains) <= 1e-9 and r.gain > 0
+    # coarse search over uniform tariffs (a subset of the sector instrument): the smallest gain at each point
+    inst = make_instrument(model, tuple(model.t.shape), list(range(7)), "uniform")
+    rng = np.random.default_rng(1)
+    V = np.vstack([rng.uniform(0.0, 0.6, size=(200, 7)), np.linspace(0, 0.6, 13)[:, None] * np.ones((1, 7))])
+    W, res = welfare_batch(model, jnp.log1p(jnp.asarray(V)), jnp.asarray(war.tariffs), jnp.asarray(inst.cells),
+                           jnp.asarray(inst.groups), model.initial_guess())
+    assert np.all(np.asarray(res) <= 1e-9)
+    best = float(np.max(np.min(np.asarray(W) / war.welfare - 1.0, axis=1)))
+    assert r.gain >= best - 1e-12
+
+
+@pytest.mark.slow
+def test_replication_full():
+    from tradewar.replicate import ossa2014
+
+    doc = ossa2014.run(DATA)
+    assert set(doc) == {"optimal", "nash", "talks", "seconds"}
+    codes = ["BRA", "CHN", "EU", "IND", "JPN", "ROW", "USA"]
+    assert list(doc["optimal"]) == codes and list(doc["nash"]) == codes and list(doc["talks"]) == codes
+    for c in codes:
+        assert doc["optimal"][c]["welfare_own_pct"] > 0
+        assert doc["nash"][c]["welfare_pct"] < 0
+        assert doc["talks"][c]["welfare_from_nash_pct"] > doc["talks"][c]["welfare_from_factual_pct"] > 0
+    f = [doc["talks"][c]["welfare_from_factual_pct"] for c in codes]
+    assert np.ptp(f) < 1e-6
+    assert len(ossa2014.render(doc)) == 4
