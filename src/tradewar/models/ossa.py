@@ -45,12 +45,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import _jax  # noqa: F401  (float64)
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .. import _jax  # noqa: F401  (float64)
 from .._exceptions import CalibrationError, ScenarioError
 from ..solve import Shock
 

@@ -100,7 +100,7 @@ def _welfare_at(model, t, y0=None):
     empty = jnp.zeros((0,), dtype=jnp.int64)
     W, sol = welfare_vector(model, z, t, empty, empty, model.initial_guess() if y0 is None else y0)
     if not float(sol.max_residual) <= 1e-9:
-        raise ConvergenceError("nash: an equilibrium did not solve (max residual %.3g)" % float(sol.max_residual))
+        raise ConvergenceError(f"nash: an equilibrium did not solve (max residual {float(sol.max_residual):.3g})")
     return np.asarray(W), sol.value
 
 

@@ -24,12 +24,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .. import _jax  # noqa: F401  (float64)
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .. import _jax  # noqa: F401  (float64)
 from .._exceptions import ScenarioError
 from ..solve import Shock, find_root
 

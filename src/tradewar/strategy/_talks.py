@@ -142,7 +142,8 @@ def efficient_talks(
 
     u, g_u, W, inner_status, d, spread = inner(mu, u)
     status, it = "max_steps_reached", 0
-    for it in range(1, max_steps + 1):
+    for step_no in range(1, max_steps + 1):
+        it = step_no
         if inner_status != "converged":
             status = "inner_" + inner_status
             break

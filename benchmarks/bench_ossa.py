@@ -1,0 +1,48 @@
+"""Benchmark: Ossa (2014) strategic problems on the 7 x 33 data (issue 6, section 3).
+
+Targets on a 2-core machine: one region's optimal tariffs (198 tariffs) < 5 s, the Nash war < 2 min,
+the talks (from factual tariffs and from the Nash war) < 2 min. Reference: Ossa's MATLAB code, hours.
+
+Run: ``python benchmarks/bench_ossa.py [DATA_DIR]`` (default: the shared data folder next to the project).
+Timings exclude the first JAX compilation (a warm-up solve runs first) unless ``--cold`` is given.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def main(argv: list[str]) -> None:
+    from tradewar.data._ossa import read_ossa2014
+    from tradewar.models.ossa import calibrate
+    from tradewar.strategy import efficient_talks, nash, optimal_tariff
+
+    args = [a for a in argv if not a.startswith("--")]
+    data = Path(args[0]) if args else Path(__file__).resolve().parents[2] / "shared" / "data" / "ossa2014"
+    model = calibrate(read_ossa2014(data))
+    if "--cold" not in argv:
+        optimal_tariff(model, "BRA", "partner_sector", lower=0.0)  # compile
+    rows = []
+    t0 = time.perf_counter()
+    r = optimal_tariff(model, "USA", "partner_sector", lower=0.0, tol=1e-9)
+    rows.append(("optimal tariffs, USA (198)", time.perf_counter() - t0, 5.0,
+                 f"W^ {r.own_welfare:.5f}, median {100 * np.median(r.values):.1f}%, |g| {r.grad_norm:.1e}"))
+    t0 = time.perf_counter()
+    war = nash(model, None, "partner_sector", lower=0.0, tol=1e-7, step_cap=10.0)
+    rows.append(("Nash war (1,386 tariffs)", time.perf_counter() - t0, 120.0,
+                 f"{war.rounds} rounds, certificate ok={war.certificate.ok}"))
+    t0 = time.perf_counter()
+    a = efficient_talks(model, None, lower=0.0)
+    b = efficient_talks(model, None, lower=0.0, base_t=war.tariffs)
+    rows.append(("talks (factual + Nash)", time.perf_counter() - t0, 120.0,
+                 f"gains {100 * a.gain:.3f}% / {100 * b.gain:.3f}%"))
+    for name, sec, target, note in rows:
+        print(f"{name:30s} {sec:8.1f} s  (target < {target:.0f} s, {'ok' if sec < target else 'MISSED'})  {note}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
