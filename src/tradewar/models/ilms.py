@@ -109,6 +109,9 @@ class ILMSModel(eqx.Module):
     kappa: float = eqx.field(static=True)
     psi: float = eqx.field(static=True)
     income_tax: bool = eqx.field(static=True)
+    #: chord: one Jacobian factorisation reused (about 3x faster on the 194-country data), with a
+    #: Newton restart when it does not converge (see tradewar.solve).
+    preferred_method: str = eqx.field(static=True, default="chord")
 
     @property
     def n(self) -> int:

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import _jax  # noqa: F401  (float64)
 from .._exceptions import ConvergenceError
-from ..solve import Shock, find_root
+from ..solve import Shock, batch_method, find_root
 
 __all__ = ["welfare_of_tariffs", "welfare_one", "welfare_jacobian", "WelfareEvaluator"]
 
@@ -26,7 +26,7 @@ __all__ = ["welfare_of_tariffs", "welfare_one", "welfare_jacobian", "WelfareEval
 def _batch(model, T, X, y0, tol, max_steps):
     def one(t, x):
         shock = Shock(t, x)
-        sol = find_root(model.residual, y0, shock, tol, max_steps)
+        sol = find_root(model.residual, y0, shock, tol, max_steps, batch_method(model))
         return model.welfare(sol.value, shock), sol.max_residual
 
     return jax.vmap(one)(T, X)
@@ -36,7 +36,7 @@ def _batch(model, T, X, y0, tol, max_steps):
 def _batch_no_x(model, T, y0, tol, max_steps):
     def one(t):
         shock = Shock(t)
-        sol = find_root(model.residual, y0, shock, tol, max_steps)
+        sol = find_root(model.residual, y0, shock, tol, max_steps, batch_method(model))
         return model.welfare(sol.value, shock), sol.max_residual
 
     return jax.vmap(one)(T)
