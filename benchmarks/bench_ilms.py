@@ -116,7 +116,7 @@ def main(argv=None) -> int:
     ours = bench_ustr(args.data, repeats=args.repeats)
     n = ours["countries"]
     print(
-        f"tradewar (JAX, Newton): median {ours['median_seconds'] * 1e3:8.2f} ms over {ours['repeats']} solves, "
+        f"tradewar (JAX, chord + Newton): median {ours['median_seconds'] * 1e3:8.2f} ms over {ours['repeats']} solves, "
         f"{n} countries"
     )
 
