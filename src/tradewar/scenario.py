@@ -159,27 +159,32 @@ def _line_of(text: str, loc: tuple) -> int | None:
     return start + 1 if start else None
 
 
-def load_scenario(source: str | Path) -> Scenario:
-    """Load a preset by name or a TOML file by path; raises :class:`ScenarioError` on bad input."""
+def load_toml(source: str | Path, model: type[BaseModel], preset_dir: Path, what: str = "scenario") -> BaseModel:
+    """Read a TOML file (or the preset ``preset_dir/<source>.toml``) and validate it with ``model``.
+
+    Every failure is one :class:`ScenarioError` line naming the file, the key and its line. The
+    validated document gets ``name`` (default: the file's stem) and, if the model has it, ``path``.
+    """
     p = Path(source)
     if not p.suffix and not p.exists():
-        pp = preset_path(str(source))
-        if pp is None:
-            names = ", ".join(sorted(q.stem for q in _PRESET_DIR.glob("*.toml")))
-            raise ScenarioError(f"unknown scenario '{source}': not a file and not a preset ({names})")
+        pp = preset_dir / f"{source}.toml"
+        if not pp.is_file():
+            names = ", ".join(sorted(q.stem for q in preset_dir.glob("*.toml")))
+            raise ScenarioError(f"unknown {what} '{source}': not a file and not a preset ({names})")
         p = pp
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as e:
-        raise ScenarioError(f"{p}: cannot read scenario file ({e.strerror})") from None
+        raise ScenarioError(f"{p}: cannot read {what} file ({e.strerror})") from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ScenarioError(f"{p}: invalid TOML: {e}") from None
     raw.setdefault("name", p.stem)
-    raw["path"] = str(p)
+    if "path" in model.model_fields:
+        raw["path"] = str(p)
     try:
-        return Scenario.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as e:
         err = e.errors()[0]
         loc = tuple(err["loc"])
@@ -191,6 +196,11 @@ def load_scenario(source: str | Path) -> Scenario:
         elif err["type"] == "literal_error":
             msg = f"{msg}, got {err.get('input')!r}"
         raise ScenarioError(f"{p}: key '{key}'" + (f", line {line}" if line else "") + f": {msg}") from None
+
+
+def load_scenario(source: str | Path) -> Scenario:
+    """Load a preset by name or a TOML file by path; raises :class:`ScenarioError` on bad input."""
+    return load_toml(source, Scenario, _PRESET_DIR, "scenario")  # type: ignore[return-value]
 
 
 def _data_source(s: Scenario) -> str:

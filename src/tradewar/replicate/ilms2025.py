@@ -51,19 +51,12 @@ from typing import Any
 
 import numpy as np
 
+from ..results import CORE_FIELDS
+
 __all__ = ["FIELDS", "CASES", "Baseline", "Case", "baseline", "run", "render", "ustr_tariffs", "optimal_tariff"]
 
-#: Per-country output fields, in the order the tables show them.
-FIELDS = (
-    "welfare_pct",
-    "real_wage_pct",
-    "employment_pct",
-    "price_index_pct",
-    "exports_gdp_change_pct",
-    "imports_gdp_change_pct",
-    "deficit_change_pct",
-    "tariff_revenue_share",
-)
+#: Per-country output fields, in the order the tables show them (the core fields of every Result).
+FIELDS = CORE_FIELDS
 US = "USA"
 US_SCHEDULE = "us_2025_04_02"
 US_FLOOR = 0.10

@@ -43,14 +43,13 @@ Bloc files (TOML, presets in ``tradewar/presets/blocs``)::
 from __future__ import annotations
 
 import time
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from .._exceptions import ScenarioError
 
@@ -171,6 +170,7 @@ class BlocFile(_Strict):
     members: _Members = _Members()
     leader_offer: _Offer = _Offer()
     response: _Response = _Response()
+    path: str | None = None
 
 
 def list_blocs() -> list[str]:
@@ -180,28 +180,10 @@ def list_blocs() -> list[str]:
 
 def load_bloc(source: str | Path) -> Bloc:
     """Load a bloc preset by name or a bloc TOML file by path; :class:`ScenarioError` (one line) on bad input."""
-    p = Path(source)
-    if not p.suffix and not p.exists():
-        q = _BLOC_DIR / f"{source}.toml"
-        if not q.is_file():
-            raise ScenarioError(f"unknown bloc '{source}': not a file and not a preset ({', '.join(list_blocs())})")
-        p = q
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as e:
-        raise ScenarioError(f"{p}: cannot read bloc file ({e.strerror})") from None
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ScenarioError(f"{p}: invalid TOML: {e}") from None
-    raw.setdefault("name", p.stem)
-    try:
-        f = BlocFile.model_validate(raw)
-    except ValidationError as e:
-        err = e.errors()[0]
-        key = ".".join(str(k) for k in err["loc"])
-        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-        raise ScenarioError(f"{p}: key '{key}': {msg}") from None
+    from ..scenario import load_toml
+
+    f = load_toml(source, BlocFile, _BLOC_DIR, "bloc")
+    p = Path(f.path or source)
     scen = f.scenario
     if Path(scen).suffix and not Path(scen).is_absolute():
         scen = str(p.parent / scen)
