@@ -159,18 +159,44 @@ def test_nash_and_talks_reduced(model):
     assert r.gain >= best - 1e-12
 
 
+def test_talks_coloured_hessian(model):
+    """The talks' Hessian assembled from the coloured (compressed) L_uu equals the full one."""
+    from tradewar.strategy._objective import make_instrument
+    from tradewar.strategy._optimal import _Evaluator
+    from tradewar.strategy._talks import _colouring, _TalksEvaluator
+
+    inst = make_instrument(model, tuple(model.t.shape), [1, 6], "partner_sector")  # CHN, USA: 396 tariffs
+    cells, groups = jnp.asarray(inst.cells), jnp.asarray(inst.groups)
+    rng = np.random.default_rng(5)
+    u = np.log1p(inst.values(model.t)) + rng.uniform(0.0, 0.5, inst.n_free)
+    col = _colouring(model, u, model.t, cells, groups, model.initial_guess(), 1e-11, 60, 7)
+    assert col is not None and col[2].shape == (6, 396)  # one direction per exporter instead of 396
+    w = rng.uniform(0.2, 1.0, 7)
+    full = _Evaluator(model, inst, model.t, w, model.initial_guess(), 1e-11, 60).hessian(u)
+    coloured = _TalksEvaluator(model, inst, model.t, w, model.initial_guess(), 1e-11, 60, colouring=col).hessian(u)
+    np.testing.assert_allclose(coloured, full, rtol=0, atol=1e-12 * np.max(np.abs(full)))
+
+
 @pytest.mark.slow
 def test_replication_full():
+    import json
+
     from tradewar.replicate import ossa2014
 
     doc = ossa2014.run(DATA)
+    json.dumps(doc)  # plain floats
     assert set(doc) == {"optimal", "nash", "talks", "seconds"}
     codes = ["BRA", "CHN", "EU", "IND", "JPN", "ROW", "USA"]
     assert list(doc["optimal"]) == codes and list(doc["nash"]) == codes and list(doc["talks"]) == codes
+    assert set(doc["seconds"]) == {"optimal", "nash", "talks"}
     for c in codes:
-        assert doc["optimal"][c]["welfare_own_pct"] > 0
-        assert doc["nash"][c]["welfare_pct"] < 0
+        assert set(doc["optimal"][c]) == {"welfare_own_pct", "welfare_others_avg_pct", "median_tariff_pct"}
+        assert set(doc["nash"][c]) == {"welfare_pct", "median_tariff_pct"}
+        assert set(doc["talks"][c]) == {"welfare_from_factual_pct", "welfare_from_nash_pct"}
+        assert doc["optimal"][c]["welfare_own_pct"] > 0 > doc["optimal"][c]["welfare_others_avg_pct"]
+        assert 30 < doc["optimal"][c]["median_tariff_pct"] < 100
+        assert doc["nash"][c]["welfare_pct"] < 0 and 30 < doc["nash"][c]["median_tariff_pct"] < 100
         assert doc["talks"][c]["welfare_from_nash_pct"] > doc["talks"][c]["welfare_from_factual_pct"] > 0
-    f = [doc["talks"][c]["welfare_from_factual_pct"] for c in codes]
-    assert np.ptp(f) < 1e-6
+    for key in ("welfare_from_factual_pct", "welfare_from_nash_pct"):  # equal gains (in percent)
+        assert np.ptp([doc["talks"][c][key] for c in codes]) < 1e-6
     assert len(ossa2014.render(doc)) == 4

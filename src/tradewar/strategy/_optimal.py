@@ -129,7 +129,7 @@ def _grad_t(u: np.ndarray, g_u: np.ndarray, W_c: float, lower: float) -> tuple[n
 
 
 def _projected_newton(ev: _Evaluator, u: np.ndarray, lb: float, lower: float, c: int | None, tol: float,
-                      max_steps: int, trace=None):
+                      max_steps: int, trace=None, direction=None):
     """Maximise ``sum_j weights_j log W^_j`` over ``u >= lb`` by a projected Newton method (Bertsekas 1982).
 
     Convergence: the projected gradient in t of W^_c (``c`` given) or of the weighted sum (``c=None``)
@@ -137,6 +137,8 @@ def _projected_newton(ev: _Evaluator, u: np.ndarray, lb: float, lower: float, c:
     Free variables take a Newton step with the exact Hessian (eigenvalues replaced by their absolute
     values, so the step ascends where the Hessian is indefinite); variables at the bound whose gradient
     points outwards stay fixed; each component of the step is capped at 1 in u, and the step is backtracked along the projection arc.
+    ``direction``: optional callable ``(A, g_F) -> d_F`` replacing the eigendecomposition (``A`` the Hessian
+    of the minimand on the free variables, ``d_F`` an ascent step, e.g. by a Cholesky solve).
     """
     r = ev.value_grad(u)
     if r is None:
@@ -158,7 +160,9 @@ def _projected_newton(ev: _Evaluator, u: np.ndarray, lb: float, lower: float, c:
         active = (u <= lb + eps) & (g < 0) if np.isfinite(lb) else np.zeros(u.shape, bool)
         free = ~active
         d = np.zeros_like(u)
-        if free.any():
+        if free.any() and direction is not None:
+            d[free] = direction(-H[np.ix_(free, free)], g[free])
+        elif free.any():
             Hf = -H[np.ix_(free, free)]  # Hessian of the minimand
             lam, V = np.linalg.eigh(Hf)
             floor = max(1e-10 * float(np.max(np.abs(lam))), 1e-14)
