@@ -21,8 +21,9 @@ differences); solves are warm-started from a previous solution where the caller 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import equinox as eqx
 import jax
@@ -225,16 +226,25 @@ def welfare_batch(model, U, t_base, cells, groups, y0, tol=1e-11, max_steps=60):
     return jax.vmap(one)(U)
 
 
-@eqx.filter_jit
-def log_welfare_hessian(model, u, t_base, cells, groups, weights, y0, tol=1e-11, max_steps=60):
-    """``sum_j weights_j log W^_j``, its gradient and Hessian in ``u``, W^ (N,) and the root solution.
+class ImplicitLagrangian(NamedTuple):
+    """The pieces of second-order implicit differentiation of ``phi = sum_j weights_j log W^_j`` in ``u``.
 
-    With ``phi(y, u) = sum_j weights_j log W^_j`` and the equilibrium ``r(y, u) = 0`` solved at ``y*``: the adjoint
-    ``lam = -r_y^{-T} phi_y``, the Lagrangian ``L = phi + lam . r``, ``Y = dy/du = -r_y^{-1} r_u`` and
-    ``D = [Y; I]``; then ``grad = L_u`` and ``Hessian = D^T (d^2 L / dz^2) D`` (z = (y, u)): second-order
-    implicit differentiation with only first and second derivatives of the residual, no differentiation
-    through the Newton iterations.
+    ``y`` the equilibrium, ``z = (y, u)``, ``Y = dy/du = -r_y^{-1} r_u`` (ny, K), ``grad = dphi/du`` (K,),
+    ``lag_grad(z)`` the gradient of the Lagrangian ``phi + lam . r`` with the adjoint
+    ``lam = -r_y^{-T} phi_y``; its JVPs give the Hessian blocks.
     """
+
+    t: jax.Array
+    sol: Any
+    y: jax.Array
+    z: jax.Array
+    Y: jax.Array
+    grad: jax.Array
+    lag_grad: Callable
+
+
+def implicit_lagrangian(model, u, t_base, cells, groups, weights, y0, tol, max_steps) -> ImplicitLagrangian:
+    """Solve at ``u`` and build :class:`ImplicitLagrangian` (used by the optimal tariff and the talks)."""
     t = tariffs_from_u(u, t_base, cells, groups)
     sol = find_root(model.residual, y0, Shock(t), tol, max_steps)
     y = jax.lax.stop_gradient(sol.value)
@@ -258,9 +268,24 @@ def log_welfare_hessian(model, u, t_base, cells, groups, weights, y0, tol=1e-11,
     def lag_grad(zz):
         return jax.grad(lambda q: phi(q) + lam @ res(q))(zz)
 
-    D = jnp.concatenate([Y, jnp.eye(u.shape[0])], axis=0)  # (ny + K, K)
-    HD = jax.vmap(lambda v: jax.jvp(lag_grad, (z,), (v,))[1], in_axes=1, out_axes=1)(D)
+    return ImplicitLagrangian(t=t, sol=sol, y=y, z=z, Y=Y, grad=grad, lag_grad=lag_grad)
+
+
+@eqx.filter_jit
+def log_welfare_hessian(model, u, t_base, cells, groups, weights, y0, tol=1e-11, max_steps=60):
+    """``sum_j weights_j log W^_j``, its gradient and Hessian in ``u``, W^ (N,) and the root solution.
+
+    With ``phi(y, u) = sum_j weights_j log W^_j`` and the equilibrium ``r(y, u) = 0`` solved at ``y*``: the adjoint
+    ``lam = -r_y^{-T} phi_y``, the Lagrangian ``L = phi + lam . r``, ``Y = dy/du = -r_y^{-1} r_u`` and
+    ``D = [Y; I]``; then ``grad = L_u`` and ``Hessian = D^T (d^2 L / dz^2) D`` (z = (y, u)): second-order
+    implicit differentiation with only first and second derivatives of the residual, no differentiation
+    through the Newton iterations.
+    """
+    L = implicit_lagrangian(model, u, t_base, cells, groups, weights, y0, tol, max_steps)
+    D = jnp.concatenate([L.Y, jnp.eye(u.shape[0])], axis=0)  # (ny + K, K)
+    HD = jax.vmap(lambda v: jax.jvp(L.lag_grad, (L.z,), (v,))[1], in_axes=1, out_axes=1)(D)
     H = D.T @ HD
     H = 0.5 * (H + H.T)
+    grad, sol, t, y = L.grad, L.sol, L.t, L.y
     W = model.welfare(y, Shock(t))
     return jnp.sum(weights * jnp.log(W)), grad, H, W, sol

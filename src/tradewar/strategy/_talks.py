@@ -46,13 +46,13 @@ import numpy as np
 import scipy.linalg
 
 from .._exceptions import ConvergenceError, ScenarioError
-from ..solve import Shock, find_root
+from ..solve import Shock
 from ._objective import (
     baseline_tariffs,
     country_index,
+    implicit_lagrangian,
     log_welfare_jacobian,
     make_instrument,
-    tariffs_from_u,
     welfare_vector,
 )
 from ._optimal import _Evaluator, _grad_t, _projected_newton
@@ -69,36 +69,15 @@ def _pieces(model, u, t_base, cells, groups, weights, y0, colors, tol, max_steps
     in ``u`` along the C directions ``colors`` (C, K); the Hessian is
     ``L_uu + Y^T L_yy Y + L_uy Y + (L_uy Y)^T`` (see :func:`~._objective.log_welfare_hessian`).
     """
-    t = tariffs_from_u(u, t_base, cells, groups)
-    sol = find_root(model.residual, y0, Shock(t), tol, max_steps)
-    y = jax.lax.stop_gradient(sol.value)
-    ny = y.shape[0]
-
-    def res(z):
-        return model.residual(z[:ny], Shock(tariffs_from_u(z[ny:], t_base, cells, groups)))
-
-    def phi(z):
-        sh = Shock(tariffs_from_u(z[ny:], t_base, cells, groups))
-        return jnp.sum(weights * jnp.log(model.welfare(z[:ny], sh)))
-
-    z = jnp.concatenate([y, u])
-    Jz = jax.jacfwd(res)(z)
-    Jy, Ju = Jz[:, :ny], Jz[:, ny:]
-    gz = jax.grad(phi)(z)
-    lam = -jnp.linalg.solve(Jy.T, gz[:ny])
-    Y = -jnp.linalg.solve(Jy, Ju)
-    grad = gz[ny:] + lam @ Ju
-
-    def lag_grad(zz):
-        return jax.grad(lambda q: phi(q) + lam @ res(q))(zz)
-
+    L = implicit_lagrangian(model, u, t_base, cells, groups, weights, y0, tol, max_steps)
+    ny = L.y.shape[0]
     dirs = jnp.concatenate([
         jnp.concatenate([jnp.eye(ny), jnp.zeros((u.shape[0], ny))], axis=0),
         jnp.concatenate([jnp.zeros((ny, colors.shape[0])), colors.T], axis=0),
     ], axis=1)  # (ny + K, ny + C)
-    HD = jax.vmap(lambda v: jax.jvp(lag_grad, (z,), (v,))[1], in_axes=1, out_axes=1)(dirs)
-    W = model.welfare(y, Shock(t))
-    return jnp.sum(weights * jnp.log(W)), grad, W, sol, Y, HD[:ny, :ny], HD[ny:, :ny], HD[ny:, ny:]
+    HD = jax.vmap(lambda v: jax.jvp(L.lag_grad, (L.z,), (v,))[1], in_axes=1, out_axes=1)(dirs)
+    W = model.welfare(L.y, Shock(L.t))
+    return jnp.sum(weights * jnp.log(W)), L.grad, W, L.sol, L.Y, HD[:ny, :ny], HD[ny:, :ny], HD[ny:, ny:]
 
 
 @eqx.filter_jit
