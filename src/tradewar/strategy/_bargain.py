@@ -234,6 +234,18 @@ def _maximise(fun, u0, bounds, max_steps):
                                    options={"maxiter": int(max_steps), "gtol": 1e-10, "ftol": 1e-15, "maxcor": 20})
 
 
+def _negotiation(model, world, parties, base_t, threat, instruments):
+    """The common set-up of a negotiation: party indices, the negotiated cells, the threat point's
+    tariffs (with a note on how they were found) and welfare (all countries, and the two parties)."""
+    from ._batch import welfare_one
+
+    a, b, t_base = _setup(model, world, parties, base_t)
+    pair = _pair(t_base.shape, a, b, instruments)
+    t_thr, note = threat_point(model, (a, b), threat, t_base, instruments)
+    W_thr = welfare_one(model, t_thr, what="threat point")
+    return a, b, pair, t_thr, note, W_thr, W_thr[[a, b]]
+
+
 def bargain(
     model: Any,
     world,
@@ -266,13 +278,7 @@ def bargain(
     """
     if not 0.0 < weight < 1.0:
         raise ScenarioError(f"bargaining weight must lie strictly between 0 and 1, got {weight}")
-    a, b, t_base = _setup(model, world, parties, base_t)
-    pair = _pair(t_base.shape, a, b, instruments)
-    t_thr, note = threat_point(model, (a, b), threat, t_base, instruments)
-    from ._batch import welfare_one
-
-    W_thr = welfare_one(model, t_thr, what="threat point")
-    thr2 = W_thr[[a, b]]
+    a, b, pair, t_thr, note, W_thr, thr2 = _negotiation(model, world, parties, base_t, threat, instruments)
     t_base = t_thr  # every tariff but the parties' on each other stays as at the threat
     ev = _PairEvaluator(model, pair, t_base)
     lo_u, hi_u = np.log1p(lo), np.log1p(hi)
@@ -466,13 +472,9 @@ def deal_frontier(
     >>> len(fr.points) >= 5 and len(fr.mutual_gain()) > 0
     True
     """
-    from ._batch import welfare_of_tariffs, welfare_one
+    from ._batch import welfare_of_tariffs
 
-    a, b, t_base = _setup(model, world, parties, base_t)
-    pair = _pair(t_base.shape, a, b, instruments)
-    t_thr, note = threat_point(model, (a, b), threat, t_base, instruments)
-    W_thr = welfare_one(model, t_thr, what="threat point")
-    thr2 = W_thr[[a, b]]
+    a, b, pair, t_thr, note, W_thr, thr2 = _negotiation(model, world, parties, base_t, threat, instruments)
     t_base = t_thr  # every tariff but the parties' on each other stays as at the threat
     # 1. batched grid of the two uniform rates: the region both prefer to the threat
     up = _pair(t_base.shape, a, b, "uniform")
