@@ -51,6 +51,7 @@ class _Strict(BaseModel):
 
 class DataSpec(_Strict):
     source: str = "world2023"
+    elasticities: str | None = None
     year: int | None = None
     aggregate: dict[str, str] | None = None
 
@@ -221,7 +222,7 @@ def prepare(s: Scenario, world=None):
     from .policy import Retaliation, apply_layers, apply_retaliation
 
     if world is None:
-        world = load_world(_data_source(s))
+        world = load_world(_data_source(s), **({"elasticities": s.data.elasticities} if s.data.elasticities else {}))
         if s.data.aggregate:
             from .data import aggregate
 

@@ -498,6 +498,7 @@ def load_world(source: str | os.PathLike = "world2023", **kw: Any) -> World:
     ``country_labels.csv``) or the wide layout (with ``trade.csv``), a multi-sector folder
     (Caliendo–Parro, WIOD/LL2023 or ADB-MRIO layouts, see ``tradewar.data._sectoral``), or a ``.csv``/``.parquet``
     long table ``exporter,importer,value`` (then pass ``gdp_path=`` and optionally ``tariffs_path=``).
+    A ``.mat`` file is a tariffwar cube (``tradewar.data._cubes``; pass ``elasticities=``).
     Keyword arguments go to the reader. Flows are ``[exporter, importer]`` in USD million.
 
     >>> w = load_world()
@@ -522,6 +523,10 @@ def load_world(source: str | os.PathLike = "world2023", **kw: Any) -> World:
             "xbilat1993.txt (Caliendo-Parro), bilateral_2014.csv (WIOD/LL2023) or bilateral.csv with "
             "country_sector.csv (ADB-MRIO)"
         )
+    if path.is_file() and path.suffix.lower() == ".mat":
+        from ._cubes import read_tariffwar_cube
+
+        return read_tariffwar_cube(path, **kw)
     if path.is_file():
         if "gdp_path" not in kw:
             raise DataError(f"{_label(source)}: a long trade table needs a GDP table; pass gdp_path=")
