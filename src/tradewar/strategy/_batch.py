@@ -1,4 +1,4 @@
-"""Batched equilibria of many tariff arrays: ``jax.vmap`` of :func:`tradewar.solve.find_root` in chunks.
+"""Batched welfare of many tariff arrays, on the package's one batched solve (:mod:`tradewar._batch`).
 
 Used by the bloc game (every coalition at once) and by the searches of the bargaining module. Chunks
 have one fixed size (the last one is padded, a single array is solved alone) so that one compiled
@@ -16,30 +16,15 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _jax  # noqa: F401  (float64)
+from .._batch import solve_members
 from .._exceptions import ConvergenceError
-from ..solve import Shock, batch_method, find_root
+from ..solve import Shock, find_root
 
 __all__ = ["welfare_of_tariffs", "welfare_one", "welfare_jacobian", "WelfareEvaluator"]
 
 
-@eqx.filter_jit
-def _batch(model, T, X, y0, tol, max_steps):
-    def one(t, x):
-        shock = Shock(t, x)
-        sol = find_root(model.residual, y0, shock, tol, max_steps, batch_method(model))
-        return model.welfare(sol.value, shock), sol.max_residual
-
-    return jax.vmap(one)(T, X)
-
-
-@eqx.filter_jit
-def _batch_no_x(model, T, y0, tol, max_steps):
-    def one(t):
-        shock = Shock(t)
-        sol = find_root(model.residual, y0, shock, tol, max_steps, batch_method(model))
-        return model.welfare(sol.value, shock), sol.max_residual
-
-    return jax.vmap(one)(T)
+def _welfare(model, sol, shock):
+    return model.welfare(sol.value, shock), sol.max_residual
 
 
 def welfare_of_tariffs(
@@ -62,27 +47,17 @@ def welfare_of_tariffs(
     B = T.shape[0]
     if B == 0:
         return np.zeros((0, T.shape[1]))
-    size = 1 if B == 1 else chunk  # fixed batch sizes: one compiled function for every call
-    y0 = model.initial_guess()
     out = np.empty((B, T.shape[1]))
-    for start in range(0, B, size):
-        stop = min(start + size, B)
-        idx = np.arange(start, start + size).clip(max=stop - 1)  # pad by repeating the last array
-        if X is None:
-            W, res = _batch_no_x(model, jnp.asarray(T[idx]), y0, tol, max_steps)
-        else:
-            W, res = _batch(model, jnp.asarray(T[idx]), jnp.asarray(np.asarray(X)[idx]), y0, tol, max_steps)
-        W, res = np.asarray(W), np.asarray(res)
-        bad = np.flatnonzero(~(res <= tol) | ~np.isfinite(W).all(axis=1))
-        if bad.size:
-            k = int(idx[bad[0]])
-            raise ConvergenceError(
-                f"{what}: the equilibrium of case {k} did not solve (max residual {res[bad[0]]:.3g}, tolerance {tol:.1g})",
-                {"case": k, "max_residual": float(res[bad[0]]), "tol": tol},
-            )
-        out[start:stop] = W[: stop - start]
-        if progress is not None:
-            progress(stop, B)
+    W, res = solve_members(model, T, X, extract=_welfare, chunk=1 if B == 1 else chunk, tol=tol,
+                           max_steps=max_steps, shrink=False, progress=progress)
+    bad = np.flatnonzero(~(res <= tol) | ~np.isfinite(W).all(axis=1))
+    if bad.size:
+        k = int(bad[0])
+        raise ConvergenceError(
+            f"{what}: the equilibrium of case {k} did not solve (max residual {res[k]:.3g}, tolerance {tol:.1g})",
+            {"case": k, "max_residual": float(res[k]), "tol": tol},
+        )
+    out[:] = W
     return out
 
 
