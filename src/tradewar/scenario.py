@@ -9,6 +9,8 @@ A scenario file::
 
     [data]
     source = "world2023"          # embedded data, or a folder/file path (relative to this file)
+    # gdp = "gdp.csv"             # with a long trade table as source: its GDP table (country,gdp)
+    # tariffs = "tariffs.csv"     # and optionally its baseline tariffs (exporter,importer,tariff)
 
     [model]
     family = "ilms"               # ilms | armington | caliendo_parro | ossa
@@ -28,19 +30,38 @@ A scenario file::
     [output]
     countries = ["JPN", "USA", "CHN"]
 
+Rates are fractions (0.1 = 10%). A rate above 5 (500%) is refused as a likely percentage unless
+the layer says ``unit = "fraction"`` (then it is taken as written: ``rate = 100`` is 10,000%); with
+``unit = "percent"`` the layer's rates are percentages (``rate = 150`` is 150%). Own sales are never
+taxed: a ``pair`` layer with ``exporter = importer``, or a layer of one importer that names it among
+``exporters`` or ``rates``, is an error; layers on all partners leave own sales untaxed.
+Model parameters are checked per family (:mod:`tradewar.models._params`). Country codes are
+case-insensitive (stored upper case) and must exist in the world.
+
 Errors name the file, the key and its line.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from ._exceptions import ScenarioError
+from ._exceptions import DataError, ScenarioError
+from .models._params import FAMILY_SCHEMAS, ILMSSchema, error_message
 
 __all__ = ["Scenario", "load_scenario", "list_presets", "preset_path", "run_scenario", "prepare"]
 
@@ -48,42 +69,143 @@ __all__ = ["Scenario", "load_scenario", "list_presets", "preset_path", "run_scen
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as e:
+            raise ScenarioError(f"{type(self).__name__}: {_describe(e)}") from None
+
+    # validation of nested values (and of files) keeps pydantic's errors, located by load_toml
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+
+def _describe(e: ValidationError) -> str:
+    """``key 'a.b': message`` for the first error of a pydantic validation."""
+    err = e.errors()[0]
+    key = _key(tuple(err["loc"]))
+    return (f"key '{key}': " if key else "") + error_message(err, _schema_of(tuple(err["loc"])))
+
+
+def _key(loc: tuple) -> str:
+    """Dotted key of a pydantic location, without the model family tag of ``[model]``."""
+    if len(loc) > 1 and loc[0] == "model" and loc[1] in FAMILY_SCHEMAS:
+        loc = loc[:1] + loc[2:]
+    return ".".join(str(k) for k in loc)
+
+
+def _schema_of(loc: tuple):
+    if len(loc) > 1 and loc[0] == "model" and loc[1] in FAMILY_SCHEMAS:
+        return FAMILY_SCHEMAS[loc[1]]
+    return None
+
+
+#: Above this a rate is taken for a percentage unless the layer declares its unit.
+MAX_FRACTION = 5.0
+
+Unit = Literal["fraction", "percent"]
+
+
+def _code(v: Any) -> Any:
+    """A country code as written, stripped and upper case (codes are case-insensitive)."""
+    if isinstance(v, str):
+        c = v.strip().upper()
+        if not c:
+            raise ValueError("empty country code")
+        return c
+    return v
+
 
 class DataSpec(_Strict):
     source: str = "world2023"
     elasticities: str | None = None
     year: int | None = None
     aggregate: dict[str, str] | None = None
+    gdp: str | None = None
+    tariffs: str | None = None
 
 
-class ModelSpec(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
-    family: Literal["ilms", "armington", "caliendo_parro", "ossa"] = "ilms"
+#: The ``[model]`` table: one strict schema per family, chosen by ``family`` (default ``ilms``).
+ModelSpec = Annotated[
+    Union[tuple(FAMILY_SCHEMAS.values())],  # noqa: UP007 - a Union built from the registry of families
+    Field(discriminator="family"),
+]
 
-    def params(self) -> dict[str, Any]:
-        return {k: (tuple(v) if isinstance(v, list) else v) for k, v in (self.model_extra or {}).items()}
+
+def _rate_value(v: float | None, info: ValidationInfo, what: str) -> float | None:
+    """A rate in the layer's unit as a fraction; refuses likely percentages and rates at or below -100%."""
+    if v is None:
+        return None
+    unit = info.data.get("unit")
+    r = v / 100.0 if unit == "percent" else float(v)
+    if unit is None and r > MAX_FRACTION:
+        raise ValueError(
+            f"{what} {v:g} looks like a percentage: rates are fractions, so write {v / 100:g} for {v:g}% "
+            f'(or add unit = "percent" to the layer; unit = "fraction" keeps {v:g} = {v * 100:,.0f}%)'
+        )
+    if not r > -1.0:
+        raise ValueError(f"{what} {v:g} is at or below -100%: tariffs must stay above -1.0 (-100%)")
+    return r
 
 
 class TariffLayer(_Strict):
     type: Literal["baseline", "schedule", "uniform", "partner", "pair", "floor", "exemption"]
+    unit: Unit | None = None
     importer: str | None = None
-    rate: float | None = Field(default=None, gt=-1.0)
+    rate: float | None = None
     rates: dict[str, float] = Field(default_factory=dict)
     exporters: list[str] | None = None
     exporter: str | None = None
     exclude: list[str] = Field(default_factory=list)
     sectors: list[str | int] | None = None
     name: str | None = None
-    floor: float | None = Field(default=None, gt=-1.0)
+    floor: float | None = None
     mode: Literal["set", "add"] = "add"
     export_tax: bool = False
 
+    @field_validator("importer", "exporter", mode="before")
+    @classmethod
+    def _one_code(cls, v: Any) -> Any:
+        return _code(v)
+
+    @field_validator("exporters", "exclude", mode="before")
+    @classmethod
+    def _codes(cls, v: Any) -> Any:
+        return [_code(c) for c in v] if isinstance(v, list) else v
+
+    @field_validator("rate")
+    @classmethod
+    def _rate(cls, v: float | None, info: ValidationInfo) -> float | None:
+        return _rate_value(v, info, "rate")
+
+    @field_validator("floor")
+    @classmethod
+    def _floor(cls, v: float | None, info: ValidationInfo) -> float | None:
+        return _rate_value(v, info, "floor")
+
     @field_validator("rates")
     @classmethod
-    def _rates_above_minus_one(cls, v: dict[str, float]) -> dict[str, float]:
+    def _rates(cls, v: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        out = {}
         for k, r in v.items():
-            if not r > -1.0:
-                raise ValueError(f"rate for {k} is {r}: tariffs must stay above -100% (-1.0)")
+            code = _code(k)
+            if code == info.data.get("importer"):
+                raise ValueError(f"{code} is the importer: own sales are never taxed; remove it from 'rates'")
+            out[code] = _rate_value(r, info, f"rate for {code}")
+        return out
+
+    @field_validator("exporters")
+    @classmethod
+    def _not_own(cls, v: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        imp = info.data.get("importer")
+        if v is not None and imp in v:
+            raise ValueError(f"{imp} is the importer: own sales are never taxed; remove it from 'exporters'")
+        return v
+
+    @field_validator("exporter")
+    @classmethod
+    def _not_self(cls, v: str | None, info: ValidationInfo) -> str | None:
+        if v is not None and v == info.data.get("importer"):
+            raise ValueError(f"exporter {v} is the importer: own sales are never taxed (a pair needs two countries)")
         return v
 
 
@@ -94,9 +216,19 @@ class RetaliationSpec(_Strict):
     max_rate: float | None = Field(default=None, gt=0)
     instrument: Literal["uniform", "partner", "sector", "partner_sector"] = "uniform"
 
+    @field_validator("retaliators", "aggressors", mode="before")
+    @classmethod
+    def _codes(cls, v: Any) -> Any:
+        return [_code(c) for c in v] if isinstance(v, list) else v
+
 
 class OutputSpec(_Strict):
     countries: list[str] | None = None
+
+    @field_validator("countries", mode="before")
+    @classmethod
+    def _codes(cls, v: Any) -> Any:
+        return [_code(c) for c in v] if isinstance(v, list) else v
 
 
 class Scenario(_Strict):
@@ -107,17 +239,41 @@ class Scenario(_Strict):
     notes: str = ""
     date: str | None = None
     data: DataSpec = DataSpec()
-    model: ModelSpec = ModelSpec()
+    model: ModelSpec = ILMSSchema()
     tariffs: list[TariffLayer] = Field(default_factory=list)
     retaliation: RetaliationSpec = RetaliationSpec()
     output: OutputSpec = OutputSpec()
     path: str | None = None
+    #: the file the scenario was read from (kept by :meth:`with_data`, for the lines of messages)
+    _file: str | None = PrivateAttr(default=None)
 
-    def with_data(self, source: str | None) -> Scenario:
-        """The same scenario on another data source (``None`` keeps it)."""
-        if source is None:
+    @model_validator(mode="before")
+    @classmethod
+    def _default_family(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("model"), dict) and "family" not in data["model"]:
+            data = {**data, "model": {"family": "ilms", **data["model"]}}
+        return data
+
+    def with_data(self, source: str | None, *, gdp: str | None = None, tariffs: str | None = None) -> Scenario:
+        """The same scenario on another data source (``None`` keeps it).
+
+        ``gdp`` and ``tariffs`` name the GDP and baseline-tariff tables of a long trade table; a new
+        ``source`` drops the scenario's own tables unless they are given again. Paths given here are
+        taken as they are (relative to the working directory), not relative to the scenario file.
+        """
+        if source is None and gdp is None and tariffs is None:
             return self
-        return self.model_copy(update={"data": self.data.model_copy(update={"source": str(source)}), "path": None})
+        data = self.data
+        if source is not None:
+            data = data.model_copy(update={"source": str(source), "gdp": None, "tariffs": None})
+        elif self.path:
+            # the scenario's own source, resolved against its file before the path is dropped
+            data = data.model_copy(update={"source": _data_source(self), "gdp": _table(self, self.data.gdp),
+                                           "tariffs": _table(self, self.data.tariffs)})
+        upd = {k: str(v) for k, v in (("gdp", gdp), ("tariffs", tariffs)) if v is not None}
+        out = self.model_copy(update={"data": data.model_copy(update=upd), "path": None})
+        out._file = self._file
+        return out
 
 
 _PRESET_DIR = Path(__file__).parent / "presets"
@@ -166,6 +322,8 @@ def load_toml(source: str | Path, model: type[BaseModel], preset_dir: Path, what
     Every failure is one :class:`ScenarioError` line naming the file, the key and its line. The
     validated document gets ``name`` (default: the file's stem) and, if the model has it, ``path``.
     """
+    if not isinstance(source, str | os.PathLike):
+        raise ScenarioError(f"{what} must be a preset name or a path to a TOML file, got {type(source).__name__}")
     p = Path(source)
     if not p.suffix and not p.exists():
         pp = preset_dir / f"{source}.toml"
@@ -185,18 +343,21 @@ def load_toml(source: str | Path, model: type[BaseModel], preset_dir: Path, what
     if "path" in model.model_fields:
         raw["path"] = str(p)
     try:
-        return model.model_validate(raw)
+        doc = model.model_validate(raw)
     except ValidationError as e:
         err = e.errors()[0]
         loc = tuple(err["loc"])
-        key = ".".join(str(k) for k in loc)
-        line = _line_of(text, loc)
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key"
-        elif err["type"] == "literal_error":
-            msg = f"{msg}, got {err.get('input')!r}"
+        if err["type"] == "union_tag_invalid" and loc == ("model",):
+            loc = ("model", "family")
+            msg = f"unknown model family {raw['model'].get('family')!r} (choose from {', '.join(FAMILY_SCHEMAS)})"
+        else:
+            msg = error_message(err, _schema_of(loc))
+        key = _key(loc)
+        line = _line_of(text, tuple(k for k in loc if k not in FAMILY_SCHEMAS))
         raise ScenarioError(f"{p}: key '{key}'" + (f", line {line}" if line else "") + f": {msg}") from None
+    if isinstance(doc, Scenario):
+        doc._file = str(p)
+    return doc
 
 
 def load_scenario(source: str | Path) -> Scenario:
@@ -213,8 +374,65 @@ def _data_source(s: Scenario) -> str:
     return src
 
 
+def _table(s: Scenario, name: str | None) -> str | None:
+    """A ``[data]`` table path (``gdp``, ``tariffs``), relative to the scenario file."""
+    if name is None or not s.path or Path(name).is_absolute():
+        return name
+    return str(Path(s.path).parent / name)
+
+
+def _long_tables(s: Scenario) -> dict[str, str]:
+    """``gdp_path``/``tariffs_path`` for :func:`~tradewar.data.load_world` from ``[data] gdp``/``tariffs``."""
+    out = {}
+    if s.data.gdp is not None:
+        out["gdp_path"] = _table(s, s.data.gdp)
+    if s.data.tariffs is not None:
+        out["tariffs_path"] = _table(s, s.data.tariffs)
+    return out
+
+
+def _fail_at(s: Scenario, loc: tuple, msg: str) -> ScenarioError:
+    """A one-line error naming the scenario file, the key at ``loc`` and its line."""
+    src = s._file or s.path
+    line = None
+    if src:
+        try:
+            line = _line_of(Path(src).read_text(encoding="utf-8"), loc)
+        except (OSError, UnicodeDecodeError):
+            line = None
+    key = ".".join(str(k) for k in loc)
+    head = f"{src}: " if src else f"scenario '{s.name}': "
+    return ScenarioError(head + f"key '{key}'" + (f", line {line}" if line else "") + f": {msg}")
+
+
+def check_codes(s: Scenario, world) -> None:
+    """Every country code of the scenario must be in ``world``; the error names the key, line and close codes."""
+    places: list[tuple[tuple, list[str]]] = []
+    for k, ly in enumerate(s.tariffs):
+        if ly.importer not in (None, "*", "ALL"):
+            places.append((("tariffs", k, "importer"), [ly.importer]))
+        if ly.exporter is not None:
+            places.append((("tariffs", k, "exporter"), [ly.exporter]))
+        for key in ("exporters", "exclude"):
+            places.append((("tariffs", k, key), list(getattr(ly, key) or [])))
+        places.append((("tariffs", k, "rates"), list(ly.rates)))
+    for key in ("retaliators", "aggressors"):
+        places.append((("retaliation", key), list(getattr(s.retaliation, key) or [])))
+    places.append((("output", "countries"), list(s.output.countries or [])))
+    for loc, codes in places:
+        for c in codes:
+            try:
+                world.index(c)
+            except DataError as e:
+                raise _fail_at(s, loc, str(e)) from None
+
+
 def prepare(s: Scenario, world=None):
-    """World, calibrated model and policy arrays of a scenario: ``(world, model, t, x)``."""
+    """World, calibrated model and policy arrays of a scenario: ``(world, model, t, x)``.
+
+    ``world`` (default: the scenario's ``[data]``) is a :class:`~tradewar.data.World` or a data source
+    for :func:`~tradewar.data.load_world` (``"world2023"``, a folder or a file).
+    """
     import numpy as np
 
     from .data import load_world
@@ -222,13 +440,15 @@ def prepare(s: Scenario, world=None):
     from .policy import Retaliation, apply_layers, apply_retaliation
 
     if world is None:
-        world = load_world(_data_source(s), **({"elasticities": s.data.elasticities} if s.data.elasticities else {}))
+        world = load_world(_data_source(s), **_long_tables(s), **({"elasticities": s.data.elasticities} if s.data.elasticities else {}))
         if s.data.aggregate:
             from .data import aggregate
 
             # intra-region flows are domestic sales only if the source had domestic sales;
             # otherwise calibration builds them (as for world2023, which drops intra-EU trade)
             world = aggregate(world, s.data.aggregate, keep_domestic=world.has_domestic())
+    world = _as_world(world)
+    check_codes(s, world)
     model = build_model(s.model.family, world, s.model.params())
     tariff_layers = [ly for ly in s.tariffs if not ly.export_tax]
     tax_layers = [ly for ly in s.tariffs if ly.export_tax]
@@ -252,6 +472,17 @@ def prepare(s: Scenario, world=None):
     return world, model, t, x, rule
 
 
+def _as_world(world):
+    """A :class:`~tradewar.data.World`, loading a data source given by name or path."""
+    from .data import World, load_world
+
+    if isinstance(world, World):
+        return world
+    if isinstance(world, str | Path):
+        return load_world(world)
+    raise ScenarioError(f"world must be a tradewar World or a data source name or path, got {type(world).__name__}")
+
+
 def _layer(ly: TariffLayer):
     from .policy import Layer
 
@@ -270,8 +501,20 @@ def _layer(ly: TariffLayer):
     )
 
 
-def run_scenario(s: Scenario | str | Path, *, world=None, options=None, data: str | None = None):
+def run_scenario(
+    s: Scenario | str | Path,
+    *,
+    world=None,
+    options=None,
+    data: str | None = None,
+    gdp: str | None = None,
+    tariffs: str | None = None,
+):
     """Solve a scenario and return a labelled :class:`~tradewar.results.Result`.
+
+    ``world`` is a :class:`~tradewar.data.World` or a data source (``"world2023"``, a folder, a file)
+    replacing the scenario's; ``data``, ``gdp`` and ``tariffs`` replace ``[data] source``, ``gdp`` and
+    ``tariffs`` (see :meth:`Scenario.with_data`).
 
     Examples
     --------
@@ -286,7 +529,7 @@ def run_scenario(s: Scenario | str | Path, *, world=None, options=None, data: st
 
     if not isinstance(s, Scenario):
         s = load_scenario(s)
-    s = s.with_data(data)
+    s = s.with_data(data, gdp=gdp, tariffs=tariffs)
     world, model, t, x, rule = prepare(s, world)
     if rule.rule == "optimal":
         from .strategy import retaliate_optimally

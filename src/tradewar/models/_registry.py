@@ -11,7 +11,15 @@ FAMILIES = ("ilms", "armington", "caliendo_parro", "ossa")
 
 
 def build_model(family: str, world: World, params: dict[str, Any]):
-    """Calibrate model ``family`` on ``world`` with ``params`` (keys of the family's parameters)."""
+    """Calibrate model ``family`` on ``world`` with ``params`` (keys of the family's parameters).
+
+    The parameters are validated first (:func:`tradewar.models._params.validate_params`): an unknown
+    family or key, a wrong type or a value out of range raises :class:`ScenarioError` naming it.
+    """
+    from ._params import FAMILY_SCHEMAS, validate_params
+
+    if family in FAMILY_SCHEMAS:
+        params = validate_params(family, params)
     if family in ("ilms", "armington"):
         from .ilms import ILMSParams, armington, calibrate
 
