@@ -8,7 +8,6 @@ of ``tradewar run`` (``{"countries": {ISO3: {...}}}``, from the solve of the tar
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from types import SimpleNamespace
@@ -16,29 +15,54 @@ from typing import Annotated, Any
 
 import typer
 
+from ._io import json_safe as _clean
+
 
 def _codes(text: str) -> list[str]:
     return [c.strip().upper() for c in text.split(",") if c.strip()]
 
 
-def _clean(v: Any) -> Any:
-    """JSON-safe values: NumPy to Python, non-finite floats to None."""
-    import numpy as np
+def _open_unit(name: str):
+    """An option callback: the value must lie strictly between 0 and 1."""
 
-    if isinstance(v, dict):
-        return {str(k): _clean(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_clean(x) for x in v]
-    if isinstance(v, np.ndarray):
-        return _clean(v.tolist())
-    if isinstance(v, (np.bool_, bool)):
-        return bool(v)
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        f = float(v)
-        return f if math.isfinite(f) else None
-    return v
+    def check(value: float) -> float:
+        if not 0.0 < value < 1.0:
+            raise typer.BadParameter(f"must be strictly between 0 and 1, got {value:g}", param_hint=f"'{name}'")
+        return value
+
+    return check
+
+
+def _positive(name: str):
+    """An option callback: the value must be a finite number above 0."""
+
+    def check(value: float) -> float:
+        if not (math.isfinite(value) and value > 0.0):
+            raise typer.BadParameter(f"must be a number above 0, got {value:g}", param_hint=f"'{name}'")
+        return value
+
+    return check
+
+
+def _choice(name: str, options: tuple[str, ...]):
+    """An option callback: the value must be one of ``options``."""
+
+    def check(value: str) -> str:
+        if value not in options:
+            raise typer.BadParameter(f"'{value}' is not one of {', '.join(options)}", param_hint=f"'{name}'")
+        return value
+
+    return check
+
+
+INSTRUMENTS = ("uniform", "partner", "sector", "partner_sector")
+
+
+def _failed(what: str, diagnostics: dict[str, Any]):
+    """The error of a strategic computation that did not converge or whose certificate failed (exit 3)."""
+    from ._exceptions import ConvergenceError
+
+    return ConvergenceError(f"{what}; no result written", _clean(diagnostics))
 
 
 def _by_code(cert: dict[str, Any], world) -> dict[str, Any]:
@@ -71,11 +95,16 @@ def _result(s, world, model, t, what: str, x=None):
 
 
 def _write(path: Path, doc: dict[str, Any], console) -> None:
-    from ._io import atomic_write
+    from ._io import atomic_write, json_writer
 
-    clean = _clean(doc)
-    atomic_write(path, lambda fh: json.dump(clean, fh, indent=2, default=str))
+    atomic_write(path, json_writer(doc))
     console.print(f"wrote {path}")
+
+
+def _check_out(json_out: Path | None) -> None:
+    from ._io import check_output_paths
+
+    check_output_paths([("--json", json_out)])
 
 
 def _progress(err_console):
@@ -124,8 +153,10 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
     def optimal(
         scenario: Annotated[str, typer.Argument(help="A preset name or a scenario TOML file (the others' tariffs).")],
         country: Annotated[str, typer.Option(help="The country choosing its tariffs (ISO3).")] = "USA",
-        instrument: Annotated[str, typer.Option(help="uniform | partner | sector | partner_sector.")] = "uniform",
-        lower: Annotated[float, typer.Option(help="Lowest tariff allowed (fraction; -1: none, 0: no subsidies).")] = -1.0,
+        instrument: Annotated[str, typer.Option(callback=_choice("--instrument", INSTRUMENTS),
+                                                help="uniform | partner | sector | partner_sector.")] = "uniform",
+        lower: Annotated[float, typer.Option(min=-1.0, max=1.0, help="Lowest tariff allowed (fraction, -1 to 1; "
+                                             "-1: none, 0: no subsidies).")] = -1.0,
         data: Annotated[str | None, typer.Option(help="Data source replacing the scenario's.")] = None,
         json_out: Annotated[Path | None, typer.Option("--json", help="Write the results as JSON.")] = None,
     ) -> None:
@@ -133,6 +164,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         from .strategy._nash import certify
         from .strategy._optimal import optimal_tariff
 
+        _check_out(json_out)
         s, world, model, t = _prepare(scenario, data)
         c = _index(world, country, "--country")
         with _progress(err_console) as prog:
@@ -141,6 +173,11 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
             prog.update(task, advance=1, description="checking unilateral deviations")
             cert = certify(model, r.tariffs, [c], instrument, lower=lower, grad_tol=1e-6)
             prog.update(task, advance=1)
+        if not (r.converged and cert.ok):
+            raise _failed(f"the optimal tariff of {world.codes[c]} was not found ({r.status}, gradient norm "
+                          f"{r.grad_norm:.1e}, best deviation gain {max(cert.max_deviation_gain.values()):.1e})",
+                          {"status": r.status, "iterations": r.iterations, "grad_norm": r.grad_norm,
+                           "certificate_ok": cert.ok})
         labels = _labels(world, instrument, c)
         from rich.table import Table
 
@@ -160,6 +197,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
                       f"best deviation gain {max(cert.max_deviation_gain.values()):.1e}[/]")
         if json_out:
             doc = res.to_dict()
+            doc["converged"] = bool(res.converged and r.converged and cert.ok)
             doc["tariffs"] = {"country": world.codes[c], "instrument": instrument,
                               "values": dict(zip(labels, r.values.tolist(), strict=True))}
             doc["certificate"] = certificate
@@ -171,10 +209,13 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
     def nash(
         scenario: Annotated[str, typer.Argument(help="A preset name or a scenario TOML file (starting tariffs).")],
         players: Annotated[str, typer.Option(help="Comma-separated players, e.g. USA,CHN.")] = "USA,CHN",
-        instrument: Annotated[str, typer.Option(help="uniform | partner | sector | partner_sector.")] = "uniform",
-        lower: Annotated[float, typer.Option(help="Lowest tariff allowed (fraction; 0: no subsidies).")] = -1.0,
-        max_rounds: Annotated[int, typer.Option(help="Best-response rounds before giving up.")] = 100,
-        tol: Annotated[float, typer.Option(help="Convergence tolerance on tariff moves (fraction).")] = 1e-6,
+        instrument: Annotated[str, typer.Option(callback=_choice("--instrument", INSTRUMENTS),
+                                                help="uniform | partner | sector | partner_sector.")] = "uniform",
+        lower: Annotated[float, typer.Option(min=-1.0, max=1.0, help="Lowest tariff allowed (fraction, -1 to 1; "
+                                             "0: no subsidies).")] = -1.0,
+        max_rounds: Annotated[int, typer.Option(min=0, max=10_000, help="Best-response rounds before giving up.")] = 100,
+        tol: Annotated[float, typer.Option(callback=_positive("--tol"),
+                                           help="Convergence tolerance on tariff moves (fraction, > 0).")] = 1e-6,
         data: Annotated[str | None, typer.Option(help="Data source replacing the scenario's.")] = None,
         json_out: Annotated[Path | None, typer.Option("--json", help="Write the results as JSON.")] = None,
     ) -> None:
@@ -183,8 +224,14 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
 
         from .strategy._nash import nash as nash_war
 
+        from ._exceptions import ScenarioError
+
+        _check_out(json_out)
         s, world, model, t = _prepare(scenario, data)
         idx = [_index(world, p, "--players") for p in _codes(players)]
+        if len(set(idx)) < 2 or len(set(idx)) != len(idx):
+            raise ScenarioError(f"option '--players': give two or more different countries, e.g. USA,CHN "
+                                f"(got '{players}')")
         with _progress(err_console) as prog:
             task = prog.add_task("tariff war", total=max_rounds)
 
@@ -208,16 +255,22 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
             shown = ", ".join(f"{100 * v:.1f}" for v in vals[:6]) + (" ..." if vals.size > 6 else "")
             tab.add_row(code, shown, f"{100 * (r.welfare_vs_base[c] - 1):.3f}",
                         f"{100 * (r.welfare_vs_free_trade[c] - 1):.3f}")
+        cert = _by_code(r.certificate.to_dict(), world) if r.certificate is not None else {}
+        if not r.converged or not cert.get("ok", False):
+            why = (f"the best responses did not settle in {r.rounds} rounds (last move {r.max_move:.1e}, "
+                   f"--tol {tol:g}; raise --max-rounds)" if not r.converged else "its certificate failed (max "
+                   f"gradient {max(cert['grad_norm'].values()):.1e}, best deviation gain "
+                   f"{max(cert['max_deviation_gain'].values()):.1e})")
+            raise _failed(f"no Nash equilibrium: {why}", {"converged": r.converged, "rounds": r.rounds,
+                                                          "max_move": r.max_move, "certificate_ok": cert.get("ok")})
         console.print(tab)
         res = _result(s, world, model, r.tariffs, "Nash equilibrium")
         _show(res, s.output.countries, "Outcomes at the Nash equilibrium")
-        cert = _by_code(r.certificate.to_dict(), world) if r.certificate is not None else {}
-        if cert:
-            console.print(f"[dim]certificate {'ok' if cert['ok'] else 'FAILED'}: max gradient "
-                          f"{max(cert['grad_norm'].values()):.1e}, best deviation gain "
-                          f"{max(cert['max_deviation_gain'].values()):.1e}[/]")
+        console.print(f"[dim]certificate ok: max gradient {max(cert['grad_norm'].values()):.1e}, best deviation gain "
+                      f"{max(cert['max_deviation_gain'].values()):.1e}[/]")
         if json_out:
             doc = res.to_dict()
+            doc["converged"] = bool(res.converged and r.converged and cert["ok"])
             doc["tariffs"] = tariffs
             doc["certificate"] = {"converged": r.converged, "rounds": r.rounds, "max_move": r.max_move, **cert}
             doc["welfare_vs_base_pct"] = {world.codes[c]: 100 * (r.welfare_vs_base[c] - 1) for c in idx}
@@ -231,9 +284,12 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         scenario: Annotated[str, typer.Argument(help="A preset name or a scenario TOML file (current tariffs).")],
         parties: Annotated[str, typer.Option(help="The two parties, e.g. USA,JPN.")] = "USA,JPN",
         threat: Annotated[str, typer.Option(help="current | nash | a scenario whose tariffs are the threat.")] = "current",
-        instruments: Annotated[str, typer.Option(help="uniform | sector.")] = "uniform",
-        weight: Annotated[float, typer.Option(help="Bargaining weight of the first party, in (0, 1).")] = 0.5,
-        lower: Annotated[float, typer.Option(help="Lowest tariff searched (fraction).")] = -0.5,
+        instruments: Annotated[str, typer.Option(callback=_choice("--instruments", ("uniform", "sector")),
+                                                 help="uniform | sector.")] = "uniform",
+        weight: Annotated[float, typer.Option(callback=_open_unit("--weight"),
+                                              help="Bargaining weight of the first party, in (0, 1).")] = 0.5,
+        lower: Annotated[float, typer.Option(min=-0.99, max=1.0, help="Lowest tariff searched (fraction, -0.99 "
+                                             "to 1).")] = -0.5,
         frontier: Annotated[bool, typer.Option(help="Also trace the deal frontier and its two questions.")] = True,
         data: Annotated[str | None, typer.Option(help="Data source replacing the scenario's.")] = None,
         json_out: Annotated[Path | None, typer.Option("--json", help="Write the results as JSON.")] = None,
@@ -242,11 +298,14 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         from ._exceptions import ScenarioError
         from .strategy._bargain import bargain, deal_frontier
 
+        _check_out(json_out)
         s, world, model, t = _prepare(scenario, data)
         pp = _codes(parties)
         if len(pp) != 2:
             raise ScenarioError(f"option '--parties': give two countries, e.g. USA,JPN (got '{parties}')")
         a, b = (_index(world, p, "--parties") for p in pp)
+        if a == b:
+            raise ScenarioError(f"option '--parties': give two different countries (got '{parties}')")
         thr: Any = threat
         if threat not in ("current", "nash"):
             _, w2, _, t_thr = _prepare(threat, data)
@@ -300,6 +359,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         _show(res, s.output.countries, "Outcomes at the deal")
         if json_out:
             doc = res.to_dict()
+            doc["converged"] = bool(res.converged and deal.certificate.get("status") == "converged")
             doc["tariffs"] = {"deal": dict(zip(deal.labels, deal.values.tolist(), strict=True)),
                               "threat": dict(zip(deal.labels, pair.values(deal.threat_tariffs).tolist(), strict=True))}
             doc["certificate"] = deal.certificate
@@ -329,6 +389,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
 
         from .strategy._blocs import bloc_game, coalition_tariffs, load_bloc, prepare_bloc
 
+        _check_out(json_out)
         b = load_bloc(bloc_name)
         world, model, t, s = prepare_bloc(b, data=data)
         K = len(b.candidates)

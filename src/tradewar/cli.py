@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import importlib
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,14 +20,82 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+#: ``-h`` is an alias of ``--help`` on every command.
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+def _untyped_flags(params, ctx):
+    """Give on/off flags an empty type label: Typer's help would show them as taking a ``<bool>`` value."""
+    for p in params:
+        if getattr(p, "is_flag", False) and p.metavar is None:
+            p.metavar = ""
+    help_opt = ctx.command.get_help_option(ctx) if ctx is not None else None
+    if help_opt is not None and help_opt.metavar is None:
+        help_opt.metavar = ""
+    return params
+
+
+class _Group(typer.core.TyperGroup):
+    """The command group: usage errors in one line (exit 2), help pages list flags without a value type."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        from typer._click.exceptions import ClickException, UsageError
+
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except ClickException as e:
+            if type(e).__name__ != "NoArgsIsHelpError":  # the help page was printed already
+                ctx = getattr(e, "ctx", None)
+                hint = f" (see '{ctx.command_path} -h')" if isinstance(e, UsageError) and ctx is not None else ""
+                first = (e.format_message().strip().splitlines() or [type(e).__name__])[0]
+                err_console.print(f"[bold red]error:[/] {first}{hint}", highlight=False, soft_wrap=True)
+            sys.exit(e.exit_code)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+    def get_params(self, ctx):
+        return _untyped_flags(super().get_params(ctx), ctx)
+
+    def get_command(self, ctx, cmd_name):
+        cmd = super().get_command(ctx, cmd_name)
+        if cmd is not None and not isinstance(cmd, _Group):
+            _untyped_flags(cmd.params, None)
+            sub = typer.Context(cmd, parent=ctx, info_name=cmd_name)
+            help_opt = cmd.get_help_option(sub)
+            if help_opt is not None and help_opt.metavar is None:
+                help_opt.metavar = ""
+        return cmd
+
+
 app = typer.Typer(
     name="tradewar",
     help="Tariff wars, trade talks and trade blocs in general equilibrium.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings=CONTEXT,
+    cls=_Group,
 )
-data_app = typer.Typer(help="Inspect trade data.", no_args_is_help=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"tradewar {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """Tariff wars, trade talks and trade blocs in general equilibrium."""
+
+
+data_app = typer.Typer(help="Inspect trade data.", no_args_is_help=True, context_settings=CONTEXT, cls=_Group)
 app.add_typer(data_app, name="data")
 
 # Piped output (files, CI logs) gets wide tables instead of Rich's 80-column default.
@@ -62,14 +131,30 @@ def handle_errors(fn):
             _fail(f"{e.filename}: no such file or folder", 2)
         except PermissionError as e:
             _fail(f"{e.filename}: permission denied", 2)
+        except UnicodeDecodeError as e:
+            _fail(f"a file is not UTF-8 text ({e.reason} at byte {e.start})", 2)
+        except OSError as e:
+            _fail(f"{e.filename or 'input/output'}: {e.strerror or type(e).__name__}", 2)
 
     return wrapper
 
 
 def _fmt(v: Any) -> str:
     if isinstance(v, float):
+        if not math.isfinite(v):
+            return "n/a"
         return f"{v:,.2f}" if abs(v) < 1e5 else f"{v:,.0f}"
     return str(v)
+
+
+def _explain_na(df) -> None:
+    """Say what an ``n/a`` cell of a printed table means (a value that is not a finite number)."""
+    import numpy as np
+
+    num = df.select_dtypes("number")
+    if num.size and not np.isfinite(num.to_numpy(dtype=float)).all():
+        console.print("[dim]n/a: not defined for this country (a change relative to a zero baseline value, "
+                      "e.g. a country without trade)[/]")
 
 
 def frame_table(df, title: str = "", index_name: str | None = None) -> Table:
@@ -124,8 +209,11 @@ def run(
     all_countries: Annotated[bool, typer.Option("--all", help="Show every country.")] = False,
 ) -> None:
     """Solve a scenario and print every country's outcomes, sorted by welfare."""
+    from ._io import check_output_paths
     from .scenario import load_scenario, run_scenario
 
+    sectors_csv = csv_out.with_name(csv_out.stem + "_sectors" + csv_out.suffix) if csv_out and csv_out.name else None
+    check_output_paths([("--json", json_out), ("--csv", csv_out), ("--csv", sectors_csv)])
     s = load_scenario(scenario)
     with console.status(f"solving {s.name} ...", spinner="dots"):
         res = run_scenario(s, data=data)
@@ -135,6 +223,11 @@ def run(
     df = result_frame(res, codes)
     title = f"{s.title or s.name} — model {s.model.family}, {res.world.n} countries"
     console.print(frame_table(df, title, "country"))
+    hidden = res.world.n - len(df)
+    if hidden > 0:
+        console.print(f"[dim]{hidden} of {res.world.n} countries not shown; --all shows every country, "
+                      "--countries A,B,C chooses them[/]")
+    _explain_na(df)
     if by_sector:
         sec = res.sectors()
         if sec is None:
@@ -147,14 +240,9 @@ def run(
         f"[dim]converged in {res.equilibrium.steps} steps, max residual {res.max_residual:.1e}, "
         f"{res.solve_seconds:.3f} s; checks {', '.join(f'{k}={v:.0e}' for k, v in res.equilibrium.checks.items())}[/]"
     )
-    if json_out:
-        res.write_json(json_out, codes)
-        console.print(f"wrote {json_out}")
-    if csv_out:
-        res.write_csv(csv_out, codes)
-        if res.sectors() is not None:
-            res.write_sectors_csv(csv_out.with_name(csv_out.stem + "_sectors" + csv_out.suffix))
-        console.print(f"wrote {csv_out}")
+    if json_out or csv_out:
+        for path in res.write(json_out, csv_out, codes):
+            console.print(f"wrote {path}")
 
 
 # --- scenarios -------------------------------------------------------------------------------------
@@ -178,7 +266,7 @@ def scenarios() -> None:
 def data_info(
     source: Annotated[str, typer.Argument(help="world2023 (embedded), a data folder or a long-table file.")] = "world2023",
     country: Annotated[str | None, typer.Option(help="Show the largest partners of this country.")] = None,
-    top: Annotated[int, typer.Option(help="How many countries/partners to list.")] = 10,
+    top: Annotated[int, typer.Option(min=1, help="How many countries/partners to list.")] = 10,
 ) -> None:
     """Summarise a world: countries, totals, largest economies and partners."""
     from .data import load_world
@@ -209,8 +297,9 @@ def replicate(
 ) -> None:
     """Replicate a published study's counterfactuals on its data."""
     from ._exceptions import ScenarioError
-    from ._io import atomic_write
+    from ._io import atomic_write, check_output_paths, json_writer
 
+    check_output_paths([("--json", json_out)])
     if study not in REPLICATIONS:
         raise ScenarioError(f"unknown study '{study}' (choose from {', '.join(REPLICATIONS)})")
     if not data.is_dir():
@@ -225,7 +314,7 @@ def replicate(
     for table in mod.render(doc):
         console.print(table)
     if json_out:
-        atomic_write(json_out, lambda fh: json.dump(doc, fh, indent=2, default=float))
+        atomic_write(json_out, json_writer(doc))
         console.print(f"wrote {json_out}")
 
 
@@ -234,20 +323,21 @@ def replicate(
 @handle_errors
 def bench(
     data: Annotated[Path | None, typer.Option(help="194-country folder (default: embedded 32 regions).")] = None,
-    repeats: Annotated[int, typer.Option(help="Timed solves after warm-up.")] = 20,
+    repeats: Annotated[int, typer.Option(min=1, max=100_000, help="Timed solves after warm-up.")] = 20,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the timing as JSON.")] = None,
 ) -> None:
     """Time one solve of the Liberation Day (`ustr`) case: median of repeated solves after warm-up."""
-    from ._io import atomic_write
+    from ._io import atomic_write, check_output_paths, json_writer
     from .bench import bench_ustr
 
+    check_output_paths([("--json", json_out)])
     with console.status("timing ...", spinner="dots"):
         doc = bench_ustr(data, repeats=repeats)
     console.print(
         f"median {doc['median_seconds'] * 1e3:.2f} ms per solve over {doc['repeats']} repeats, {doc['countries']} countries"
     )
     if json_out:
-        atomic_write(json_out, lambda fh: json.dump(doc, fh, indent=2))
+        atomic_write(json_out, json_writer(doc))
         console.print(f"wrote {json_out}")
 
 
@@ -267,12 +357,26 @@ _register_extensions()
 
 
 def main() -> None:
-    """Entry point of the console script."""
+    """Entry point of the console script.
+
+    Ctrl-C and SIGTERM stop the command at once with one line and exit status 130 (see
+    :mod:`tradewar._interrupt`). An exception that is not a known input or solver error is a bug: it
+    is shown as one line with a hint; ``TRADEWAR_DEBUG=1`` shows the full traceback instead.
+    """
+    import os
+
+    from ._interrupt import install
+
+    install()
     try:
-        app()
-    except KeyboardInterrupt:  # pragma: no cover
-        err_console.print("interrupted")
-        sys.exit(130)
+        app(prog_name="tradewar")
+    except Exception as e:
+        if os.environ.get("TRADEWAR_DEBUG"):
+            raise
+        first = (str(e).strip().splitlines() or [""])[0]
+        err_console.print(f"[bold red]internal error:[/] {type(e).__name__}: {first} (a bug in tradewar; rerun "
+                          "with TRADEWAR_DEBUG=1 for the traceback and report it)", highlight=False, soft_wrap=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

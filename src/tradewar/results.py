@@ -8,14 +8,13 @@ A :class:`Result` pairs a validated :class:`~tradewar.solve.Equilibrium` with th
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ._io import atomic_write
+from ._io import atomic_write, atomic_write_all, json_safe, json_writer
 from .data._world import World
 from .solve import Equilibrium
 
@@ -86,6 +85,8 @@ class Result:
         cols = self.country_fields()
         df = pd.DataFrame({k: f[k] for k in cols}, index=pd.Index(self.world.codes, name="country"))
         df.insert(0, "name", list(self.world.names))
+        if isinstance(codes, str):
+            codes = [codes]
         if codes is not None:
             df = df.loc[[self.world.codes[self.world.index(c)] for c in codes]]
         return df
@@ -116,7 +117,10 @@ class Result:
 
     # --- export --------------------------------------------------------------------------------
     def to_dict(self, codes=None, *, bilateral: bool = False) -> dict[str, Any]:
-        """A JSON-ready document: diagnostics, ``countries`` (ISO3 -> fields) and, with sectors, ``sectors``."""
+        """A JSON-ready document: diagnostics, ``countries`` (ISO3 -> fields) and, with sectors, ``sectors``.
+
+        Values that are not finite numbers (a percent change of a zero base) are ``None`` (JSON ``null``).
+        """
         eq = self.equilibrium
         df = self.countries(codes)
         doc: dict[str, Any] = {
@@ -144,11 +148,32 @@ class Result:
             }
         if bilateral and "flows_new" in eq.outcomes:
             doc["flows_new"] = np.asarray(eq.outcomes["flows_new"]).tolist()
-        return doc
+        return json_safe(doc)  # type: ignore[return-value]
+
+    def outputs(self, json_path=None, csv_path=None, codes=None, **kw) -> list[tuple[Any, Any, str]]:
+        """``(path, writer, mode)`` items for :func:`tradewar._io.atomic_write_all`: the JSON document, the
+        per-country CSV and, for sectoral models, the per-sector CSV beside it (``<stem>_sectors<suffix>``)."""
+        from pathlib import Path
+
+        items: list[tuple[Any, Any, str]] = []
+        if json_path is not None:
+            items.append((json_path, json_writer(self.to_dict(codes, **kw)), "w"))
+        if csv_path is not None:
+            df = self.countries(codes)
+            items.append((csv_path, lambda fh: df.to_csv(fh), "w"))
+            sec = self.sectors()
+            if sec is not None:
+                p = Path(csv_path)
+                items.append((p.with_name(p.stem + "_sectors" + p.suffix), lambda fh: sec.to_csv(fh), "w"))
+        return items
+
+    def write(self, json_path=None, csv_path=None, codes=None, **kw) -> list:
+        """Write the JSON and CSV outputs together: every file is complete, or none is written."""
+        return atomic_write_all(self.outputs(json_path, csv_path, codes, **kw))
 
     def write_json(self, path, codes=None, **kw) -> None:
-        doc = self.to_dict(codes, **kw)
-        atomic_write(path, lambda fh: json.dump(doc, fh, indent=2, default=str))
+        """The JSON document of :meth:`to_dict`; non-finite numbers are written as ``null``."""
+        atomic_write(path, json_writer(self.to_dict(codes, **kw)))
 
     def write_csv(self, path, codes=None) -> None:
         df = self.countries(codes)
