@@ -1,0 +1,99 @@
+"""Ctrl-C and SIGTERM: the command stops at once, prints one line, exits 130 and leaves no file.
+
+A Nash war (about 15 s) is interrupted in subprocesses at several moments: while the command line
+and JAX are imported, while the solver compiles, while it iterates; a slow atomic write is
+interrupted in the middle of writing. Each run must end within a few seconds of the signal with
+exit status 130, exactly one line on stderr and no output or temporary file in its folder.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+#: (seconds after start, signal): start-up and imports, compilation, best-response rounds.
+MOMENTS = [
+    (0.3, signal.SIGINT),
+    (0.8, signal.SIGTERM),
+    (2.0, signal.SIGINT),
+    (4.0, signal.SIGTERM),
+    (7.0, signal.SIGINT),
+]
+
+
+def _interrupt(cmd: list[str], cwd: Path, delay: float, sig: int) -> tuple[subprocess.CompletedProcess, float]:
+    env = {**os.environ, "COLUMNS": "120"}
+    env.pop("TRADEWAR_DEBUG", None)
+    p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)
+    assert p.poll() is None, f"the command ended before the signal: {p.communicate()}"
+    t0 = time.perf_counter()
+    p.send_signal(sig)
+    try:
+        out, err = p.communicate(timeout=30)
+    except subprocess.TimeoutExpired:  # pragma: no cover - the failure this test is for
+        p.kill()
+        out, err = p.communicate()
+        pytest.fail(f"no exit 30 s after {signal.Signals(sig).name}: {err[-500:]}")
+    return subprocess.CompletedProcess(cmd, p.returncode, out, err), time.perf_counter() - t0
+
+
+def _check(res: subprocess.CompletedProcess, waited: float, folder: Path, sig: int) -> None:
+    word = "interrupted" if sig == signal.SIGINT else "terminated"
+    assert res.returncode == 130, (res.returncode, res.stderr[-2000:])
+    assert res.stderr.splitlines() == [f"error: {word}"], res.stderr[-2000:]
+    assert "Traceback" not in res.stdout + res.stderr
+    assert sorted(os.listdir(folder)) == [], "an interrupted run left files behind"
+    assert waited < 5.0, f"took {waited:.1f} s to stop"
+
+
+@pytest.mark.parametrize(("delay", "sig"), MOMENTS, ids=[f"{d}s-{signal.Signals(s).name}" for d, s in MOMENTS])
+def test_interrupted_nash_war_leaves_nothing(tmp_path, delay, sig):
+    work = tmp_path / "out"
+    work.mkdir()
+    cmd = [sys.executable, "-m", "tradewar", "nash", "liberation-day", "--tol", "1e-12", "--json", str(work / "nash.json")]
+    res, waited = _interrupt(cmd, work, delay, sig)
+    _check(res, waited, work, sig)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_interrupt_while_writing_removes_the_partial_file(tmp_path, sig):
+    """A group of two files is being written (the first staged, the second half written) when the signal comes."""
+    work = tmp_path / "out"
+    work.mkdir()
+    script = textwrap.dedent(
+        f"""
+        import sys, time
+        from tradewar._interrupt import install
+        from tradewar._io import atomic_write_all
+
+        install()
+
+        def slow(fh):
+            fh.write("{{")
+            fh.flush()
+            print("writing", flush=True)
+            time.sleep(30)
+            fh.write("}}")
+
+        atomic_write_all([({str(work / "a.json")!r}, lambda fh: fh.write("{{}}"), "w"),
+                          ({str(work / "b.json")!r}, slow, "w")])
+        """
+    )
+    env = {**os.environ}
+    p = subprocess.Popen([sys.executable, "-c", script], cwd=work, env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    assert p.stdout is not None
+    assert p.stdout.readline().strip() == "writing"
+    assert len(os.listdir(work)) == 2  # the two temporary files exist while writing
+    t0 = time.perf_counter()
+    p.send_signal(sig)
+    out, err = p.communicate(timeout=30)
+    _check(subprocess.CompletedProcess([], p.returncode, out, err), time.perf_counter() - t0, work, sig)
