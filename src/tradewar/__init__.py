@@ -18,6 +18,7 @@ _EXPORTS: dict[str, str] = {
     "ScenarioError": "tradewar._exceptions",
     "CalibrationError": "tradewar._exceptions",
     "ConvergenceError": "tradewar._exceptions",
+    "TradewarWarning": "tradewar._exceptions",
     # data
     "World": "tradewar.data",
     "load_world": "tradewar.data",

@@ -7,6 +7,11 @@ Hierarchy::
     ├── ScenarioError      (also ValueError)  a scenario file or policy that cannot be applied
     ├── CalibrationError   (also ValueError)  data that cannot be turned into a baseline equilibrium
     └── ConvergenceError                      a solve that did not converge or fails its checks
+        └── InadmissibleError                 a converged solve that is no economy (negative real income, ...)
+
+Warnings about suspicious but usable input (a country without trade, an implausibly small GDP)
+are :class:`TradewarWarning` (``warnings.warn``); the command line prints each as one
+``warning:`` line.
 
 Bad-input errors carry a one-line message naming the file, field and row (or
 country and sector) and how to fix it; the command line prints that line and
@@ -46,6 +51,18 @@ class ConvergenceError(TradewarError):
     def __init__(self, message: str, diagnostics: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.diagnostics = dict(diagnostics or {})
+
+
+class InadmissibleError(ConvergenceError):
+    """A solve converged and its accounting holds, but the equilibrium is economically impossible.
+
+    Prices, incomes, expenditure or real income are not positive, or shares leave [0, 1] (a welfare
+    change of -100% or below, for example). ``diagnostics["admissibility"]`` holds the margins.
+    """
+
+
+class TradewarWarning(UserWarning):
+    """Input that is accepted but probably wrong: the message names the country and what is odd."""
 
 
 def where(file: object = None, field: object = None, row: object = None) -> str:

@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import DataError, where
-from ._world import World
+from ._checks import warn_suspicious
+from ._world import World, did_you_mean, iso3_codes
 
 ISO3 = re.compile(r"[A-Z]{3}")
 REGION_CODES = frozenset({"EU27", "EU", "ROW"})
@@ -94,20 +95,28 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], label: str) -> Non
 
 
 def parse_codes(values: Any, label: str, field: str, regions: Iterable[str] = ()) -> np.ndarray:
-    """Country codes as an upper-case string array; each must be ISO3 letters or a region code.
+    """Country codes as an upper-case string array.
+
+    Codes are case-insensitive (``usa`` is read as ``USA``). Each must be an ISO 3166 alpha-3 code
+    known to country_converter, a region code of :data:`REGION_CODES`, or one of ``regions`` (the
+    region codes a dataset declares); anything else raises :class:`DataError` naming the row and,
+    where one is close, the code meant.
 
     >>> parse_codes(["usa", " EU27"], "t.csv", "exporter").tolist()
     ['USA', 'EU27']
     """
     s = pd.Series(values, dtype=object)
     text = s.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip().upper())
-    allowed = REGION_CODES | {str(r).upper() for r in regions}
+    allowed = REGION_CODES | {str(r).strip().upper() for r in regions}
+    known = iso3_codes() | allowed
     for code in pd.unique(text):
-        if not (ISO3.fullmatch(code) or code in allowed):
+        if code not in known:
             row = int(np.flatnonzero(text.to_numpy() == code)[0]) + 1
             raw = s.iloc[row - 1]
-            what = "missing country code" if code == "" else f"unknown country code '{raw}'"
-            raise DataError(f"{where(label, field, row)}{what}: {_HINT_CODE}")
+            if code == "":
+                raise DataError(f"{where(label, field, row)}missing country code: {_HINT_CODE}")
+            hint = did_you_mean(str(raw), sorted(known)) if ISO3.fullmatch(code) or len(code) > 3 else ""
+            raise DataError(f"{where(label, field, row)}unknown country code '{raw}'{hint}: {_HINT_CODE}")
     return text.to_numpy(dtype=str)
 
 
@@ -198,6 +207,7 @@ def read_long(
     units: str = "USD million",
     source: str | None = None,
     regions: Iterable[str] = (),
+    tariff_unit: str | None = None,
 ) -> World:
     """A one-sector world from long tables (CSV or Parquet, by suffix).
 
@@ -208,7 +218,10 @@ def read_long(
     gdp_path : table ``country,gdp`` in the same units; every country of the trade table needs a row
         (rows for countries absent from the trade table are ignored).
     tariffs_path : optional table ``exporter,importer,tariff``: the tariff (fraction, 0.1 = 10%)
-        the importer levies on the exporter; missing pairs are 0.
+        the importer levies on the exporter; missing pairs are 0; own sales (``exporter == importer``)
+        are never taxed. An optional column ``unit`` (``fraction`` or ``percent``) declares a row's unit;
+        without it a tariff above 5 (500%) is refused as a likely percentage.
+    tariff_unit : the unit of every row without a ``unit`` cell (``"fraction"`` or ``"percent"``).
     units, source : stored on the :class:`World`.
     regions : region codes accepted besides ISO3 codes, EU27, EU and ROW.
 
@@ -228,7 +241,7 @@ def read_long(
     trade = np.zeros((len(codes), len(codes)))
     trade[j, i] = value
     gdp = _read_long_gdp(gdp_path, codes, regions)
-    tariffs = None if tariffs_path is None else _read_long_tariffs(tariffs_path, pos, regions)
+    tariffs = None if tariffs_path is None else _read_long_tariffs(tariffs_path, pos, regions, tariff_unit)
     return World(
         codes=tuple(codes),
         trade=trade,
@@ -269,7 +282,40 @@ def _read_long_gdp(path: str | os.PathLike, codes: list[str], regions: Iterable[
     return np.array([lookup[x] for x in codes])
 
 
-def _read_long_tariffs(path: str | os.PathLike, pos: dict[str, int], regions: Iterable[str]) -> np.ndarray:
+#: Above this a tariff is taken for a percentage unless the table declares its unit.
+MAX_FRACTION = 5.0
+
+
+def _in_unit(t: np.ndarray, df: pd.DataFrame, label: str, exp, imp, unit: str | None) -> np.ndarray:
+    """Tariffs as fractions: the optional column ``unit`` (or ``unit=``) says ``fraction`` or ``percent``.
+
+    Without a declared unit a tariff above 5 (500%) is refused as a likely percentage.
+    """
+    if unit not in (None, "fraction", "percent"):
+        raise DataError(f"{label}: tariff unit must be 'fraction' or 'percent', got {unit!r}")
+    units = np.full(len(t), "" if unit is None else unit, dtype=object)
+    if "unit" in df.columns:
+        col = df["unit"].astype(str).str.strip().str.lower().to_numpy()
+        bad = np.flatnonzero(~np.isin(col, ["", "fraction", "percent"]))
+        if bad.size:
+            k = int(bad[0])
+            raise DataError(f"{where(label, 'unit', k + 1)}unit must be 'fraction' or 'percent', got {df['unit'].iloc[k]!r}")
+        units = np.where(col == "", units, col)
+    t = np.where(units == "percent", t / 100.0, t)
+    big = np.flatnonzero((units == "") & (t > MAX_FRACTION))
+    if big.size:
+        k = int(big[0])
+        raise DataError(
+            f"{where(label, 'tariff', k + 1)}tariff {t[k]:g} ({exp[k]} -> {imp[k]}) looks like a percentage: tariffs are "
+            f"fractions, so write {t[k] / 100:g} for {t[k]:g}%, or add a column 'unit' saying 'percent' "
+            "('fraction' keeps a tariff above 500%)"
+        )
+    return t
+
+
+def _read_long_tariffs(
+    path: str | os.PathLike, pos: dict[str, int], regions: Iterable[str], unit: str | None = None
+) -> np.ndarray:
     label = _label(path)
     df = read_table(path, label)
     require_columns(df, ("exporter", "importer", "tariff"), label)
@@ -285,7 +331,15 @@ def _read_long_tariffs(path: str | os.PathLike, pos: dict[str, int], regions: It
             )
     _check_pairs(exp, imp, label)
     t = parse_numbers(df["tariff"], label, "tariff")
+    t = _in_unit(t, df, label, exp, imp, unit)
     check_tariffs(t, df["tariff"], label, lambda k: "tariff", lambda k: f"{k + 1} ({exp[k]} -> {imp[k]})")
+    own = np.flatnonzero((exp == imp) & (t != 0))
+    if own.size:
+        k = int(own[0])
+        raise DataError(
+            f"{where(label, 'tariff', k + 1)}a tariff of {t[k]:g} on {exp[k]}'s own sales (exporter = importer); "
+            "own sales are never taxed: remove the row or write 0"
+        )
     out = np.zeros((len(pos), len(pos)))
     out[[pos[c] for c in exp], [pos[c] for c in imp]] = t
     return out
@@ -495,11 +549,14 @@ def load_world(source: str | os.PathLike = "world2023", **kw: Any) -> World:
     """Load a world: the embedded ``"world2023"``, a data folder, or a long-table file.
 
     ``source`` is ``"world2023"`` (the default), a folder in the BACI layout (with
-    ``country_labels.csv``) or the wide layout (with ``trade.csv``), a multi-sector folder
+    ``country_labels.csv``) or the wide layout (with ``trade.csv``; a ``trade.csv`` whose header is
+    ``exporter,importer,value`` is a long table, read with the folder's ``gdp.csv`` and ``tariffs.csv``), a multi-sector folder
     (Caliendo–Parro, WIOD/LL2023 or ADB-MRIO layouts, see ``tradewar.data._sectoral``), or a ``.csv``/``.parquet``
     long table ``exporter,importer,value`` (then pass ``gdp_path=`` and optionally ``tariffs_path=``).
     A ``.mat`` file is a tariffwar cube (``tradewar.data._cubes``; pass ``elasticities=``).
-    Keyword arguments go to the reader. Flows are ``[exporter, importer]`` in USD million.
+    Keyword arguments go to the reader (one it does not take raises :class:`DataError`). Flows are
+    ``[exporter, importer]`` in USD million. Suspicious data (a country without trade, an implausibly
+    small GDP) give a :class:`~tradewar.TradewarWarning` naming the country (:func:`warn_suspicious`).
 
     >>> w = load_world()
     >>> w.n, w.codes[:4], w.trade.shape
@@ -507,17 +564,68 @@ def load_world(source: str | os.PathLike = "world2023", **kw: Any) -> World:
     >>> float(w.schedules["us_2025_04_02"][w.index("CHN")])
     0.54
     """
+    if not isinstance(source, str | os.PathLike):
+        raise DataError(f"load_world: source must be 'world2023', a folder or a file path, got {type(source).__name__}")
+    for key in ("gdp_path", "tariffs_path"):
+        if key in kw and not isinstance(kw[key], str | os.PathLike):
+            raise DataError(f"load_world: {key} must be a path to a table (.csv, .parquet), got {kw[key]!r}")
+    world = _dispatch(source, kw)
+    warn_suspicious(world)
+    return world
+
+
+def _call(reader, source: Any, kw: dict[str, Any]) -> World:
+    """``reader(source, **kw)``, refusing options the reader does not take with one line."""
+    import inspect
+
+    params = inspect.signature(reader).parameters
+    if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        extra = [k for k in kw if k not in params]
+        if extra:
+            k = extra[0]
+            options = [p for p in list(params)[1:]]
+            raise DataError(
+                f"{_label(source)}: option '{k}' does not apply to this data source"
+                + (": gdp_path and tariffs_path go with a long trade table file (.csv, .parquet)"
+                   if k in ("gdp_path", "tariffs_path") else f" (its options: {', '.join(options) or 'none'})")
+            )
+    return reader(source, **kw)
+
+
+def _long_folder(path: Path) -> bool:
+    """True when ``path/trade.csv`` is a long table (header ``exporter,importer,value``), not the wide layout."""
+    try:
+        with open(path / "trade.csv", encoding="utf-8-sig") as fh:
+            header = [c.strip().lower() for c in fh.readline().split(",")]
+    except (OSError, UnicodeDecodeError):
+        return False
+    return {"exporter", "importer", "value"} <= set(header)
+
+
+def read_long_folder(folder: str | os.PathLike, **kw: Any) -> World:
+    """A folder of long tables: ``trade.csv`` (``exporter,importer,value``), ``gdp.csv`` (``country,gdp``) and,
+    if present, ``tariffs.csv`` (``exporter,importer,tariff``); see :func:`read_long`."""
+    path = Path(folder)
+    kw.setdefault("gdp_path", path / "gdp.csv")
+    if (path / "tariffs.csv").is_file():
+        kw.setdefault("tariffs_path", path / "tariffs.csv")
+    return read_long(path / "trade.csv", **kw)
+
+
+def _dispatch(source: str | os.PathLike, kw: dict[str, Any]) -> World:
     if isinstance(source, str) and source in EMBEDDED:
-        return read_embedded(source, **kw)
+        return _call(read_embedded, source, kw)
     path = Path(source)
     if path.is_dir():
         if (path / "country_labels.csv").is_file():
-            return read_baci_folder(path, **kw)
+            return _call(read_baci_folder, path, kw)
         if (path / "trade.csv").is_file():
-            return read_wide(path, **kw)
+            if _long_folder(path):
+                return read_long_folder(path, **kw)
+            return _call(read_wide, path, kw)
         sectoral = _sectoral_reader(path)
         if sectoral is not None:
-            return sectoral(path, **kw)
+            return _call(sectoral, path, kw)
         raise DataError(
             f"{_label(source)}: not a data folder; expected country_labels.csv (BACI layout), trade.csv (wide layout), "
             "xbilat1993.txt (Caliendo-Parro), bilateral_2014.csv (WIOD/LL2023) or bilateral.csv with "
@@ -526,11 +634,14 @@ def load_world(source: str | os.PathLike = "world2023", **kw: Any) -> World:
     if path.is_file() and path.suffix.lower() == ".mat":
         from ._cubes import read_tariffwar_cube
 
-        return read_tariffwar_cube(path, **kw)
+        return _call(read_tariffwar_cube, path, kw)
     if path.is_file():
         if "gdp_path" not in kw:
-            raise DataError(f"{_label(source)}: a long trade table needs a GDP table; pass gdp_path=")
-        return read_long(path, **kw)
+            raise DataError(
+                f"{_label(source)}: a long trade table needs a GDP table; pass gdp_path= "
+                "(--gdp on the command line, [data] gdp in a scenario)"
+            )
+        return _call(read_long, path, kw)
     raise DataError(
         f"data source '{_label(source)}' not found; give 'world2023', a data folder or a long-table file (.csv, .parquet)"
     )

@@ -21,10 +21,30 @@ import numpy as np
 from .._exceptions import DataError
 
 
-def _frozen(a: Any, dtype=np.float64) -> np.ndarray:
-    arr = np.array(a, dtype=dtype, copy=True)
+def _frozen(a: Any, dtype=np.float64, name: str | None = None) -> np.ndarray:
+    try:
+        arr = np.array(a, dtype=dtype, copy=True)
+    except (TypeError, ValueError):
+        what = f"field '{name}'" if name else "an array"
+        raise DataError(f"World: {what} must be numbers (an array), got {type(a).__name__}") from None
     arr.setflags(write=False)
     return arr
+
+
+def _codes(codes: Any) -> tuple[str, ...]:
+    """Country codes, stripped and upper case (codes are case-insensitive: ``usa`` is ``USA``)."""
+    if isinstance(codes, str) or not hasattr(codes, "__iter__"):
+        raise DataError(
+            f"World: field 'codes' must be a sequence of codes, e.g. ('USA', 'CHN'), got {codes!r}"
+        )
+    out = []
+    for k, c in enumerate(codes):
+        if hasattr(c, "item") and not isinstance(c, str):
+            c = c.item()
+        if not isinstance(c, str) or not c.strip() or any(ch.isspace() for ch in c.strip()):
+            raise DataError(f"World: field 'codes', position {k}: a code is a word such as 'USA', got {c!r}")
+        out.append(c.strip().upper())
+    return tuple(out)
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,20 +86,20 @@ class World:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        codes = tuple(str(c) for c in self.codes)
+        codes = _codes(self.codes)
         set_(self, "codes", codes)
         n = len(codes)
         if len(set(codes)) != n:
             dup = sorted({c for c in codes if codes.count(c) > 1})
             raise DataError(f"World: duplicate country codes {', '.join(dup)}")
-        trade = _frozen(self.trade)
+        trade = _frozen(self.trade, name="trade")
         if trade.ndim not in (2, 3) or trade.shape[:2] != (n, n):
             raise DataError(
                 f"World: field 'trade' has shape {trade.shape}, expected ({n}, {n}) or ({n}, {n}, S) for {n} countries"
             )
         _check_values("trade", trade, codes, self.sectors)
         set_(self, "trade", trade)
-        gdp = _frozen(self.gdp)
+        gdp = _frozen(self.gdp, name="gdp")
         if gdp.shape != (n,):
             raise DataError(f"World: field 'gdp' has shape {gdp.shape}, expected ({n},)")
         bad = np.flatnonzero(~np.isfinite(gdp) | (gdp <= 0))
@@ -98,7 +118,7 @@ class World:
         if self.tariffs is None:
             set_(self, "tariffs", _frozen(np.zeros_like(trade)))
         else:
-            t = _frozen(self.tariffs)
+            t = _frozen(self.tariffs, name="tariffs")
             if t.shape != trade.shape:
                 raise DataError(f"World: field 'tariffs' has shape {t.shape}, expected {trade.shape}")
             bad = np.argwhere(~np.isfinite(t) | (t <= -1))
@@ -138,15 +158,13 @@ class World:
 
     def index(self, code: str) -> int:
         """Position of ``code`` (case-insensitive); raises :class:`DataError` naming close matches."""
-        c = str(code).upper()
+        c = str(code).strip().upper()
         try:
             return self.codes.index(c)
         except ValueError:
-            import difflib
-
-            close = difflib.get_close_matches(c, self.codes, n=3)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise DataError(f"unknown country code '{code}' (this world has {self.n} countries){hint}") from None
+            raise DataError(
+                f"unknown country code '{code}' (this world has {self.n} countries){did_you_mean(str(code), self.codes)}"
+            ) from None
 
     def indices(self, codes) -> list[int]:
         return [self.index(c) for c in codes]
@@ -271,6 +289,44 @@ def country_names(codes) -> tuple[str, ...]:
         it = iter(conv)
         out = [o if o is not None else (next(it) or c) for o, c in zip(out, codes, strict=True)]
     return tuple(str(o) for o in out)
+
+
+def did_you_mean(code: str, candidates) -> str:
+    """``"; did you mean JPN?"`` for a mistyped code or a country name (country_converter), else ``""``.
+
+    >>> did_you_mean("JPX", ("USA", "JPN", "CHN")), did_you_mean("Japan", ("USA", "JPN"))
+    ('; did you mean JPN?', '; did you mean JPN (Japan)?')
+    """
+    import difflib
+
+    c = code.strip().upper()
+    candidates = list(candidates)
+    if len(c) > 3:
+        iso = _iso3_of_name(code)
+        if iso is not None and iso in candidates:
+            return f"; did you mean {iso} ({code.strip()})?"
+    close = difflib.get_close_matches(c, candidates, n=3)
+    return f"; did you mean {', '.join(close)}?" if close else ""
+
+
+def _iso3_of_name(name: str) -> str | None:
+    import logging
+
+    logging.getLogger("country_converter").setLevel(logging.ERROR)
+    out = _converter().convert(names=[name.strip()], to="ISO3", not_found=None)
+    out = out[0] if isinstance(out, list) else out
+    return out if isinstance(out, str) else None
+
+
+_ISO3: frozenset[str] | None = None
+
+
+def iso3_codes() -> frozenset[str]:
+    """The ISO 3166-1 alpha-3 codes known to country_converter (current countries and territories)."""
+    global _ISO3
+    if _ISO3 is None:
+        _ISO3 = frozenset(str(c) for c in _converter().data["ISO3"].dropna())
+    return _ISO3
 
 
 _CONVERTER = None

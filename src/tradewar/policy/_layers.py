@@ -4,7 +4,9 @@ Tariff arrays are ``[exporter, importer]`` or ``[exporter, importer, sector]``: 
 ad-valorem rate (fraction) importer ``i`` levies on goods from ``j``. A layer selects cells
 (importer, exporters, sectors) and either sets them (``mode="set"``), adds to the baseline
 (``mode="add"``: an *additional* tariff), raises them to a floor (``floor``) or restores the
-baseline (``exemption``). Own sales (``j == i``) are never taxed.
+baseline (``exemption``). Own sales (``j == i``) are never taxed: a layer of one importer that
+names that importer as an exporter raises :class:`~tradewar.ScenarioError`; layers on every
+importer (``importer="*"``) leave the diagonal at zero.
 
 Kinds:
 
@@ -92,6 +94,21 @@ def _importers(world: World, importer) -> list[int]:
     return [world.index(importer)]
 
 
+def _own_sales(world: World, layer: Layer) -> None:
+    """Refuse a layer of one importer that taxes the importer's own sales (layers on all partners skip them)."""
+    if layer.importer in (None, "*", "all"):
+        return
+    i = world.index(layer.importer)
+    named = [("exporter", [layer.exporter] if layer.exporter is not None else []),
+             ("exporters", list(layer.exporters or [])), ("rates", list(layer.rates))]
+    for key, codes in named:
+        if any(world.index(c) == i for c in codes):
+            raise ScenarioError(
+                f"tariff layer '{layer.kind}', field '{key}': {world.codes[i]} is the importer; "
+                "own sales are never taxed (remove it)"
+            )
+
+
 def _cells(world: World, layer: Layer, i: int) -> np.ndarray:
     """Boolean mask over exporters for importer ``i`` (own sales excluded)."""
     mask = np.ones(world.n, dtype=bool)
@@ -139,6 +156,7 @@ def apply_layers(world: World, layers: Sequence[Layer], base: np.ndarray | None 
             t = base_t.copy()
             continue
         sec = _sector_index(world, layer.sectors)
+        _own_sales(world, layer)
         for i in _importers(world, layer.importer):
             mask = _cells(world, layer, i)
             rows = np.flatnonzero(mask)
@@ -161,6 +179,8 @@ def apply_layers(world: World, layers: Sequence[Layer], base: np.ndarray | None 
                 if layer.exporter is None:
                     raise ScenarioError("tariff layer 'pair' needs 'exporter'")
                 j = world.index(layer.exporter)
+                if j == i:
+                    continue
                 _put(t, base_t, np.array([j]), i, sec, _rate(layer), layer.mode)
             elif k == "floor":
                 r = _rate(layer)
