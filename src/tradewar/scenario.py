@@ -30,6 +30,14 @@ A scenario file::
     [output]
     countries = ["JPN", "USA", "CHN"]
 
+    [uncertainty]                 # Monte Carlo draws of parameters (tradewar._distributions)
+    draws = 1000
+    seed = 7
+    [uncertainty.params.eps]
+    dist = "lognormal"
+    median = 4.0
+    sigma = 0.35
+
 Rates are fractions (0.1 = 10%). A rate above 5 (500%) is refused as a likely percentage unless
 the layer says ``unit = "fraction"`` (then it is taken as written: ``rate = 100`` is 10,000%); with
 ``unit = "percent"`` the layer's rates are percentages (``rate = 150`` is 150%). Own sales are never
@@ -60,6 +68,7 @@ from pydantic import (
     model_validator,
 )
 
+from ._distributions import UncertaintySpec
 from ._exceptions import DataError, ScenarioError
 from .models._params import FAMILY_SCHEMAS, ILMSSchema, error_message
 
@@ -243,6 +252,7 @@ class Scenario(_Strict):
     tariffs: list[TariffLayer] = Field(default_factory=list)
     retaliation: RetaliationSpec = RetaliationSpec()
     output: OutputSpec = OutputSpec()
+    uncertainty: UncertaintySpec | None = None
     path: str | None = None
     #: the file the scenario was read from (kept by :meth:`with_data`, for the lines of messages)
     _file: str | None = PrivateAttr(default=None)
@@ -279,15 +289,37 @@ class Scenario(_Strict):
 _PRESET_DIR = Path(__file__).parent / "presets"
 
 
+#: Older preset names that still work, and the preset each one now names.
+PRESET_ALIASES: dict[str, str] = {
+    "liberation-day": "2025-04-02-liberation-day",
+    "china-escalation": "2025-04-09-pause-escalation",
+    "geneva-truce": "2025-05-12-geneva-truce",
+}
+
+
 def list_presets() -> list[Scenario]:
-    """The scenario presets shipped with the package, sorted by date then name."""
+    """The scenario presets shipped with the package, sorted by date then name (aliases not repeated)."""
     out = [load_scenario(p) for p in sorted(_PRESET_DIR.glob("*.toml"))]
     return sorted(out, key=lambda s: (s.date or "", s.name))
 
 
+def preset_aliases(name: str) -> list[str]:
+    """The other names under which the preset ``name`` can be run."""
+    return sorted(a for a, target in PRESET_ALIASES.items() if target == name)
+
+
 def preset_path(name: str) -> Path | None:
-    p = _PRESET_DIR / f"{name}.toml"
+    """The file of the preset ``name`` (or of the preset an alias names), or None."""
+    p = _PRESET_DIR / f"{PRESET_ALIASES.get(name, name)}.toml"
     return p if p.is_file() else None
+
+
+def needs_data(s: Scenario) -> bool:
+    """True for a preset whose data source is a placeholder: it runs only with ``--data`` (a sectoral dataset)."""
+    if not s.path or Path(s.path).parent.resolve() != _PRESET_DIR.resolve():
+        return False
+    src = s.data.source
+    return src != "world2023" and not (_PRESET_DIR / src).exists()
 
 
 def _line_of(text: str, loc: tuple) -> int | None:
@@ -361,7 +393,12 @@ def load_toml(source: str | Path, model: type[BaseModel], preset_dir: Path, what
 
 
 def load_scenario(source: str | Path) -> Scenario:
-    """Load a preset by name or a TOML file by path; raises :class:`ScenarioError` on bad input."""
+    """Load a preset by name (or alias, see :data:`PRESET_ALIASES`) or a TOML file by path.
+
+    Raises :class:`ScenarioError` on bad input.
+    """
+    if isinstance(source, str) and source in PRESET_ALIASES and not Path(source).exists():
+        source = PRESET_ALIASES[source]
     return load_toml(source, Scenario, _PRESET_DIR, "scenario")  # type: ignore[return-value]
 
 

@@ -1,0 +1,159 @@
+"""Chunks of batched solves: run in-process or on a Dask cluster, written to a Parquet dataset with a manifest.
+
+A run is a list of chunks (each a batch of members, see :func:`tradewar.sweep.solve_batch`) and a
+*fingerprint* (everything that fixes the results: the scenario, the members, the chunk size, the
+solver settings). With an output folder, every finished chunk is written as ``part-NNNNN.parquet`` and
+recorded in ``_manifest.json``; both are written to a temporary file and renamed, so a killed run leaves
+only whole files. ``resume=True`` reads the manifest, checks that the fingerprint is the same, and
+computes only the chunks it does not list; the final table (the parts in chunk order) is the same as
+that of an uninterrupted run, because each chunk is computed by the same compiled function on the same
+members wherever and whenever it runs.
+
+Schedulers: ``"none"`` (in this process), ``"local"`` (a ``dask.distributed.LocalCluster`` of
+single-threaded worker processes, one per core by default) or ``"tcp://HOST:PORT"`` (an existing Dask
+scheduler; its workers need tradewar installed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ._exceptions import ScenarioError
+from ._io import atomic_write
+
+__all__ = ["run_chunks", "MANIFEST", "read_parts"]
+
+MANIFEST = "_manifest.json"
+
+
+def _part(i: int) -> str:
+    return f"part-{i:05d}.parquet"
+
+
+def _load_manifest(out: Path) -> dict[str, Any] | None:
+    p = out / MANIFEST
+    if not p.is_file():
+        return None
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        raise ScenarioError(f"{p}: unreadable manifest ({e}); remove the folder to start again") from None
+
+
+def _write_manifest(out: Path, doc: dict[str, Any]) -> None:
+    atomic_write(out / MANIFEST, lambda fh: json.dump(doc, fh, indent=1, sort_keys=True))
+
+
+def _write_part(out: Path, i: int, df) -> None:
+    atomic_write(out / _part(i), lambda fh: df.to_parquet(fh, index=False), mode="wb")
+
+
+def read_parts(out: str | Path):
+    """The table of a finished run folder: its parts in chunk order (raises if the run is incomplete)."""
+    import pandas as pd
+
+    out = Path(out)
+    man = _load_manifest(out)
+    if man is None:
+        raise ScenarioError(f"{out}: no {MANIFEST}; not a tradewar run folder")
+    done = {int(k) for k in man["done"]}
+    missing = [i for i in range(man["chunks"]) if i not in done]
+    if missing:
+        raise ScenarioError(f"{out}: run incomplete ({len(missing)} of {man['chunks']} chunks missing); "
+                            "run it again with --resume")
+    return pd.concat([pd.read_parquet(out / _part(i)) for i in range(man["chunks"])], ignore_index=True)
+
+
+def _client(scheduler: str, workers: int | None):
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:  # pragma: no cover - the dask extra is part of the test extra
+        raise ScenarioError(f"--scheduler {scheduler}: Dask is not installed (pip install 'tradewar[dask]')") from None
+    if scheduler == "local":
+        n = workers or os.cpu_count() or 1
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
+        return Client(cluster), cluster
+    if scheduler.startswith("tcp://"):
+        try:
+            return Client(scheduler, timeout="10s"), None
+        except OSError as e:
+            raise ScenarioError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({e})") from None
+    raise ScenarioError(f"--scheduler '{scheduler}': expected none, local or tcp://HOST:PORT")
+
+
+def run_chunks(
+    work: Callable[[Any], Any],
+    payloads: Sequence[Any],
+    *,
+    fingerprint: str,
+    scheduler: str = "none",
+    out: str | Path | None = None,
+    resume: bool = False,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+):
+    """Run ``work(payload)`` (returning a DataFrame) for every chunk and return the concatenated table.
+
+    ``out``: the run folder (Parquet parts and the manifest), or None to keep everything in memory.
+    An existing run folder needs ``resume=True`` (and the same fingerprint). ``progress(done, total)``
+    is called as chunks finish (chunks found done count as done from the start).
+    """
+    import pandas as pd
+
+    total = len(payloads)
+    frames: dict[int, Any] = {}
+    folder = Path(out) if out is not None else None
+    manifest: dict[str, Any] = {"fingerprint": fingerprint, "chunks": total, "done": {}}
+    if folder is not None:
+        old = _load_manifest(folder)
+        if old is not None:
+            if not resume:
+                raise ScenarioError(f"{folder}: holds a run already; pass --resume to finish it, or choose a new folder")
+            if old.get("fingerprint") != fingerprint or old.get("chunks") != total:
+                raise ScenarioError(f"{folder}: holds a different run (scenario, members, chunk size or solver "
+                                    "settings differ); choose a new folder")
+            manifest["done"] = {k: v for k, v in old["done"].items() if (folder / v["file"]).is_file()}
+        elif folder.exists() and any(folder.iterdir()):
+            raise ScenarioError(f"{folder}: exists and is not a tradewar run folder; choose a new folder")
+        folder.mkdir(parents=True, exist_ok=True)
+        _write_manifest(folder, manifest)
+    pending = [i for i in range(total) if str(i) not in manifest["done"]]
+    done_count = total - len(pending)
+    if progress is not None:
+        progress(done_count, total)
+
+    def finish(i: int, df) -> None:
+        nonlocal done_count
+        if folder is not None:
+            _write_part(folder, i, df)
+            manifest["done"][str(i)] = {"file": _part(i), "rows": len(df)}
+            _write_manifest(folder, manifest)
+        else:
+            frames[i] = df
+        done_count += 1
+        if progress is not None:
+            progress(done_count, total)
+
+    if scheduler == "none":
+        for i in pending:
+            finish(i, work(payloads[i]))
+    elif pending:
+        client, cluster = _client(scheduler, workers)
+        try:
+            from dask.distributed import as_completed
+
+            futures = {client.submit(work, payloads[i], key=f"tradewar-chunk-{fingerprint[:12]}-{i}", pure=False): i
+                       for i in pending}
+            for fut in as_completed(list(futures)):
+                finish(futures[fut], fut.result())
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    if folder is not None:
+        return read_parts(folder)
+    return pd.concat([frames[i] for i in range(total)], ignore_index=True) if frames else pd.DataFrame()

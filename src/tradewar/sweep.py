@@ -1,0 +1,491 @@
+"""Batched solves of one scenario: many parameter draws or many tariff schedules at once.
+
+:func:`solve_batch` is the one entry point: the members of a batch share the scenario's world and model
+family and differ by their parameters (a Monte Carlo draw, a sweep point) and/or their tariffs. Each
+member's model is calibrated on the host (calibration is a cheap closed form for every family; the
+data construction of the ILMS family is cached), models are stacked leaf by leaf (leaves equal across
+members stay shared) and solved together by ``vmap`` over the one driver (:mod:`tradewar._batch`).
+Every member is checked like a single solve: the residual, the model's accounting checks, its
+admissibility margins when it declares them, and finite outcomes. A failed member keeps its index and
+its diagnostics; the others are kept.
+
+Chunks are sized to memory (:func:`tradewar._batch.chunk_size`): a dense-Jacobian member needs about
+``4 n_y^2 + 8 C + 4 N^2`` float64 numbers (``n_y`` unknowns, ``C`` tariff cells, ``N`` countries), a
+matrix-free one ``40 n_y + 8 C + 4 N^2``; the default budget is 256 MiB per chunk.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._exceptions import ScenarioError
+
+__all__ = ["BatchSetup", "ModelFactory", "setup", "solve_batch", "failures", "run_members", "to_frame", "from_frame",
+           "DEFAULT_MEMORY"]
+
+#: Default memory budget of one chunk of a batch (bytes).
+DEFAULT_MEMORY = 256 * 2**20
+
+#: Trade-elasticity parameter of each family and whether its draws scale a sector vector.
+TRADE_ELASTICITY = {"ilms": "eps", "armington": "eps", "caliendo_parro": "theta", "ossa": "sigma"}
+
+
+@dataclass(frozen=True, eq=False)
+class BatchSetup:
+    """A scenario prepared for batches: world, model family, base parameters and base policy arrays."""
+
+    world: Any
+    family: str
+    params: dict[str, Any]
+    t: np.ndarray
+    x: np.ndarray | None
+    name: str = ""
+    scenario: Any = None
+    _factory: dict = field(default_factory=dict, repr=False)
+
+    def factory(self) -> ModelFactory:
+        if "f" not in self._factory:
+            self._factory["f"] = ModelFactory(self.family, self.world, self.params)
+        return self._factory["f"]
+
+
+def setup(scenario: Any, world: Any = None) -> BatchSetup:
+    """Prepare a scenario (a :class:`~tradewar.Scenario`, preset name or TOML path) for batched solves.
+
+    The policy is the scenario's tariff layers and its mechanical retaliation rule; the ``optimal`` rule
+    is a search per member and is not batched.
+    """
+    from .scenario import Scenario, load_scenario, prepare
+
+    if isinstance(scenario, BatchSetup):
+        return scenario
+    s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if s.retaliation.rule == "optimal":
+        raise ScenarioError(f"scenario '{s.name}': key 'retaliation.rule' = 'optimal' cannot be batched; "
+                            "use a mechanical rule (mirror, reciprocal, equal_value) or none")
+    w, _model, t, x, _rule = prepare(s, world)
+    return BatchSetup(world=w, family=s.model.family, params=dict(s.model.params()), t=np.asarray(t, float),
+                      x=None if x is None else np.asarray(x, float), name=s.name, scenario=s)
+
+
+class ModelFactory:
+    """Calibrated models of one family on one world for parameter values that differ by member.
+
+    ``factory(draw)`` calibrates with the scenario's parameters updated by ``draw`` (name -> value;
+    a sector-level parameter is an (S,) vector). The ILMS data construction (which depends only on
+    the profit shares ``nu``) is computed once per ``nu``.
+    """
+
+    def __init__(self, family: str, world: Any, params: Mapping[str, Any]):
+        self.family, self.world, self.params = family, world, dict(params)
+        self._completed: dict[Any, Any] = {}
+
+    def base_value(self, name: str) -> Any:
+        """The value a parameter takes without a draw (a number or an (S,) vector)."""
+        if name in self.params:
+            return self.params[name]
+        if self.family in ("ilms", "armington"):
+            from .models.ilms import ILMSParams, armington
+
+            base = armington() if self.family == "armington" else ILMSParams()
+            if hasattr(base, name):
+                return getattr(base, name)
+        if name in self.world.extras:
+            return np.asarray(self.world.extras[name], float)
+        raise ScenarioError(f"parameter '{name}' is not a parameter of model family '{self.family}'")
+
+    def __call__(self, draw: Mapping[str, Any]) -> Any:
+        vals = {k: _plain(v) for k, v in draw.items()}
+        if self.family in ("ilms", "armington"):
+            return self._ilms(vals)
+        world = self.world
+        if self.family == "caliendo_parro":
+            ex = {k: v for k, v in vals.items() if k in world.extras}
+            if ex:
+                world = world.replace(extras={**dict(world.extras), **{k: np.asarray(v, float) for k, v in ex.items()}})
+                vals = {k: v for k, v in vals.items() if k not in ex}
+        from .models._registry import build_model
+
+        return build_model(self.family, world, {**self.params, **vals})
+
+    def _ilms(self, vals):
+        from .models.ilms import ILMSParams, armington, calibrate, complete_world
+
+        base = armington() if self.family == "armington" else ILMSParams()
+        try:
+            p = base.replace(**{**self.params, **vals})
+        except TypeError as e:
+            raise ScenarioError(f"model '{self.family}': {e}") from None
+        key = p.nu if isinstance(p.nu, (str, float, int)) else tuple(np.asarray(p.nu, float).ravel())
+        if key not in self._completed:
+            self._completed[key] = complete_world(self.world, p.nu)
+        return calibrate(self.world, p, completed=self._completed[key])
+
+
+def _plain(v: Any) -> Any:
+    a = np.asarray(v)
+    if a.ndim == 0:
+        return a.item()
+    return tuple(float(u) for u in a.ravel())
+
+
+def _full(model, sol, shock):
+    """What a batch keeps of each member: per-country (and per-sector) outcomes and every diagnostic."""
+    import jax.numpy as jnp
+
+    n = shock.t.shape[0]
+    s = shock.t.shape[2] if shock.t.ndim == 3 else None
+    out = model.outcomes(sol.value, shock)
+    keep = {k: v for k, v in out.items() if v.shape == (n,) or (s is not None and v.shape == (n, s))}
+    checks = {k: jnp.asarray(v, dtype=jnp.float64) for k, v in model.checks(sol.value, shock).items()}
+    adm = getattr(model, "admissibility", None)
+    margin = jnp.asarray(jnp.inf)
+    if adm is not None:
+        margins = adm(sol.value, shock)
+        if margins:
+            margin = jnp.min(jnp.stack([jnp.min(jnp.asarray(v)) for v in margins.values()]))
+    return {"out": keep, "checks": checks, "max_residual": sol.max_residual, "code": sol.result_code,
+            "steps": sol.steps, "margin": margin}
+
+
+def _max_steps_code() -> int:
+    from . import solve
+
+    codes = getattr(solve, "RESULT_CODES", None)
+    if codes:
+        return next(k for k, v in codes.items() if v == "max_steps_reached")
+    import optimistix as optx
+
+    return int(optx.RESULTS.max_steps_reached._value)
+
+
+def _statuses(raw: dict, tol: float, check_tol: float) -> np.ndarray:
+    """Status of every member (strings of :class:`tradewar.solve.Status`), as a single solve would judge it."""
+    from .solve import Status
+
+    res = np.asarray(raw["max_residual"], float)
+    finite = np.isfinite(res)
+    for v in raw["out"].values():
+        finite &= np.isfinite(v.reshape(v.shape[0], -1)).all(axis=1)
+    checks = np.stack([np.asarray(v, float) for v in raw["checks"].values()], axis=1) if raw["checks"] else None
+    checks_ok = (checks <= check_tol).all(axis=1) if checks is not None else np.ones(res.shape, bool)
+    admissible = np.asarray(raw["margin"], float) > 0
+    inadmissible = getattr(Status, "INADMISSIBLE", Status.FAILED_CHECKS).value
+    return np.select(
+        [~finite, res > tol, ~checks_ok, ~admissible],
+        [Status.NONFINITE.value,
+         np.where(np.asarray(raw["code"]) == _max_steps_code(), Status.MAX_STEPS.value, Status.DIVERGED.value),
+         Status.FAILED_CHECKS.value, inadmissible],
+        default=Status.SUCCESS.value,
+    )
+
+
+def _n_members(params, tariffs) -> int:
+    sizes = {len(np.asarray(v)) for v in (params or {}).values()}
+    if tariffs is not None:
+        sizes.add(len(tariffs))
+    if len(sizes) != 1:
+        raise ScenarioError(f"solve_batch: the parameter draws and tariffs disagree on the number of members {sorted(sizes)}")
+    return sizes.pop()
+
+
+def solve_batch(
+    scenario: Any,
+    *,
+    params: Mapping[str, Any] | None = None,
+    tariffs: Any = None,
+    dim: str = "draw",
+    coords: Mapping[str, Any] | None = None,
+    chunk: int | None = None,
+    memory_bytes: float = DEFAULT_MEMORY,
+    options: Any = None,
+    world: Any = None,
+    shrink: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+):
+    """Solve many members of one scenario together and return them as an ``xarray.Dataset``.
+
+    Parameters
+    ----------
+    scenario : a :class:`~tradewar.Scenario`, preset name, TOML path, or a :class:`BatchSetup`.
+    params : parameter draws, name -> array with the member axis first: ``(B,)`` for a number
+        (``eps``, ``kappa``, ...), ``(B, S)`` for a sector vector (``theta``, ``sigma``). Parameters
+        that change the calibration are recalibrated per member.
+    tariffs : new tariffs of every member ``(B, *shape)`` (the scenario's policy when None).
+    dim : name of the member dimension (``"draw"`` or ``"scenario"``).
+    coords : extra labels along ``dim`` (name -> ``(B,)``), e.g. the grid values of a sweep.
+    chunk : members solved together; default from ``memory_bytes`` (see the module docstring). A batch
+        smaller than ``chunk`` is padded to the next power of two (to ``chunk`` if ``shrink`` is False).
+    options : :class:`~tradewar.SolverOptions` (tolerances, steps).
+
+    Returns
+    -------
+    ``xarray.Dataset`` with dims ``(dim, country[, sector])``: every per-country outcome of the model
+    (``welfare_pct``, ...; NaN for a failed member), ``status`` (a :class:`~tradewar.Status` value),
+    ``max_residual``, ``steps``, ``check_error`` (the largest accounting error) and the drawn
+    parameters as ``param_<name>``. ``attrs["failed"]`` counts failed members; :func:`failures` lists them.
+
+    Examples
+    --------
+    >>> ds = solve_batch("liberation-day", params={"eps": [3.0, 4.0, 6.0]})
+    >>> ds.welfare_pct.sel(country="USA").values.round(3).tolist()
+    [0.817, 0.607, 0.372]
+    >>> int(ds.attrs["failed"])
+    0
+    """
+    import xarray as xr
+
+    from ._batch import chunk_size, pow2_at_least, solve_members, stack_models
+    from .solve import SolverOptions, batch_method
+
+    opts = options or SolverOptions()
+    st = setup(scenario, world)
+    params = {k: np.asarray(v, float) for k, v in (params or {}).items()}
+    T = None if tariffs is None else np.asarray(tariffs, float)
+    if T is not None and T.shape[1:] != st.t.shape:
+        raise ScenarioError(f"solve_batch: tariffs have shape {T.shape[1:]} per member, the world needs {st.t.shape}")
+    B = _n_members(params, T) if (params or T is not None) else 1
+    factory = st.factory()
+    base_model = factory({})
+    method = batch_method(base_model)
+    n_y = int(base_model.initial_guess().shape[0])
+    width = chunk or chunk_size(n_y, st.world.n, st.t.size, memory_bytes=memory_bytes, method=method)
+    width = min(int(width), pow2_at_least(B)) if shrink else int(width)
+    t_arg = T if T is not None else st.t
+    x_arg = st.x
+    parts = []
+    for start in range(0, B, width):
+        stop = min(start + width, B)
+        sl = slice(start, stop)
+        Tc = None if T is None else T[sl]
+        if params:
+            models = [factory({k: v[i] for k, v in params.items()}) for i in range(start, stop)]
+            raw = _solve_groups(models, Tc if Tc is not None else t_arg, Tc is not None, x_arg, width, opts, method,
+                                stack_models, solve_members)
+        else:
+            raw = solve_members(base_model, Tc if Tc is not None else t_arg[None].repeat(stop - start, 0), x_arg,
+                                extract=_full, t_batched=True, x_batched=False, chunk=width, shrink=False,
+                                tol=opts.tol, max_steps=opts.max_steps, method=method)
+        parts.append(raw)
+        if progress is not None:
+            progress(stop, B)
+    import jax
+
+    raw = jax.tree_util.tree_map(lambda *a: np.concatenate(a, axis=0), *parts)
+    return _dataset(st, raw, B, dim, params, coords, opts, xr)
+
+
+def _solve_groups(models, T, t_batched, X, width, opts, method, stack_models, solve_members):
+    """Solve members whose models may differ in a static field: one stacked batch per structure."""
+    import jax
+
+    groups: dict[Any, list[int]] = {}
+    for i, m in enumerate(models):
+        groups.setdefault(jax.tree_util.tree_structure(m), []).append(i)
+    out = None
+    for idx in groups.values():
+        stacked = stack_models([models[i] for i in idx])
+        Tg = T[np.asarray(idx)] if t_batched else T[None].repeat(len(idx), 0)
+        raw = solve_members(stacked, Tg, X, extract=_full, size=len(idx), t_batched=True, x_batched=False,
+                            chunk=width, shrink=False, tol=opts.tol, max_steps=opts.max_steps, method=method)
+        if out is None:
+            out = jax.tree_util.tree_map(
+                lambda a: np.full((len(models),) + a.shape[1:], np.nan if a.dtype.kind == "f" else 0, a.dtype), raw)
+        flat_out, treedef = jax.tree_util.tree_flatten(out)
+        flat_raw = jax.tree_util.tree_leaves(raw)
+        for o, r in zip(flat_out, flat_raw, strict=True):
+            o[np.asarray(idx)] = r
+        out = jax.tree_util.tree_unflatten(treedef, flat_out)
+    return out
+
+
+def _dataset(st: BatchSetup, raw: dict, B: int, dim: str, params, coords, opts, xr):
+    status = _statuses(raw, opts.tol, opts.check_tol)
+    ok = status == "success"
+    w = st.world
+    c: dict[str, Any] = {dim: np.arange(B), "country": list(w.codes)}
+    if w.has_sectors:
+        c["sector"] = list(w.sectors)
+    data: dict[str, Any] = {}
+    for k, v in raw["out"].items():
+        a = np.where(ok.reshape((-1,) + (1,) * (v.ndim - 1)), v, np.nan)
+        data[k] = ((dim, "country") if v.ndim == 2 else (dim, "country", "sector"), a)
+    checks = np.stack([np.asarray(v, float) for v in raw["checks"].values()], axis=1) if raw["checks"] else np.zeros((B, 1))
+    data["status"] = (dim, status.astype(str))
+    data["max_residual"] = (dim, np.asarray(raw["max_residual"], float))
+    data["steps"] = (dim, np.asarray(raw["steps"], np.int64))
+    data["check_error"] = (dim, np.nanmax(np.where(np.isfinite(checks), checks, np.inf), axis=1))
+    for k, v in params.items():
+        if v.ndim == 1:
+            data[f"param_{k}"] = (dim, v)
+        else:
+            data[f"param_{k}"] = ((dim, "sector") if w.has_sectors and v.shape[1] == w.n_sectors else (dim, f"{k}_index"), v)
+    for k, v in (coords or {}).items():
+        c[k] = (dim, np.asarray(v))
+    ds = xr.Dataset(data, coords=c)
+    ds.attrs.update({"scenario": st.name, "family": st.family, "failed": int((~ok).sum()), "tol": opts.tol,
+                     "check_tol": opts.check_tol})
+    return ds
+
+
+def failures(ds) -> list[dict[str, Any]]:
+    """The failed members of a batch: index (along the member dimension), status, message, max residual."""
+    from .solve import Status
+
+    dim = next(d for d in ds.status.dims)
+    bad = np.flatnonzero(ds.status.values != "success")
+    return [
+        {"index": int(ds[dim].values[i]), "status": str(ds.status.values[i]),
+         "message": Status(str(ds.status.values[i])).message, "max_residual": _finite(ds.max_residual.values[i]),
+         "check_error": _finite(ds.check_error.values[i])}
+        for i in bad
+    ]
+
+
+def _finite(v) -> float | None:
+    v = float(v)
+    return v if np.isfinite(v) else None
+
+
+def write_table(ds, path: str | Path) -> Path:
+    """Write a batch as a long Parquet table (one row per member and country) atomically."""
+    from ._io import atomic_write
+
+    df = to_frame(ds)
+    return atomic_write(path, lambda fh: df.to_parquet(fh, index=False), mode="wb")
+
+
+def to_frame(ds):
+    """A batch as a long DataFrame: member labels, ``country``, outcomes and diagnostics."""
+    dim = ds.status.dims[0]
+    keep = [k for k, v in ds.data_vars.items() if set(v.dims) <= {dim, "country"}]
+    df = ds[keep].to_dataframe().reset_index()
+    return df
+
+
+#: Per-member columns of the long tables (repeated on every country row).
+MEMBER_VARS = ("status", "max_residual", "steps", "check_error")
+
+
+def from_frame(df, dim: str, coords: Sequence[str] = ()):
+    """The ``xarray.Dataset`` of a long table written by :func:`to_frame` (member labels back as coordinates)."""
+    import xarray as xr
+
+    per_member = [c for c in df.columns if c in MEMBER_VARS or c.startswith("param_") or c in coords]
+    first = df.drop_duplicates(dim).set_index(dim).sort_index()
+    rest = [c for c in df.columns if c not in per_member and c not in (dim, "country")]
+    ds = df.set_index([dim, "country"])[rest].to_xarray()
+    countries = list(dict.fromkeys(df["country"]))
+    ds = ds.reindex(country=countries)
+    for c in per_member:
+        if c in coords:
+            ds = ds.assign_coords({c: (dim, first[c].to_numpy())})
+        else:
+            ds[c] = xr.DataArray(first[c].to_numpy(), dims=(dim,), coords={dim: first.index.to_numpy()})
+    return ds
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_setup(scenario_json: str, path: str | None) -> BatchSetup:
+    from .scenario import Scenario
+
+    return setup(Scenario.model_validate_json(scenario_json))
+
+
+def _chunk_work(payload: dict[str, Any]):
+    """One chunk of a run (executed in this process or on a Dask worker): a long table of its members."""
+    s = payload["scenario"]
+    st = _cached_setup(s.model_dump_json(), s.path)
+    T = None
+    if payload.get("cells"):
+        vals = np.asarray(payload["values"], float)
+        T = np.repeat(st.t[None], vals.shape[0], axis=0)
+        for k, (e, i) in enumerate(payload["cells"]):
+            T[:, e, i] = vals[:, k, None] if T.ndim == 4 else vals[:, k]
+    ds = solve_batch(st, params=payload.get("params") or None, tariffs=T, dim=payload["dim"],
+                     coords=payload.get("coords"), chunk=payload["width"], options=payload["options"],
+                     shrink=False)
+    ds = ds.assign_coords({payload["dim"]: ds[payload["dim"]].values + payload["start"]})
+    return to_frame(ds)
+
+
+def _fingerprint(*parts: Any) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for p in parts:
+        if isinstance(p, np.ndarray):
+            h.update(f"{p.shape}{p.dtype}".encode())
+            h.update(np.ascontiguousarray(p).tobytes() if p.dtype.kind != "O" else str(p.tolist()).encode())
+        else:
+            h.update(json.dumps(p, sort_keys=True, default=str).encode())
+        h.update(b"|")
+    return h.hexdigest()
+
+
+def run_members(
+    scenario: Any,
+    *,
+    params: Mapping[str, Any] | None = None,
+    cells: Sequence[tuple[int, int]] = (),
+    values: Any = None,
+    coords: Mapping[str, Any] | None = None,
+    dim: str = "draw",
+    chunk: int | None = None,
+    memory_bytes: float = DEFAULT_MEMORY,
+    scheduler: str = "none",
+    out: str | Path | None = None,
+    resume: bool = False,
+    workers: int | None = None,
+    options: Any = None,
+    progress: Callable[[int, int], None] | None = None,
+):
+    """:func:`solve_batch` in chunks shipped to a scheduler, with resumable Parquet output (:mod:`tradewar._chunks`).
+
+    Members: parameter draws ``params`` (name -> (B, ...)) and/or tariff overrides: ``values`` (B, k)
+    set on the ``cells`` ``(exporter, importer)`` of the scenario's tariffs (every sector). Returns the
+    batch as an ``xarray.Dataset`` (dims ``dim, country``; per-member diagnostics).
+    """
+    from ._batch import chunk_size
+    from ._chunks import run_chunks
+    from .scenario import Scenario, load_scenario
+    from .solve import SolverOptions, batch_method
+
+    opts = options or SolverOptions()
+    s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    st = _cached_setup(s.model_dump_json(), s.path)
+    params = {k: np.asarray(v, float) for k, v in (params or {}).items()}
+    vals = None if values is None else np.asarray(values, float).reshape(-1, len(cells))
+    B = _n_members(params, vals)
+    if chunk is None:
+        base = st.factory()({})
+        n_y = int(base.initial_guess().shape[0])
+        chunk = chunk_size(n_y, st.world.n, st.t.size, memory_bytes=memory_bytes, method=batch_method(base))
+    chunk = int(chunk)
+    coords = {k: np.asarray(v) for k, v in (coords or {}).items()}
+    payloads = []
+    for start in range(0, B, chunk):
+        sl = slice(start, min(start + chunk, B))
+        payloads.append({
+            "scenario": s, "dim": dim, "start": start, "width": chunk, "options": opts,
+            "params": {k: v[sl] for k, v in params.items()},
+            "cells": [tuple(int(u) for u in c) for c in cells], "values": None if vals is None else vals[sl],
+            "coords": {k: v[sl] for k, v in coords.items()},
+        })
+    fp = _fingerprint(s.model_dump_json(exclude={"path"}), sorted(params), *[params[k] for k in sorted(params)],
+                      [list(c) for c in cells], vals if vals is not None else "", sorted(coords),
+                      *[coords[k] for k in sorted(coords)], dim, chunk,
+                      [opts.tol, opts.check_tol, opts.max_steps, opts.method])
+    df = run_chunks(_chunk_work, payloads, fingerprint=fp, scheduler=scheduler, out=out, resume=resume,
+                    workers=workers, progress=progress)
+    ds = from_frame(df, dim, tuple(coords))
+    ds.attrs.update({"scenario": s.name, "family": s.model.family, "failed": int((ds.status.values != "success").sum()),
+                     "chunk": chunk, "chunks": len(payloads)})
+    return ds
