@@ -73,9 +73,9 @@ def test_sectoral_presets_target_transport_equipment_on_a_placeholder_source():
     assert any(ly.type == "partner" and ly.rates == {"JPN": 0.15} and ly.mode == "set" for ly in deal.tariffs)
 
 
-def test_original_presets_kept():
-    assert load_scenario("liberation-day").name == "liberation-day"
-    assert load_scenario("china-escalation").date == "2025-04-09"
+def test_original_preset_names_are_aliases_of_the_dated_presets():
+    assert load_scenario("liberation-day").name == "2025-04-02-liberation-day"
+    assert load_scenario("china-escalation").name == "2025-04-09-pause-escalation"
     assert load_scenario("geneva-truce").date == "2025-05-12"
 
 

@@ -25,7 +25,8 @@ def test_public_api_is_curated():
 
 def test_presets_load_and_are_dated():
     names = {s.name for s in list_presets()}
-    assert {"liberation-day", "china-escalation", "geneva-truce"} <= names
+    assert {"2025-04-02-liberation-day", "2025-04-09-pause-escalation", "2025-05-12-geneva-truce"} <= names
+    assert not {"liberation-day", "china-escalation", "geneva-truce"} & names  # aliases, listed once
 
 
 def test_liberation_day_tariffs(world2023):

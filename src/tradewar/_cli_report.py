@@ -26,7 +26,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         data: Annotated[str | None, typer.Option(help="Data source replacing the scenarios' (folder or file).")] = None,
         sectoral_data: Annotated[str | None, typer.Option("--sectoral-data", help="Multi-sector data folder for "
                                                           "the car-tariff section (e.g. ADB-MRIO).")] = None,
-        out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")] = Path("report.html"),
+        out: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")] = Path("report.html"),
         png: Annotated[Path | None, typer.Option("--png", help="Also write every chart as PNG into this folder "
                                                  "(needs kaleido and Chrome/Chromium).")] = None,
         full: Annotated[bool, typer.Option("--full", help="Also the slower analyses (Nash war and Nash bargain "
@@ -39,6 +39,11 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         from .report.sections import SECTIONS
         from .report.timeline import DEFAULT_TIMELINE
 
+        from ._io import check_output_folder, check_output_paths
+
+        check_output_paths([("--out", out)])
+        if png is not None:
+            check_output_folder(png, "--png")
         steps = _steps(scenarios)
         if png is not None:  # fail before the long part if PNG export cannot work
             try:

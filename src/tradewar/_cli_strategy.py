@@ -114,10 +114,17 @@ def _progress(err_console):
                     console=err_console, transient=True)
 
 
-def _prepare(scenario: str, data: str | None):
+GDP_HELP = "GDP table (country,gdp) of a long trade table given with --data."
+TARIFFS_HELP = "Baseline tariffs (exporter,importer,tariff) of a long trade table given with --data."
+
+
+def _prepare(scenario: str, data: str | None, gdp: str | None = None, tariffs: str | None = None):
+    from .cli import _require_data
     from .scenario import load_scenario, prepare
 
-    s = load_scenario(scenario).with_data(data)
+    s = load_scenario(scenario)
+    _require_data(s, data)
+    s = s.with_data(data, gdp=gdp, tariffs=tariffs)
     world, model, t, x, rule = prepare(s)
     if x is not None:
         from ._exceptions import ScenarioError
@@ -158,6 +165,8 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         lower: Annotated[float, typer.Option(min=-1.0, max=1.0, help="Lowest tariff allowed (fraction, -1 to 1; "
                                              "-1: none, 0: no subsidies).")] = -1.0,
         data: Annotated[str | None, typer.Option(help="Data source replacing the scenario's.")] = None,
+        gdp: Annotated[str | None, typer.Option(help=GDP_HELP)] = None,
+        tariffs: Annotated[str | None, typer.Option(help=TARIFFS_HELP)] = None,
         json_out: Annotated[Path | None, typer.Option("--json", help="Write the results as JSON.")] = None,
     ) -> None:
         """The tariffs that maximise COUNTRY's welfare, everyone else's as in the scenario."""
@@ -165,7 +174,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         from .strategy._optimal import optimal_tariff
 
         _check_out(json_out)
-        s, world, model, t = _prepare(scenario, data)
+        s, world, model, t = _prepare(scenario, data, gdp, tariffs)
         c = _index(world, country, "--country")
         with _progress(err_console) as prog:
             task = prog.add_task(f"optimal {instrument} tariff of {world.codes[c]}", total=2)
@@ -217,6 +226,8 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         tol: Annotated[float, typer.Option(callback=_positive("--tol"),
                                            help="Convergence tolerance on tariff moves (fraction, > 0).")] = 1e-6,
         data: Annotated[str | None, typer.Option(help="Data source replacing the scenario's.")] = None,
+        gdp: Annotated[str | None, typer.Option(help=GDP_HELP)] = None,
+        tariffs: Annotated[str | None, typer.Option(help=TARIFFS_HELP)] = None,
         json_out: Annotated[Path | None, typer.Option("--json", help="Write the results as JSON.")] = None,
     ) -> None:
         """The Nash equilibrium of a tariff war among PLAYERS (iterated best responses), with its certificate."""
@@ -227,7 +238,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         from ._exceptions import ScenarioError
 
         _check_out(json_out)
-        s, world, model, t = _prepare(scenario, data)
+        s, world, model, t = _prepare(scenario, data, gdp, tariffs)
         idx = [_index(world, p, "--players") for p in _codes(players)]
         if len(set(idx)) < 2 or len(set(idx)) != len(idx):
             raise ScenarioError(f"option '--players': give two or more different countries, e.g. USA,CHN "
@@ -292,6 +303,8 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
                                              "to 1).")] = -0.5,
         frontier: Annotated[bool, typer.Option(help="Also trace the deal frontier and its two questions.")] = True,
         data: Annotated[str | None, typer.Option(help="Data source replacing the scenario's.")] = None,
+        gdp: Annotated[str | None, typer.Option(help=GDP_HELP)] = None,
+        tariffs: Annotated[str | None, typer.Option(help=TARIFFS_HELP)] = None,
         json_out: Annotated[Path | None, typer.Option("--json", help="Write the results as JSON.")] = None,
     ) -> None:
         """Nash bargaining between two parties over their tariffs on each other, and the deal frontier."""
@@ -299,7 +312,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         from .strategy._bargain import bargain, deal_frontier
 
         _check_out(json_out)
-        s, world, model, t = _prepare(scenario, data)
+        s, world, model, t = _prepare(scenario, data, gdp, tariffs)
         pp = _codes(parties)
         if len(pp) != 2:
             raise ScenarioError(f"option '--parties': give two countries, e.g. USA,JPN (got '{parties}')")
@@ -308,7 +321,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
             raise ScenarioError(f"option '--parties': give two different countries (got '{parties}')")
         thr: Any = threat
         if threat not in ("current", "nash"):
-            _, w2, _, t_thr = _prepare(threat, data)
+            _, w2, _, t_thr = _prepare(threat, data, gdp, tariffs)
             if w2.codes != world.codes:
                 raise ScenarioError(f"option '--threat': scenario '{threat}' is on another world than '{s.name}'")
             thr = t_thr

@@ -27,6 +27,7 @@ __all__ = [
     "OutputError",
     "atomic_write",
     "atomic_write_all",
+    "check_output_folder",
     "check_output_path",
     "check_output_paths",
     "commit_lock",
@@ -106,6 +107,18 @@ def check_output_path(path: str | os.PathLike, option: str | None = None) -> Pat
         raise OutputError(f"{where}: cannot write in the folder {parent} ({e.strerror or type(e).__name__})") from None
     os.close(fd)
     os.unlink(probe)
+    return p
+
+
+def check_output_folder(path: str | os.PathLike, option: str | None = None) -> Path:
+    """Raise :class:`OutputError` unless ``path`` is a folder files can be written in, or can be created."""
+    raw = os.fspath(path)
+    if not str(raw).strip():
+        raise OutputError(f"{'option ' + repr(option) + ': ' if option else ''}the output folder is empty")
+    p = Path(raw)
+    if p.exists() and not p.is_dir():
+        raise OutputError(f"{_where(p, option)}: is a file, not a folder")
+    check_output_path(p / "probe.out", option)
     return p
 
 

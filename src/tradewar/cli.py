@@ -110,8 +110,25 @@ REPLICATIONS = {
 
 
 def _fail(message: str, code: int) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    from rich.markup import escape
+
+    # messages quote keys such as [data] and shapes such as [exporter, importer]: not markup
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Print a tradewar warning as one ``warning:`` line on stderr (other warnings as Python does)."""
+    import warnings
+
+    from ._exceptions import TradewarWarning
+
+    if issubclass(category, TradewarWarning):
+        from rich.markup import escape
+
+        err_console.print(f"[bold yellow]warning:[/] {escape(str(message))}", highlight=False, soft_wrap=True)
+    else:
+        err_console.print(warnings.formatwarning(message, category, filename, lineno, line).rstrip(), highlight=False)
 
 
 def handle_errors(fn):
@@ -119,10 +136,15 @@ def handle_errors(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        from ._exceptions import ConvergenceError, TradewarError
+        import warnings
+
+        from ._exceptions import ConvergenceError, TradewarError, TradewarWarning
 
         try:
-            return fn(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", TradewarWarning)
+                warnings.showwarning = _show_warning
+                return fn(*args, **kwargs)
         except ConvergenceError as e:
             _fail(f"{e} [diagnostics: {json.dumps(e.diagnostics, default=str)}]", 3)
         except TradewarError as e:
@@ -190,10 +212,25 @@ def result_frame(res, codes=None, *, full: bool = False):
     return df[cols].rename(columns=LABELS)
 
 
+def _require_data(s, data: str | None) -> None:
+    """A one-line error for a preset that runs only on a dataset given with ``--data``."""
+    from ._exceptions import ScenarioError
+    from .scenario import needs_data
+
+    if data is None and needs_data(s):
+        raise ScenarioError(f"preset '{s.name}' needs a sectoral dataset: add --data DIR (e.g. an ADB-MRIO "
+                            "folder, a WIOD or Caliendo-Parro folder)")
+
+
 def _codes(countries: str | None) -> list[str] | None:
-    if not countries:
+    """The codes of a comma-separated option, as written (checked against the world by the caller)."""
+    if countries is None:
         return None
-    return [c.strip().upper() for c in countries.split(",") if c.strip()]
+    return [c.strip() for c in countries.split(",")]
+
+
+GDP_HELP = "GDP table (country,gdp) of a long trade table given with --data."
+TARIFFS_HELP = "Baseline tariffs (exporter,importer,tariff) of a long trade table given with --data."
 
 
 # --- run -------------------------------------------------------------------------------------------
@@ -203,6 +240,8 @@ def run(
     scenario: Annotated[str, typer.Argument(help="A preset name (see `tradewar scenarios`) or a TOML file.")],
     countries: Annotated[str | None, typer.Option(help="Comma-separated codes to show, e.g. JPN,USA,CHN.")] = None,
     data: Annotated[str | None, typer.Option(help="Data source replacing the scenario's (folder or file).")] = None,
+    gdp: Annotated[str | None, typer.Option(help=GDP_HELP)] = None,
+    tariffs: Annotated[str | None, typer.Option(help=TARIFFS_HELP)] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the results as JSON.")] = None,
     csv_out: Annotated[Path | None, typer.Option("--csv", help="Write the per-country table as CSV.")] = None,
     by_sector: Annotated[bool, typer.Option("--by-sector", help="Also print per-sector tables.")] = False,
@@ -210,16 +249,19 @@ def run(
 ) -> None:
     """Solve a scenario and print every country's outcomes, sorted by welfare."""
     from ._io import check_output_paths
-    from .scenario import load_scenario, run_scenario
+    from .scenario import check_option_codes, load_scenario, output_countries, run_scenario, scenario_world
 
     sectors_csv = csv_out.with_name(csv_out.stem + "_sectors" + csv_out.suffix) if csv_out and csv_out.name else None
     check_output_paths([("--json", json_out), ("--csv", csv_out), ("--csv", sectors_csv)])
     s = load_scenario(scenario)
+    _require_data(s, data)
+    s = s.with_data(data, gdp=gdp, tariffs=tariffs)
+    world = scenario_world(s)
+    codes = check_option_codes(world, _codes(countries), "--countries") or (
+        None if all_countries else output_countries(s, world)
+    )
     with console.status(f"solving {s.name} ...", spinner="dots"):
-        res = run_scenario(s, data=data)
-    codes = _codes(countries) or (None if all_countries else s.output.countries)
-    if codes is not None:
-        codes = [c for c in codes if c in res.world.codes] or None
+        res = run_scenario(s, world=world)
     df = result_frame(res, codes)
     title = f"{s.title or s.name} — model {s.model.family}, {res.world.n} countries"
     console.print(frame_table(df, title, "country"))
@@ -249,15 +291,25 @@ def run(
 @app.command()
 @handle_errors
 def scenarios() -> None:
-    """List the scenario presets shipped with tradewar."""
-    from .scenario import list_presets
+    """List the scenario and bloc presets shipped with tradewar."""
+    from .scenario import list_bloc_presets, list_presets, needs_data, preset_aliases
 
-    table = Table(title="Scenario presets", header_style="bold", title_justify="left")
-    for c in ("name", "date", "model", "title"):
+    table = Table(title="Scenario presets (tradewar run NAME)", header_style="bold", title_justify="left")
+    for c in ("name", "date", "model", "data", "title"):
         table.add_column(c)
     for s in list_presets():
-        table.add_row(s.name, s.date or "", s.model.family, s.title)
+        aka = preset_aliases(s.name)
+        name = s.name + (f"\n[dim](also {', '.join(aka)})[/]" if aka else "")
+        data = "[yellow]needs --data[/]" if needs_data(s) else s.data.source
+        table.add_row(name, s.date or "", s.model.family, data, s.title)
     console.print(table)
+    console.print("[dim]needs --data: a sectoral dataset (e.g. an ADB-MRIO folder) given with --data DIR[/]")
+    blocs = Table(title="Bloc presets (tradewar bloc NAME)", header_style="bold", title_justify="left")
+    for c in ("name", "base scenario", "candidates", "title"):
+        blocs.add_column(c)
+    for b in list_bloc_presets():
+        blocs.add_row(b["name"], str(b.get("scenario", "")), ", ".join(b.get("candidates", [])), str(b.get("title", "")))
+    console.print(blocs)
 
 
 # --- data ------------------------------------------------------------------------------------------
@@ -267,11 +319,15 @@ def data_info(
     source: Annotated[str, typer.Argument(help="world2023 (embedded), a data folder or a long-table file.")] = "world2023",
     country: Annotated[str | None, typer.Option(help="Show the largest partners of this country.")] = None,
     top: Annotated[int, typer.Option(min=1, help="How many countries/partners to list.")] = 10,
+    gdp: Annotated[str | None, typer.Option(help="GDP table (country,gdp) of a long trade table.")] = None,
+    tariffs: Annotated[str | None, typer.Option(help="Baseline tariffs (exporter,importer,tariff) of a long trade table.")] = None,
 ) -> None:
     """Summarise a world: countries, totals, largest economies and partners."""
     from .data import load_world
 
-    w = load_world(source)
+    w = load_world(source, **{k: v for k, v in (("gdp_path", gdp), ("tariffs_path", tariffs)) if v is not None})
+    if country:
+        w.index(country)
     x = w.bilateral()
     console.print(f"[bold]{w.source or source}[/]")
     console.print(

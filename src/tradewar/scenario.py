@@ -303,6 +303,19 @@ def list_presets() -> list[Scenario]:
     return sorted(out, key=lambda s: (s.date or "", s.name))
 
 
+def list_bloc_presets() -> list[dict[str, Any]]:
+    """The bloc presets (``presets/blocs/*.toml``) as their raw TOML tables with ``name``, sorted by name.
+
+    Read without validation or the strategy layer (which loads JAX); ``tradewar bloc NAME`` validates.
+    """
+    out = []
+    for p in sorted((_PRESET_DIR / "blocs").glob("*.toml")):
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+        raw.setdefault("name", p.stem)
+        out.append(raw)
+    return out
+
+
 def preset_aliases(name: str) -> list[str]:
     """The other names under which the preset ``name`` can be run."""
     return sorted(a for a, target in PRESET_ALIASES.items() if target == name)
@@ -443,7 +456,11 @@ def _fail_at(s: Scenario, loc: tuple, msg: str) -> ScenarioError:
 
 
 def check_codes(s: Scenario, world) -> None:
-    """Every country code of the scenario must be in ``world``; the error names the key, line and close codes."""
+    """Every country code of the scenario must be in ``world``; the error names the key, line and close codes.
+
+    One exception: when the data source was replaced (``--data``), ``[output] countries`` that are real
+    ISO 3166 or region codes but absent from the new world are skipped (:func:`output_countries`).
+    """
     places: list[tuple[tuple, list[str]]] = []
     for k, ly in enumerate(s.tariffs):
         if ly.importer not in (None, "*", "ALL"):
@@ -461,7 +478,64 @@ def check_codes(s: Scenario, world) -> None:
             try:
                 world.index(c)
             except DataError as e:
+                if loc[0] == "output" and _replaced_data(s) and _real_code(c):
+                    continue  # a real country the replacing data do not have: not shown
                 raise _fail_at(s, loc, str(e)) from None
+
+
+def _replaced_data(s: Scenario) -> bool:
+    """True when the data source was replaced (:meth:`Scenario.with_data`) after the file was read."""
+    return s.path is None and s._file is not None
+
+
+def _real_code(code: str) -> bool:
+    from .data import REGION_CODES
+    from .data._world import iso3_codes
+
+    return code in iso3_codes() or code in REGION_CODES
+
+
+def output_countries(s: Scenario, world) -> list[str] | None:
+    """The scenario's ``[output] countries`` present in ``world`` (None: all), after :func:`check_codes`."""
+    if not s.output.countries:
+        return None
+    keep = [c for c in s.output.countries if c in world.codes]
+    return keep or None
+
+
+def scenario_world(s: Scenario):
+    """The world of a scenario's ``[data]`` table: the source (with its long tables), aggregated if asked."""
+    from .data import load_world
+
+    world = load_world(_data_source(s), **_long_tables(s), **({"elasticities": s.data.elasticities} if s.data.elasticities else {}))
+    if s.data.aggregate:
+        from .data import aggregate
+
+        # intra-region flows are domestic sales only if the source had domestic sales;
+        # otherwise calibration builds them (as for world2023, which drops intra-EU trade)
+        world = aggregate(world, s.data.aggregate, keep_domestic=world.has_domestic())
+    return world
+
+
+def check_option_codes(world, codes, option: str) -> list[str] | None:
+    """Codes given on the command line (``option``), upper case, each checked against ``world``.
+
+    Raises :class:`ScenarioError` naming the option, the unknown code and the close codes.
+    """
+    if codes is None:
+        return None
+    if isinstance(codes, str):
+        codes = [c for c in codes.split(",")]
+    out = []
+    for c in codes:
+        c = str(c).strip()
+        if not c:
+            raise ScenarioError(f"option '{option}': empty country code (give codes separated by commas, e.g. JPN,USA)")
+        try:
+            out.append(world.codes[world.index(c)])
+        except DataError as e:
+            raise ScenarioError(f"option '{option}': {e}") from None
+    return out
 
 
 def prepare(s: Scenario, world=None):
@@ -472,19 +546,10 @@ def prepare(s: Scenario, world=None):
     """
     import numpy as np
 
-    from .data import load_world
     from .models._registry import build_model
     from .policy import Retaliation, apply_layers, apply_retaliation
 
-    if world is None:
-        world = load_world(_data_source(s), **_long_tables(s), **({"elasticities": s.data.elasticities} if s.data.elasticities else {}))
-        if s.data.aggregate:
-            from .data import aggregate
-
-            # intra-region flows are domestic sales only if the source had domestic sales;
-            # otherwise calibration builds them (as for world2023, which drops intra-EU trade)
-            world = aggregate(world, s.data.aggregate, keep_domestic=world.has_domestic())
-    world = _as_world(world)
+    world = scenario_world(s) if world is None else _as_world(world)
     check_codes(s, world)
     model = build_model(s.model.family, world, s.model.params())
     tariff_layers = [ly for ly in s.tariffs if not ly.export_tax]

@@ -1,8 +1,9 @@
 """The bloc and deal sections, fed by :mod:`tradewar.strategy` when it provides the functions they need.
 
-``strategy(*names)`` returns the public functions of :mod:`tradewar.strategy` or raises
-:class:`~tradewar.report.sections.Unavailable`; anything the strategy layer raises is caught by the report
-builder and shown as one line.
+``strategy(*names)`` returns the public functions of :mod:`tradewar.strategy`. A section that cannot be
+built for the data raises :class:`~tradewar.report.sections.Unavailable`; in the deal section, a tariff
+war, bargain or frontier whose solver does not converge (:class:`~tradewar.ConvergenceError`) is named in
+a note and the rest of the section is kept. Any other error is a bug and stops the report.
 
 * Bloc: the shipped bloc ``us-bloc-china`` (the USA offers members a 10% tariff instead of the 2 April
   schedule, members put 20% on China, China answers every member with an equal-value tariff), reduced to
@@ -100,20 +101,14 @@ def _bilateral_war(model, world, ia: int, ib: int, t0, strategy, *, tol: float =
     """The Nash tariff war of ``ia`` and ``ib`` on each other only (uniform rates, >= 0), from ``t0``.
 
     Alternating best responses (``tradewar.strategy.best_response`` restricted to the other party) until
-    neither rate moves by more than ``tol``; every other tariff stays as in ``t0``. Falls back to
-    ``tradewar.strategy.nash`` (uniform tariffs on all imports) when ``best_response`` is not public.
+    neither rate moves by more than ``tol``; every other tariff stays as in ``t0``. Raises
+    :class:`~tradewar.ConvergenceError` when the rates have not settled after ``max_rounds``.
     Returns ``(label, welfare_pct (N,))``.
     """
+    from .._exceptions import ConvergenceError
+
     a, b = world.codes[ia], world.codes[ib]
-    try:
-        (best_response,) = strategy("best_response")
-    except Exception:
-        (nash,) = strategy("nash")
-        war = nash(model, [ia, ib], "uniform", base_t=t0, lower=0.0, certificate=False)
-        tw = np.asarray(war.tariffs, dtype=float)
-        k = next(k for k in range(world.n) if k not in (ia, ib))
-        w = 100.0 * (np.asarray(war.welfare, dtype=float) - 1.0)
-        return f"Nash war ({a} {tw[k, ia]:.0%}, {b} {tw[k, ib]:.0%}, uniform on all imports)", w
+    (best_response,) = strategy("best_response")
     t = np.array(t0, dtype=np.float64)
     for _ in range(max_rounds):
         old = (t[ib, ia], t[ia, ib])
@@ -122,13 +117,15 @@ def _bilateral_war(model, world, ia: int, ib: int, t0, strategy, *, tol: float =
         if max(abs(t[ib, ia] - old[0]), abs(t[ia, ib] - old[1])) < tol:
             break
     else:
-        raise RuntimeError(f"the {a}-{b} tariff war did not settle in {max_rounds} rounds")
+        raise ConvergenceError(f"the {a}-{b} tariff war did not settle in {max_rounds} rounds",
+                               {"rounds": max_rounds, "tol": tol})
     return f"Nash war ({a} {t[ib, ia]:.0%} on {b}, {b} {t[ia, ib]:.0%} on {a})", _welfare_pct(model, t)
 
 
 def deal(ctx: Any, strategy) -> str | None:
     import pandas as pd
 
+    from .._exceptions import ConvergenceError
     from ..scenario import load_scenario, prepare
 
     Unavailable, _f = _sections()
@@ -169,8 +166,8 @@ def deal(ctx: Any, strategy) -> str | None:
             label, w_war = _bilateral_war(model, world, ia, ib, threat, strategy)
             points[label] = (w_war[ia], w_war[ib])
             rows[label] = {a: w_war[ia], b: w_war[ib]}
-        except Exception as e:  # keep the section: say what is missing
-            notes.append(f"Nash war not computed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}).")
+        except ConvergenceError as e:  # keep the section: say what did not converge
+            notes.append(f"Nash war not computed ({str(e).splitlines()[0]}).")
         try:
             (bargain,) = strategy("bargain")
             ctx.say("deal: Nash bargain")
@@ -179,18 +176,16 @@ def deal(ctx: Any, strategy) -> str | None:
             label = f"Nash bargain ({a} {nb.values[0]:.0%} on {b}, {b} {nb.values[1]:.0%} on {a})"
             points[label] = (w_nb[ia], w_nb[ib])
             rows[label] = {a: w_nb[ia], b: w_nb[ib]}
-        except Exception as e:
-            notes.append(f"Nash bargain not computed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}).")
+        except ConvergenceError as e:
+            notes.append(f"Nash bargain not computed ({str(e).splitlines()[0]}).")
     front = np.zeros((0, 2))
     try:
         (deal_frontier,) = strategy("deal_frontier")
         ctx.say("deal: frontier")
         fr = deal_frontier(model, world, (a, b), threat=threat, base_t=threat, n_points=9, grid=9)
         front = np.array([p["welfare_pct"] for p in fr.points], dtype=float).reshape(-1, 2)
-    except Unavailable as e:
-        notes.insert(0, f"Frontier not available: {e}.")
-    except Exception as e:
-        notes.insert(0, f"Frontier not computed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}).")
+    except ConvergenceError as e:
+        notes.insert(0, f"Frontier not computed ({str(e).splitlines()[0]}).")
     df = pd.DataFrame(rows).T
     df.index.name = "outcome"
     note = charts.sources_line(last, extra=("Frontier: efficient pairs of the two uniform tariffs on each other; "

@@ -210,12 +210,8 @@ def build_report(
         try:
             body = fn(ctx)
             missing = "" if body is not None else "not available for this country or data"
-        except Unavailable as e:
+        except Unavailable as e:  # the one documented reason for a section to be missing
             body, missing = None, f"Not available: {e}."
-        except TradewarError as e:
-            body, missing = None, f"Could not be computed: {str(e).splitlines()[0] if str(e) else type(e).__name__}."
-        except Exception as e:  # a section under construction must not sink the report
-            body, missing = None, f"Could not be computed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})."
         built.append(Section(sid, title, body, missing))
     summary = summary_numbers(tl, c)
     w = tl[0].world

@@ -201,12 +201,12 @@ def section_timeline(ctx: Context) -> str:
         ctx.figure("timeline", charts.timeline_chart(tl, focus)),
     ]
     try:
-        from ._geo import world_geojson
+        from ._geo import GeometryUnavailable, world_geojson
 
         world_geojson()
         ctx.uses_geometry = True
         body.append(ctx.figure("map", charts.world_map(list(tl), c, geojson=GEO_PLACEHOLDER)))
-    except Exception as e:  # the geometry package is optional: say so, keep the report
+    except GeometryUnavailable as e:  # a broken installation: say so, keep the report
         body.append(f"<p class='unavailable'>World map unavailable: {esc(e)}.</p>")
     body.append(ctx.figure("welfare_bars", charts.welfare_bars(list(tl), c)))
     dec = charts.decomposition_chart(list(tl), focus)
@@ -245,14 +245,8 @@ def _channels_html(ctx: Context) -> str:
 
 # --- 3 and 4. strategy --------------------------------------------------------------------------
 def _strategy(*names: str):
-    """The strategy functions ``names`` or :class:`Unavailable` naming what is missing."""
-    try:
-        mod = importlib.import_module("tradewar.strategy")
-    except Exception as e:  # ImportError or a broken module under construction
-        raise Unavailable(f"the strategy layer (tradewar.strategy) is not available in this version ({e})") from None
-    missing = [n for n in names if not hasattr(mod, n)]
-    if missing:
-        raise Unavailable(f"the strategy layer does not provide {', '.join(missing)} yet")
+    """The public functions ``names`` of :mod:`tradewar.strategy`."""
+    mod = importlib.import_module("tradewar.strategy")
     return [getattr(mod, n) for n in names]
 
 
@@ -281,10 +275,6 @@ def section_sectors(ctx: Context) -> str:
     if not ctx.sectoral_data:
         raise Unavailable("no sectoral dataset given: pass --sectoral-data DIR (e.g. an ADB-MRIO folder) for the "
                           "car tariffs and the effects on cars and machinery")
-    try:
-        importlib.import_module("tradewar.models.caliendo_parro")
-    except Exception as e:
-        raise Unavailable(f"the multi-sector model is not available in this version ({e})") from None
     ctx.say("solving the sectoral car-tariff steps")
     tl = timeline(ctx.country, SECTORAL_TIMELINE, data=ctx.sectoral_data, options=ctx.options)
     ctx.extras["sectoral_timeline"] = tl
