@@ -106,6 +106,7 @@ REPLICATIONS = {
     "ilms2025": "Ignatenko, Macedoni, Lashkaripour & Simonovska (2025): Liberation Day tariffs, 194 countries",
     "cp2015": "Caliendo & Parro (2015): NAFTA, 31 regions x 40 sectors with input-output links",
     "ossa2014": "Ossa (2014): optimal tariffs, Nash war and trade talks, 7 regions x 33 industries",
+    "lashkaripour2021": "Lashkaripour (2021): global Nash tariff war on the tariffwar cubes (WIOD 2014, ICIO 2022)",
 }
 
 
@@ -198,7 +199,7 @@ LABELS = {
     "price_index_pct": "prices %",
     "exports_gdp_change_pct": "exports/GDP %",
     "imports_gdp_change_pct": "imports/GDP %",
-    "deficit_change_pct": "deficit %",
+    "balance_gdp_change_pp": "balance/GDP Δpp",
     "tariff_revenue_share": "tariff rev./E",
     "tot_pct": "ToT %",
     "vot_pct": "VoT %",

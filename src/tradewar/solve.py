@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import enum
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -28,7 +29,7 @@ import lineax as lx
 import optimistix as optx
 
 from . import _jax  # noqa: F401  (float64, compilation cache)
-from ._exceptions import ConvergenceError
+from ._exceptions import ConvergenceError, InadmissibleError
 
 __all__ = [
     "Status",
@@ -38,6 +39,7 @@ __all__ = [
     "Equilibrium",
     "EquilibriumModel",
     "find_root",
+    "share_margin",
     "batch_method",
     "solve_model",
 ]
@@ -51,6 +53,7 @@ class Status(enum.Enum):
     NONFINITE = "nonfinite"
     DIVERGED = "diverged"
     FAILED_CHECKS = "failed_checks"
+    INADMISSIBLE = "inadmissible"
 
     @property
     def message(self) -> str:
@@ -60,6 +63,10 @@ class Status(enum.Enum):
             Status.NONFINITE: "the solver produced non-finite values (NaN or inf)",
             Status.DIVERGED: "the solver stopped at a point whose residual exceeds the tolerance",
             Status.FAILED_CHECKS: "the solution fails the accounting checks",
+            Status.INADMISSIBLE: (
+                "the solver converged to an economically impossible equilibrium (a price, income, expenditure "
+                "or real income that is not positive, or a share outside [0, 1])"
+            ),
         }[self]
 
 
@@ -97,6 +104,23 @@ class EquilibriumModel(Protocol):
         """Welfare change W^ (new/old, (N,)): what the strategic layer maximises."""
         ...
 
+    def admissibility(self, y: jax.Array, shock: Any) -> dict[str, jax.Array]:
+        """Named margins, each positive in an economically possible equilibrium (optional).
+
+        A margin is an array (often (N,), country first) whose entries must all be positive: a price,
+        income or real-income hat, or :func:`share_margin` of shares that must lie in [0, 1].
+        """
+        ...
+
+
+#: Rounding allowed on shares by :func:`share_margin` (shares are computed as ratios of sums).
+SHARE_ROUNDING = 1e-12
+
+
+def share_margin(shares: jax.Array) -> jax.Array:
+    """Admissibility margin of shares: ``min(share, 1 - share)`` plus :data:`SHARE_ROUNDING` (positive iff in [0, 1])."""
+    return jnp.minimum(shares, 1.0 - shares) + SHARE_ROUNDING
+
 
 class Shock(eqx.Module):
     """The policy a solve applies, as arrays (the same for every model family).
@@ -112,51 +136,188 @@ class Shock(eqx.Module):
 
 
 class RootSolution(eqx.Module):
-    """Raw output of :func:`find_root`: arrays only, so it can be vmapped and differentiated."""
+    """Raw output of :func:`find_root`: arrays only, so it can be vmapped and differentiated.
+
+    ``result_code``: 0 converged, 1 the last solve ran out of steps, 2 another failure (see
+    :data:`RESULT_CODES`); ``steps`` Newton steps of every solve made; ``stages`` accepted stages of
+    the continuation (0 when the direct solve converged); ``path`` the fraction of the way from the
+    baseline to the policy (in ``log(1 + t)``) that was solved: 1 on success.
+    """
 
     value: jax.Array
-    result_code: jax.Array  # 0 = optimistix success
+    result_code: jax.Array
     steps: jax.Array
     max_residual: jax.Array
+    stages: jax.Array
+    path: jax.Array
 
 
 METHODS = ("newton", "newton_krylov", "chord")
+#: Integer codes of :attr:`RootSolution.result_code`.
+RESULT_CODES = {0: "successful", 1: "max_steps_reached", 2: "failed"}
+#: Smallest continuation step (a fraction of the path) before the solve gives up.
+MIN_STAGE = 2.0**-12
+#: Continuation attempts (accepted and rejected stages) before the solve gives up.
+MAX_STAGES = 80
 
 
-def _run(residual, y0, shock, tol, max_steps, solver, adjoint) -> RootSolution:
-    def fn(y, args):
-        return residual(y, args)
-
-    sol = optx.root_find(fn, solver, y0, args=shock, max_steps=max_steps, adjoint=adjoint, throw=False)
-    value = sol.value
-    res = jnp.max(jnp.abs(residual(jax.lax.stop_gradient(value), jax.lax.stop_gradient(shock))))
-    code = jnp.asarray(sol.result._value, dtype=jnp.int32)
-    return RootSolution(value=value, result_code=code, steps=sol.stats["num_steps"], max_residual=res)
+def _code(result) -> jax.Array:
+    """:data:`RESULT_CODES` of an optimistix result, by comparison with the public enumeration."""
+    max_steps = (result == optx.RESULTS.nonlinear_max_steps_reached) | (result == optx.RESULTS.max_steps_reached)
+    return jnp.where(result == optx.RESULTS.successful, 0, jnp.where(max_steps, 1, 2)).astype(jnp.int32)
 
 
-def _root(residual, y0, shock, tol, max_steps, method="newton"):
-    # Cauchy termination (small step and small residual) at tol; the residual is re-checked below.
+def _max_abs(residual, y, shock) -> jax.Array:
+    r = jnp.max(jnp.abs(residual(y, shock)))
+    return jnp.where(jnp.isfinite(r) & jnp.all(jnp.isfinite(y)), r, jnp.inf)
+
+
+class DampedNewton(optx.AbstractGaussNewton):
+    """Newton's method with a backtracking line search on the residual norm (damped Newton).
+
+    The step is the Newton step ``J dy = -r`` (optimistix's ``NewtonDescent``; for a square system the
+    Gauss-Newton step is the Newton step); its length is halved until ``|r|^2/2`` falls by at least a
+    tenth of the decrease its linearisation predicts (Armijo's rule, ``BacktrackingArmijo``). A trial
+    point with non-finite values is rejected like one that does not decrease the residual, so the
+    iterates stay where the equations are defined.
+    """
+
+    rtol: float
+    atol: float
+    norm: Callable = optx.max_norm
+    descent: optx.NewtonDescent = optx.NewtonDescent()
+    search: optx.BacktrackingArmijo = optx.BacktrackingArmijo(decrease_factor=0.5, slope=0.1)
+    verbose: Callable = eqx.field(static=True, default=lambda **kwargs: None)
+
+
+def _linear_solver(method: str, tol: float):
     if method == "newton_krylov":
         # inexact Newton: each step solves J dy = -r by restarted GMRES on Jacobian-vector
         # products (no Jacobian is formed); so does the adjoint solve of implicit differentiation.
-        lin = lx.GMRES(rtol=1e-6, atol=tol * 1e-3, restart=30, stagnation_iters=30, max_steps=3000)
-        solver = optx.Newton(rtol=tol, atol=tol, linear_solver=lin)
-        return _run(residual, y0, shock, tol, max_steps, solver, optx.ImplicitAdjoint(linear_solver=lin))
-    newton = optx.Newton(rtol=tol, atol=tol)
-    if method == "newton":
-        return _run(residual, y0, shock, tol, max_steps, newton, optx.ImplicitAdjoint())
+        return lx.GMRES(rtol=1e-6, atol=tol * 1e-3, restart=30, stagnation_iters=30, max_steps=3000)
+    return lx.AutoLinearSolver(well_posed=None)
+
+
+def _solve(residual, y0, shock, max_steps, solver):
+    """One optimistix solve: (value, code, steps); nothing is differentiated here."""
+    sol = optx.root_find(residual, solver, y0, args=shock, max_steps=max_steps, throw=False)
+    return sol.value, _code(sol.result), sol.stats["num_steps"]
+
+
+def _direct(residual, y0, shock, tol, max_steps, method):
+    """The fast path: Newton (dense LU or GMRES) or the chord method with a Newton restart."""
+    # Cauchy termination (small step and small residual) at tol; the residual is re-checked after.
+    newton = optx.Newton(rtol=tol, atol=tol, linear_solver=_linear_solver(method, tol))
+    if method in ("newton", "newton_krylov"):
+        return _solve(residual, y0, shock, max_steps, newton)
     if method == "chord":
         # The chord method factorises the Jacobian once, at the start, and reuses it: more steps,
         # each far cheaper. It converges linearly, so it runs to tol/100 to return a solution as
         # accurate as Newton's. If it does not reach tol (large shocks), Newton starts again from y0.
         chord = optx.Chord(rtol=tol * 1e-2, atol=tol * 1e-2)
-        first = _run(residual, y0, shock, tol, max_steps, chord, optx.ImplicitAdjoint())
+        first = _solve(residual, y0, shock, max_steps, chord)
         return jax.lax.cond(
-            first.max_residual <= tol,
+            _max_abs(residual, first[0], shock) <= tol,
             lambda: first,
-            lambda: _run(residual, y0, shock, tol, max_steps, newton, optx.ImplicitAdjoint()),
+            lambda: _solve(residual, y0, shock, max_steps, newton),
         )
     raise ValueError(f"unknown solver method {method!r}; expected one of {', '.join(METHODS)}")
+
+
+def _baseline_shock(model) -> Any:
+    """The policy at which ``model.initial_guess()`` is the exact solution (the model's baseline)."""
+    for name in ("baseline_shock", "zero_shock"):
+        f = getattr(model, name, None)
+        if f is not None:
+            return f()
+    t = getattr(model, "tariffs", None)
+    return None if t is None else Shock(t=t)
+
+
+def _along(base, target, s):
+    """The policy a fraction ``s`` of the way from ``base`` to ``target``, linear in ``log(1 + t)``."""
+
+    def mix(a, b):
+        if b is None:
+            return None
+        a = jnp.zeros_like(b) if a is None else a
+        return jnp.expm1(jnp.log1p(a) + s * (jnp.log1p(b) - jnp.log1p(a)))
+
+    return Shock(t=mix(base.t, target.t), x=mix(getattr(base, "x", None), getattr(target, "x", None)))
+
+
+def _continuation(residual, model, y_start, done, shock, tol, max_steps, method):
+    """Homotopy in the tariff change when the direct solve failed; a no-op where ``done``.
+
+    The policy moves from the model's baseline (where ``initial_guess()`` is exact) to ``shock`` along
+    ``log(1 + t_s) = (1 - s) log(1 + t_base) + s log(1 + t)``. Each stage solves the equilibrium at
+    ``s + h`` by damped Newton from a secant prediction through the last two solutions; a failed stage
+    halves ``h``, a successful one doubles it. The first stage is the whole path (``h = 1``): a damped
+    Newton solve from the baseline. It stops at ``s = 1``, or fails when ``h`` falls below
+    :data:`MIN_STAGE` or after :data:`MAX_STAGES` attempts. Written as a ``while_loop`` whose condition
+    is false where ``done``, so under ``vmap`` a batch whose members all converged pays nothing.
+    """
+    base = _baseline_shock(model) if model is not None else None
+    damped = DampedNewton(rtol=tol, atol=tol, descent=optx.NewtonDescent(linear_solver=_linear_solver(method, tol)))
+    y_base = model.initial_guess() if base is not None else y_start
+    if base is None:  # no baseline to start from: one damped Newton solve from y_start
+        base, y_base = shock, y_start
+    one = jnp.asarray(1.0, dtype=y_start.dtype)
+    zero = jnp.zeros_like(one)
+    init = (jnp.where(done, one, zero), one, y_base, y_base, zero, jnp.int32(0), jnp.int32(0), jnp.int32(0))
+
+    def cond(c):
+        s, h, _, _, _, attempts, _, _ = c
+        return (s < 1.0) & (h >= MIN_STAGE) & (attempts < MAX_STAGES)
+
+    def body(c):
+        s, h, y, y_prev, s_prev, attempts, steps, stages = c
+        s_try = jnp.minimum(s + h, 1.0)
+        slope = jnp.where(s > s_prev, (s_try - s) / jnp.where(s > s_prev, s - s_prev, 1.0), 0.0)
+        guess = y + slope * (y - y_prev)
+        sh = _along(base, shock, s_try)
+        y_new, _, n = _solve(residual, guess, sh, 4 * max_steps, damped)
+        ok = _max_abs(residual, y_new, sh) <= tol
+        return (
+            jnp.where(ok, s_try, s),
+            jnp.where(ok, 2.0 * h, 0.5 * h),
+            jnp.where(ok, y_new, y),
+            jnp.where(ok, y, y_prev),
+            jnp.where(ok, s, s_prev),
+            attempts + 1,
+            steps + n,
+            stages + ok.astype(jnp.int32),
+        )
+
+    s, _, y, _, _, _, steps, stages = jax.lax.while_loop(cond, body, init)
+    return y, s, steps, stages
+
+
+def _primal(inputs):
+    residual, y0, shock, tol, max_steps, method, _ = inputs
+    model = getattr(residual, "__self__", None)
+    y_direct, code, steps = _direct(residual, y0, shock, tol, max_steps, method)
+    ok = (code == 0) & (_max_abs(residual, y_direct, shock) <= tol)
+    y_cont, path, c_steps, stages = _continuation(residual, model, y_direct, ok, shock, tol, max_steps, method)
+    reached = path >= 1.0
+    value = jnp.where(ok, y_direct, jnp.where(path > 0.0, y_cont, y_direct))
+    code = jnp.where(ok | reached, 0, jnp.where(code == 0, 2, code)).astype(jnp.int32)
+    return value, (code, steps + c_steps, stages, path)
+
+
+def _rewrite(root, aux, inputs):
+    residual, _, shock = inputs[:3]
+    return residual(root, shock)
+
+
+def _root(residual, y0, shock, tol, max_steps, method="newton"):
+    if method not in METHODS:
+        raise ValueError(f"unknown solver method {method!r}; expected one of {', '.join(METHODS)}")
+    inputs = (residual, y0, shock, tol, max_steps, method)
+    adjoint = optx.ImplicitAdjoint(linear_solver=_linear_solver(method, tol))
+    value, (code, steps, stages, path) = adjoint.apply(_primal, _rewrite, inputs, frozenset())
+    res = jnp.max(jnp.abs(residual(jax.lax.stop_gradient(value), jax.lax.stop_gradient(shock))))
+    return RootSolution(value=value, result_code=code, steps=steps, max_residual=res, stages=stages, path=path)
 
 
 @eqx.filter_jit
@@ -192,7 +353,7 @@ def _status(code: int, max_residual: float, tol: float) -> Status:
         return Status.NONFINITE
     if max_residual <= tol:
         return Status.SUCCESS
-    if code == int(optx.RESULTS.max_steps_reached._value):
+    if code == 1:
         return Status.MAX_STEPS
     return Status.DIVERGED
 
@@ -202,6 +363,8 @@ class Equilibrium:
     """A validated solution: the unknowns, the model's outcome arrays and diagnostics.
 
     ``outcomes`` holds NumPy arrays (country dimension first, as the model documents).
+    ``stages`` counts the continuation stages the solve needed (0: the direct solve converged);
+    ``admissibility`` holds the smallest value of each of the model's admissibility margins.
     """
 
     y: Any
@@ -213,6 +376,8 @@ class Equilibrium:
     seconds: float
     tol: float
     meta: dict[str, Any] = field(default_factory=dict)
+    stages: int = 0
+    admissibility: dict[str, float] = field(default_factory=dict)
 
     @property
     def converged(self) -> bool:
@@ -223,11 +388,32 @@ class Equilibrium:
             "status": self.status.value,
             "message": self.status.message,
             "steps": self.steps,
+            "continuation_stages": self.stages,
             "max_residual": self.max_residual,
             "tol": self.tol,
             "checks": dict(self.checks),
+            "admissibility": dict(self.admissibility),
             "seconds": self.seconds,
         }
+
+
+def _smallest(model, margins: dict[str, Any], codes=None, only_bad: bool = True) -> list[str]:
+    """``name=value (country)``: the smallest entry of every margin (only those not positive by default)."""
+    import numpy as np
+
+    codes = tuple(codes or getattr(model, "codes", ()) or ())
+    out = []
+    for k, v in margins.items():
+        a = np.asarray(v, dtype=float).reshape(-1) if np.ndim(v) else np.asarray([float(v)])
+        a = np.where(np.isfinite(a), a, -np.inf)
+        i = int(np.argmin(a))
+        if only_bad and a[i] > 0:
+            continue
+        who = ""
+        if a.size > 1:
+            who = f" ({codes[i]})" if len(codes) == a.size else f" (country #{i})"
+        out.append(f"{k}={a[i]:.3g}{who}")
+    return out
 
 
 def solve_model(
@@ -238,16 +424,29 @@ def solve_model(
     y0: jax.Array | None = None,
     throw: bool = True,
     what: str = "equilibrium",
+    codes: tuple[str, ...] | None = None,
 ) -> Equilibrium:
-    """Solve ``model`` under ``shock``, check the accounting and return an :class:`Equilibrium`.
+    """Solve ``model`` under ``shock``, check the accounting and admissibility, return an :class:`Equilibrium`.
 
-    With ``throw=True`` (default) an unconverged or inconsistent solve raises
-    :class:`ConvergenceError` carrying its diagnostics; with ``throw=False`` the
-    status says what went wrong and the caller must look at it.
+    The solve is :func:`find_root` (direct solve, then damped Newton and continuation when it fails).
+    A converged solve must then pass the model's accounting ``checks`` (each <= ``check_tol``) and, where
+    the model defines them, its ``admissibility`` margins (each > 0: positive prices, incomes,
+    expenditure and real income, shares in [0, 1]). With ``throw=True`` (default) a solve that fails
+    raises :class:`ConvergenceError` (:class:`InadmissibleError` for an impossible equilibrium) carrying
+    its diagnostics; with ``throw=False`` the status says what went wrong and the caller must look at it.
+    ``codes`` (country codes in the model's order; default ``model.codes`` where it has them) name the
+    country of a failed margin in the message.
+
+    ``shock`` is a :class:`Shock` or an array of new tariffs; it is checked first
+    (:func:`tradewar.policy._shock.check_shock`: shape, rates above -100%, own sales untaxed), and a bad
+    one raises :class:`~tradewar.ScenarioError`.
     """
     import numpy as np
 
+    from .policy._shock import check_shock
+
     opts = options or SolverOptions()
+    shock = check_shock(model, shock, codes if codes is not None else getattr(model, "codes", None), what)
     start = time.perf_counter()
     y_init = model.initial_guess() if y0 is None else y0
     method = opts.method if opts.method != "auto" else getattr(model, "preferred_method", "newton")
@@ -257,12 +456,16 @@ def solve_model(
     max_res = float(root.max_residual)
     status = _status(int(root.result_code), max_res, opts.tol)
     checks: dict[str, float] = {}
+    margins: dict[str, Any] = {}
     outcomes: dict[str, Any] = {}
     if status is Status.SUCCESS:
-        checks = {k: float(v) for k, v in _checks(model, root.value, shock).items()}
-        bad = [k for k, v in checks.items() if not (v <= opts.check_tol)]
-        if bad:
+        raw_checks, raw_margins = _checks(model, root.value, shock)
+        checks = {k: float(v) for k, v in raw_checks.items()}
+        margins = {k: np.asarray(v) for k, v in raw_margins.items()}
+        if any(not (v <= opts.check_tol) for v in checks.values()):
             status = Status.FAILED_CHECKS
+        elif _smallest(model, margins, codes):
+            status = Status.INADMISSIBLE
         outcomes = {k: np.asarray(v) for k, v in _outcomes(model, root.value, shock).items()}
     eq = Equilibrium(
         y=root.value,
@@ -273,6 +476,8 @@ def solve_model(
         checks=checks,
         seconds=seconds,
         tol=opts.tol,
+        stages=int(root.stages),
+        admissibility={k: float(np.min(v)) if np.size(v) else float("inf") for k, v in margins.items()},
     )
     if throw:
         if status is Status.FAILED_CHECKS:
@@ -281,18 +486,40 @@ def solve_model(
                 f"{what}: {status.message}: {', '.join(bad)} (tolerance {opts.check_tol:.1g})",
                 eq.diagnostics(),
             )
+        if status is Status.INADMISSIBLE:
+            raise InadmissibleError(
+                f"{what}: {status.message}: {', '.join(_smallest(model, margins, codes))}; "
+                "the model has no admissible equilibrium for this policy",
+                eq.diagnostics(),
+            )
         if status is not Status.SUCCESS:
             raise ConvergenceError(
                 f"{what}: {status.message} (status {status.value}, {eq.steps} steps, "
-                f"max residual {max_res:.3g}, tolerance {opts.tol:.1g})",
+                f"max residual {max_res:.3g}, tolerance {opts.tol:.1g}){_path_note(model, root, shock, codes)}",
                 eq.diagnostics(),
             )
     return eq
 
 
+def _path_note(model, root: RootSolution, shock, codes) -> str:
+    """Where the continuation stopped and, there, the model's smallest admissibility margins."""
+    path = float(root.path)
+    base = _baseline_shock(model)
+    if base is None or not 0.0 < path < 1.0:
+        return ""
+    note = f"; continuation from the baseline solved {100 * path:.0f}% of the change in log(1 + t)"
+    if getattr(model, "admissibility", None) is not None:
+        _, margins = _checks(model, root.value, _along(base, shock, path))
+        worst = sorted(_smallest(model, margins, codes, only_bad=False), key=lambda m: float(m.split("=")[1].split()[0]))
+        if worst:
+            note += f", where the smallest admissibility margins are {', '.join(worst[:2])}"
+    return note
+
+
 @eqx.filter_jit
 def _checks(model, y, shock):
-    return model.checks(y, shock)
+    adm = getattr(model, "admissibility", None)
+    return model.checks(y, shock), ({} if adm is None else adm(y, shock))
 
 
 @eqx.filter_jit

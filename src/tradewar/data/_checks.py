@@ -3,8 +3,8 @@
 Each finding is a :class:`~tradewar.TradewarWarning` naming the country (the command line prints it as
 one ``warning:`` line); the world is still returned. Findings:
 
-- no international exports or no international imports: the country's outcomes are those of an
-  economy closed on that side, and percent changes of its trade are undefined;
+- no trade with other countries at all (calibrating a model on such a world then fails with a
+  one-line error), or no exports, or no imports (percent changes of that side's trade are undefined);
 - GDP below one millionth of world GDP (e.g. a GDP typed in the wrong units);
 - exports or imports above :data:`MAX_TRADE_TO_GDP` (100) times GDP (a GDP implausibly small for the flows).
 """
@@ -49,7 +49,7 @@ def suspicious(world: World) -> list[str]:
     if closed.size:
         out.append(
             f"{_list(list(codes[closed]))}: no trade with other countries in these data; "
-            "outcomes are those of a closed economy and percent changes of trade are not defined"
+            "no model can be calibrated for such a country (drop it or merge it into a region)"
         )
     for name, v in (("exports", exp), ("imports", imp)):
         none = np.flatnonzero((v <= 0) & ~np.isin(np.arange(world.n), closed))

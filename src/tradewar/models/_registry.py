@@ -4,10 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._exceptions import ScenarioError
+from .._exceptions import CalibrationError, ScenarioError
 from ..data._world import World
 
 FAMILIES = ("ilms", "armington", "caliendo_parro", "ossa")
+
+
+def _check_open(world: World) -> None:
+    """Refuse a country without any trade with the others: no model of trade is defined for it."""
+    import numpy as np
+
+    closed = np.flatnonzero((world.exports() <= 0) & (world.imports() <= 0))
+    if closed.size:
+        c = world.codes[closed[0]]
+        raise CalibrationError(
+            f"country {c} has no trade with the other countries in these data, so the model cannot be calibrated "
+            f"for it; drop {c} or merge it into a region (tradewar.aggregate)"
+        )
 
 
 def build_model(family: str, world: World, params: dict[str, Any]):
@@ -20,6 +33,7 @@ def build_model(family: str, world: World, params: dict[str, Any]):
 
     if family in FAMILY_SCHEMAS:
         params = validate_params(family, params)
+    _check_open(world)
     if family in ("ilms", "armington"):
         from .ilms import ILMSParams, armington, calibrate
 
