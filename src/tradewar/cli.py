@@ -200,7 +200,7 @@ LABELS = {
     "exports_gdp_change_pct": "exports/GDP %",
     "imports_gdp_change_pct": "imports/GDP %",
     "balance_gdp_change_pp": "balance/GDP Δpp",
-    "tariff_revenue_share": "tariff rev./E",
+    "tariff_revenue_share": "tariff rev. % of E",
     "tot_pct": "ToT %",
     "vot_pct": "VoT %",
 }
@@ -210,7 +210,10 @@ def result_frame(res, codes=None, *, full: bool = False):
     """The per-country table of a Result, sorted by welfare, with short labels."""
     df = res.countries(codes).sort_values("welfare_pct", ascending=False)
     cols = [c for c in df.columns if c in LABELS] if not full else [c for c in df.columns if c != "name"]
-    return df[cols].rename(columns=LABELS)
+    df = df[cols].copy()
+    if "tariff_revenue_share" in df.columns:  # shown as a percentage of expenditure
+        df["tariff_revenue_share"] = 100.0 * df["tariff_revenue_share"]
+    return df.rename(columns=LABELS)
 
 
 def _require_data(s, data: str | None) -> None:
