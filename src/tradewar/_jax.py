@@ -1,12 +1,27 @@
-"""JAX set-up: float64 everywhere, CPU, and the persistent compilation cache.
+"""JAX set-up: float64 everywhere, CPU, the persistent compilation cache and traced programs.
 
 Imported lazily by the numerical modules so that ``tradewar --help`` stays fast.
+
+A solve in a fresh process pays twice before any arithmetic: *tracing* (running the Python of the
+model and of optimistix to record the program, about half a second for a standard solve) and
+*compilation* by XLA (seconds). The persistent compilation cache of JAX (``TRADEWAR_CACHE_DIR``, by
+default ``~/.cache/tradewar/jax``; the empty string turns it off) removes the second on later runs.
+:func:`cached_call` removes the first: it stores the traced program of a function, serialised with
+:mod:`jax.export` (StableHLO), beside the compilation cache and calls the stored program in later
+processes. A stored program is found only for the same function, the same static arguments, the same
+array shapes and dtypes, the same source code of tradewar and the same versions of JAX and its
+libraries, so a stale program is never run.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
@@ -36,4 +51,114 @@ if _dir is not None:
 
 import jax.numpy as jnp  # noqa: E402
 
-__all__ = ["jax", "jnp"]
+__all__ = ["jax", "jnp", "cached_call"]
+
+#: Libraries whose code ends up in a traced program (their versions are part of its key).
+_TRACED_LIBRARIES = ("jax", "jaxlib", "equinox", "optimistix", "lineax")
+#: Traced programs of this process, by (function, tree structure, static values, shapes and dtypes).
+_PROGRAMS: dict[Any, Any] = {}
+
+
+@functools.cache
+def _code_digest() -> str:
+    """Hash of tradewar's source files and of the traced libraries' versions."""
+    from importlib import metadata
+
+    h = hashlib.sha256()
+    root = Path(__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(path.read_bytes())
+    for name in _TRACED_LIBRARIES:
+        try:
+            h.update(f"{name}=={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{name}: absent".encode())
+    h.update(f"x64={jax.config.jax_enable_x64} backend={jax.default_backend()}".encode())
+    return h.hexdigest()
+
+
+def _program_path(fn: Callable, treedef: Any, static_def: Any, static_leaves: tuple, avals: tuple) -> Path | None:
+    """Where the traced program of this call is stored; None when it cannot be named reliably."""
+    if _dir is None:
+        return None
+    text = repr((fn.__module__, fn.__qualname__, str(treedef), str(static_def), static_leaves, avals))
+    if " at 0x" in text:  # a static value printed by its address differs in every process
+        return None
+    digest = hashlib.sha256((text + _code_digest()).encode()).hexdigest()[:32]
+    return _dir / "programs" / f"{fn.__name__}-{digest}.jaxexport"
+
+
+def _load(path: Path | None, avals: tuple):
+    if path is None or not path.is_file():
+        return None
+    try:
+        exp = jax.export.deserialize(bytearray(path.read_bytes()))
+    except Exception:  # an unreadable or truncated file is traced again and replaced
+        return None
+    if tuple((tuple(a.shape), str(a.dtype)) for a in exp.in_avals) != avals:
+        return None
+    return exp
+
+
+def _store(path: Path | None, exp) -> None:
+    if path is None:
+        return
+    try:
+        data = exp.serialize()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except (OSError, ValueError, TypeError):  # a read-only cache, or a program that cannot be serialised
+        return
+
+
+def cached_call(fn: Callable, *args: Any) -> Any:
+    """``fn(*args)`` compiled, as ``equinox.filter_jit(fn)(*args)``, through stored traced programs.
+
+    Arrays among ``args`` (JAX or NumPy, anywhere in a pytree such as a model) are the inputs of the
+    program; every other value (floats, strings, static fields) is fixed in it, as under
+    ``filter_jit``. ``fn`` must return a pytree of dicts, lists and tuples of arrays. The first call
+    traces ``fn`` and exports the program (:func:`jax.export.export`); it is stored in the cache folder
+    and found again by later processes, which then skip tracing. A function that cannot be exported
+    is simply compiled with ``filter_jit``. The result is the same either way.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def scaled(x, k):
+    ...     return {"y": x * k}
+    >>> cached_call(scaled, np.arange(3.0), 2.0)["y"].tolist()
+    [0.0, 2.0, 4.0]
+    """
+    import equinox as eqx
+
+    dyn, static = eqx.partition(args, eqx.is_array)
+    leaves, treedef = jax.tree.flatten(dyn)
+    static_leaves, static_def = jax.tree.flatten(static)
+    avals = tuple((tuple(int(d) for d in jnp.shape(a)), str(jnp.result_type(a))) for a in leaves)
+    try:
+        key = (fn, treedef, static_def, tuple(static_leaves), avals)
+        exp = _PROGRAMS.get(key, False)
+    except TypeError:  # an unhashable static value: compiled as filter_jit would
+        return eqx.filter_jit(fn)(*args)
+    if exp is False:
+        path = _program_path(fn, treedef, static_def, tuple(static_leaves), avals)
+        exp = _load(path, avals)
+        if exp is None:
+
+            def flat(*arrays):
+                return fn(*eqx.combine(jax.tree.unflatten(treedef, arrays), static))
+
+            try:
+                exp = jax.export.export(jax.jit(flat))(*(jax.ShapeDtypeStruct(s, d) for s, d in avals))
+            except Exception:  # not exportable (host callbacks, effects); a real error reappears below
+                exp = None
+            else:
+                _store(path, exp)
+        _PROGRAMS[key] = exp
+    if exp is None:
+        return eqx.filter_jit(fn)(*args)
+    return exp.call(*leaves)

@@ -223,6 +223,8 @@ class World:
         import pandas as pd
 
         i = self.index(code)
+        if isinstance(top, bool) or not isinstance(top, int | np.integer) or top < 1:
+            raise DataError(f"partners: top must be a positive integer, got {top!r}")
         x = np.array(self.bilateral())
         exp = x[i].copy()
         imp = x[:, i].copy()
@@ -251,6 +253,15 @@ class World:
         return f"World({self.n} countries{s}, trade {float(self.trade.sum()):,.0f} {self.units}, source={self.source!r})"
 
 
+def require_world(world: Any, what: str) -> World:
+    """``world`` itself when it is a :class:`World`; raises :class:`DataError` otherwise."""
+    if not isinstance(world, World):
+        raise DataError(
+            f"{what}: expected a tradewar World (e.g. tradewar.load_world('world2023')), got {type(world).__name__}"
+        )
+    return world
+
+
 def _check_values(name: str, a: np.ndarray, codes: tuple[str, ...], sectors) -> None:
     bad = np.argwhere(~np.isfinite(a) | (a < 0))
     if bad.size:
@@ -273,14 +284,9 @@ def country_names(codes) -> tuple[str, ...]:
     """English short names for ISO3 codes via country_converter; region codes keep a readable name."""
     import logging
 
-    out: list[str | None] = []
-    todo = []
-    for c in codes:
-        if c in _SPECIAL_NAMES:
-            out.append(_SPECIAL_NAMES[c])
-        else:
-            out.append(None)
-            todo.append(c)
+    known = _iso3_names()
+    out: list[str | None] = [_SPECIAL_NAMES.get(c) or known.get(c) for c in codes]
+    todo = [c for c, o in zip(codes, out, strict=True) if o is None]
     if todo:
         logging.getLogger("country_converter").setLevel(logging.ERROR)
         conv = _converter().convert(names=todo, src="ISO3", to="name_short", not_found=None)
@@ -325,8 +331,35 @@ def iso3_codes() -> frozenset[str]:
     """The ISO 3166-1 alpha-3 codes known to country_converter (current countries and territories)."""
     global _ISO3
     if _ISO3 is None:
-        _ISO3 = frozenset(str(c) for c in _converter().data["ISO3"].dropna())
+        _ISO3 = frozenset(_iso3_names())
     return _ISO3
+
+
+_COUNTRY_TABLE = None
+_NAMES: dict[str, str] | None = None
+
+
+def _country_table():
+    """country_converter's table of countries (read once; building a ``CountryConverter`` costs far more)."""
+    global _COUNTRY_TABLE
+    if _COUNTRY_TABLE is None:
+        import os
+
+        import country_converter as coco
+        import pandas as pd
+
+        path = os.path.join(os.path.dirname(coco.__file__), "country_data.tsv")
+        _COUNTRY_TABLE = pd.read_csv(path, sep="\t", encoding="utf-8", keep_default_na=False, na_values=[""])
+    return _COUNTRY_TABLE
+
+
+def _iso3_names() -> dict[str, str]:
+    """ISO 3166-1 alpha-3 code -> English short name, from country_converter's table."""
+    global _NAMES
+    if _NAMES is None:
+        df = _country_table().dropna(subset=["ISO3", "name_short"])
+        _NAMES = {str(k): str(v) for k, v in zip(df["ISO3"], df["name_short"], strict=True)}
+    return _NAMES
 
 
 _CONVERTER = None
@@ -340,12 +373,7 @@ def _converter():
     """
     global _CONVERTER
     if _CONVERTER is None:
-        import os
-
         import country_converter as coco
-        import pandas as pd
 
-        path = os.path.join(os.path.dirname(coco.__file__), "country_data.tsv")
-        df = pd.read_csv(path, sep="\t", encoding="utf-8", keep_default_na=False, na_values=[""])
-        _CONVERTER = coco.CountryConverter(country_data=df)
+        _CONVERTER = coco.CountryConverter(country_data=_country_table())
     return _CONVERTER

@@ -1,0 +1,165 @@
+"""Benchmark: start-up time of whole ``tradewar`` commands, measured as fresh processes.
+
+    python benchmarks/bench_startup.py [--repeats 10] [--cold-repeats 3] [--load 0] [--json OUT] [CASE ...]
+
+Each case runs the command line in a new Python process (as the ``tradewar`` console script does),
+``--repeats`` times after one untimed warm-up run, and reports the median and the minimum wall time,
+as ``hyperfine`` would. Cases and targets:
+
+* ``help``: ``tradewar --help`` (< 1 s)
+* ``scenarios``: ``tradewar scenarios`` (< 1 s)
+* ``data-info``: ``tradewar data info --country JPN`` (< 1 s)
+* ``run-warm``: ``tradewar run liberation-day`` on the embedded world2023 data, with a compilation
+  cache filled by the warm-up run (< 2 s)
+* ``run-cold``: the same command on a first-ever run: every repetition gets a new, empty
+  ``TRADEWAR_CACHE_DIR`` (< 10 s)
+
+The compilation caches live in a temporary folder, so the user's cache is neither used nor changed.
+``--load N`` starts N busy processes (pure Python loops) for the duration of the measurements, to see
+the start-up on a machine whose cores are taken by other work. The script exits 1 when a command
+fails and prints (and with ``--json`` writes) the machine it ran on with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+#: The console script's entry point, run in a fresh interpreter.
+ENTRY = "import sys; from tradewar.cli import main; sys.argv[0] = 'tradewar'; sys.exit(main())"
+
+CASES: dict[str, tuple[list[str], float, str]] = {
+    "help": (["--help"], 1.0, "none"),
+    "scenarios": (["scenarios"], 1.0, "none"),
+    "data-info": (["data", "info", "--country", "JPN"], 1.0, "none"),
+    "run-warm": (["run", "liberation-day"], 2.0, "warm"),
+    "run-cold": (["run", "liberation-day"], 10.0, "cold"),
+}
+
+
+def machine() -> dict:
+    """The machine and software the figures were measured on."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = {}
+    for pkg in ("tradewar", "jax", "jaxlib", "numpy", "pandas"):
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = None
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {
+        "cpu": cpu,
+        "cores": usable,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
+        "versions": versions,
+    }
+
+
+def _once(args: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", ENTRY, *args], env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or [""]
+        raise RuntimeError(f"`tradewar {' '.join(args)}` exited {proc.returncode}: {tail[0]}")
+    return seconds
+
+
+def measure(name: str, repeats: int, cold_repeats: int, scratch: Path) -> dict:
+    """Time one case: one untimed warm-up, then the timed repetitions."""
+    args, target, cache = CASES[name]
+    env = dict(os.environ, COLUMNS="160", TERM="dumb")
+    times: list[float] = []
+    if cache == "cold":
+        for i in range(cold_repeats):
+            env["TRADEWAR_CACHE_DIR"] = str(scratch / f"cold-{i}")
+            times.append(_once(args, env))
+    else:
+        env["TRADEWAR_CACHE_DIR"] = str(scratch / "warm")
+        _once(args, env)
+        times = [_once(args, env) for _ in range(repeats)]
+    med = statistics.median(times)
+    return {
+        "case": name,
+        "command": "tradewar " + " ".join(args),
+        "cache": cache,
+        "runs": len(times),
+        "median_seconds": med,
+        "min_seconds": min(times),
+        "max_seconds": max(times),
+        "target_seconds": target,
+        "meets_target": med < target,
+    }
+
+
+def _spin() -> None:  # pragma: no cover - runs in a child process
+    while True:
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("cases", nargs="*", metavar="CASE", help=f"cases to run: {', '.join(CASES)} (default: all)")
+    ap.add_argument("--repeats", type=int, default=10, help="timed runs per case after one warm-up")
+    ap.add_argument("--cold-repeats", type=int, default=3, help="timed first-ever runs (each with an empty cache)")
+    ap.add_argument("--load", type=int, default=0, help="busy processes competing for the cores while measuring")
+    ap.add_argument("--json", type=Path, default=None, help="write the figures as JSON")
+    ns = ap.parse_args(argv)
+    if ns.repeats < 1 or ns.cold_repeats < 1 or ns.load < 0:
+        ap.error("--repeats and --cold-repeats must be at least 1, --load at least 0")
+    unknown = [c for c in ns.cases if c not in CASES]
+    if unknown:
+        ap.error(f"unknown case {unknown[0]!r} (choose from {', '.join(CASES)})")
+    names = ns.cases or list(CASES)
+
+    info = machine()
+    load = f", load average {info['load_average'][0]:.2f}" if info["load_average"] else ""
+    print(f"{info['cpu']}, {info['cores']} cores, Python {info['python']}, JAX {info['versions']['jax']}{load}")
+    spinners = [multiprocessing.Process(target=_spin, daemon=True) for _ in range(ns.load)]
+    for p in spinners:
+        p.start()
+    rows = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="tradewar-bench-") as tmp:
+            for name in names:
+                row = measure(name, ns.repeats, ns.cold_repeats, Path(tmp))
+                rows.append(row)
+                print(
+                    f"{row['command']:40s} {row['cache']:5s} median {row['median_seconds']:6.3f} s  "
+                    f"min {row['min_seconds']:6.3f} s  ({row['runs']} runs)  target < {row['target_seconds']:g} s  "
+                    f"{'ok' if row['meets_target'] else 'MISSED'}"
+                )
+    except RuntimeError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    finally:
+        for p in spinners:
+            p.terminate()
+            p.join()
+    if ns.json:
+        ns.json.write_text(json.dumps({"machine": info, "load_processes": ns.load, "cases": rows}, indent=2) + "\n")
+        print(f"wrote {ns.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Start-up: commands that solve nothing do not load JAX; traced programs are stored and found again."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import equinox as eqx
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from tradewar import _jax
+
+ENTRY = "import sys; from tradewar.cli import main\nsys.argv = ['tradewar', *sys.argv[1:]]\n"
+
+
+@pytest.mark.parametrize("args", [["--help"], ["scenarios"], ["data", "info", "--country", "JPN"]])
+def test_commands_that_solve_nothing_do_not_import_jax(args):
+    code = ENTRY + (
+        "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        "heavy = sorted(m for m in ('jax', 'jaxlib', 'equinox', 'optimistix', 'scipy') if m in sys.modules)\n"
+        "print('heavy:', heavy)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "heavy: []"
+
+
+class Affine(eqx.Module):
+    """A small model-like value: arrays (inputs of the program) and a static float (fixed in it)."""
+
+    a: jnp.ndarray
+    b: jnp.ndarray
+    power: float
+
+
+TRACES: list[str] = []
+
+
+def _affine(m: Affine, x, k):
+    TRACES.append("traced")
+    y = m.a @ x**m.power + m.b * k
+    return {"y": y, "stats": [jnp.sum(y), jnp.max(y)]}
+
+
+@pytest.fixture
+def program_dir(tmp_path, monkeypatch):
+    monkeypatch.setattr(_jax, "_dir", tmp_path)
+    monkeypatch.setattr(_jax, "_PROGRAMS", {})
+    TRACES.clear()
+    return tmp_path / "programs"
+
+
+def _args(power=2.0, n=3):
+    m = Affine(a=jnp.arange(n * n, dtype=float).reshape(n, n), b=jnp.ones(n), power=power)
+    return m, np.linspace(0.5, 1.5, n), 3.0
+
+
+def test_cached_call_matches_filter_jit_and_is_found_by_a_new_process(program_dir):
+    args = _args()
+    want = eqx.filter_jit(_affine)(*args)
+    TRACES.clear()
+    got = _jax.cached_call(_affine, *args)
+    assert TRACES == ["traced"]
+    np.testing.assert_array_equal(got["y"], want["y"])
+    assert float(got["stats"][0]) == pytest.approx(float(np.sum(want["y"])), rel=1e-15)
+    files = list(program_dir.glob("_affine-*.jaxexport"))
+    assert len(files) == 1
+    # the same call in this process, then in a "new process" (empty memory): no tracing
+    _jax.cached_call(_affine, *args)
+    _jax._PROGRAMS.clear()
+    again = _jax.cached_call(_affine, *args)
+    assert TRACES == ["traced"]
+    np.testing.assert_array_equal(again["y"], want["y"])
+
+
+def test_static_values_shapes_and_code_make_new_programs(program_dir, monkeypatch):
+    want = eqx.filter_jit(_affine)(*_args(power=3.0))["y"]
+    TRACES.clear()
+    _jax.cached_call(_affine, *_args(power=2.0))
+    cubed = _jax.cached_call(_affine, *_args(power=3.0))
+    bigger = _jax.cached_call(_affine, *_args(n=4))
+    assert len(TRACES) == 3
+    np.testing.assert_allclose(cubed["y"], want, rtol=1e-15)
+    assert bigger["y"].shape == (4,)
+    assert len(list(program_dir.glob("*.jaxexport"))) == 3
+    # an edit of tradewar's source (or another version of JAX) never reuses a stored program
+    monkeypatch.setattr(_jax, "_code_digest", lambda: "edited")
+    _jax._PROGRAMS.clear()
+    _jax.cached_call(_affine, *_args(power=2.0))
+    assert len(TRACES) == 4
+    assert len(list(program_dir.glob("*.jaxexport"))) == 4
+
+
+def test_a_damaged_program_is_traced_again_and_replaced(program_dir):
+    args = _args()
+    want = _jax.cached_call(_affine, *args)["y"]
+    (path,) = program_dir.glob("*.jaxexport")
+    path.write_bytes(b"not a program")
+    _jax._PROGRAMS.clear()
+    got = _jax.cached_call(_affine, *args)["y"]
+    np.testing.assert_array_equal(got, want)
+    assert len(TRACES) == 2
+    _jax._PROGRAMS.clear()
+    _jax.cached_call(_affine, *args)
+    assert len(TRACES) == 2  # the replaced file is good
+
+
+def test_without_a_cache_folder_nothing_is_stored(tmp_path, monkeypatch):
+    monkeypatch.setattr(_jax, "_dir", None)
+    monkeypatch.setattr(_jax, "_PROGRAMS", {})
+    got = _jax.cached_call(_affine, *_args())
+    np.testing.assert_array_equal(got["y"], eqx.filter_jit(_affine)(*_args())["y"])
+    assert not list(tmp_path.rglob("*.jaxexport"))
