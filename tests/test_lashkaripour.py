@@ -1,0 +1,122 @@
+"""The global tariff war of Lashkaripour (2021): closed-form Jacobian, invariants, replication guards."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from tradewar.cli import app
+from tradewar.models.tariffwar import from_spending, global_war
+from tradewar.solve import Shock
+
+from .conftest import shared_dir
+
+
+def _small(seed=0, n=5, s=3):
+    """A random 5-country, 3-sector world: tariff-inclusive spending, tariffs, elasticities, labels."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(0.5, 2.0, (n, n, s)) + 4.0 * np.eye(n)[:, :, None]
+    t = rng.uniform(0.0, 0.3, (n, n, s))
+    t[np.arange(n), np.arange(n)] = 0.0
+    return X, t, np.array([2.0, 4.0, 8.0])[:s], tuple(f"C{k}" for k in range(n)), tuple(f"s{k}" for k in range(s))
+
+
+@pytest.mark.parametrize("nash", [False, True])
+def test_closed_form_jacobian_matches_forward_mode(nash):
+    X, t, eps, codes, sectors = _small()
+    m = from_spending(X, t, eps, codes, sectors, nash=nash)
+    rng = np.random.default_rng(1)
+    y = 0.1 * rng.standard_normal(3 * m.n if nash else 2 * m.n)
+    if nash:
+        y[2 * m.n :] = rng.uniform(0.1, 0.6, m.n)
+    y, tt = jnp.asarray(y), jnp.asarray(t)
+
+    @jax.jit
+    def jacobians(y, tt):
+        plain = jax.jacfwd(lambda v: m._residual(v, tt))(y)
+        fwd = jax.jacfwd(lambda v: m.residual(v, Shock(t=tt)))(y)  # through the custom JVP
+        rev = jax.jacrev(lambda v: m.residual(v, Shock(t=tt)))(y)
+        d_plain = jax.jacfwd(lambda T: m._residual(y, T))(tt)
+        d_custom = jax.jacfwd(lambda T: m.residual(y, Shock(t=T)))(tt)
+        return plain, m.jacobian(y, tt), fwd, rev, d_plain, d_custom
+
+    plain, closed, fwd, rev, d_plain, d_custom = jacobians(y, tt)
+    np.testing.assert_allclose(closed, plain, atol=1e-13)
+    np.testing.assert_allclose(fwd, plain, atol=1e-13)
+    np.testing.assert_allclose(rev, plain, atol=1e-13)
+    # derivatives in the tariffs of the shock still flow (used by the balancing step)
+    np.testing.assert_allclose(d_custom, d_plain, atol=1e-13)
+    if not nash:  # in the war the tariffs are unknowns: the shock's tariffs do not enter
+        assert np.abs(d_plain).max() > 1e-3
+
+
+@pytest.fixture(scope="module")
+def wiod_is():
+    from tradewar.data import load_world
+    from tradewar.replicate.lashkaripour2021 import cube_inputs
+
+    world = load_world(shared_dir("tariffwar_cubes") / "WIOD2014.mat", elasticities="IS")
+    X, t, eps = cube_inputs(world, "WIOD2014.mat")
+    return world, X, t, eps, global_war(X, t, eps, world.codes, world.sectors)
+
+
+def test_war_invariants(wiod_is):
+    world, X, t, eps, res = wiod_is
+    Xb = res.spending_balanced
+    sales = Xb / (1.0 + t)
+    scale = Xb.sum()
+    # step 1: every deficit is zero; the data's deficits were not
+    np.testing.assert_allclose((sales.sum(axis=(1, 2)) - sales.sum(axis=(0, 2))) / scale, 0.0, atol=1e-13)
+    raw = X / (1.0 + t)
+    assert np.abs(raw.sum(axis=(1, 2)) - raw.sum(axis=(0, 2))).max() / X.sum() > 1e-3
+    # the balanced world is its own equilibrium: zero residual and zero welfare change at the baseline
+    m = from_spending(Xb, t, eps, world.codes, world.sectors)
+    np.testing.assert_allclose(np.asarray(m.residual(m.initial_guess(), m.zero_shock())), 0.0, atol=1e-10)
+    np.testing.assert_allclose(np.asarray(m.welfare(m.initial_guess(), m.zero_shock())), 1.0, atol=1e-12)
+    # step 2: the tariffs are the formula at the new equilibrium, tau - 1 in (0, 1]
+    assert np.all(res.nash_tariff > 0) and np.all(res.nash_tariff <= 1.0)
+    m2 = from_spending(Xb, t, eps, world.codes, world.sectors, nash=True)
+    core = m2._core(jnp.asarray(res.war.y), jnp.asarray(t))
+    np.testing.assert_allclose(np.asarray(m2._formula(core["lam1"], core["sales"])) - 1.0, res.nash_tariff,
+                               atol=1e-10)
+    assert max(res.war.checks.values()) < 1e-12 and max(res.balanced.checks.values()) < 1e-12
+    # a tariff war lowers world real income
+    assert np.sum(res.welfare_pct * Xb.sum(axis=(0, 2))) < 0
+
+
+def test_wiod2014_in_sample_regression_guard(wiod_is):
+    # regression guards of this implementation at the printed precision (welfare 2 decimals, tariff
+    # 0.1 percentage point); the package's own results are compared separately
+    world, *_, res = wiod_is
+    got = {c: (round(float(res.welfare_pct[k]), 2), round(100 * float(res.nash_tariff[k]), 1))
+           for k, c in enumerate(world.codes)}
+    assert len(got) == 44
+    assert got["USA"] == (-0.62, 41.1)
+    assert got["CHN"] == (-0.39, 39.1)
+    assert got["JPN"] == (-0.48, 42.9)
+    assert got["DEU"] == (-1.15, 54.0)
+    assert got["ROW"] == (-1.86, 29.6)
+    assert res.war.max_residual < 1e-10
+
+
+def test_icio2022_in_sample_regression_guard():
+    from tradewar.replicate.lashkaripour2021 import run_one
+
+    doc = run_one(shared_dir("tariffwar_cubes") / "ICIO2022.mat", "IS")
+    got = {c: (round(v["welfare_pct"], 2), round(100 * v["nash_tariff"], 1)) for c, v in doc["countries"].items()}
+    assert len(got) == 81
+    assert got["USA"] == (-0.34, 23.9)
+    assert got["CHN"] == (-0.21, 31.3)
+    assert got["JPN"] == (-0.61, 27.2)
+    assert got["DEU"] == (-1.16, 26.8)
+    assert set(doc["seconds"]) == {"load", "balance", "nash", "total"}
+
+
+def test_cli_needs_both_cubes(tmp_path):
+    r = CliRunner().invoke(app, ["replicate", "lashkaripour2021", "--data", str(tmp_path)])
+    assert r.exit_code == 2
+    assert "WIOD2014.mat: file not found" in r.output
+    assert "Traceback" not in r.output
