@@ -55,7 +55,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
                                     "browser") from None
         total = len(steps or DEFAULT_TIMELINE) + len(SECTIONS)
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                      console=err_console, transient=True) as prog:
+                      console=err_console, transient=True, disable=not err_console.is_terminal) as prog:
             task = prog.add_task(f"report {country.upper()}", total=total)
 
             def progress(msg: str) -> None:

@@ -86,11 +86,12 @@ def _result(s, world, model, t, what: str, x=None):
     """The labelled result of the found tariffs (the same solve and fields as ``tradewar run``)."""
     import numpy as np
 
-    from .results import Result
+    from .results import Result, model_parameters
     from .solve import Shock, solve_model
 
     eq = solve_model(model, Shock(t=np.asarray(t), x=None if x is None else np.asarray(x)), what=what)
-    return Result(world=world, equilibrium=eq, scenario=s.name, model=s.model.family, params=s.model.params(),
+    return Result(world=world, equilibrium=eq, scenario=s.name, model=s.model.family,
+                  params=model_parameters(s.model.family, s.model.params(), model, world),
                   tariffs=np.asarray(t), meta={"title": s.title, "date": s.date, "data": s.data.source})
 
 
@@ -111,7 +112,7 @@ def _progress(err_console):
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                    console=err_console, transient=True)
+                    console=err_console, transient=True, disable=not err_console.is_terminal)
 
 
 GDP_HELP = "GDP table (country,gdp) of a long trade table given with --data."
@@ -233,6 +234,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         """The Nash equilibrium of a tariff war among PLAYERS (iterated best responses), with its certificate."""
         import numpy as np
 
+        from .strategy._nash import certify
         from .strategy._nash import nash as nash_war
 
         from ._exceptions import ScenarioError
@@ -250,7 +252,9 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
                 prog.update(task, advance=1, description=str(msg)[:80])
 
             r = nash_war(model, idx, instrument, base_t=t, lower=lower, max_rounds=max_rounds, tol=tol,
-                         br_tol=max(tol * 0.1, 1e-8), progress=say)
+                         br_tol=max(tol * 0.1, 1e-8), progress=say, certificate=False)
+            # only a war that settled is certified (the checks are the slow part)
+            certificate = certify(model, r.tariffs, idx, instrument, lower=lower, grad_tol=tol) if r.converged else None
         from rich.table import Table
 
         tab = Table(title=f"Nash {instrument} tariffs ({s.name}): {'converged' if r.converged else 'NOT converged'} "
@@ -266,7 +270,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
             shown = ", ".join(f"{100 * v:.1f}" for v in vals[:6]) + (" ..." if vals.size > 6 else "")
             tab.add_row(code, shown, f"{100 * (r.welfare_vs_base[c] - 1):.3f}",
                         f"{100 * (r.welfare_vs_free_trade[c] - 1):.3f}")
-        cert = _by_code(r.certificate.to_dict(), world) if r.certificate is not None else {}
+        cert = _by_code(certificate.to_dict(), world) if certificate is not None else {}
         if not r.converged or not cert.get("ok", False):
             why = (f"the best responses did not settle in {r.rounds} rounds (last move {r.max_move:.1e}, "
                    f"--tol {tol:g}; raise --max-rounds)" if not r.converged else "its certificate failed (max "

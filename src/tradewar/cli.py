@@ -368,7 +368,7 @@ def replicate(
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console,
-                  transient=True) as prog:
+                  transient=True, disable=not err_console.is_terminal) as prog:
         task = prog.add_task(REPLICATIONS[study], total=None)
         doc = mod.run(data, progress=lambda msg: prog.update(task, description=msg))
     for table in mod.render(doc):

@@ -3,7 +3,9 @@
 A :class:`Result` pairs a validated :class:`~tradewar.solve.Equilibrium` with the labels of its
 :class:`~tradewar.data.World`. Outcome arrays are labelled by shape (see docs/architecture.md):
 ``(N,)`` per country, ``(N, S)`` per country and sector, ``(N, N)`` bilateral ``[exporter, importer]``,
-``(N, N, S)`` bilateral by sector. Percent changes end in ``_pct``.
+``(N, N, S)`` bilateral by sector. Percent changes end in ``_pct``; changes in percentage points end in
+``_pp`` (``balance_gdp_change_pp``: the change in the trade balance, exports minus imports, as a share of
+GDP; unlike ``deficit_change_pct`` it stays meaningful when the baseline balance is close to zero).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from ._io import atomic_write, atomic_write_all, json_safe, json_writer
 from .data._world import World
 from .solve import Equilibrium
 
-__all__ = ["Result", "CORE_FIELDS"]
+__all__ = ["Result", "CORE_FIELDS", "model_parameters"]
 
 #: Per-country fields printed first (in this order) when a model provides them.
 CORE_FIELDS = (
@@ -28,9 +30,51 @@ CORE_FIELDS = (
     "price_index_pct",
     "exports_gdp_change_pct",
     "imports_gdp_change_pct",
+    "balance_gdp_change_pp",
     "deficit_change_pct",
     "tariff_revenue_share",
 )
+
+
+def model_parameters(family: str, params: dict[str, Any], model: Any, world: World | None = None) -> dict[str, Any]:
+    """Every parameter of a calibrated model: the given ``params`` over the family's defaults.
+
+    Parameters left to calibration are replaced by the values it chose (ILMS ``psi``, ``eps_calib``,
+    and the profit shares ``nu`` and pass-through terms ``phi``, one number when equal across countries,
+    else ``{code: value}``).
+    """
+    import dataclasses
+    import inspect
+
+    out: dict[str, Any] = {}
+    if family in ("ilms", "armington"):
+        from .models.ilms import ILMSParams, armington
+
+        base = armington() if family == "armington" else ILMSParams()
+        out = dataclasses.asdict(base.replace(**params))
+        for name in ("eps", "kappa", "psi", "beta"):
+            if hasattr(model, name):
+                out[name] = float(getattr(model, name))
+        if out.get("eps_calib") is None:
+            out["eps_calib"] = out["eps"]
+        for name in ("nu", "phi"):
+            a = np.asarray(getattr(model, name, []), dtype=float).reshape(-1)
+            if a.size and np.allclose(a, a[0]):
+                out[name] = float(a[0])
+            elif a.size and world is not None and a.size == world.n:
+                out[name] = dict(zip(world.codes, a.tolist(), strict=True))
+    else:
+        import importlib
+
+        try:
+            mod = importlib.import_module(f"tradewar.models.{family}")
+            sig = inspect.signature(mod.calibrate)
+            out = {k: p.default for k, p in sig.parameters.items()
+                   if p.kind is inspect.Parameter.KEYWORD_ONLY and p.default is not inspect.Parameter.empty}
+        except (ImportError, AttributeError):
+            out = {}
+        out.update(params)
+    return json_safe(out)  # type: ignore[return-value]
 
 
 def _clean(v: float) -> float | None:

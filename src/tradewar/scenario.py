@@ -626,7 +626,7 @@ def run_scenario(
     """
     import numpy as np
 
-    from .results import Result
+    from .results import Result, model_parameters
     from .solve import Shock, solve_model
 
     if not isinstance(s, Scenario):
@@ -644,7 +644,7 @@ def run_scenario(
         equilibrium=eq,
         scenario=s.name,
         model=s.model.family,
-        params=s.model.params(),
+        params=model_parameters(s.model.family, s.model.params(), model, world),
         tariffs=np.asarray(t),
         meta={"title": s.title, "date": s.date, "notes": s.notes, "data": s.data.source,
               **dict(getattr(model, "meta", {}) or {})},

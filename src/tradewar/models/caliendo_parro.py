@@ -259,6 +259,27 @@ class CaliendoParro(eqx.Module):
             "walras": walras,
         }
 
+    def admissibility(self, y, shock) -> dict[str, jax.Array]:
+        """Margins that are positive in an economically possible equilibrium.
+
+        Wages, income and real income hats (N,); total expenditure ``sum_j X'_nj`` relative to the
+        baseline (N,); sectoral expenditure shares ``X'_nj / sum_j X'_nj`` in [0, 1]
+        (:func:`tradewar.solve.share_margin`, smallest over sectors, (N,)).
+        """
+        from ..solve import share_margin
+
+        c = self._core(y, shock)
+        lp = (self.alpha * c["p"]).sum(axis=1)
+        income = c["In"] / self.income()
+        total = c["Xn"].sum(axis=1)
+        return {
+            "wage": c["wh"],
+            "income": income,
+            "real_income": income * jnp.exp(-lp),
+            "expenditure": total / self._scale(),
+            "expenditure_shares": jnp.min(share_margin(c["Xn"] / total[:, None]), axis=1),
+        }
+
     # ------------------------------------------------------------------ outcomes
     def outcomes(self, y, shock) -> dict[str, jax.Array]:
         """Per-country (N,), per country-sector (N, S) and bilateral outcomes (see module doc)."""
@@ -288,6 +309,7 @@ class CaliendoParro(eqx.Module):
             "deficit_change_pct": 100.0 * jnp.where(
                 self.D != 0, (self.D_new - self.D) / jnp.where(self.D != 0, jnp.abs(self.D), 1.0), 0.0
             ),
+            "balance_gdp_change_pp": 100.0 * ((ex1 - im1) / va1 - (ex0 - im0) / self.VA),
             "sector_price_pct": 100.0 * jnp.expm1(c["p"]),
             "gross_output_pct": 100.0 * jnp.where(Y0 > 0, c["Yn"] / jnp.where(Y0 > 0, Y0, 1.0) - 1.0, 0.0),
             "flows_new": f_new,
@@ -530,7 +552,9 @@ def calibrate(
     the paper), a first solve at baseline policies makes them one; zero shocks then return ones.
     """
     from .._exceptions import ConvergenceError
+    from ..data._world import require_world
 
+    require_world(world, "caliendo_parro.calibrate")
     if deficits not in ("fixed", "zero"):
         raise CalibrationError(f"calibrate: deficits must be 'fixed' or 'zero', got {deficits!r}")
     trade, tariffs, theta, gva, gio, no_inter, sectors, ex = _world_arrays(world)

@@ -32,6 +32,38 @@ Solution method: the budget is linear in ``E^`` given ``w^, L^`` (revenue is the
 closed form and Newton's method runs on ``y = (log w^, log L^)``, 2N unknowns (N when ``kappa = 0``: then
 ``L^ = 1``). The residual holds the income equations (the first replaced by the numeraire) and labour supply.
 
+Roundabout production (``beta < 1``; ILMS 2025, input-output model). ``beta`` is labour's share in the
+cost of production; the rest is spent on the composite good, whose price index is ``P``. Data: on the
+completed flows (above), domestic sales are grossed up for intermediate use and everything is recomputed::
+
+    X_IO = X with X[i,i] / beta;   E_i = sum_j (1+t0[j,i]) X_IO[j,i];   lambda_ = (1+t0) X_IO / E
+    V_j  = sum_i (1-nu_i) X_IO[j,i]                (sales net of the destinations' profit share)
+    Y_j  = beta V_j + nu_j sum_k X_IO[k,j];        T_j = E_j - Y_j - (1-beta) V_j - R0_j
+
+Unknowns ``w^, E^, L^, P^``. The unit cost is ``c_j = w^_j^beta P^_j^(1-beta)`` and the scale term uses
+``e_j L^_j`` with ``e_j = (w^_j/P^_j)^(1-beta)``::
+
+    A[j,i]   = lambda_[j,i] (c_j (e_j L^_j)^(-psi))^(-eps) ((1+t[j,i])/(1+t0[j,i]))^(-eps phi_i)
+    income   beta sum_i (1-nu_i) X'[j,i] + nu_j sum_k X'[k,j] = Y'_j
+    budget   E'_i = R_i + Y'_i + (1-beta) sum_k (1-nu_k) X'[i,k] + T_i sum Y' / sum Y
+    prices   P^_i = (E^_i / w^_i)^(1-phi_i) (sum_k A[k,i])^(-1/eps)
+    numeraire  sum_i Y_i (w^_i - 1) = 0   (wages, as the paper's input-output model; welfare and every
+               real outcome do not depend on the choice, nominal changes are measured in it)
+    welfare  Ec_i = Y_i + T_i + R0_i final spending, Ec'_i = R_i + Y'_i + T_i sum Y'/sum Y,
+             delta_i = Ec_i / (Ec_i - kappa (1-tau_i) Y_i / (1+kappa)),
+             W^_i = delta_i Ec'_i / (Ec_i P^_i) + (1 - delta_i) w^_i L^_i / P^_i
+
+(labour supply, ``tau`` and the flows as above). ``E^`` is again eliminated in closed form: the
+income equation gives ``V'_j = (Y'_j - nu_j M_j) / beta`` with ``M_j = sum_k X'[k,j]`` (imports at
+exporter prices, ``E'_j G_j / S_j``), and the budget then reads
+``M_j (1 + (1-beta) nu_j / beta) = Y'_j / beta + T_j sum Y' / sum Y``: ``M``, hence ``E'``, follows from
+``w^, L^`` directly, and the budget of country ``j`` holds exactly when its income equation does
+(the budgets and the income equations sum to the same identity, so the one income equation replaced by
+the numeraire holds by Walras' law with its budget). The price index is a fixed point (``P^`` enters
+the costs), so Newton's method runs on ``y = (log w^, log L^, log P^)``, 3N unknowns (2N when
+``kappa = 0``), the residual adding ``log P^`` minus the log of the price equation. With ``beta = 1``
+these are the equations above, ``P^`` drops out of the unknowns, and the computation is the same.
+
 With ``t0 = 0`` (the paper) ``tau^_i = 1/(1 - R_i/Y'_i)`` exactly as in the paper; the baseline
 revenue ``R0`` generalises it to worlds with baseline tariffs, where ``T_i = E_i - Y_i - R0_i``.
 """
@@ -47,10 +79,19 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _jax  # noqa: F401
-from .._exceptions import CalibrationError
+from .._exceptions import CalibrationError, ScenarioError
 from ..data._world import World
 
-__all__ = ["ILMSParams", "ILMSModel", "calibrate", "armington", "complete_world", "two_region_nu", "delta_optimal"]
+__all__ = [
+    "ILMSParams",
+    "ILMSModel",
+    "calibrate",
+    "armington",
+    "complete_world",
+    "input_output",
+    "two_region_nu",
+    "delta_optimal",
+]
 
 #: Targets of the two-region profit-share calibration (ILMS 2025): the spending-weighted profit
 #: share of the rest of the world (0.12, weights r1) and of the USA (0.26, weights r2).
@@ -69,6 +110,11 @@ class ILMSParams:
     eps_calib : the elasticity used for ``psi``/``phi`` (None = ``eps``); ``ustr_eps8`` sets eps=8, eps_calib=4.
     phi_shift : subtracted from phi after calibration (partial pass-through: 0.75).
     revenue_use : ``"income_tax"`` (revenue cuts income taxes) or ``"lump_sum"``.
+    beta : labour's share in the cost of production, ``0 < beta <= 1``; ``beta < 1`` adds roundabout
+        production (the input-output model of ILMS 2025 uses 0.49) and puts the numeraire on wages.
+
+    Values are checked on construction (ranges in :mod:`tradewar.models._params`); a bad one raises
+    :class:`~tradewar.ScenarioError` naming the parameter.
     """
 
     eps: float = 4.0
@@ -79,6 +125,14 @@ class ILMSParams:
     eps_calib: float | None = None
     phi_shift: float = 0.0
     revenue_use: Literal["income_tax", "lump_sum"] = "income_tax"
+    beta: float = 1.0
+
+    def __post_init__(self) -> None:
+        from dataclasses import asdict
+
+        from ._params import validate_params
+
+        validate_params("ilms", asdict(self))
 
     def replace(self, **kw) -> ILMSParams:
         return replace(self, **kw)
@@ -92,8 +146,9 @@ def armington(eps: float = 4.0, revenue_use: Literal["income_tax", "lump_sum"] =
 class ILMSModel(eqx.Module):
     """A calibrated ILMS economy (baseline arrays and parameters); the equations are its methods.
 
-    Arrays: ``X`` (N,N) baseline flows at exporter prices, ``t0`` (N,N) baseline tariffs,
-    ``lambda_`` (N,N) expenditure shares, ``E, Y, T, R0, nu, phi`` (N,).
+    Arrays: ``X`` (N,N) baseline flows at exporter prices (``X_IO`` when ``beta < 1``), ``t0`` (N,N)
+    baseline tariffs, ``lambda_`` (N,N) expenditure shares, ``E, Y, T, R0, nu, phi`` (N,), ``Ec`` (N,)
+    final spending ``E - (1-beta) V`` (``= E`` when ``beta = 1``).
     """
 
     X: jax.Array
@@ -105,10 +160,15 @@ class ILMSModel(eqx.Module):
     R0: jax.Array
     nu: jax.Array
     phi: jax.Array
-    eps: float = eqx.field(static=True)
-    kappa: float = eqx.field(static=True)
-    psi: float = eqx.field(static=True)
+    Ec: jax.Array
+    #: eps, kappa, psi are 0-d arrays (leaves), so that models calibrated with different values stack
+    #: for batched solves; ``labour`` (kappa != 0) fixes the number of unknowns and is static.
+    eps: jax.Array
+    kappa: jax.Array
+    psi: jax.Array
     income_tax: bool = eqx.field(static=True)
+    beta: float = eqx.field(static=True, default=1.0)
+    labour: bool = eqx.field(static=True, default=True)
     #: chord: one Jacobian factorisation reused (about 3x faster on the 194-country data), with a
     #: Newton restart when it does not converge (see tradewar.solve).
     preferred_method: str = eqx.field(static=True, default="chord")
@@ -118,9 +178,14 @@ class ILMSModel(eqx.Module):
         return self.X.shape[0]
 
     @property
+    def roundabout(self) -> bool:
+        """True with intermediate inputs (``beta < 1``): ``P^`` is then an unknown and wages the numeraire."""
+        return self.beta != 1.0
+
+    @property
     def n_unknowns(self) -> int:
-        """Length of ``y``: ``log w^`` (N), then ``log L^`` (N) when ``kappa > 0`` (else ``L^ = 1``)."""
-        return 2 * self.n if self.kappa != 0 else self.n
+        """Length of ``y``: ``log w^`` (N), ``log L^`` (N) when ``kappa > 0`` (else ``L^ = 1``), ``log P^`` (N) when ``beta < 1``."""
+        return self.n * (1 + self.labour + self.roundabout)
 
     def initial_guess(self) -> jax.Array:
         return jnp.zeros(self.n_unknowns)
@@ -135,28 +200,49 @@ class ILMSModel(eqx.Module):
         # Unknowns: log w^ and (kappa > 0) log L^. E^ is eliminated in closed form: with
         # S_i = sum_k A[k,i], H_i = sum_k A[k,i] t[k,i]/(1+t[k,i]) and G_i = S_i - H_i, revenue is
         # R_i = E'_i H_i/S_i, so the budget E'_i = R_i + Y'_i + T_i sum Y'/sum Y gives
-        # E'_i = (Y'_i + T_i sum Y'/sum Y) S_i/G_i.
+        # E'_i = (Y'_i + T_i sum Y'/sum Y) S_i/G_i. With beta < 1 (log P^ the last N unknowns) imports
+        # at exporter prices are M_i = (Y'_i/beta + T_i sum Y'/sum Y) / (1 + (1-beta) nu_i/beta) (module
+        # docstring) and E'_i = M_i S_i/G_i.
         # A[j,i] = B[j,i] c_j with B fixed by the tariffs: every sum over partners is then a
         # matrix-vector product, so the Jacobian (a batch of JVPs) costs a few matrix products.
         n = self.n
         lw = y[:n]
-        lL = y[n:] if self.kappa != 0 else jnp.zeros_like(lw)
+        lL = y[n : 2 * n] if self.labour else jnp.zeros_like(lw)
         w, Lh = jnp.exp(lw), jnp.exp(lL)
         t = shock.t
         B = self.lambda_ * jnp.exp(-self.eps * self.phi[None, :] * (jnp.log1p(t) - jnp.log1p(self.t0)))
         Bt = B / (1.0 + t)
-        c = jnp.exp(-self.eps * (lw - self.psi * lL))
+        if self.roundabout:
+            lP = y[n * (1 + self.labour) :]
+            b = self.beta
+            # log of c_j (e_j L^_j)^(-psi), c_j = w^_j^beta P^_j^(1-beta), e_j = (w^_j/P^_j)^(1-beta)
+            c = jnp.exp(-self.eps * (b * lw + (1.0 - b) * lP - self.psi * ((1.0 - b) * (lw - lP) + lL)))
+        else:
+            c = jnp.exp(-self.eps * (lw - self.psi * lL))
         S = c @ B
         H = c @ (t * Bt)  # revenue share: R_i = E'_i H_i / S_i, exactly 0 where t = 0
         G = S - H
         Yn = w * Lh * self.Y
-        imports = Yn + self.T * (Yn.sum() / self.Y.sum())  # E'_i - R_i = sum_k X'[k,i]
+        if self.roundabout:
+            imports = (Yn / b + self.T * (Yn.sum() / self.Y.sum())) / (1.0 + (1.0 - b) / b * self.nu)
+        else:
+            imports = Yn + self.T * (Yn.sum() / self.Y.sum())  # E'_i - R_i = sum_k X'[k,i]
         spend = imports / G  # E'_i / sum_k A[k,i]
         E1 = spend * S
         Eh = E1 / self.E
         R = spend * H
         Ph = (Eh / w) ** (1.0 - self.phi) * S ** (-1.0 / self.eps)
-        sales_income = c * (Bt @ ((1.0 - self.nu) * spend)) + self.nu * imports
+        extra = {}
+        if self.roundabout:
+            sales = c * (Bt @ ((1.0 - self.nu) * spend))  # V'_j = sum_i (1-nu_i) X'[j,i]
+            sales_income = b * sales + self.nu * imports
+            Ec1 = R + Yn + self.T * (Yn.sum() / self.Y.sum())
+            # log P^ from the price equation; the unknown P^ is what the costs use
+            extra = dict(lP_implied=(1.0 - self.phi) * jnp.log(Eh / w) - jnp.log(S) / self.eps, intermediates=(1.0 - b) * sales)
+            Ph = jnp.exp(lP)
+        else:
+            sales_income = c * (Bt @ ((1.0 - self.nu) * spend)) + self.nu * imports
+            Ec1 = E1
         if self.income_tax:
             tau_hat = (1.0 - self.R0 / self.Y) / (1.0 - R / Yn)
             tau = R / Yn
@@ -164,7 +250,7 @@ class ILMSModel(eqx.Module):
             tau_hat = jnp.ones_like(R)
             tau = jnp.zeros_like(R)
         return dict(w=w, Eh=Eh, Lh=Lh, Ph=Ph, c=c, Bt=Bt, spend=spend, imports=imports, R=R, Yn=Yn,
-                    sales_income=sales_income, tau_hat=tau_hat, tau=tau, lw=lw, lL=lL)
+                    sales_income=sales_income, tau_hat=tau_hat, tau=tau, lw=lw, lL=lL, Ech=Ec1 / self.Ec, **extra)
 
     def _flows(self, s):
         """New bilateral flows at exporter prices, ``X'[j,i]`` (N, N)."""
@@ -173,22 +259,29 @@ class ILMSModel(eqx.Module):
     def _equations(self, y, shock):
         s = self._state(y, shock)
         income = (s["sales_income"] - s["Yn"]) / self.Y
-        budget = (s["Eh"] * self.E - s["R"] - s["Yn"] - self.T * (s["Yn"].sum() / self.Y.sum())) / self.E
+        budget = s["Eh"] * self.E - s["R"] - s["Yn"] - self.T * (s["Yn"].sum() / self.Y.sum())
+        if self.roundabout:
+            budget = budget - s["intermediates"]
+            numeraire = (self.Y * (s["w"] - 1.0)).sum() / self.Y.sum()
+        else:
+            numeraire = (self.E * (s["Ph"] - 1.0)).sum() / self.E.sum()
+        budget = budget / self.E
         labour = s["lL"] - self.kappa * (jnp.log(s["tau_hat"]) + s["lw"] - jnp.log(s["Ph"]))
-        numeraire = (self.E * (s["Ph"] - 1.0)).sum() / self.E.sum()
         return s, income, budget, labour, numeraire
 
     def residual(self, y, shock):
-        _, income, _, labour, numeraire = self._equations(y, shock)
+        s, income, _, labour, numeraire = self._equations(y, shock)
         parts = [income.at[0].set(numeraire)]
-        if self.kappa != 0:
+        if self.labour:
             parts.append(labour)
+        if self.roundabout:
+            parts.append(jnp.log(s["Ph"]) - s["lP_implied"])
         return jnp.concatenate(parts)
 
     def welfare(self, y, shock):
         s = self._state(y, shock)
-        delta = self.E / (self.E - self.kappa * (1.0 - s["tau"]) * self.Y / (1.0 + self.kappa))
-        return delta * s["Eh"] / s["Ph"] + (1.0 - delta) * s["w"] * s["Lh"] / s["Ph"]
+        delta = self.Ec / (self.Ec - self.kappa * (1.0 - s["tau"]) * self.Y / (1.0 + self.kappa))
+        return delta * s["Ech"] / s["Ph"] + (1.0 - delta) * s["w"] * s["Lh"] / s["Ph"]
 
     def outcomes(self, y, shock):
         s = self._state(y, shock)
@@ -209,6 +302,7 @@ class ILMSModel(eqx.Module):
             "exports_gdp_change_pct": pct((exp1 / s["Yn"]) / (exp0 / self.Y)),
             "imports_gdp_change_pct": pct((imp1 / s["Yn"]) / (imp0 / self.Y)),
             "deficit_change_pct": 100.0 * (D1 - D0) / jnp.abs(D0),
+            "balance_gdp_change_pp": 100.0 * (D0 / self.Y - D1 / s["Yn"]),
             "tariff_revenue_share": s["R"] / self.E,
             "flows_new": Xn,
         }
@@ -219,18 +313,47 @@ class ILMSModel(eqx.Module):
         spend = ((1.0 + shock.t) * Xn).sum()
         E1 = s["Eh"] * self.E
         world = self.E.sum()
-        return {
+        # world spending on intermediate inputs (0 without roundabout production)
+        inter = s["intermediates"].sum() if self.roundabout else 0.0
+        out = {
             # the income equation dropped for the numeraire must hold by Walras' law
             "walras": jnp.abs(income[0]) * self.Y[0] / world,
             # spending on goods (gross of tariffs) equals expenditure
             "income_expenditure": jnp.abs(spend - E1.sum()) / world,
-            # world expenditure = world income + tariff revenue (deficits sum to zero)
-            "world_budget": jnp.abs(E1.sum() - s["Yn"].sum() - s["R"].sum()) / world,
-            # world sales = world factor and profit income
-            "sales_income": jnp.abs(Xn.sum() - s["Yn"].sum()) / world,
+            # world expenditure = world income + intermediates + tariff revenue (deficits sum to zero)
+            "world_budget": jnp.abs(E1.sum() - s["Yn"].sum() - inter - s["R"].sum()) / world,
+            # world sales = world factor and profit income + intermediates
+            "sales_income": jnp.abs(Xn.sum() - s["Yn"].sum() - inter) / world,
             # the budget and labour supply, which the unknowns satisfy by construction
             "budget": jnp.max(jnp.abs(budget) * self.E) / world,
             "labour": jnp.max(jnp.abs(labour)),
+        }
+        if self.roundabout:
+            # the price index the costs use is the one the price equation gives
+            out["prices"] = jnp.max(jnp.abs(jnp.log(s["Ph"]) - s["lP_implied"]))
+        return out
+
+    def admissibility(self, y, shock):
+        """Margins that are positive in an economically possible equilibrium (N,) each.
+
+        Wages, prices, expenditure and income (hats), spending on goods net of tariffs ``E' - R``
+        (relative to ``E``), the share of income left after the income tax ``1 - R/Y'`` (income-tax
+        revenue use), real income ``W^`` (a welfare change above -100%) and the new expenditure shares
+        ``lambda'`` in [0, 1] (:func:`tradewar.solve.share_margin`, smallest over exporters).
+        """
+        from ..solve import share_margin
+
+        s = self._state(y, shock)
+        lam = s["c"][:, None] * s["Bt"] * (1.0 + shock.t) * s["spend"][None, :] / (s["Eh"] * self.E)[None, :]
+        return {
+            "wage": s["w"],
+            "price_index": s["Ph"],
+            "expenditure": s["Eh"],
+            "income": s["Yn"] / self.Y,
+            "spending_on_goods": s["imports"] / self.E,
+            "after_tax_income": 1.0 - s["tau"],
+            "real_income": self.welfare(y, shock),
+            "trade_shares": jnp.min(share_margin(lam), axis=0),
         }
 
 
@@ -339,6 +462,35 @@ def phi_from_nu(nu: np.ndarray, eps: float) -> np.ndarray:
     return (1 + theta) / ((1 - nu) * theta) - 1 / theta
 
 
+def input_output(c: Completed, beta: float) -> Completed:
+    """The input-output baseline of ILMS (2025): domestic sales grossed up for intermediate use.
+
+    ``X_IO = X`` with ``X[i,i] / beta``; ``E_i = sum_j (1+t0[j,i]) X_IO[j,i]``, ``R0_i = sum_j t0[j,i] X_IO[j,i]``,
+    ``Y_j = beta V_j + nu_j sum_k X_IO[k,j]`` with ``V_j = sum_i (1-nu_i) X_IO[j,i]``, and
+    ``T_j = E_j - Y_j - (1-beta) V_j - R0_j`` (final spending ``Y + T + R0`` plus intermediates ``(1-beta) V``).
+    ``beta = 1`` returns ``c`` itself.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> c = Completed(X=np.array([[6.0, 2.0], [1.0, 4.0]]), t0=np.zeros((2, 2)), E=np.array([7.0, 6.0]),
+    ...               Y=np.array([8.0, 5.0]), T=np.array([-1.0, 1.0]), R0=np.zeros(2), nu=np.zeros(2))
+    >>> io = input_output(c, 0.5)
+    >>> io.X.tolist(), io.E.tolist(), io.Y.tolist(), io.T.tolist()
+    ([[12.0, 2.0], [1.0, 8.0]], [13.0, 10.0], [7.0, 4.5], [-1.0, 1.0])
+    """
+    if beta == 1.0:
+        return c
+    X = c.X.copy()
+    np.fill_diagonal(X, np.diag(X) / beta)
+    E = ((1 + c.t0) * X).sum(0)
+    R0 = (c.t0 * X).sum(0)
+    V = ((1 - c.nu)[None, :] * X).sum(1)
+    Y = beta * V + c.nu * X.sum(0)
+    T = E - Y - (1 - beta) * V - R0
+    return Completed(X=X, t0=c.t0, E=E, Y=Y, T=T, R0=R0, nu=c.nu)
+
+
 def calibrate(world: World, params: ILMSParams | None = None, *, completed: Completed | None = None) -> ILMSModel:
     """Calibrate the ILMS family to ``world`` (see the module docstring for the data construction).
 
@@ -352,8 +504,15 @@ def calibrate(world: World, params: ILMSParams | None = None, *, completed: Comp
     >>> eq = solve_model(m, Shock(t=np.array([[0.0, 0.0], [0.2, 0.0]])))
     >>> bool(eq.converged), bool(eq.outcomes["welfare_pct"][0] > 0 > eq.outcomes["welfare_pct"][1])
     (True, True)
+
+    With roundabout production (``beta < 1``) the baseline is :func:`input_output` of the completed one.
     """
-    p = params or ILMSParams()
+    from ..data._world import require_world
+
+    world = require_world(world, "calibrate")
+    p = ILMSParams() if params is None else params
+    if not isinstance(p, ILMSParams):
+        raise ScenarioError(f"calibrate: params must be ILMSParams (e.g. ILMSParams(eps=4)), got {type(p).__name__}")
     if p.eps <= 0 or p.kappa < 0:
         raise CalibrationError("parameters: eps must be positive and kappa non-negative")
     c = completed if completed is not None else complete_world(world, p.nu)
@@ -364,6 +523,12 @@ def calibrate(world: World, params: ILMSParams | None = None, *, completed: Comp
     else:
         phi = np.broadcast_to(np.asarray(p.phi, dtype=float), (world.n,)).copy()
     phi = phi - p.phi_shift
+    beta = float(p.beta)
+    if not 0.0 < beta <= 1.0:
+        raise CalibrationError(f"parameter 'beta': labour's cost share must lie in (0, 1], got {beta}")
+    c = input_output(c, beta)
+    # final spending: expenditure less intermediate inputs, E - (1-beta) V = Y + T + R0
+    Ec = c.E if beta == 1.0 else c.Y + c.T + c.R0
     lam = (1 + c.t0) * c.X / c.E[None, :]
     return ILMSModel(
         X=jnp.asarray(c.X),
@@ -375,10 +540,13 @@ def calibrate(world: World, params: ILMSParams | None = None, *, completed: Comp
         R0=jnp.asarray(c.R0),
         nu=jnp.asarray(c.nu),
         phi=jnp.asarray(phi),
-        eps=float(p.eps),
-        kappa=float(p.kappa),
-        psi=float(psi),
+        Ec=jnp.asarray(Ec),
+        eps=jnp.asarray(float(p.eps)),
+        kappa=jnp.asarray(float(p.kappa)),
+        psi=jnp.asarray(float(psi)),
         income_tax=p.revenue_use == "income_tax",
+        beta=beta,
+        labour=float(p.kappa) != 0,
     )
 
 

@@ -1,0 +1,263 @@
+"""Bad command-line input: every case is one line on stderr, exit 2 (3 for a solver failure), no file.
+
+Each case runs in-process with Typer's CliRunner in an empty folder and checks the exit status,
+that stderr holds exactly one line and no traceback, and that the folder is as it was (no output,
+no temporary file). The output paths are checked before any work: the cases that name a bad output
+path would otherwise run a full solve first, and the runner's timing shows they do not.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tradewar.cli import app
+
+runner = CliRunner()
+
+SECTORAL_NOTE = "needs a sectoral dataset"
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    out = {}
+    for root, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            p = Path(root) / name
+            st = os.lstat(p)
+            out[str(p.relative_to(folder))] = (st.st_mode, st.st_size)
+    return out
+
+
+def _prepare(tmp: Path, setup: str | None) -> None:
+    """Build what a case needs in ``tmp`` (files it should not touch)."""
+    if setup == "latin1":
+        (tmp / "latin1.toml").write_bytes('name = "caf\u00e9"\n'.encode("latin-1"))
+    elif setup == "file":
+        (tmp / "file.txt").write_text("a file\n")
+    elif setup == "folder":
+        (tmp / "folder").mkdir()
+    elif setup == "link":
+        (tmp / "target.json").write_text("keep me\n")
+        (tmp / "link.json").symlink_to(tmp / "target.json")
+    elif setup == "small":
+        _small_scenario(tmp)
+
+
+def _small_scenario(tmp: Path) -> Path:
+    """world2023 aggregated to three regions (USA, CHN, rest), no tariffs: strategic commands in seconds."""
+    from tradewar.data import load_world
+
+    codes = load_world("world2023").codes
+    agg = ", ".join(f'{c} = "{c if c in ("USA", "CHN") else "OTH"}"' for c in codes)
+    p = tmp / "small.toml"
+    p.write_text(f'name = "small"\n[data]\nsource = "world2023"\naggregate = {{ {agg} }}\n')
+    return p
+
+
+#: (id, arguments, files to prepare, expected exit status, a word the error line must contain)
+CASES = [
+    # scenario files and presets
+    ("non-utf8-scenario", ["run", "latin1.toml"], "latin1", 2, "UTF-8"),
+    ("scenario-is-folder", ["run", "folder"], "folder", 2, "folder"),
+    ("unknown-preset", ["run", "no-such-preset"], None, 2, "unknown scenario"),
+    ("sectoral-preset-without-data", ["run", "us-transport-25"], None, 2, SECTORAL_NOTE),
+    ("sectoral-preset-without-data-optimal", ["optimal", "2025-04-03-us-car-tariffs"], None, 2, SECTORAL_NOTE),
+    # output paths, checked before the solve
+    ("json-is-folder", ["run", "liberation-day", "--json", "folder"], "folder", 2, "folder"),
+    ("json-empty", ["run", "liberation-day", "--json", ""], None, 2, "folder"),
+    ("json-inside-file", ["run", "liberation-day", "--json", "file.txt/out.json"], "file", 2, "not a folder"),
+    ("json-under-proc", ["run", "liberation-day", "--json", "/proc/tradewar-out.json"], None, 2, "/proc"),
+    ("json-device", ["run", "liberation-day", "--json", "/dev/full"], None, 2, "not a regular file"),
+    ("json-symlink", ["run", "liberation-day", "--json", "link.json"], "link", 2, "symbolic link"),
+    ("json-and-csv-same-file", ["run", "liberation-day", "--json", "a.out", "--csv", "a.out"], None, 2, "same file"),
+    ("csv-is-folder", ["run", "liberation-day", "--csv", "folder"], "folder", 2, "folder"),
+    ("report-out-folder", ["report", "JPN", "-o", "folder"], "folder", 2, "folder"),
+    ("report-out-device", ["report", "JPN", "--out", "/dev/null"], None, 2, "not a regular file"),
+    ("report-png-is-file", ["report", "JPN", "--png", "file.txt"], "file", 2, "not a folder"),
+    ("nash-json-folder", ["nash", "liberation-day", "--json", "folder"], "folder", 2, "folder"),
+    ("optimal-json-device", ["optimal", "liberation-day", "--json", "/dev/full"], None, 2, "regular file"),
+    ("talks-json-inside-file", ["talks", "liberation-day", "--json", "file.txt/x.json"], "file", 2, "not a folder"),
+    ("bloc-json-folder", ["bloc", "us-bloc-china", "--json", "folder"], "folder", 2, "folder"),
+    ("replicate-json-folder", ["replicate", "ossa2014", "--data", "folder", "--json", "folder"], "folder", 2, "folder"),
+    ("bench-json-device", ["bench", "--json", "/dev/full"], None, 2, "regular file"),
+    # numeric options refused by the parser
+    ("nash-negative-tol", ["nash", "liberation-day", "--tol", "-1"], None, 2, "--tol"),
+    ("nash-zero-tol", ["nash", "liberation-day", "--tol", "0"], None, 2, "--tol"),
+    ("nash-nan-tol", ["nash", "liberation-day", "--tol", "nan"], None, 2, "--tol"),
+    ("nash-negative-rounds", ["nash", "liberation-day", "--max-rounds", "-1"], None, 2, "--max-rounds"),
+    ("nash-lower-above-one", ["nash", "liberation-day", "--lower", "2"], None, 2, "--lower"),
+    ("nash-lower-below-minus-one", ["nash", "liberation-day", "--lower", "-3"], None, 2, "--lower"),
+    ("nash-bad-instrument", ["nash", "liberation-day", "--instrument", "tariffs"], None, 2, "--instrument"),
+    ("nash-one-player", ["nash", "liberation-day", "--players", "USA"], None, 2, "--players"),
+    ("nash-same-player-twice", ["nash", "liberation-day", "--players", "USA,USA"], None, 2, "--players"),
+    ("optimal-lower-2", ["optimal", "liberation-day", "--lower", "2"], None, 2, "--lower"),
+    ("talks-weight-one", ["talks", "liberation-day", "--weight", "1"], None, 2, "--weight"),
+    ("talks-weight-negative", ["talks", "liberation-day", "--weight", "-0.2"], None, 2, "--weight"),
+    ("talks-lower-minus-one", ["talks", "liberation-day", "--lower", "-1"], None, 2, "--lower"),
+    ("talks-bad-instruments", ["talks", "liberation-day", "--instruments", "partner"], None, 2, "--instruments"),
+    ("talks-same-party", ["talks", "liberation-day", "--parties", "USA,USA"], None, 2, "--parties"),
+    ("talks-three-parties", ["talks", "liberation-day", "--parties", "USA,JPN,CHN"], None, 2, "--parties"),
+    ("data-info-top-negative", ["data", "info", "--top", "-3"], None, 2, "--top"),
+    ("data-info-top-zero", ["data", "info", "--top", "0"], None, 2, "--top"),
+    ("bench-zero-repeats", ["bench", "--repeats", "0"], None, 2, "--repeats"),
+    ("int-option-text", ["bench", "--repeats", "many"], None, 2, "--repeats"),
+    # usage
+    ("unknown-command", ["nosuchcommand"], None, 2, "No such command"),
+    ("unknown-option", ["run", "liberation-day", "--bogus"], None, 2, "--bogus"),
+    ("missing-argument", ["run"], None, 2, "Missing argument"),
+    ("replicate-unknown-study", ["replicate", "smith1776", "--data", "folder"], "folder", 2, "unknown study"),
+    ("replicate-data-not-folder", ["replicate", "ossa2014", "--data", "file.txt"], "file", 2, "folder"),
+    ("unknown-bloc", ["bloc", "no-such-bloc"], None, 2, "no-such-bloc"),
+    # a solver failure: a Nash war allowed no rounds has not converged
+    ("nash-not-converged", ["nash", "small.toml", "--max-rounds", "0", "--json", "nash.json"], "small", 3,
+     "no Nash equilibrium"),
+]
+
+
+@pytest.mark.parametrize(("args", "setup", "code", "word"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_input_is_one_line(tmp_path, monkeypatch, args, setup, code, word):
+    monkeypatch.chdir(tmp_path)
+    _prepare(tmp_path, setup)
+    before = _snapshot(tmp_path)
+    t0 = time.perf_counter()
+    res = runner.invoke(app, args)
+    seconds = time.perf_counter() - t0
+    assert res.exception is None or isinstance(res.exception, SystemExit), repr(res.exception)
+    assert res.exit_code == code, (res.exit_code, res.stdout, res.stderr)
+    lines = res.stderr.splitlines()
+    assert len(lines) == 1, res.stderr
+    assert lines[0].startswith("error:") and word in lines[0], lines[0]
+    assert "Traceback" not in res.stdout + res.stderr
+    assert _snapshot(tmp_path) == before, "a failed command changed the folder"
+    if code == 2 and "json" in " ".join(args) and "small" != setup:
+        assert seconds < 5.0, f"the output path was checked after {seconds:.1f} s of work"
+    if setup == "link":
+        assert (tmp_path / "target.json").read_text() == "keep me\n"
+
+
+# --- outputs ---------------------------------------------------------------------------------------
+def test_json_and_csv_are_written_together_with_the_umask(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    old = os.umask(0o027)
+    try:
+        res = runner.invoke(app, ["run", "liberation-day", "--all", "--json", "r.json", "--csv", "r.csv"])
+    finally:
+        os.umask(old)
+    assert res.exit_code == 0, res.output
+    assert sorted(os.listdir(tmp_path)) == ["r.csv", "r.json"]  # no temporary file left
+    for name in ("r.json", "r.csv"):
+        assert stat.S_IMODE(os.stat(tmp_path / name).st_mode) == 0o640
+    doc = json.loads((tmp_path / "r.json").read_text(), parse_constant=lambda c: pytest.fail(f"JSON holds {c}"))
+    assert doc["converged"] is True
+    # every parameter of the model is recorded, with the values calibration chose
+    assert doc["params"]["eps"] == 4.0 and doc["params"]["kappa"] == 0.5
+    assert doc["params"]["revenue_use"] == "income_tax" and doc["params"]["psi"] == pytest.approx(0.67 / 4.0)
+    # the change in the trade balance as a share of GDP (pp) sits next to the percent change of the deficit
+    khm = doc["countries"]["KHM"]
+    assert abs(khm["balance_gdp_change_pp"]) < 10 < abs(khm["deficit_change_pct"])
+
+
+def test_a_failing_group_write_leaves_no_file(tmp_path):
+    from tradewar._io import atomic_write_all
+
+    def boom(fh):
+        fh.write("half")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        atomic_write_all([(tmp_path / "a.json", lambda fh: fh.write("{}"), "w"), (tmp_path / "b.csv", boom, "w")])
+    assert os.listdir(tmp_path) == []
+
+
+def test_replacing_an_existing_file_keeps_its_mode(tmp_path):
+    from tradewar._io import atomic_write
+
+    p = tmp_path / "out.json"
+    p.write_text("old")
+    p.chmod(0o604)
+    atomic_write(p, lambda fh: fh.write("new"))
+    assert p.read_text() == "new" and stat.S_IMODE(os.stat(p).st_mode) == 0o604
+
+
+def test_json_never_holds_nan():
+    from tradewar._io import json_safe, json_writer
+
+    doc = {"a": float("nan"), "b": [1.0, float("inf")], "c": {"d": -float("inf")}}
+    assert json_safe(doc) == {"a": None, "b": [1.0, None], "c": {"d": None}}
+    import io
+
+    buf = io.StringIO()
+    json_writer(doc)(buf)
+    assert "NaN" not in buf.getvalue() and "Infinity" not in buf.getvalue()
+
+
+# --- polish ----------------------------------------------------------------------------------------
+def test_version():
+    from tradewar import __version__
+
+    res = runner.invoke(app, ["--version"])
+    assert res.exit_code == 0 and res.stdout.strip() == f"tradewar {__version__}"
+
+
+COMMANDS = [["run"], ["scenarios"], ["replicate"], ["bench"], ["optimal"], ["nash"], ["talks"], ["bloc"], ["report"],
+            ["timeline"], ["data"], ["data", "info"], []]
+
+
+@pytest.mark.parametrize("cmd", COMMANDS, ids=[" ".join(c) or "tradewar" for c in COMMANDS])
+def test_dash_h_is_help_and_flags_show_no_type(cmd):
+    res = runner.invoke(app, [*cmd, "-h"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "Usage:" in res.stdout and "--help" in res.stdout
+    assert "<bool>" not in res.stdout  # flags take no value
+
+
+def test_report_o_is_short_for_out():
+    res = runner.invoke(app, ["report", "-h"], env={"COLUMNS": "200"})
+    assert "-o" in res.stdout
+
+
+def test_run_says_how_many_countries_it_hides():
+    res = runner.invoke(app, ["run", "liberation-day"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "of 32 countries not shown; --all shows every country" in res.stdout
+    assert "balance/GDP Δpp" in res.stdout and "deficit %" not in res.stdout
+    res = runner.invoke(app, ["run", "liberation-day", "--all"], env={"COLUMNS": "200"})
+    assert "not shown" not in res.stdout
+
+
+def test_scenarios_lists_aliases_blocs_and_presets_that_need_data():
+    res = runner.invoke(app, ["scenarios"], env={"COLUMNS": "250"})
+    assert res.exit_code == 0, res.output
+    assert "2025-04-02-liberation-day" in res.stdout and "(also liberation-day)" in res.stdout
+    assert "us-bloc-china" in res.stdout and "Bloc presets" in res.stdout
+    assert res.stdout.count("needs --data") >= 4
+
+
+def test_old_preset_names_are_aliases():
+    from tradewar.scenario import PRESET_ALIASES, list_presets, load_scenario, preset_path
+
+    names = {s.name for s in list_presets()}
+    for alias, target in PRESET_ALIASES.items():
+        assert alias not in names and target in names
+        assert load_scenario(alias) == load_scenario(target)
+        assert preset_path(alias) == preset_path(target)
+
+
+def test_tables_print_na_not_nan():
+    import pandas as pd
+
+    from tradewar.cli import _fmt, frame_table
+
+    assert _fmt(float("nan")) == "n/a" and _fmt(float("inf")) == "n/a" and _fmt(1234.5) == "1,234.50"
+    from rich.console import Console
+
+    con = Console(width=120, record=True)
+    con.print(frame_table(pd.DataFrame({"x": [1.0, float("nan")]}, index=["A", "B"])))
+    text = con.export_text()
+    assert "n/a" in text and "nan" not in text.lower().replace("n/a", "")
