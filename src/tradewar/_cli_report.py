@@ -35,11 +35,10 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         """Write a self-contained HTML report of the 2025 tariff war for COUNTRY and print its five numbers."""
         from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+        from ._io import check_output_folder, check_output_paths
         from .report import build_report
         from .report.sections import SECTIONS
         from .report.timeline import DEFAULT_TIMELINE
-
-        from ._io import check_output_folder, check_output_paths
 
         check_output_paths([("--out", out)])
         if png is not None:
@@ -112,7 +111,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
             for k in cols:
                 if k in df.columns:
                     v = row[k]
-                    cells.append("–" if not math.isfinite(v) else f"{v:+.2f}")
+                    cells.append("n/a" if not math.isfinite(v) else f"{v:+.2f}")
             table.add_row(str(row["date"]), str(name), *cells)
         console.print(table)
         ft = tl.focus_table("welfare_pct", focus_codes(c))
@@ -121,5 +120,5 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         for k in ft.columns:
             t2.add_column(k, justify="right")
         for name, row in ft.iterrows():
-            t2.add_row(str(name), *["–" if not math.isfinite(v) else f"{v:+.2f}" for v in row.tolist()])
+            t2.add_row(str(name), *["n/a" if not math.isfinite(v) else f"{v:+.2f}" for v in row.tolist()])
         console.print(t2)

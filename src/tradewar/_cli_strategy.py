@@ -234,10 +234,9 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         """The Nash equilibrium of a tariff war among PLAYERS (iterated best responses), with its certificate."""
         import numpy as np
 
+        from ._exceptions import ScenarioError
         from .strategy._nash import certify
         from .strategy._nash import nash as nash_war
-
-        from ._exceptions import ScenarioError
 
         _check_out(json_out)
         s, world, model, t = _prepare(scenario, data, gdp, tariffs)
@@ -333,6 +332,9 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
             task = prog.add_task("Nash bargaining", total=2 if frontier else 1)
             deal = bargain(model, world, (a, b), instruments, thr, weight, t, lo=lower)
             prog.update(task, advance=1, description="deal frontier")
+            if deal.certificate.get("status") == "max_steps_reached":
+                raise _failed(f"the Nash bargain of {world.codes[a]} and {world.codes[b]} did not converge "
+                              f"({deal.certificate.get('iterations')} iterations)", deal.certificate)
             fr = deal_frontier(model, world, (a, b), instruments, deal.threat_tariffs, t, lo=lower) if frontier else None
             prog.update(task, advance=1)
         from rich.table import Table
@@ -376,7 +378,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         _show(res, s.output.countries, "Outcomes at the deal")
         if json_out:
             doc = res.to_dict()
-            doc["converged"] = bool(res.converged and deal.certificate.get("status") == "converged")
+            doc["converged"] = bool(res.converged and deal.certificate.get("status") != "max_steps_reached")
             doc["tariffs"] = {"deal": dict(zip(deal.labels, deal.values.tolist(), strict=True)),
                               "threat": dict(zip(deal.labels, pair.values(deal.threat_tariffs).tolist(), strict=True))}
             doc["certificate"] = deal.certificate

@@ -13,6 +13,7 @@ renames happen, so an interrupt sees either every file of a group in place or no
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
@@ -32,6 +33,7 @@ __all__ = [
     "check_output_paths",
     "commit_lock",
     "discard_inflight",
+    "inflight",
     "json_safe",
     "json_writer",
 ]
@@ -143,6 +145,19 @@ def _register(tmp: str) -> None:
 def _unregister(tmp: str) -> None:
     with _REGISTRY_LOCK:
         _INFLIGHT.discard(tmp)
+
+
+@contextlib.contextmanager
+def inflight(paths: Iterable[str | os.PathLike]):
+    """Register files written by other means (e.g. by a plotting library) as temporary for the block."""
+    names = [os.fspath(p) for p in paths]
+    for n in names:
+        _register(n)
+    try:
+        yield
+    finally:
+        for n in names:
+            _unregister(n)
 
 
 def discard_inflight() -> None:

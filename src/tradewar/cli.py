@@ -180,14 +180,32 @@ def _explain_na(df) -> None:
                       "e.g. a country without trade)[/]")
 
 
+def _column_format(values) -> str:
+    """One number format per column: no decimals when the column holds large values, else two."""
+    import numpy as np
+
+    a = np.asarray(values, dtype=float)
+    a = a[np.isfinite(a)]
+    return ",.0f" if a.size and np.abs(a).max() >= 1e5 else ",.2f"
+
+
 def frame_table(df, title: str = "", index_name: str | None = None) -> Table:
-    """A Rich table from a DataFrame (index first)."""
+    """A Rich table from a DataFrame (index first); each numeric column has one format, NaN shows as n/a."""
     table = Table(title=title, header_style="bold", title_justify="left")
     table.add_column(index_name or (df.index.name or ""), style="bold")
+    fmts = {}
     for c in df.columns:
         table.add_column(str(c), justify="left" if c == "name" else "right")
+        if df[c].dtype.kind == "f":
+            fmts[c] = _column_format(df[c])
     for idx, row in df.iterrows():
-        table.add_row(str(idx), *[_fmt(v) for v in row.tolist()])
+        cells = []
+        for c, v in zip(df.columns, row.tolist(), strict=True):
+            if c in fmts and isinstance(v, float):
+                cells.append(format(v, fmts[c]) if math.isfinite(v) else "n/a")
+            else:
+                cells.append(_fmt(v))
+        table.add_row(str(idx), *cells)
     return table
 
 
@@ -340,10 +358,16 @@ def data_info(
         f"domestic sales {'present' if w.has_domestic() else 'absent (built at calibration)'}; units {w.units}"
     )
     summ = w.summary().sort_values("gdp", ascending=False).head(top)
-    console.print(frame_table(summ, f"Largest {min(top, w.n)} economies", "country"))
+    summ["trade % of GDP"] = 100.0 * (summ["exports"] + summ["imports"]) / summ["gdp"].where(summ["gdp"] > 0)
+    console.print(frame_table(summ, f"Largest {min(top, w.n)} economies ({w.units})", "country"))
     if country:
         p = w.partners(country, top)
-        console.print(frame_table(p, f"Largest partners of {country.upper()} (shares of its trade)", "partner"))
+        shares = {"export_share": "% of its exports", "import_share": "% of its imports", "trade_share": "% of its trade"}
+        for k in shares:
+            p[k] = 100.0 * p[k]
+        p = p.rename(columns=shares)
+        console.print(frame_table(p, f"Largest partners of {country.upper()} ({w.units}; shares in %)", "partner"))
+    _explain_na(summ)
     del x
 
 

@@ -361,17 +361,21 @@ def write_long(
     codes = np.array(world.codes)
     n = world.n
     pairs = {"exporter": np.repeat(codes, n), "importer": np.tile(codes, n)}
-    _write(pd.DataFrame({**pairs, "value": world.trade.ravel()}), trade_path)
-    _write(pd.DataFrame({"country": codes, "gdp": world.gdp}), gdp_path)
+    from .._io import atomic_write_all
+
+    tables = [(pd.DataFrame({**pairs, "value": world.trade.ravel()}), trade_path),
+              (pd.DataFrame({"country": codes, "gdp": world.gdp}), gdp_path)]
     if tariffs_path is not None:
-        _write(pd.DataFrame({**pairs, "tariff": world.tariffs.ravel()}), tariffs_path)
+        tables.append((pd.DataFrame({**pairs, "tariff": world.tariffs.ravel()}), tariffs_path))
+    # the tables are written together (atomically: all of them or none); only regular files are replaced
+    atomic_write_all([_writer(df, path) for df, path in tables])
 
 
-def _write(df: pd.DataFrame, path: str | os.PathLike) -> None:
+def _writer(df: pd.DataFrame, path: str | os.PathLike):
+    """``(path, write, mode)`` of one long table for :func:`tradewar._io.atomic_write_all` (CSV, or Parquet by suffix)."""
     if str(path).lower().endswith(_PARQUET):
-        df.to_parquet(path, index=False)
-    else:
-        df.to_csv(path, index=False)
+        return path, lambda fh: df.to_parquet(fh, index=False), "wb"
+    return path, lambda fh: df.to_csv(fh, index=False), "w"
 
 
 # --- wide layout (the embedded data) ----------------------------------------------------------

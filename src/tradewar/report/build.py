@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .._exceptions import TradewarError
-from .._io import atomic_write
+from .._io import atomic_write, inflight
 from . import charts
 from .html import Section, esc, render_page
 from .sections import SECTIONS, Context, Unavailable
@@ -118,30 +118,31 @@ def write_pngs(figures: dict[str, Any], folder: str | Path, *, scale: float = 2.
     names = list(figures)
     targets = [out / f"{n}.png" for n in names]
     tmp = [out / f".{n}.png.tmp" for n in names]
-    try:
-        figs = [_with_geometry(figures[n]) for n in names]
-        widths = [int(f.layout.width or 1100) for f in figs]
-        heights = [int(f.layout.height or 600) for f in figs]
-        if hasattr(pio, "write_images"):  # one browser for all charts (plotly >= 6.1)
-            pio.write_images(figs, [str(t) for t in tmp], format="png", scale=scale, width=widths, height=heights,
-                             validate=False)
-        else:  # pragma: no cover - older plotly
-            for f, t, w, h in zip(figs, tmp, widths, heights, strict=True):
-                t.write_bytes(pio.to_image(f, format="png", scale=scale, width=w, height=h, validate=False))
-        missing = [t.name for t in tmp if not t.is_file()]
-        if missing:
-            raise RuntimeError(f"no image written for {', '.join(missing)}")
-        for t, target in zip(tmp, targets, strict=True):
-            t.replace(target)
-    except Exception as e:
-        for t in tmp:
-            t.unlink(missing_ok=True)
-        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        hint = "; kaleido needs a Chrome or Chromium browser (e.g. apt-get install chromium)" if (
-            "chrome" in first.lower() or "browser" in first.lower()) else ""
-        raise PNGExportError(f"--png: kaleido could not render the charts ({first}){hint}") from None
-    finally:
-        pio.defaults.topojson = old_topo
+    with inflight(tmp):  # an interrupt removes the half-written images
+        try:
+            figs = [_with_geometry(figures[n]) for n in names]
+            widths = [int(f.layout.width or 1100) for f in figs]
+            heights = [int(f.layout.height or 600) for f in figs]
+            if hasattr(pio, "write_images"):  # one browser for all charts (plotly >= 6.1)
+                pio.write_images(figs, [str(t) for t in tmp], format="png", scale=scale, width=widths, height=heights,
+                                 validate=False)
+            else:  # pragma: no cover - older plotly
+                for f, t, w, h in zip(figs, tmp, widths, heights, strict=True):
+                    t.write_bytes(pio.to_image(f, format="png", scale=scale, width=w, height=h, validate=False))
+            missing = [t.name for t in tmp if not t.is_file()]
+            if missing:
+                raise RuntimeError(f"no image written for {', '.join(missing)}")
+            for t, target in zip(tmp, targets, strict=True):
+                t.replace(target)
+        except Exception as e:
+            for t in tmp:
+                t.unlink(missing_ok=True)
+            first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+            hint = "; kaleido needs a Chrome or Chromium browser (e.g. apt-get install chromium)" if (
+                "chrome" in first.lower() or "browser" in first.lower()) else ""
+            raise PNGExportError(f"--png: kaleido could not render the charts ({first}){hint}") from None
+        finally:
+            pio.defaults.topojson = old_topo
     return targets
 
 
