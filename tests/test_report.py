@@ -152,18 +152,24 @@ def test_missing_inputs_become_one_line(report, monkeypatch):
     assert "uncertainty" in miss
     for why in miss.values():
         assert "\n" not in why and why.endswith(".")
-    # a section that breaks does not sink the report
+    # a section that breaks is a bug: the report fails instead of hiding it; only Unavailable is a message
     from tradewar.report import sections as sec
 
     def broken(ctx):
         raise RuntimeError("boom\nsecond line")
 
+    def missing(ctx):
+        raise sec.Unavailable("no such data")
+
     monkeypatch.setattr(sec, "SECTIONS", [("timeline", "Timeline", sec.section_timeline), ("x", "Broken", broken)])
     import tradewar.report.build as build
 
     monkeypatch.setattr(build, "SECTIONS", sec.SECTIONS)
+    with pytest.raises(RuntimeError, match="boom"):
+        build_report("JPN", scenarios=DEFAULT_TIMELINE[:2])
+    monkeypatch.setattr(build, "SECTIONS", [("x", "Missing", missing)])
     rep = build_report("JPN", scenarios=DEFAULT_TIMELINE[:2])
-    assert rep.unavailable() == {"x": "Could not be computed (RuntimeError: boom)."}
+    assert rep.unavailable() == {"x": "Not available: no such data."}
 
 
 # --- the page is self-contained -------------------------------------------------------------------

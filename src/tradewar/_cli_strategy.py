@@ -91,7 +91,7 @@ def _result(s, world, model, t, what: str, x=None):
 
     eq = solve_model(model, Shock(t=np.asarray(t), x=None if x is None else np.asarray(x)), what=what)
     return Result(world=world, equilibrium=eq, scenario=s.name, model=s.model.family,
-                  params=model_parameters(s.model.family, s.model.params(), model, world),
+                  params=s.model.params(), model_params=model_parameters(s.model.family, s.model.params(), model, world),
                   tariffs=np.asarray(t), meta={"title": s.title, "date": s.date, "data": s.data.source})
 
 

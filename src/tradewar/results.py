@@ -93,6 +93,9 @@ class Result:
     params: dict[str, Any] = field(default_factory=dict)
     tariffs: np.ndarray | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    #: Every parameter of the model with the values calibration chose (:func:`model_parameters`); the
+    #: ``params`` of the JSON document. ``params`` holds only those the scenario set.
+    model_params: dict[str, Any] = field(default_factory=dict)
 
     # --- diagnostics ---------------------------------------------------------------------------
     @property
@@ -170,7 +173,7 @@ class Result:
         doc: dict[str, Any] = {
             "scenario": self.scenario,
             "model": self.model,
-            "params": self.params,
+            "params": self.model_params or self.params,
             "converged": eq.converged,
             "status": eq.status.value,
             "max_residual": eq.max_residual,

@@ -184,6 +184,8 @@ def deal(ctx: Any, strategy) -> str | None:
         ctx.say("deal: frontier")
         fr = deal_frontier(model, world, (a, b), threat=threat, base_t=threat, n_points=9, grid=9)
         front = np.array([p["welfare_pct"] for p in fr.points], dtype=float).reshape(-1, 2)
+    except Unavailable as e:
+        notes.insert(0, f"Frontier not available: {e}.")
     except ConvergenceError as e:
         notes.insert(0, f"Frontier not computed ({str(e).splitlines()[0]}).")
     df = pd.DataFrame(rows).T
