@@ -63,7 +63,7 @@ def _small_scenario(tmp: Path) -> Path:
 #: (id, arguments, files to prepare, expected exit status, a word the error line must contain)
 CASES = [
     # scenario files and presets
-    ("non-utf8-scenario", ["run", "latin1.toml"], "latin1", 2, "UTF-8"),
+    ("non-utf8-scenario", ["run", "latin1.toml"], "latin1", 2, "latin1.toml: line 1: not UTF-8"),
     ("scenario-is-folder", ["run", "folder"], "folder", 2, "folder"),
     ("unknown-preset", ["run", "no-such-preset"], None, 2, "unknown scenario"),
     ("sectoral-preset-without-data", ["run", "us-transport-25"], None, 2, SECTORAL_NOTE),
@@ -90,6 +90,8 @@ CASES = [
     ("nash-negative-tol", ["nash", "liberation-day", "--tol", "-1"], None, 2, "--tol"),
     ("nash-zero-tol", ["nash", "liberation-day", "--tol", "0"], None, 2, "--tol"),
     ("nash-nan-tol", ["nash", "liberation-day", "--tol", "nan"], None, 2, "--tol"),
+    ("optimal-nan-lower", ["optimal", "liberation-day", "--lower", "nan"], None, 2, "--lower"),
+    ("talks-nan-weight", ["talks", "liberation-day", "--weight", "nan"], None, 2, "--weight"),
     ("nash-negative-rounds", ["nash", "liberation-day", "--max-rounds", "-1"], None, 2, "--max-rounds"),
     ("nash-lower-above-one", ["nash", "liberation-day", "--lower", "2"], None, 2, "--lower"),
     ("nash-lower-below-minus-one", ["nash", "liberation-day", "--lower", "-3"], None, 2, "--lower"),

@@ -155,7 +155,7 @@ def handle_errors(fn):
         except PermissionError as e:
             _fail(f"{e.filename}: permission denied", 2)
         except UnicodeDecodeError as e:
-            _fail(f"a file is not UTF-8 text ({e.reason} at byte {e.start})", 2)
+            _fail(f"an input file is not UTF-8 text ({e.reason} at byte {e.start}); save it as UTF-8", 2)
         except OSError as e:
             _fail(f"{e.filename or 'input/output'}: {e.strerror or type(e).__name__}", 2)
 

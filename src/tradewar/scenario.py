@@ -380,6 +380,9 @@ def load_toml(source: str | Path, model: type[BaseModel], preset_dir: Path, what
         text = p.read_text(encoding="utf-8")
     except OSError as e:
         raise ScenarioError(f"{p}: cannot read {what} file ({e.strerror})") from None
+    except UnicodeDecodeError as e:
+        line = e.object[: e.start].count(b"\n") + 1
+        raise ScenarioError(f"{p}: line {line}: not UTF-8 text ({e.reason}); save the {what} file as UTF-8") from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
