@@ -32,7 +32,7 @@ from ._world import World, did_you_mean, iso3_codes
 ISO3 = re.compile(r"[A-Z]{3}")
 REGION_CODES = frozenset({"EU27", "EU", "ROW"})
 US_SCHEDULE = "us_2025_04_02"
-EMBEDDED = ("world2023",)
+EMBEDDED = ("world2023", "world2022s")
 WORLD2023_SOURCE = (
     "world2023: 32 regions; 2023 goods trade from CEPII BACI HS22 V202501 and 2023 GDP from World Bank WDI, "
     "via the replication package of Ignatenko, Macedoni, Lashkaripour & Simonovska (2025); "
@@ -445,15 +445,21 @@ def _read_by_code(src: Any, label: str, codes: tuple[str, ...], names: tuple[str
     return np.array([lookup[x] for x in codes])
 
 
-def read_embedded(name: str = "world2023") -> World:
-    """The embedded dataset ``name`` (package data; only ``"world2023"`` so far).
+def read_embedded(name: str = "world2023", **kw: Any) -> World:
+    """The embedded dataset ``name`` (package data).
 
     ``world2023``: 32 regions (30 countries, ``EU27``, ``ROW``), 2023 flows and GDP in USD million,
     zero diagonal (intra-EU and intra-ROW trade dropped), schedule ``"us_2025_04_02"`` (N,) = the
     additional US tariff announced on each partner on 2 April 2025 (fraction; 0 for the USA).
+    ``world2022s``: the same regions plus Taiwan, 16 sectors, OECD ICIO 2022 flows with domestic
+    sales (``tradewar.data._world2022s``; ``elasticities=`` picks the set).
     """
     if name not in EMBEDDED:
         raise DataError(f"unknown embedded dataset '{name}'; available: {', '.join(EMBEDDED)}")
+    if name == "world2022s":
+        from ._world2022s import read_world2022s
+
+        return read_world2022s(**kw)
     folder = resources.files("tradewar.data").joinpath(name)
     return read_wide(folder, label=name, source=WORLD2023_SOURCE)
 
