@@ -263,3 +263,45 @@ def test_tables_print_na_not_nan():
     con.print(frame_table(pd.DataFrame({"x": [1.0, float("nan")]}, index=["A", "B"])))
     text = con.export_text()
     assert "n/a" in text and "nan" not in text.lower().replace("n/a", "")
+
+
+# --- exit codes of main() --------------------------------------------------------------------------
+BUG = """
+import sys
+import tradewar.cli as cli
+
+def broken(*args, **kwargs):
+    raise KeyError("a bug")
+
+cli.app = broken
+sys.argv = ["tradewar", "run", "x"]
+cli.main()
+"""
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["plain", "TRADEWAR_DEBUG"])
+def test_an_internal_error_is_one_line_unless_debugging(tmp_path, debug):
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "TRADEWAR_DEBUG"} | ({"TRADEWAR_DEBUG": "1"} if debug else {})
+    res = subprocess.run([sys.executable, "-c", BUG], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert res.returncode == 1
+    if debug:
+        assert "Traceback" in res.stderr and "KeyError: 'a bug'" in res.stderr
+    else:
+        assert res.stderr.splitlines() == [
+            "internal error: KeyError: 'a bug' (a bug in tradewar; rerun with TRADEWAR_DEBUG=1 for the traceback and "
+            "report it)"
+        ]
+
+
+def test_usage_errors_of_the_console_script_are_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    res = subprocess.run([sys.executable, "-m", "tradewar", "nash", "liberation-day", "--tol", "-1"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2
+    assert res.stderr.splitlines() == [
+        "error: Invalid value for '--tol': must be a number above 0, got -1 (see 'tradewar nash -h')"]
