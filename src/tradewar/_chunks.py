@@ -25,7 +25,7 @@ from typing import Any
 from ._exceptions import ScenarioError
 from ._io import atomic_write
 
-__all__ = ["run_chunks", "MANIFEST", "read_parts"]
+__all__ = ["run_chunks", "MANIFEST", "read_parts", "read_meta"]
 
 MANIFEST = "_manifest.json"
 
@@ -68,6 +68,14 @@ def read_parts(out: str | Path):
     return pd.concat([pd.read_parquet(out / _part(i)) for i in range(man["chunks"])], ignore_index=True)
 
 
+def read_meta(out: str | Path) -> dict[str, Any]:
+    """The ``meta`` a run stored in its manifest."""
+    man = _load_manifest(Path(out))
+    if man is None:
+        raise ScenarioError(f"{out}: no {MANIFEST}; not a tradewar run folder")
+    return dict(man.get("meta") or {})
+
+
 def _client(scheduler: str, workers: int | None):
     try:
         from dask.distributed import Client, LocalCluster
@@ -94,20 +102,22 @@ def run_chunks(
     out: str | Path | None = None,
     resume: bool = False,
     workers: int | None = None,
+    meta: dict[str, Any] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ):
     """Run ``work(payload)`` (returning a DataFrame) for every chunk and return the concatenated table.
 
     ``out``: the run folder (Parquet parts and the manifest), or None to keep everything in memory.
     An existing run folder needs ``resume=True`` (and the same fingerprint). ``progress(done, total)``
-    is called as chunks finish (chunks found done count as done from the start).
+    is called as chunks finish (chunks found done count as done from the start). ``meta`` (JSON) is
+    kept in the manifest for readers of the folder.
     """
     import pandas as pd
 
     total = len(payloads)
     frames: dict[int, Any] = {}
     folder = Path(out) if out is not None else None
-    manifest: dict[str, Any] = {"fingerprint": fingerprint, "chunks": total, "done": {}}
+    manifest: dict[str, Any] = {"fingerprint": fingerprint, "chunks": total, "done": {}, "meta": meta or {}}
     if folder is not None:
         old = _load_manifest(folder)
         if old is not None:

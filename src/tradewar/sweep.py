@@ -28,7 +28,7 @@ import numpy as np
 from ._exceptions import ScenarioError
 
 __all__ = ["BatchSetup", "ModelFactory", "setup", "solve_batch", "failures", "run_members", "to_frame", "from_frame",
-           "DEFAULT_MEMORY"]
+           "GridAxis", "parse_grid", "sweep", "heatmap_figure", "load_run", "DEFAULT_MEMORY"]
 
 #: Default memory budget of one chunk of a batch (bytes).
 DEFAULT_MEMORY = 256 * 2**20
@@ -236,7 +236,7 @@ def solve_batch(
     --------
     >>> ds = solve_batch("liberation-day", params={"eps": [3.0, 4.0, 6.0]})
     >>> ds.welfare_pct.sel(country="USA").values.round(3).tolist()
-    [0.817, 0.607, 0.372]
+    [1.568, 1.142, 0.636]
     >>> int(ds.attrs["failed"])
     0
     """
@@ -445,6 +445,7 @@ def run_members(
     resume: bool = False,
     workers: int | None = None,
     options: Any = None,
+    grid_keys: Sequence[str] = (),
     progress: Callable[[int, int], None] | None = None,
 ):
     """:func:`solve_batch` in chunks shipped to a scheduler, with resumable Parquet output (:mod:`tradewar._chunks`).
@@ -453,7 +454,7 @@ def run_members(
     set on the ``cells`` ``(exporter, importer)`` of the scenario's tariffs (every sector). Returns the
     batch as an ``xarray.Dataset`` (dims ``dim, country``; per-member diagnostics).
     """
-    from ._batch import chunk_size
+    from ._batch import chunk_size, pow2_at_least
     from ._chunks import run_chunks
     from .scenario import Scenario, load_scenario
     from .solve import SolverOptions, batch_method
@@ -468,6 +469,7 @@ def run_members(
         base = st.factory()({})
         n_y = int(base.initial_guess().shape[0])
         chunk = chunk_size(n_y, st.world.n, st.t.size, memory_bytes=memory_bytes, method=batch_method(base))
+        chunk = min(chunk, pow2_at_least(B))
     chunk = int(chunk)
     coords = {k: np.asarray(v) for k, v in (coords or {}).items()}
     payloads = []
@@ -483,9 +485,176 @@ def run_members(
                       [list(c) for c in cells], vals if vals is not None else "", sorted(coords),
                       *[coords[k] for k in sorted(coords)], dim, chunk,
                       [opts.tol, opts.check_tol, opts.max_steps, opts.method])
+    meta = {"dim": dim, "coords": sorted(coords), "scenario": s.name, "chunk": chunk}
     df = run_chunks(_chunk_work, payloads, fingerprint=fp, scheduler=scheduler, out=out, resume=resume,
-                    workers=workers, progress=progress)
+                    workers=workers, meta={**meta, "grid": list(grid_keys)}, progress=progress)
     ds = from_frame(df, dim, tuple(coords))
     ds.attrs.update({"scenario": s.name, "family": s.model.family, "failed": int((ds.status.values != "success").sum()),
                      "chunk": chunk, "chunks": len(payloads)})
     return ds
+
+
+# --- sweeps ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class GridAxis:
+    """One axis of a sweep: ``IMPORTER.tariff_on.EXPORTER=VALUES`` (tariff of the importer on the exporter's
+    goods, every sector, set to each value) or ``PARAM=VALUES`` (a model parameter).
+
+    ``VALUES`` is ``START:STOP:COUNT`` (COUNT evenly spaced values, both ends included) or a
+    comma-separated list.
+    """
+
+    key: str
+    values: tuple[float, ...]
+    importer: str | None = None
+    exporter: str | None = None
+
+    @property
+    def is_tariff(self) -> bool:
+        return self.importer is not None
+
+
+def _bad(text: str, why: str) -> ScenarioError:
+    return ScenarioError(f"--grid '{text}': {why}")
+
+
+def parse_grid(text: str, codes: Sequence[str] | None = None) -> GridAxis:
+    """Parse one ``--grid`` argument (see :class:`GridAxis`); a malformed one is a one-line :class:`ScenarioError`.
+
+    Examples
+    --------
+    >>> parse_grid("JPN.tariff_on.CHN=0:0.5:3")
+    GridAxis(key='JPN.tariff_on.CHN', values=(0.0, 0.25, 0.5), importer='JPN', exporter='CHN')
+    >>> parse_grid("eps=3,4,6").values
+    (3.0, 4.0, 6.0)
+    """
+    import re
+
+    if text.count("=") != 1:
+        raise _bad(text, "expected KEY=VALUES, e.g. JPN.tariff_on.CHN=0:0.5:11 or eps=2:8:7")
+    key, spec = (p.strip() for p in text.split("="))
+    importer = exporter = None
+    m = re.fullmatch(r"([A-Za-z0-9]{2,8})\.tariff_on\.([A-Za-z0-9]{2,8})", key)
+    if m:
+        importer, exporter = m.group(1).upper(), m.group(2).upper()
+        key = f"{importer}.tariff_on.{exporter}"
+        if importer == exporter:
+            raise _bad(text, f"key '{key}': a country does not levy tariffs on its own sales")
+        for c in (importer, exporter):
+            if codes is not None and c not in codes:
+                raise _bad(text, f"key '{key}': country '{c}' is not in the scenario's world")
+    elif "." in key or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+        raise _bad(text, f"key '{key}': expected IMPORTER.tariff_on.EXPORTER or a model parameter name")
+    try:
+        if ":" in spec:
+            parts = spec.split(":")
+            if len(parts) != 3:
+                raise ValueError
+            a, b, n = float(parts[0]), float(parts[1]), int(parts[2])
+            if n < 1 or (n == 1 and a != b):
+                raise _bad(text, f"key '{key}': COUNT must be >= 2 (1 only when START = STOP)")
+            vals = tuple(float(v) for v in np.linspace(a, b, n))
+        else:
+            vals = tuple(float(v) for v in spec.split(","))
+    except ValueError:
+        raise _bad(text, f"key '{key}': values '{spec}' are not START:STOP:COUNT or a comma-separated list of numbers") from None
+    if not vals or not all(np.isfinite(vals)):
+        raise _bad(text, f"key '{key}': values must be finite numbers")
+    if importer is not None and min(vals) <= -1.0:
+        raise _bad(text, f"key '{key}': a tariff must stay above -100% (-1.0), got {min(vals)}")
+    return GridAxis(key=key, values=vals, importer=importer, exporter=exporter)
+
+
+def sweep(
+    scenario: Any,
+    grids: Sequence[str | GridAxis],
+    *,
+    scheduler: str = "none",
+    out: str | Path | None = None,
+    resume: bool = False,
+    chunk: int | None = None,
+    workers: int | None = None,
+    options: Any = None,
+    progress: Callable[[int, int], None] | None = None,
+):
+    """Solve the cartesian grid of tariff settings and parameters; an ``xarray.Dataset`` with one dimension per axis.
+
+    Tariff axes set the importer's tariff on the exporter (every sector) on top of the scenario's policy
+    (after its retaliation rule); parameter axes recalibrate the model. Dims: the axis keys (in order),
+    then ``country``; per-point diagnostics ``status``, ``max_residual``, ``steps``, ``check_error``.
+
+    Examples
+    --------
+    >>> ds = sweep("liberation-day", ["JPN.tariff_on.USA=0:0.2:2", "eps=4,6"])
+    >>> ds.welfare_pct.dims
+    ('JPN.tariff_on.USA', 'eps', 'country')
+    >>> float(ds.welfare_pct.sel({"JPN.tariff_on.USA": 0.0, "eps": 4.0, "country": "USA"}).round(3))
+    1.142
+    """
+    from .scenario import Scenario, load_scenario
+
+    s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    st = _cached_setup(s.model_dump_json(), s.path)
+    codes = list(st.world.codes)
+    axes = [g if isinstance(g, GridAxis) else parse_grid(g, codes) for g in grids]
+    if not axes:
+        raise ScenarioError("sweep: give at least one --grid")
+    keys = [a.key for a in axes]
+    if len(set(keys)) != len(keys):
+        raise ScenarioError(f"sweep: key '{next(k for k in keys if keys.count(k) > 1)}' is given twice")
+    mesh = np.meshgrid(*[np.asarray(a.values) for a in axes], indexing="ij")
+    flat = {a.key: m.ravel() for a, m in zip(axes, mesh, strict=True)}
+    t_axes = [a for a in axes if a.is_tariff]
+    p_axes = [a for a in axes if not a.is_tariff]
+    fac = st.factory()
+    for a in p_axes:
+        try:
+            fac.base_value(a.key)
+        except ScenarioError:
+            raise ScenarioError(f"--grid '{a.key}=...': key '{a.key}': not a parameter of model family "
+                                f"'{st.family}'") from None
+    cells = [(codes.index(a.exporter), codes.index(a.importer)) for a in t_axes]
+    values = np.stack([flat[a.key] for a in t_axes], axis=1) if t_axes else None
+    params = {a.key: flat[a.key] for a in p_axes}
+    ds = run_members(s, params=params or None, cells=cells, values=values, coords=flat, dim="point", chunk=chunk,
+                     scheduler=scheduler, out=out, resume=resume, workers=workers, options=options, grid_keys=keys,
+                     progress=progress)
+    return _grid_dataset(ds, keys)
+
+
+def _grid_dataset(ds, keys):
+    attrs = dict(ds.attrs)
+    ds = ds.drop_vars([f"param_{k}" for k in keys if f"param_{k}" in ds])
+    ds = ds.set_index(point=list(keys)).unstack("point")
+    ds = ds.transpose(*keys, "country")
+    ds.attrs.update(attrs)
+    return ds
+
+
+def load_run(folder: str | Path):
+    """The labelled result of a finished run folder (``sweep --out``): a grid by its axes, draws by ``draw``."""
+    from ._chunks import read_meta, read_parts
+
+    meta = read_meta(folder)
+    ds = from_frame(read_parts(folder), meta["dim"], tuple(meta.get("coords", ())))
+    ds.attrs.update({"scenario": meta.get("scenario", ""), "failed": int((ds.status.values != "success").sum())})
+    return _grid_dataset(ds, meta["grid"]) if meta.get("grid") else ds
+
+
+def heatmap_figure(ds, country: str, field: str = "welfare_pct"):
+    """A Plotly heatmap of ``field`` for ``country`` over the first two axes of a sweep (a line for one axis)."""
+    import plotly.graph_objects as go
+
+    da = ds[field].sel(country=country)
+    dims = [d for d in da.dims]
+    if len(dims) == 1:
+        fig = go.Figure(go.Scatter(x=da[dims[0]].values, y=da.values, mode="lines+markers"))
+        fig.update_layout(xaxis_title=dims[0], yaxis_title=f"{country} {field}")
+    else:
+        extra = {d: 0 for d in dims[2:]}
+        da = da.isel(extra) if extra else da
+        fig = go.Figure(go.Heatmap(z=da.values, x=da[dims[1]].values, y=da[dims[0]].values,
+                                   colorbar={"title": field}, colorscale="RdBu", zmid=0))
+        fig.update_layout(xaxis_title=dims[1], yaxis_title=dims[0])
+    fig.update_layout(title=f"{country}: {field} over the sweep", template="plotly_white")
+    return fig

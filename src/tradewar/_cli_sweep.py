@@ -1,0 +1,226 @@
+"""The batch commands ``uncertainty`` and ``sweep`` (registered by :mod:`tradewar.cli`).
+
+Both solve many members of one scenario in chunks (``--chunk``, default sized to memory), in this process
+(``--scheduler none``), on a Dask LocalCluster (``local``, the default) or on an existing Dask cluster
+(``tcp://HOST:PORT``), with a Rich progress bar on stderr. ``sweep --out DIR`` writes each chunk to a
+Parquet dataset with a manifest; ``--resume`` finishes a killed run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+SCHEDULER_HELP = "none (in this process), local (a Dask LocalCluster on this machine's cores) or tcp://HOST:PORT."
+
+
+def _bar(err_console):
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
+                    TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                    console=err_console, transient=True, disable=not err_console.is_terminal)
+
+
+def _tracker(prog):
+    """A ``progress(stage, done, total)`` callback showing chunks done, rate and time left."""
+    import time
+
+    tasks: dict[str, Any] = {}
+    start: dict[str, float] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = prog.add_task(stage, total=total, rate="")
+            start[stage] = time.perf_counter()
+        dt = time.perf_counter() - start[stage]
+        rate = f"{done / dt:.2f} chunks/s" if dt > 0 and done else ""
+        prog.update(tasks[stage], completed=done, total=total, rate=rate)
+
+    return update
+
+
+def _check_scheduler(value: str) -> str:
+    from ._exceptions import ScenarioError
+
+    if value in ("none", "local") or value.startswith("tcp://"):
+        return value
+    raise ScenarioError(f"--scheduler '{value}': expected none, local or tcp://HOST:PORT")
+
+
+def register(app: typer.Typer, console, err_console, handle_errors) -> None:
+    """Add ``uncertainty`` and ``sweep`` to the Typer ``app``."""
+    from rich.table import Table
+
+    @app.command()
+    @handle_errors
+    def uncertainty(
+        scenario: Annotated[str, typer.Argument(help="A preset name or a scenario TOML file (its [uncertainty] table).")],
+        draws: Annotated[int | None, typer.Option(min=1, help="Monte Carlo draws (default: the scenario's).")] = None,
+        seed: Annotated[int | None, typer.Option(min=0, help="Random seed (default: the scenario's).")] = None,
+        sensitivity: Annotated[int, typer.Option(min=0, help="Sobol base samples N (N(D+2) solves; 0: skip).")] = 0,
+        flip: Annotated[bool, typer.Option(help="Find the trade elasticity at which each welfare sign flips.")] = True,
+        countries: Annotated[str | None, typer.Option(help="Comma-separated codes to show.")] = None,
+        scheduler: Annotated[str, typer.Option(help=SCHEDULER_HELP)] = "local",
+        workers: Annotated[int | None, typer.Option(min=1, help="Workers of the local cluster (default: cores).")] = None,
+        chunk: Annotated[int | None, typer.Option(min=1, help="Draws per chunk (default: sized to memory).")] = None,
+        json_out: Annotated[Path | None, typer.Option("--json", help="Write the summary as JSON.")] = None,
+        html: Annotated[Path | None, typer.Option(help="Write the tornado chart (needs --sensitivity) as HTML.")] = None,
+    ) -> None:
+        """Monte Carlo over the scenario's parameter distributions: bands, probability of a gain, flip points."""
+        from ._io import check_output_paths
+        from .scenario import load_scenario
+        from .uncertainty import uncertainty as run_uncertainty
+
+        check_output_paths([("--json", json_out), ("--html", html)])
+        _check_scheduler(scheduler)
+        s = load_scenario(scenario)
+        with _bar(err_console) as prog:
+            res = run_uncertainty(s, draws=draws, seed=seed, flip=flip, sensitivity=sensitivity, scheduler=scheduler,
+                                  workers=workers, chunk=chunk, progress=_tracker(prog))
+        doc = res.doc
+        codes = _codes(countries, doc) or [c for c in (s.output.countries or []) if c in doc["countries"]] \
+            or list(doc["countries"])[:10]
+        flip_key = f"{doc.get('flip_param')}_flip"
+        table = Table(title=f"{s.title or s.name}: welfare % over {doc['draws']} draws (seed {doc['seed']})",
+                      header_style="bold", title_justify="left")
+        for col in ("country", "mean", "p05", "p50", "p95", "P(gain)") + ((flip_key,) if flip else ()):
+            table.add_column(col, justify="left" if col == "country" else "right")
+        for c in codes:
+            w = doc["countries"][c]["welfare_pct"]
+            row = [c] + [_f(w[k]) for k in ("mean", "p05", "p50", "p95")] + [_f(w["prob_gain"])]
+            if flip:
+                v = doc["countries"][c].get(flip_key)
+                row.append("none in range" if v is None else f"{v:.3f}")
+            table.add_row(*row)
+        console.print(table)
+        dists = ", ".join(f"{k} ~ {v['dist']}" for k, v in doc["params"].items())
+        console.print(f"[dim]parameters: {dists}; {len(doc['failed'])} failed draws[/]")
+        for f in doc["failed"][:5]:
+            console.print(f"[yellow]draw {f['index']}: {f['status']} (max residual {f['max_residual']})[/]")
+        if "sensitivity" in doc and codes:
+            sens = doc["sensitivity"]
+            if sens.get("note"):
+                console.print(f"[yellow]sensitivity: {sens['note']}[/]")
+            else:
+                st = Table(title=f"Sobol total indices of welfare ({sens['solves']} solves)", header_style="bold",
+                           title_justify="left")
+                st.add_column("country")
+                for p in sens["params"]:
+                    st.add_column(p, justify="right")
+                for c in codes:
+                    st.add_row(c, *[_f(sens["countries"][c][p]["ST"]) for p in sens["params"]])
+                console.print(st)
+                if html:
+                    from ._io import atomic_write
+                    from .uncertainty import tornado_figure
+
+                    fig = tornado_figure(sens, codes[0])
+                    atomic_write(html, lambda fh: fh.write(fig.to_html(include_plotlyjs=True, full_html=True)))
+                    console.print(f"wrote {html}")
+        if json_out:
+            from ._cli_strategy import _write
+
+            _write(json_out, doc, console)
+
+    @app.command()
+    @handle_errors
+    def sweep(
+        scenario: Annotated[str, typer.Argument(help="A preset name or a scenario TOML file.")],
+        grid: Annotated[list[str], typer.Option(help="KEY=START:STOP:COUNT or KEY=v1,v2,...; KEY is "
+                                                "IMPORTER.tariff_on.EXPORTER or a model parameter (repeat).")],
+        country: Annotated[str | None, typer.Option(help="Country of the table and heatmap (default: the "
+                                                    "first importer on the grid).")] = None,
+        out: Annotated[Path | None, typer.Option(help="Run folder: a Parquet dataset written chunk by chunk.")] = None,
+        resume: Annotated[bool, typer.Option(help="Finish the run in --out, computing only missing chunks.")] = False,
+        scheduler: Annotated[str, typer.Option(help=SCHEDULER_HELP)] = "local",
+        workers: Annotated[int | None, typer.Option(min=1, help="Workers of the local cluster (default: cores).")] = None,
+        chunk: Annotated[int | None, typer.Option(min=1, help="Grid points per chunk (default: sized to memory).")] = None,
+        html: Annotated[Path | None, typer.Option(help="Write the heatmap of the country's welfare as HTML.")] = None,
+    ) -> None:
+        """Solve the cartesian grid of tariff settings and parameters; a labelled array and a heatmap."""
+        from ._exceptions import ScenarioError
+        from ._io import check_output_folder, check_output_paths
+        from .scenario import load_scenario
+        from .sweep import parse_grid
+        from .sweep import sweep as run_sweep
+
+        check_output_paths([("--html", html)])
+        if out is not None:
+            check_output_folder(out, "--out")
+        if resume and out is None:
+            raise ScenarioError("--resume needs --out DIR (the folder of the run to finish)")
+        _check_scheduler(scheduler)
+        s = load_scenario(scenario)
+        axes = [parse_grid(g) for g in grid]
+        with _bar(err_console) as prog:
+            track = _tracker(prog)
+            ds = run_sweep(s, axes, scheduler=scheduler, out=out, resume=resume, chunk=chunk, workers=workers,
+                           progress=lambda d, t: track("chunks", d, t))
+        codes = list(ds.country.values)
+        c = (country or next((a.importer for a in axes if a.importer), None) or codes[0]).upper()
+        if c not in codes:
+            raise ScenarioError(f"--country '{c}': not in the scenario's world")
+        da = ds.welfare_pct.sel(country=c)
+        title = f"{s.title or s.name}: welfare % of {c} ({int(ds.status.size)} points, {ds.attrs['failed']} failed)"
+        if da.ndim == 1:
+            t = Table(title=title, header_style="bold", title_justify="left")
+            t.add_column(da.dims[0])
+            t.add_column("welfare %", justify="right")
+            for x, v in zip(da[da.dims[0]].values, da.values, strict=True):
+                t.add_row(f"{x:g}", _f(v))
+        else:
+            d0, d1 = da.dims[0], da.dims[1]
+            da2 = da.isel({d: 0 for d in da.dims[2:]})
+            t = Table(title=title + (" (other axes at their first value)" if da.ndim > 2 else ""),
+                      header_style="bold", title_justify="left")
+            t.add_column(f"{d0} \\ {d1}")
+            cols = da2[d1].values
+            show = cols if len(cols) <= 11 else cols[:: -(-len(cols) // 11)]
+            for x in show:
+                t.add_column(f"{x:g}", justify="right")
+            rows = da2[d0].values
+            for y in rows if len(rows) <= 21 else rows[:: -(-len(rows) // 21)]:
+                t.add_row(f"{y:g}", *[_f(da2.sel({d0: y, d1: x}).item()) for x in show])
+        console.print(t)
+        if out is not None:
+            console.print(f"wrote {out} (Parquet dataset, {ds.attrs['chunks']} chunks; read it with "
+                          "tradewar.sweep.load_run)")
+        if html:
+            from ._io import atomic_write
+            from .sweep import heatmap_figure
+
+            fig = heatmap_figure(ds, c)
+            atomic_write(html, lambda fh: fh.write(fig.to_html(include_plotlyjs=True, full_html=True)))
+            console.print(f"wrote {html}")
+
+
+def _f(v: Any) -> str:
+    import math
+
+    if v is None:
+        return "—"
+    v = float(v)
+    return "—" if not math.isfinite(v) else f"{v:.3f}"
+
+
+def _codes(text: str | None, doc: dict[str, Any]) -> list[str] | None:
+    from ._exceptions import ScenarioError
+
+    if not text:
+        return None
+    out = [c.strip().upper() for c in text.split(",") if c.strip()]
+    for c in out:
+        if c not in doc["countries"]:
+            raise ScenarioError(f"--countries: '{c}' is not in the scenario's world")
+    return out
