@@ -35,8 +35,13 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-#: The console script's entry point, run in a fresh interpreter.
-ENTRY = "import sys; from tradewar.cli import main; sys.argv[0] = 'tradewar'; sys.exit(main())"
+#: The console script's entry point, run in a fresh interpreter (older trees: the CLI module's).
+ENTRY = (
+    "import sys\n"
+    "try:\n    from tradewar.__main__ import main\n"
+    "except ImportError:\n    from tradewar.cli import main\n"
+    "sys.argv[0] = 'tradewar'\nsys.exit(main())\n"
+)
 
 CASES: dict[str, tuple[list[str], float, str]] = {
     "help": (["--help"], 1.0, "none"),

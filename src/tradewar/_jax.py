@@ -111,7 +111,7 @@ def _store(path: Path | None, exp) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
-    except (OSError, ValueError, TypeError):  # a read-only cache, or a program that cannot be serialised
+    except (OSError, ImportError, ValueError, TypeError):  # a read-only cache, or a program that cannot be serialised
         return
 
 
