@@ -8,7 +8,7 @@ solves the same equations with ``scipy.optimize.fsolve`` (MINPACK hybrd, finite-
 from the same cold start (baseline, all hats 1) to the same tolerance (max |residual| <= 1e-10):
 
 * ``fsolve 2N``: the residual tradewar solves (unknowns log w^, log L^; E^ in closed form), in NumPy;
-* ``fsolve 3N``: the equations as the issue writes them (unknowns log w^, log E^, log L^), in NumPy.
+* ``fsolve 3N``: the equations in their textbook form (unknowns log w^, log E^, log L^), in NumPy.
 
 Both solutions are checked against tradewar's. The speed-up is against the faster of the two.
 """

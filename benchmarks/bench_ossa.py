@@ -1,4 +1,4 @@
-"""Benchmark: Ossa (2014) strategic problems on the 7 x 33 data (issue 6, section 3).
+"""Benchmark: Ossa (2014) strategic problems on the 7 x 33 data.
 
 Targets on a 2-core machine: one region's optimal tariffs (198 tariffs) < 5 s, the Nash war < 2 min,
 the talks (from factual tariffs and from the Nash war) < 2 min. Reference: Ossa's MATLAB code, hours.

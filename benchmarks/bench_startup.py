@@ -4,7 +4,8 @@
 
 Each case runs the command line in a new Python process (as the ``tradewar`` console script does),
 ``--repeats`` times after one untimed warm-up run, and reports the median and the minimum wall time,
-as ``hyperfine`` would. Cases and targets:
+as ``hyperfine`` would, and the median CPU time (user + system, all threads of the process; on a busy
+machine it tells what the wall time would be on a quiet one). Cases and targets:
 
 * ``help``: ``tradewar --help`` (< 1 s)
 * ``scenarios``: ``tradewar scenarios`` (< 1 s)
@@ -27,6 +28,7 @@ import json
 import multiprocessing
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -79,29 +81,36 @@ def machine() -> dict:
     }
 
 
-def _once(args: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
+def _cpu_children() -> float:
+    use = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return use.ru_utime + use.ru_stime
+
+
+def _once(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall time and CPU time (user + system, all threads) of one run of the command."""
+    cpu0, start = _cpu_children(), time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", ENTRY, *args], env=env, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, _cpu_children() - cpu0
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or [""]
         raise RuntimeError(f"`tradewar {' '.join(args)}` exited {proc.returncode}: {tail[0]}")
-    return seconds
+    return seconds, cpu
 
 
 def measure(name: str, repeats: int, cold_repeats: int, scratch: Path) -> dict:
     """Time one case: one untimed warm-up, then the timed repetitions."""
     args, target, cache = CASES[name]
     env = dict(os.environ, COLUMNS="160", TERM="dumb")
-    times: list[float] = []
+    runs: list[tuple[float, float]] = []
     if cache == "cold":
         for i in range(cold_repeats):
             env["TRADEWAR_CACHE_DIR"] = str(scratch / f"cold-{i}")
-            times.append(_once(args, env))
+            runs.append(_once(args, env))
     else:
         env["TRADEWAR_CACHE_DIR"] = str(scratch / "warm")
         _once(args, env)
-        times = [_once(args, env) for _ in range(repeats)]
+        runs = [_once(args, env) for _ in range(repeats)]
+    times = [w for w, _ in runs]
     med = statistics.median(times)
     return {
         "case": name,
@@ -111,6 +120,7 @@ def measure(name: str, repeats: int, cold_repeats: int, scratch: Path) -> dict:
         "median_seconds": med,
         "min_seconds": min(times),
         "max_seconds": max(times),
+        "median_cpu_seconds": statistics.median(c for _, c in runs),
         "target_seconds": target,
         "meets_target": med < target,
     }
@@ -150,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(row)
                 print(
                     f"{row['command']:40s} {row['cache']:5s} median {row['median_seconds']:6.3f} s  "
-                    f"min {row['min_seconds']:6.3f} s  ({row['runs']} runs)  target < {row['target_seconds']:g} s  "
+                    f"min {row['min_seconds']:6.3f} s  cpu {row['median_cpu_seconds']:6.3f} s  ({row['runs']} runs)  "
+                    f"target < {row['target_seconds']:g} s  "
                     f"{'ok' if row['meets_target'] else 'MISSED'}"
                 )
     except RuntimeError as e:

@@ -1,4 +1,4 @@
-"""Benchmarks of the strategic layer (issue 4), each against a reference in the same run.
+"""Benchmarks of the strategic layer, each against a reference in the same run.
 
 1. ``optimal``: the optimal uniform tariff of the USA in the 194-country world (ILMS model, the
    shared ``baci2023`` data), by :func:`tradewar.strategy.optimal_tariff` (Newton with implicit

@@ -1,4 +1,4 @@
-"""Country aggregation of sectoral worlds whose ``extras`` carry model inputs (issue 3, section 2)."""
+"""Country aggregation of sectoral worlds whose ``extras`` carry model inputs."""
 
 from __future__ import annotations
 

@@ -51,7 +51,7 @@ def nafta_tariffs(world) -> np.ndarray:
 
 
 def run(data_dir: str | os.PathLike, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Run the NAFTA experiment on the data in ``data_dir`` and return the JSON document of issue 3.
+    """Run the NAFTA experiment on the data in ``data_dir`` and return the replication document.
 
     ``{"converged", "max_residual", "solve_seconds", "countries": {ISO3: {field: value}}}`` with the
     fields of :data:`FIELDS` for MEX, CAN, USA (percent).

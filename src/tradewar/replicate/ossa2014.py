@@ -26,7 +26,7 @@ __all__ = ["run", "render"]
 
 
 def run(data_dir: Path, progress=None) -> dict:
-    """Compute the replication document (JSON of issue 6, section 2); ``progress``: optional callable(str)."""
+    """Compute the replication document (a JSON-ready dict); ``progress``: optional callable(str)."""
     from .._exceptions import ConvergenceError
     from ..data._ossa import read_ossa2014
     from ..models.ossa import calibrate

@@ -1,4 +1,4 @@
-"""The strategic layer: optimal tariffs, Nash tariff wars and efficient trade talks.
+"""The strategic layer: optimal tariffs, Nash tariff wars, efficient trade talks, retaliation, bargaining and blocs.
 
 Thin reductions to the one solver driver (:func:`tradewar.solve.find_root`): every function works for
 any model implementing the protocol of :mod:`tradewar.solve` (``initial_guess``, ``residual``,
@@ -8,9 +8,12 @@ implicit differentiation through the solve, never from finite differences.
 
 from __future__ import annotations
 
+from ._bargain import Bargain, DealFrontier, bargain, deal_frontier
+from ._blocs import Bloc, BlocGame, bloc_game, load_bloc, prepare_bloc
 from ._nash import Certificate, NashResult, certify, nash
 from ._objective import INSTRUMENTS, Instrument, make_instrument
 from ._optimal import OptimalTariff, optimal_tariff
+from ._retaliate import best_response, retaliate_optimally
 from ._talks import TalksResult, efficient_talks
 
 __all__ = [
@@ -25,14 +28,6 @@ __all__ = [
     "make_instrument",
     "nash",
     "optimal_tariff",
-]
-
-# --- retaliation, bargaining and blocs (appended by the second strategy module set) ---
-from ._bargain import Bargain, DealFrontier, bargain, deal_frontier
-from ._blocs import Bloc, BlocGame, bloc_game, load_bloc, prepare_bloc
-from ._retaliate import best_response, retaliate_optimally
-
-__all__ += [
     "Bargain",
     "Bloc",
     "BlocGame",
