@@ -86,7 +86,7 @@ def build(cube: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
             G[sectors.index(s), g] = 1.0
     if not np.all(G.sum(axis=1) == 1.0):
         raise SystemExit("every ICIO sector must belong to exactly one group")
-    agg = np.einsum("jik,jr,iq,kg->rqg", X, M, M, G)
+    agg = np.einsum("jik,jr,iq,kg->rqg", X, M, M, G, optimize=True)
     idx = np.arange(len(codes))
     intl = X.sum(axis=(0, 1)) - X[idx, idx, :].sum(axis=0)  # international trade by ICIO sector
     rows = []

@@ -332,7 +332,7 @@ def needs_data(s: Scenario) -> bool:
     if not s.path or Path(s.path).parent.resolve() != _PRESET_DIR.resolve():
         return False
     src = s.data.source
-    return src != "world2023" and not (_PRESET_DIR / src).exists()
+    return src not in ("world2023", "world2022s") and not (_PRESET_DIR / src).exists()
 
 
 def _line_of(text: str, loc: tuple) -> int | None:

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from importlib import resources
 
-import numpy as np
-
 from .._exceptions import DataError, where
 from ._readers import read_table, require_columns
 from ._world import World

@@ -273,8 +273,9 @@ def section_sectors(ctx: Context) -> str:
     from .timeline import timeline
 
     if not ctx.sectoral_data:
-        raise Unavailable("no sectoral dataset given: pass --sectoral-data DIR (e.g. an ADB-MRIO folder) for the "
-                          "car tariffs and the effects on cars and machinery")
+        from . import _sectors
+
+        return _sectors.section(ctx)
     ctx.say("solving the sectoral car-tariff steps")
     tl = timeline(ctx.country, SECTORAL_TIMELINE, data=ctx.sectoral_data, options=ctx.options)
     ctx.extras["sectoral_timeline"] = tl

@@ -1,0 +1,132 @@
+"""The report's sectors section on the embedded ``world2022s``: the 2025 sectoral steps, cars first.
+
+Every number here comes from the multi-sector model (Caliendo & Parro 2015, without intermediate
+inputs) on ``world2022s`` (OECD ICIO 2022 flows, 33 regions x 16 sectors); the other sections use
+the one-sector model on ``world2023``. The page says so next to the tables.
+
+* car exports to the USA, step by step: the US tariff on the country's cars, the change in the value
+  of its car exports to the USA (at exporter prices, world-GDP numeraire) and their level;
+* welfare of the country, the USA and China at each step;
+* output and employment by sector at the last step for the country, the USA and China. With one
+  factor (labour) the employment of sector ``j`` is ``L_nj = gamma_nj Y_nj / w_n``, so its change is
+  ``Y^_nj / w^_n`` (gross output over the wage), total employment being fixed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["WORLD2022S_TIMELINE", "CARS", "ICIO_ATTRIBUTION", "car_exports_table", "sector_table", "section"]
+
+#: The sectoral 2025 steps on world2022s (dated presets, in order).
+WORLD2022S_TIMELINE = (
+    "2025-03-12-us-steel-aluminium-sectoral",
+    "2025-04-03-us-car-tariffs-sectoral",
+    "2025-04-05-liberation-day-sectoral",
+    "2025-04-09-pause-escalation-sectoral",
+    "2025-05-12-geneva-truce-sectoral",
+    "2025-06-04-us-steel-aluminium-50-sectoral",
+    "2025-07-22-us-japan-deal-sectoral",
+)
+CARS = "Motor vehicles"
+ICIO_ATTRIBUTION = ("Trade flows: OECD (2023), Inter-Country Input-Output tables, 2023 edition, CC BY 4.0 "
+                    "(2022 data, aggregated by tradewar to 33 regions and 16 sectors).")
+
+
+def car_exports_table(tl, country: str, importer: str = "USA"):
+    """Per step: the tariff ``importer`` levies on ``country``'s cars (%), the change of their value (%) and
+    the new level (USD billion, 2022 prices and numeraire). Rows indexed by scenario."""
+    import pandas as pd
+
+    rows = []
+    for res in tl:
+        w = res.world
+        j, i, k = w.index(country), w.index(importer), w.sectors.index(CARS)
+        old = float(w.trade[j, i, k])
+        new = float(np.asarray(res.equilibrium.outcomes["flows_new"])[j, i, k])
+        rows.append({
+            "date": res.meta.get("date") or "",
+            "scenario": res.scenario,
+            "tariff_pct": 100.0 * float(np.asarray(res.tariffs)[j, i, k]),
+            "change_pct": 100.0 * (new / old - 1.0) if old > 0 else np.nan,
+            "level_usd_bn": new / 1000.0,
+        })
+    return pd.DataFrame(rows).set_index("scenario")
+
+
+def sector_table(res, codes) -> Any:
+    """Gross output and employment by sector (% change) of ``codes`` in one result; sectors in rows."""
+    import pandas as pd
+
+    w = res.world
+    oc = res.equilibrium.outcomes
+    out = {}
+    for c in codes:
+        n = w.index(c)
+        yo = np.asarray(oc["gross_output_pct"], float)[n]
+        wage = float(np.asarray(oc["wage_pct"], float)[n])
+        out[f"{c} output %"] = yo
+        out[f"{c} employment %"] = 100.0 * ((1.0 + yo / 100.0) / (1.0 + wage / 100.0) - 1.0)
+    df = pd.DataFrame(out, index=pd.Index(list(w.sectors), name="sector"))
+    return df
+
+
+def section(ctx) -> str:
+    """HTML of the sectors section on world2022s (called when no other sectoral data are given)."""
+    import pandas as pd
+
+    from . import charts
+    from .html import esc, table_html
+    from .timeline import country_metrics, timeline
+
+    ctx.say("solving the sectoral 2025 steps on world2022s")
+    c = ctx.country
+    tl = timeline("USA", WORLD2022S_TIMELINE, options=ctx.options)
+    ctx.extras["sectoral_timeline"] = tl
+    w = tl[0].world
+    last = tl[-1]
+    model_note = (
+        "<p class='note'>Model of this section: the multi-sector model of Caliendo &amp; Parro (2015) "
+        "<b>without intermediate inputs</b> (the data have no input-output table), "
+        f"{w.n} economies x {w.n_sectors} sectors, Caliendo-Parro (2015) trade elasticities (motor vehicles "
+        f"{float(w.extras['theta'][w.sectors.index(CARS)]):.2f}), no baseline tariffs: each step is the set of 2025 "
+        "measures in force on its date, from the 2022 baseline. The sections above use the one-sector model on "
+        f"world2023. {esc(ICIO_ATTRIBUTION)}</p>"
+    )
+    body = [
+        "<p class='lead'>The US tariffs of 2025 by sector: steel and aluminium (25%, then 50%), cars and parts "
+        "(25% from 3 April; 15% all-in for Japan under the July deal), the reciprocal tariffs that exempt the "
+        "Section 232 sectors, China's retaliation and the Geneva truce.</p>",
+        model_note,
+    ]
+    if c in w.codes and c != "USA":
+        cars = car_exports_table(tl, c)
+        body.append(table_html(
+            cars, {"tariff_pct": ".1f", "change_pct": "+.1f", "level_usd_bn": ",.1f"},
+            caption=f"{esc(c)}: car exports to the USA, step by step (US tariff on its motor vehicles, %; change in "
+                    "their value, %; new value, USD billion; 2022 baseline "
+                    f"{float(w.trade[w.index(c), w.index('USA'), w.sectors.index(CARS)]) / 1000:,.1f})",
+            header={"tariff_pct": "US tariff %", "change_pct": "change %", "level_usd_bn": "USD bn"},
+        ))
+    peers = [k for k in ("JPN", "KOR", "EU27", "MEX", "CAN", "CHN") if k in w.codes and k != c][:5]
+    ch = pd.DataFrame({k: car_exports_table(tl, k)["change_pct"] for k in ([c] if c in w.codes and c != "USA" else [])
+                       + peers})
+    body.append(table_html(ch, {k: "+.1f" for k in ch.columns},
+                           caption="Car exports to the USA by exporter, % change from 2022, at each step"))
+    codes = [k for k in dict.fromkeys((c, "USA", "CHN")) if k in w.codes]
+    wel = pd.DataFrame({r.scenario: {k: country_metrics(r, k)["welfare_pct"] for k in codes} for r in tl}).T
+    wel.index.name = "step"
+    body.append(table_html(wel, {k: "+.3f" for k in wel.columns}, caption="Welfare (real income), % change, "
+                                                                          "multi-sector model"))
+    sec = sector_table(last, codes)
+    body.append(table_html(sec, {k: "+.2f" for k in sec.columns},
+                           caption=f"Output and employment by sector after the last step ({esc(last.scenario)}), "
+                                   "% change; employment = output over the wage (one factor, labour)"))
+    keep = [s for s in w.sectors if s in (CARS, "Basic metals", "Machinery", "Electronics", "Electrical equipment",
+                                          "Other transport equipment")]
+    fig = charts.sector_chart([tl[1], tl[-1]], c if c in w.codes else "USA", "gross_output_pct", keep)
+    if fig is not None:
+        body.append(ctx.figure("sectors_gross_output_pct", fig))
+    return "".join(body)

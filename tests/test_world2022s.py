@@ -1,0 +1,117 @@
+"""The embedded sectoral world world2022s: provenance, contents, elasticity sets, the sectoral 2025 presets."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from tradewar._exceptions import DataError
+from tradewar.cli import app
+from tradewar.data import load_world
+from tradewar.scenario import load_scenario, run_scenario
+
+from .conftest import shared_dir
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def w22():
+    return load_world("world2022s")
+
+
+def test_contents_and_sanity_figures(w22):
+    assert (w22.n, w22.n_sectors) == (33, 16)
+    assert w22.codes[:4] == ("USA", "CHN", "JPN", "EU27") and w22.codes[-2:] == ("TWN", "ROW")
+    assert "Motor vehicles" in w22.sectors and "Other transport equipment" in w22.sectors
+    usa, jpn = w22.index("USA"), w22.index("JPN")
+    cars = w22.sectors.index("Motor vehicles")
+    assert w22.trade[jpn, usa, cars] == pytest.approx(48035.6)
+    assert w22.trade[jpn, usa].sum() == pytest.approx(149564.0, abs=0.5)
+    assert w22.has_domestic() and np.all(w22.tariffs == 0.0)  # no tariffs are shipped
+    assert "OECD Inter-Country Input-Output tables, 2023 edition (CC BY 4.0)" in w22.source
+    # elasticities: Caliendo-Parro by default, the other sets selectable
+    assert w22.extras["theta"][cars] == pytest.approx(1.115)
+    fgo = load_world("world2022s", elasticities="fgo")
+    assert fgo.extras["theta"][cars] == pytest.approx(8.955)
+    assert "Fontagne" in fgo.source
+    assert w22.schedules["us_2025_04_02"][w22.index("TWN")] == pytest.approx(0.32)
+    with pytest.raises(DataError, match=r"world2022s: field 'elasticities': unknown elasticity set 'XYZ'"):
+        load_world("world2022s", elasticities="XYZ")
+
+
+def test_build_script_reproduces_the_shipped_flows(w22):
+    cube = shared_dir("tariffwar_cubes") / "ICIO2022.mat"
+    spec = importlib.util.spec_from_file_location("build_world2022s", ROOT / "tools" / "build_world2022s.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    flows, el = mod.build(cube)
+    got = flows.set_index(["exporter", "importer", "sector"])["value"]
+    e, i, s = (np.array([w22.codes.index(c) for c in got.index.get_level_values(0)]),
+               np.array([w22.codes.index(c) for c in got.index.get_level_values(1)]),
+               np.array([w22.sectors.index(c) for c in got.index.get_level_values(2)]))
+    np.testing.assert_allclose(w22.trade[e, i, s], got.to_numpy(), atol=0.051)
+    assert w22.trade.sum() == pytest.approx(got.sum(), rel=1e-9)
+    np.testing.assert_allclose(el.set_index("sector").loc[list(w22.sectors), "CP"], w22.extras["theta_CP"])
+
+
+def test_car_tariff_preset_runs_on_world2022s(w22):
+    s = load_scenario("2025-04-03-us-car-tariffs-sectoral")
+    assert s.data.source == "world2022s"
+    r = run_scenario(s, world=w22)
+    assert r.converged and r.meta["no_intermediates"] is True
+    usa, jpn, cars = w22.index("USA"), w22.index("JPN"), w22.sectors.index("Motor vehicles")
+    f = r.equilibrium.outcomes["flows_new"]
+    # Japan's car exports to the USA fall; Mexico's (exempt) do not
+    assert f[jpn, usa, cars] < 0.8 * w22.trade[jpn, usa, cars]
+    mex = w22.index("MEX")
+    assert f[mex, usa, cars] > w22.trade[mex, usa, cars]
+    # steel and aluminium at 25% from every partner, cars from all but Canada and Mexico
+    t = r.tariffs
+    metals = w22.sectors.index("Basic metals")
+    assert t[jpn, usa, cars] == 0.25 and t[mex, usa, cars] == 0.0 and t[mex, usa, metals] == 0.25
+    assert max(r.equilibrium.checks.values()) < 1e-8
+
+
+def test_japan_deal_preset_tariffs(w22):
+    from tradewar.scenario import prepare
+
+    _, _, t, _, _ = prepare(load_scenario("2025-07-22-us-japan-deal-sectoral"), w22)
+    usa, jpn, chn, gbr = (w22.index(c) for c in ("USA", "JPN", "CHN", "GBR"))
+    k = {s: w22.sectors.index(s) for s in ("Motor vehicles", "Basic metals", "Machinery", "Mining and energy")}
+    assert t[jpn, usa, k["Motor vehicles"]] == pytest.approx(0.15)
+    assert t[jpn, usa, k["Machinery"]] == pytest.approx(0.15)
+    assert t[jpn, usa, k["Basic metals"]] == pytest.approx(0.50)
+    assert t[gbr, usa, k["Basic metals"]] == pytest.approx(0.25)
+    assert t[chn, usa, k["Machinery"]] == pytest.approx(0.30)
+    assert t[chn, usa, k["Basic metals"]] == pytest.approx(0.70)
+    assert t[chn, usa, k["Mining and energy"]] == pytest.approx(0.20)
+    assert t[usa, chn, k["Machinery"]] == pytest.approx(0.10)
+
+
+def test_cli_run_and_data_info():
+    runner = CliRunner()
+    r = runner.invoke(app, ["run", "2025-04-03-us-car-tariffs-sectoral", "--countries", "JPN,USA"])
+    assert r.exit_code == 0, r.output
+    assert "JPN" in r.output
+    r = runner.invoke(app, ["data", "info", "world2022s"])
+    assert r.exit_code == 0, r.output
+    assert "OECD Inter-Country Input-Output tables" in r.output and "16 sectors" in r.output
+
+
+def test_report_always_has_its_sectors_section():
+    from tradewar.report import build_report
+    from tradewar.report._sectors import WORLD2022S_TIMELINE
+
+    rep = build_report("JPN", sections=["sectors"])
+    assert "sectors" not in rep.unavailable()
+    html = rep.html
+    assert "JPN: car exports to the USA, step by step" in html
+    assert "without intermediate inputs" in html and "OECD (2023), Inter-Country Input-Output tables" in html
+    assert "JPN employment %" in html and "CHN output %" in html and "USA output %" in html
+    assert all(name in html for name in WORLD2022S_TIMELINE)
+    assert "sectors_gross_output_pct" in rep.figures
