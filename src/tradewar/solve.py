@@ -88,6 +88,20 @@ class SolverOptions:
     max_steps: int = 60
     method: str = "auto"
 
+    def __post_init__(self) -> None:
+        from ._exceptions import ScenarioError
+
+        for name in ("tol", "check_tol"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v < 1:
+                raise ScenarioError(f"SolverOptions: {name} must be a number in (0, 1), got {v!r}")
+        if isinstance(self.max_steps, bool) or not isinstance(self.max_steps, int) or self.max_steps < 1:
+            raise ScenarioError(f"SolverOptions: max_steps must be a positive integer, got {self.max_steps!r}")
+        if self.method not in (*METHODS, "auto"):
+            raise ScenarioError(
+                f"SolverOptions: method must be one of auto, {', '.join(METHODS)}; got {self.method!r}"
+            )
+
 
 class EquilibriumModel(Protocol):
     """What :func:`solve_model` needs from a model family."""
@@ -276,7 +290,7 @@ def _continuation(residual, model, y_start, done, shock, tol, max_steps, method)
         slope = jnp.where(s > s_prev, (s_try - s) / jnp.where(s > s_prev, s - s_prev, 1.0), 0.0)
         guess = y + slope * (y - y_prev)
         sh = _along(base, shock, s_try)
-        y_new, _, n = _solve(residual, guess, sh, 4 * max_steps, damped)
+        y_new, _, n = _solve(residual, guess, sh, max_steps, damped)
         ok = _max_abs(residual, y_new, sh) <= tol
         return (
             jnp.where(ok, s_try, s),

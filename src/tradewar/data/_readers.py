@@ -624,6 +624,13 @@ def read_long_folder(folder: str | os.PathLike, **kw: Any) -> World:
 
 def _dispatch(source: str | os.PathLike, kw: dict[str, Any]) -> World:
     if isinstance(source, str) and source in EMBEDDED:
+        extra = [k for k in kw if k in ("gdp_path", "tariffs_path") or source == "world2023"]
+        if extra:
+            raise DataError(
+                f"{source}: option '{extra[0]}' does not apply to this data source"
+                + (": gdp_path and tariffs_path go with a long trade table file (.csv, .parquet)"
+                   if extra[0] in ("gdp_path", "tariffs_path") else " (it takes no options)")
+            )
         return _call(read_embedded, source, kw)
     path = Path(source)
     if path.is_dir():

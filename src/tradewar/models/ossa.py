@@ -221,6 +221,16 @@ class OssaModel(eqx.Module):
         return {"flows_add_up": flows, "profits": profits, "income_expenditure": budget,
                 "market_clearing": market, "walras": walras}
 
+    def admissibility(self, y: jax.Array, shock: Shock) -> dict[str, jax.Array]:
+        """Margins that are positive in an economically possible equilibrium (N,) each.
+
+        Expenditure, wage and real-income hats, and income net of tariff revenue (labour income plus
+        profits minus net exports ``NX'``) relative to baseline expenditure.
+        """
+        c = self._core(y, shock)
+        net = (self.L * c["what"] - self.nx_new + jnp.sum(self.Pi * c["Pihat"], axis=1)) / self.E
+        return {"expenditure": c["Ehat"], "wage": c["what"], "real_income": c["Ehat"] / c["Phat"], "net_income": net}
+
 
 def calibrate(
     world: Any,
@@ -241,6 +251,9 @@ def calibrate(
     nx_new : (N,) counterfactual net exports (levels); default zeros (the paper's experiments).
     objective : ``"welfare"`` or ``"government"``; default ``"welfare"`` when the weights are all ones.
     """
+    from ..data._world import require_world
+
+    require_world(world, "ossa.calibrate")
     X = np.asarray(world.trade, dtype=np.float64)
     if X.ndim != 3:
         raise CalibrationError("Ossa model: needs a sectoral world, trade [exporter, importer, sector] (N, N, S)")

@@ -45,6 +45,10 @@ def check_shock(model: Any, shock: Any, codes=None, what: str = "solve_model"):
     """
     from ..solve import Shock
 
+    if not all(callable(getattr(model, f, None)) for f in ("initial_guess", "residual", "outcomes", "checks")):
+        raise ScenarioError(
+            f"{what}: the model must be a calibrated model (e.g. tradewar.calibrate_ilms(world)), got {type(model).__name__}"
+        )
     if not isinstance(shock, Shock):
         if isinstance(shock, np.ndarray | list | tuple) or type(shock).__module__.startswith("jax"):
             shock = Shock(t=np.asarray(shock, dtype=float))
