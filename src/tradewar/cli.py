@@ -427,7 +427,7 @@ def bench(
 
 def _register_extensions() -> None:
     """Commands that live in their own modules (strategy, report) register themselves here."""
-    for name in ("tradewar._cli_strategy", "tradewar._cli_report", "tradewar._cli_sweep"):
+    for name in ("tradewar._cli_strategy", "tradewar._cli_report", "tradewar._cli_sweep", "tradewar._cli_web"):
         try:
             mod = importlib.import_module(name)
         except ModuleNotFoundError as e:

@@ -1,0 +1,123 @@
+"""Request and response models of the HTTP API. Scenarios are :class:`tradewar.scenario.Scenario` itself."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..scenario import Scenario
+
+__all__ = ["OptimalRequest", "NashRequest", "TalksRequest", "BlocRequest", "TimelineRequest", "JobInfo",
+           "SolveResult", "ErrorInfo", "DatasetInfo", "PresetInfo"]
+
+Instrument = Literal["uniform", "partner", "sector", "partner_sector"]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OptimalRequest(_Request):
+    """The tariffs that maximise ``country``'s welfare, everyone else's as in the scenario."""
+
+    scenario: Scenario
+    country: str = Field("USA", min_length=2, max_length=8, description="The country choosing its tariffs (ISO3).")
+    instrument: Instrument = "uniform"
+    lower: float = Field(-1.0, ge=-1.0, le=1.0, description="Lowest tariff allowed (fraction; 0: no subsidies).")
+
+
+class NashRequest(_Request):
+    """The Nash equilibrium of a tariff war among ``players`` (iterated best responses)."""
+
+    scenario: Scenario
+    players: list[str] = Field(default_factory=lambda: ["USA", "CHN"], min_length=2, max_length=8)
+    instrument: Instrument = "uniform"
+    lower: float = Field(-1.0, ge=-1.0, le=1.0)
+    max_rounds: int = Field(100, ge=0, le=1000, description="Best-response rounds before giving up.")
+    tol: float = Field(1e-6, gt=0.0, le=0.1, description="Convergence tolerance on tariff moves (fraction).")
+
+
+class TalksRequest(_Request):
+    """Nash bargaining between two parties over their tariffs on each other, and the deal frontier."""
+
+    scenario: Scenario
+    parties: list[str] = Field(default_factory=lambda: ["USA", "JPN"], min_length=2, max_length=2)
+    threat: Literal["current", "nash"] = "current"
+    instruments: Literal["uniform", "sector"] = "uniform"
+    weight: float = Field(0.5, gt=0.0, lt=1.0, description="Bargaining weight of the first party.")
+    lower: float = Field(-0.5, ge=-0.99, le=1.0)
+    frontier: bool = True
+
+
+class BlocRequest(_Request):
+    """A bloc game: every coalition of the bloc preset's candidates, its stability, who gains and who loses."""
+
+    bloc: str = Field("us-bloc-china", min_length=1, max_length=100, description="A bloc preset by name.")
+    dataset: str = Field("world2023", min_length=1, max_length=100)
+
+
+class TimelineRequest(_Request):
+    """The dated presets solved in order, and how each step moved ``country``."""
+
+    country: str = Field("JPN", min_length=2, max_length=8)
+    steps: list[str] | None = Field(None, max_length=20, description="Preset names (default: the 2025 timeline).")
+    dataset: str = Field("world2023", min_length=1, max_length=100)
+
+
+class JobInfo(BaseModel):
+    """A background job."""
+
+    id: str
+    kind: str
+    status: Literal["queued", "running", "done", "failed", "cancelled"]
+    progress: float
+    message: str
+    error: str | None
+    created: float
+    updated: float
+    request: dict[str, Any]
+
+
+class SolveResult(BaseModel):
+    """The result of one solve: the fields of ``tradewar run --json`` plus the stored result's ``id``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    cached: bool
+    scenario: str
+    model: str
+    params: dict[str, Any]
+    converged: bool
+    status: str
+    max_residual: float
+    steps: int
+    solve_seconds: float
+    checks: dict[str, Any]
+    meta: dict[str, Any]
+    countries: dict[str, dict[str, Any]]
+
+
+class ErrorInfo(BaseModel):
+    """One line saying what is wrong (the same words as the CLI)."""
+
+    detail: str
+
+
+class DatasetInfo(BaseModel):
+    name: str
+    embedded: bool
+    countries: int | None = None
+    sectors: int | None = None
+
+
+class PresetInfo(BaseModel):
+    name: str
+    title: str
+    date: str | None
+    model: str
+    data: str
+    needs_data: bool
+    aliases: list[str]
+    kind: Literal["scenario", "bloc"] = "scenario"
