@@ -29,6 +29,10 @@ _EXPORTS: dict[str, str] = {
     "list_presets": "tradewar.scenario",
     "run_scenario": "tradewar.scenario",
     "Result": "tradewar.results",
+    # batches, uncertainty, sweeps
+    "solve_batch": "tradewar.sweep",
+    "run_sweep": "tradewar.sweep",
+    "run_uncertainty": "tradewar.uncertainty",
     # models
     "ILMSParams": "tradewar.models.ilms",
     "armington": "tradewar.models.ilms",
@@ -41,7 +45,7 @@ _EXPORTS: dict[str, str] = {
     "Equilibrium": "tradewar.solve",
 }
 
-_ALIASES = {"calibrate_ilms": "calibrate"}
+_ALIASES = {"run_sweep": "sweep", "run_uncertainty": "uncertainty", "calibrate_ilms": "calibrate"}
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
