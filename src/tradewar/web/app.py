@@ -550,6 +550,10 @@ def create_app(config: ServeConfig) -> FastAPI:
         return HTMLResponse(body, headers={"Content-Security-Policy": "default-src 'self'; script-src 'self' "
                                            "'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:"})
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon():
+        return Response(status_code=204)
+
     @app.get("/assets/{name}", include_in_schema=False)
     def asset(name: str):
         if name not in ("app.js", "app.css", "plotly.js", "world.geojson"):
