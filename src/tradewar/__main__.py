@@ -13,8 +13,18 @@ def main() -> None:
     from ._interrupt import install
 
     install()
-    from .cli import main as cli_main
+    try:
+        from .cli import main as cli_main
+    except Exception as e:  # a broken installation: one line, the traceback with TRADEWAR_DEBUG=1
+        import os
+        import sys
 
+        if os.environ.get("TRADEWAR_DEBUG"):
+            raise
+        first = (str(e).strip().splitlines() or [""])[0]
+        sys.stderr.write(f"internal error: {type(e).__name__}: {first} (tradewar cannot start; rerun with "
+                         "TRADEWAR_DEBUG=1 for the traceback)\n")
+        sys.exit(1)
     cli_main()
 
 
