@@ -149,11 +149,13 @@ def _index(world, code: str, option: str) -> int:
 
 def register(app: typer.Typer, console, err_console, handle_errors) -> None:
     """Add ``optimal``, ``nash``, ``talks`` and ``bloc`` to the Typer ``app``."""
-    from .cli import frame_table, result_frame
+    from .cli import _explain_na, frame_table, result_frame
 
     def _show(res, codes, title):
         keep = [c for c in (codes or []) if c in res.world.codes] or None
-        console.print(frame_table(result_frame(res, keep), title, "country"))
+        df = result_frame(res, keep)
+        console.print(frame_table(df, title, "country"))
+        _explain_na(df)
 
     # --- optimal -----------------------------------------------------------------------------------
     @app.command()
