@@ -242,6 +242,19 @@ def test_declared_units(tmp_path, layer, expect):
     assert s.tariffs[1].rate == pytest.approx(expect)
 
 
+@settings(max_examples=80, deadline=None)
+@given(rate=st.floats(-5, 1e4, allow_nan=False), unit=st.sampled_from([None, "fraction", "percent"]))
+def test_rate_rule(rate, unit):
+    as_fraction = rate / 100 if unit == "percent" else rate
+    ok = as_fraction > -1 and (unit is not None or as_fraction <= 5)
+    layer = {"type": "uniform", "importer": "USA", "rate": rate} | ({"unit": unit} if unit else {})
+    if ok:
+        assert tw.Scenario(name="r", tariffs=[layer]).tariffs[0].rate == pytest.approx(as_fraction)
+    else:
+        with pytest.raises(ScenarioError, match="key 'tariffs.0.rate'.*(looks like a percentage|at or below -100%)"):
+            tw.Scenario(name="r", tariffs=[layer])
+
+
 def test_percent_rates_by_partner_and_floors(tmp_path):
     text = BASE.replace('type = "pair"', 'type = "partner"\nunit = "percent"').replace(
         'exporter = "CHN"\nrate = 1.45', "rates = { CHN = 145, JPN = 24 }"
