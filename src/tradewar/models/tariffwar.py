@@ -327,12 +327,14 @@ class WarResult:
     seconds: dict[str, float]
 
 
-def global_war(X, t, eps, codes, sectors, options=None) -> WarResult:
+def global_war(X, t, eps, codes, sectors, options=None, *, start=None) -> WarResult:
     """The tariffwar pipeline: balance trade at the applied tariffs, then the Nash tariff war.
 
     ``X`` (N, N, S) tariff-inclusive spending ``[exporter, importer, sector]``, ``t`` applied tariffs,
-    ``eps`` (S,) trade elasticities. Both steps go through :func:`tradewar.solve.solve_model` (dense
-    Newton with the closed-form Jacobian; accounting checked), so a failed solve raises
+    ``eps`` (S,) trade elasticities. ``start``: tariffs of the balanced baseline when they differ from
+    ``t`` (e.g. the 2025 US tariffs on top of the data's): step 1 then also moves tariffs from ``t`` to
+    ``start``, and the war starts from there. Both steps go through :func:`tradewar.solve.solve_model`
+    (dense Newton with the closed-form Jacobian; accounting checked), so a failed solve raises
     :class:`~tradewar.ConvergenceError`.
     """
     import time
@@ -340,10 +342,12 @@ def global_war(X, t, eps, codes, sectors, options=None) -> WarResult:
     from ..solve import SolverOptions, solve_model
 
     opts = options or SolverOptions(tol=1e-10, method="newton")
-    start = time.perf_counter()
+    begin = time.perf_counter()
     step1 = from_spending(X, t, eps, codes, sectors)
-    bal = solve_model(step1, step1.zero_shock(), opts, what="tariffwar: balancing trade")
-    Xb = np.asarray(_spending_at(step1, bal.y, step1.zero_shock()))
+    shock1 = step1.zero_shock() if start is None else Shock(t=jnp.asarray(np.asarray(start, float)))
+    bal = solve_model(step1, shock1, opts, what="tariffwar: balancing trade")
+    Xb = np.asarray(_spending_at(step1, bal.y, shock1))
+    t = np.asarray(shock1.t)
     mid = time.perf_counter()
     step2 = from_spending(Xb, t, eps, codes, sectors, nash=True)
     war = solve_model(step2, step2.zero_shock(), opts, what="tariffwar: Nash tariff war")
@@ -351,7 +355,7 @@ def global_war(X, t, eps, codes, sectors, options=None) -> WarResult:
     return WarResult(
         codes=tuple(codes), balanced=bal, war=war, spending_balanced=Xb,
         welfare_pct=np.asarray(war.outcomes["welfare_pct"]), nash_tariff=np.asarray(war.outcomes["nash_tariff"]),
-        seconds={"balance": mid - start, "nash": end - mid},
+        seconds={"balance": mid - begin, "nash": end - mid},
     )
 
 

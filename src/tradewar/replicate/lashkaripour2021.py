@@ -15,7 +15,8 @@ The equations are :mod:`tradewar.models.tariffwar`; both steps are solved by the
 Runs: ``wiod2014_IS`` and ``wiod2014_U4`` (44 economies x 16 sectors, in-sample and uniform-4
 elasticities) and ``icio2022_IS`` (81 x 28). Output: per country ``welfare_pct`` (percent) and
 ``nash_tariff`` (the uniform Nash tariff ``tau - 1`` as a fraction, 0.25 = 25%), plus the
-seconds of each step and the solver diagnostics.
+seconds of each step and the solver diagnostics. Beyond the package (``"beyond"``): the same war on
+the embedded ``world2022s``, from no tariffs and from the 2025 US tariffs.
 """
 
 from __future__ import annotations
@@ -83,7 +84,35 @@ def run(data_dir: Path, progress=None) -> dict:
             raise DataError(f"{path}: file not found; --data must hold {', '.join(sorted({r[1] for r in RUNS}))}")
         say(f"{name}: balancing trade and solving the Nash war")
         doc["runs"][name] = run_one(path, sets)
+    say("beyond the package: the war on world2022s, from the data and from the 2025 US tariffs")
+    doc["beyond"] = beyond()
     return doc
+
+
+def beyond() -> dict[str, Any]:
+    """The same war on the embedded ``world2022s`` (no baseline tariffs, Caliendo-Parro elasticities), and
+    from the US tariffs in force after the US-Japan deal of 22 July 2025 (preset
+    ``2025-07-22-us-japan-deal-sectoral``): step 1 then balances trade at those tariffs and the war starts
+    from them (welfare against that balanced 2025 baseline)."""
+    from ..data import load_world
+    from ..models.tariffwar import global_war
+    from ..scenario import load_scenario, prepare
+
+    world = load_world("world2022s")
+    X = np.asarray(world.trade, float)
+    t0 = np.zeros_like(X)
+    eps = np.asarray(world.extras["theta"], float)
+    out: dict[str, Any] = {}
+    _, _, t2025, _, _ = prepare(load_scenario("2025-07-22-us-japan-deal-sectoral"), world)
+    for name, start in (("world2022s_CP", None), ("world2022s_from_2025_CP", np.asarray(t2025, float))):
+        begin = time.perf_counter()
+        res = global_war(X, t0, eps, world.codes, world.sectors, start=start)
+        out[name] = {
+            "countries": {c: {"welfare_pct": float(res.welfare_pct[k]), "nash_tariff": float(res.nash_tariff[k])}
+                          for k, c in enumerate(world.codes)},
+            "seconds": {**res.seconds, "total": time.perf_counter() - begin},
+        }
+    return out
 
 
 def render(doc: dict) -> list:
@@ -106,10 +135,28 @@ def render(doc: dict) -> list:
             v = r["countries"].get(c)
             row += ["", ""] if v is None else [f"{v['welfare_pct']:.2f}", f"{100 * v['nash_tariff']:.1f}"]
         t.add_row(*row)
+    if doc.get("beyond"):
+        b = doc["beyond"]
+        bt = Table(title="Beyond the package: the same war on world2022s (OECD ICIO 2022, 33 regions x 16 sectors, "
+                         "Caliendo-Parro elasticities), from no tariffs and from the 2025 US tariffs (after 22 July)")
+        bt.add_column("country")
+        for name in b:
+            bt.add_column(f"{name} welfare %", justify="right")
+            bt.add_column(f"{name} tariff %", justify="right")
+        first = next(iter(b.values()))["countries"]
+        for c in first:
+            row = [c]
+            for r in b.values():
+                v = r["countries"][c]
+                row += [f"{v['welfare_pct']:.2f}", f"{100 * v['nash_tariff']:.1f}"]
+            bt.add_row(*row)
+        tables_extra = [bt]
+    else:
+        tables_extra = []
     s = Table(title="seconds (balance + Nash solve; the first run of each size includes JAX compilation)")
     s.add_column("run")
     for k in ("load", "balance", "nash", "total"):
         s.add_column(k, justify="right")
     for name, r in runs.items():
         s.add_row(name, *(f"{r['seconds'][k]:.3f}" for k in ("load", "balance", "nash", "total")))
-    return [t, s]
+    return [t, *tables_extra, s]
