@@ -120,3 +120,18 @@ def test_cli_needs_both_cubes(tmp_path):
     assert r.exit_code == 2
     assert "WIOD2014.mat: file not found" in r.output
     assert "Traceback" not in r.output
+
+
+def test_war_on_world2022s_does_not_depend_on_the_start():
+    from tradewar.replicate.lashkaripour2021 import beyond
+
+    b = beyond()
+    free, y2025 = b["world2022s_CP"]["countries"], b["world2022s_from_2025_CP"]["countries"]
+    assert len(free) == 33
+    # the Nash tariffs are a property of the economy, not of the tariffs it starts from ...
+    for c in free:
+        assert y2025[c]["nash_tariff"] == pytest.approx(free[c]["nash_tariff"], abs=1e-8)
+    # ... but the losses are measured from different baselines: China and Japan lose less from 2025
+    assert y2025["CHN"]["welfare_pct"] > free["CHN"]["welfare_pct"]
+    assert y2025["JPN"]["welfare_pct"] > free["JPN"]["welfare_pct"]
+    assert all(v["welfare_pct"] < 0 for v in free.values())
