@@ -551,13 +551,15 @@ def parse_grid(text: str, codes: Sequence[str] | None = None) -> GridAxis:
             if len(parts) != 3:
                 raise ValueError
             a, b, n = float(parts[0]), float(parts[1]), int(parts[2])
-            if n < 1 or (n == 1 and a != b):
-                raise _bad(text, f"key '{key}': COUNT must be >= 2 (1 only when START = STOP)")
-            vals = tuple(float(v) for v in np.linspace(a, b, n))
+            vals = ()
         else:
             vals = tuple(float(v) for v in spec.split(","))
     except ValueError:
         raise _bad(text, f"key '{key}': values '{spec}' are not START:STOP:COUNT or a comma-separated list of numbers") from None
+    if ":" in spec:
+        if n < 1 or (n == 1 and a != b):
+            raise _bad(text, f"key '{key}': COUNT must be >= 2 (1 only when START = STOP)")
+        vals = tuple(float(v) for v in np.linspace(a, b, n))
     if not vals or not all(np.isfinite(vals)):
         raise _bad(text, f"key '{key}': values must be finite numbers")
     if importer is not None and min(vals) <= -1.0:

@@ -1,0 +1,123 @@
+"""Sweeps: grid syntax, the labelled result, the heatmap, and a killed run resumed to the same result."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from tradewar._exceptions import ScenarioError
+from tradewar.cli import app
+from tradewar.sweep import heatmap_figure, load_run, parse_grid, sweep
+
+PRESET = "liberation-day"
+CODES = ("JPN", "USA", "CHN")
+
+
+@pytest.mark.parametrize(
+    "text,why",
+    [
+        ("JPN.tariff_on.CHN", "expected KEY=VALUES"),
+        ("JPN.tariff_on.CHN=0:0.5", "key 'JPN.tariff_on.CHN': values '0:0.5'"),
+        ("JPN.tariff_on.CHN=0:0.5:x", "key 'JPN.tariff_on.CHN': values"),
+        ("JPN.tariff_on.CHN=0:0.5:1", "key 'JPN.tariff_on.CHN': COUNT"),
+        ("JPN.tariff_on.CHN=a,b", "key 'JPN.tariff_on.CHN': values 'a,b'"),
+        ("JPN.tariff_on.XXX=0,1", "key 'JPN.tariff_on.XXX': country 'XXX' is not in"),
+        ("JPN.tariff_on.JPN=0,1", "own sales"),
+        ("JPN.tariff_on.CHN=-1:0:3", "above -100%"),
+        ("JPN.tarif_on.CHN=0,1", "key 'JPN.tarif_on.CHN': expected IMPORTER.tariff_on.EXPORTER"),
+        ("eps=1,nan", "key 'eps': values must be finite"),
+    ],
+)
+def test_malformed_grid_is_one_line_naming_the_key(text, why):
+    with pytest.raises(ScenarioError) as err:
+        parse_grid(text, CODES)
+    assert why in str(err.value) and str(err.value).startswith(f"--grid '{text}'")
+    assert "\n" not in str(err.value)
+
+
+def test_grid_errors_exit_2_in_one_line():
+    r = CliRunner().invoke(app, ["sweep", PRESET, "--grid", "JPN.tariff_on.CHN=0:0.5", "--scheduler", "none"])
+    assert r.exit_code == 2 and "JPN.tariff_on.CHN" in r.stderr and "Traceback" not in r.stderr
+    r = CliRunner().invoke(app, ["sweep", PRESET, "--grid", "elasticity=1,2", "--scheduler", "none"])
+    assert r.exit_code == 2 and "key 'elasticity': not a parameter" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_grid_values():
+    assert parse_grid("jpn.tariff_on.chn=0:0.5:11").values == tuple(np.linspace(0, 0.5, 11))
+    g = parse_grid("USA.tariff_on.JPN=0.1,0.2")
+    assert (g.importer, g.exporter, g.values) == ("USA", "JPN", (0.1, 0.2))
+    assert parse_grid("kappa=0.5:0.5:1").values == (0.5,)
+
+
+def test_sweep_is_a_labelled_array_of_single_solves():
+    from tradewar.solve import Shock, solve_model
+    from tradewar.sweep import setup
+
+    ds = sweep(PRESET, ["JPN.tariff_on.USA=0:0.3:2", "CHN.tariff_on.USA=0.1,0.5"], chunk=4)
+    assert ds.welfare_pct.dims == ("JPN.tariff_on.USA", "CHN.tariff_on.USA", "country")
+    assert ds.attrs["failed"] == 0 and (ds.status == "success").all()
+    st = setup(PRESET)
+    w = st.world
+    t = st.t.copy()
+    t[w.index("USA"), w.index("JPN")] = 0.3
+    t[w.index("USA"), w.index("CHN")] = 0.1
+    ref = solve_model(st.factory()({}), Shock(t=t)).outcomes["welfare_pct"]
+    got = ds.welfare_pct.sel({"JPN.tariff_on.USA": 0.3, "CHN.tariff_on.USA": 0.1})
+    np.testing.assert_allclose(got.values, ref, rtol=0, atol=1e-9)
+    fig = heatmap_figure(ds, "JPN")
+    assert fig.data[0].type == "heatmap" and np.asarray(fig.data[0].z).shape == (2, 2)
+
+
+GRID = ["--grid", "JPN.tariff_on.CHN=0:0.5:25", "--grid", "USA.tariff_on.JPN=0.1:0.3:8"]
+
+
+def test_killed_sweep_resumes_to_the_same_result(tmp_path):
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "tradewar.cli", "sweep", PRESET, *GRID, "--scheduler", "none", "--chunk", "4",
+           "--out", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
+    manifest = out / "_manifest.json"
+    done = 0
+    deadline = time.monotonic() + 240
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            if manifest.is_file():
+                try:
+                    done = len(json.loads(manifest.read_text())["done"])
+                except (json.JSONDecodeError, KeyError):  # replaced while read: read again
+                    done = 0
+                if done >= 1:
+                    break
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait(30)
+    doc = json.loads(manifest.read_text())
+    total = doc["chunks"]
+    assert total == 50
+    assert 1 <= len(doc["done"]) < total, "the run was killed part-way"
+    with pytest.raises(ScenarioError, match="run incomplete"):
+        load_run(out)
+    r = CliRunner().invoke(app, ["sweep", PRESET, *GRID, "--scheduler", "none", "--chunk", "4", "--out", str(out)])
+    assert r.exit_code == 2 and "--resume" in r.stderr
+    r = CliRunner().invoke(app, ["sweep", PRESET, *GRID, "--scheduler", "none", "--chunk", "4", "--out", str(out),
+                                 "--resume"])
+    assert r.exit_code == 0, r.output + r.stderr
+    resumed = load_run(out)
+    straight = sweep(PRESET, [GRID[1], GRID[3]], chunk=4)
+    for k in ("welfare_pct", "real_wage_pct", "max_residual", "steps"):
+        np.testing.assert_array_equal(resumed[k].values, straight[k].values)
+    assert resumed.welfare_pct.dims == straight.welfare_pct.dims
+    other = ["--grid", "JPN.tariff_on.CHN=0:0.5:24", "--grid", "USA.tariff_on.JPN=0.1:0.3:8"]
+    r = CliRunner().invoke(app, ["sweep", PRESET, *other, "--scheduler", "none", "--chunk", "4", "--out", str(out),
+                                 "--resume"])
+    assert r.exit_code == 2 and "different run" in r.stderr
