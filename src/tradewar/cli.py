@@ -41,7 +41,7 @@ class _Group(typer.core.TyperGroup):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        try:  # Typer bundles its own copy of Click since 0.20
+        try:  # recent Typer bundles its own copy of Click
             from typer._click.exceptions import ClickException, UsageError
         except ImportError:  # pragma: no cover - older Typer on Click
             from click.exceptions import ClickException, UsageError
