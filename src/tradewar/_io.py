@@ -176,8 +176,9 @@ def _stage(target: Path, write: Writer, mode: str) -> str:
     """Write a temporary file beside ``target`` with ``write`` and return its name (registered)."""
     check_output_path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    _register(tmp)
+    with _REGISTRY_LOCK:  # created and registered at once: an interrupt sees both or neither
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        _INFLIGHT.add(tmp)
     try:
         try:
             st = os.stat(target)
