@@ -104,11 +104,13 @@ def check_output_path(path: str | os.PathLike, option: str | None = None) -> Pat
             raise OutputError(f"{where}: cannot create the folder {parent} (permission denied)")
         return p
     try:
-        fd, probe = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".probe", dir=parent)
+        with _REGISTRY_LOCK:
+            fd, probe = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".probe", dir=parent)
+            _INFLIGHT.add(probe)
     except OSError as e:
         raise OutputError(f"{where}: cannot write in the folder {parent} ({e.strerror or type(e).__name__})") from None
     os.close(fd)
-    os.unlink(probe)
+    _discard(probe)
     return p
 
 
