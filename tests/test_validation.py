@@ -313,6 +313,15 @@ def test_data_files_accept_only_iso3_or_declared_regions(tmp_path):
     assert w.codes == ("USA", "CHN", "JPN")  # lowercase 'usa' in the file is USA
 
 
+def test_aggregate_mapping_refuses_codes_that_are_no_country(world2023):
+    with pytest.raises(DataError, match="'XXX' is not an ISO 3166 alpha-3 code nor a country of the world"):
+        tw.aggregate(world2023, {"XXX": "REG"}, rest="ROW")
+    with pytest.raises(DataError, match=r"did you mean JPN \(JAPAN\)\?"):
+        tw.aggregate(world2023, {"Japan": "ASIA"}, rest="ROW")
+    # a real country the world lacks may stay in a shared mapping
+    assert tw.aggregate(world2023, {"FRA": "EU27", "JPN": "ASIA", "chn": "ASIA"}, rest="ROW").codes == ("ROW", "ASIA")
+
+
 def test_world_codes_are_normalised_and_checked():
     w = World(codes=("usa", " chn"), trade=np.ones((2, 2)), gdp=np.ones(2))
     assert w.codes == ("USA", "CHN") and w.index("Usa") == 0

@@ -265,6 +265,16 @@ def _assign(
     """Region codes and the region index of every country."""
     if rest is not None and not REGION.fullmatch(str(rest)):
         raise DataError(f"aggregate: rest='{rest}' is not a region code (2-6 upper-case letters or digits)")
+    from ._world import did_you_mean, iso3_codes
+
+    # a mapping may list real countries the world does not have (one mapping for several datasets),
+    # but not codes that are no country at all
+    unknown = [c for c in table if c not in codes and c not in iso3_codes() and c not in ("EU27", "EU", "ROW")]
+    if unknown:
+        raise DataError(
+            f"{label}: '{unknown[0]}' is not an ISO 3166 alpha-3 code nor a country of the world"
+            f"{did_you_mean(unknown[0], codes)}; fix or remove it from the mapping"
+        )
     missing = [c for c in codes if c not in table]
     if missing and rest is None:
         shown = ", ".join(missing[:12]) + (" ..." if len(missing) > 12 else "")
