@@ -33,16 +33,17 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
                                            "in the deal section).")] = False,
     ) -> None:
         """Write a self-contained HTML report of the 2025 tariff war for COUNTRY and print its five numbers."""
+        from ._io import check_output_folder, check_output_paths
+
+        check_output_paths([("--out", out)])  # before anything slow, imports included
+        if png is not None:
+            check_output_folder(png, "--png")
         from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        from ._io import check_output_folder, check_output_paths
         from .report import build_report
         from .report.sections import SECTIONS
         from .report.timeline import DEFAULT_TIMELINE
 
-        check_output_paths([("--out", out)])
-        if png is not None:
-            check_output_folder(png, "--png")
         steps = _steps(scenarios)
         if png is not None:  # fail before the long part if PNG export cannot work
             try:

@@ -173,10 +173,10 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         json_out: Annotated[Path | None, typer.Option("--json", help="Write the results as JSON.")] = None,
     ) -> None:
         """The tariffs that maximise COUNTRY's welfare, everyone else's as in the scenario."""
+        _check_out(json_out)  # before anything slow, imports included
         from .strategy._nash import certify
         from .strategy._optimal import optimal_tariff
 
-        _check_out(json_out)
         s, world, model, t = _prepare(scenario, data, gdp, tariffs)
         c = _index(world, country, "--country")
         with _progress(err_console) as prog:
@@ -234,13 +234,13 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         json_out: Annotated[Path | None, typer.Option("--json", help="Write the results as JSON.")] = None,
     ) -> None:
         """The Nash equilibrium of a tariff war among PLAYERS (iterated best responses), with its certificate."""
+        _check_out(json_out)  # before anything slow, imports included
         import numpy as np
 
         from ._exceptions import ScenarioError
         from .strategy._nash import certify
         from .strategy._nash import nash as nash_war
 
-        _check_out(json_out)
         s, world, model, t = _prepare(scenario, data, gdp, tariffs)
         idx = [_index(world, p, "--players") for p in _codes(players)]
         if len(set(idx)) < 2 or len(set(idx)) != len(idx):
@@ -313,10 +313,10 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         json_out: Annotated[Path | None, typer.Option("--json", help="Write the results as JSON.")] = None,
     ) -> None:
         """Nash bargaining between two parties over their tariffs on each other, and the deal frontier."""
+        _check_out(json_out)  # before anything slow, imports included
         from ._exceptions import ScenarioError
         from .strategy._bargain import bargain, deal_frontier
 
-        _check_out(json_out)
         s, world, model, t = _prepare(scenario, data, gdp, tariffs)
         pp = _codes(parties)
         if len(pp) != 2:
@@ -406,11 +406,11 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         json_out: Annotated[Path | None, typer.Option("--json", help="Write the results as JSON.")] = None,
     ) -> None:
         """Play a bloc game: every coalition of the candidates, its stability, who gains and who loses."""
+        _check_out(json_out)  # before anything slow, imports included
         import numpy as np
 
         from .strategy._blocs import bloc_game, coalition_tariffs, load_bloc, prepare_bloc
 
-        _check_out(json_out)
         b = load_bloc(bloc_name)
         world, model, t, s = prepare_bloc(b, data=data)
         K = len(b.candidates)
