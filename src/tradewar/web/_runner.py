@@ -58,7 +58,7 @@ class Runner:
         self.workers = max(1, int(workers))
         self.queue = max(0, int(queue))
         self.time_limit = float(time_limit)
-        self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="tradewar-solve")
+        self._pool: ThreadPoolExecutor | None = None
         self._slots = threading.BoundedSemaphore(self.workers + self.queue)
         self._tickets: dict[str, Ticket] = {}
         self._lock = threading.Lock()
@@ -92,7 +92,11 @@ class Runner:
                 self._slots.release()
 
         try:
-            fut = self._pool.submit(run)
+            with self._lock:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="tradewar-solve")
+                pool = self._pool
+            fut = pool.submit(run)
         except RuntimeError:
             timer.cancel()
             with self._lock:
@@ -111,8 +115,11 @@ class Runner:
         return ticket.cancel(why)
 
     def shutdown(self) -> None:
+        """Fail the jobs still here and stop the workers (a later :meth:`submit` starts new ones)."""
         with self._lock:
             tickets = list(self._tickets.values())
+            pool, self._pool = self._pool, None
         for t in tickets:
             t.cancel("the server is shutting down", status="failed")
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)

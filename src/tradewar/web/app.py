@@ -130,29 +130,36 @@ class _BodyLimit:
         if length is not None and length.isdigit() and int(length) > self.limit:
             return await self._too_large(send)
         seen = 0
+        refused = False
 
         async def limited():
-            nonlocal seen
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
             msg = await receive()
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
                 if seen > self.limit:
-                    raise _TooLarge
+                    refused = True
+                    await self._too_large(send)
+                    return {"type": "http.disconnect"}
             return msg
 
+        async def guarded_send(message):
+            if not refused:
+                await send(message)
+
         try:
-            return await self.app(scope, limited, send)
-        except _TooLarge:
-            return await self._too_large(send)
+            return await self.app(scope, limited, guarded_send)
+        except Exception:
+            if refused:  # the app stopped reading a body that was refused already
+                return None
+            raise
 
     async def _too_large(self, send):
         resp = JSONResponse({"detail": f"the request body is over the limit of {self.limit} bytes"}, status_code=413)
         await send({"type": "http.response.start", "status": 413, "headers": resp.raw_headers})
         await send({"type": "http.response.body", "body": resp.body})
-
-
-class _TooLarge(Exception):
-    pass
 
 
 class _Token:
@@ -344,6 +351,7 @@ def create_app(config: ServeConfig) -> FastAPI:
                                     description="Add the report's map and bars with this focus country."),
     ):
         """Solve a scenario: the same fields as ``tradewar run --json`` and the id of the stored result."""
+        s = svc.server_scenario(scenario, datasets)
         request = {"scenario": _canonical(scenario), "bilateral": bilateral}
         key = svc.cache_key("solve", request)
         if figures is None:
@@ -352,7 +360,6 @@ def create_app(config: ServeConfig) -> FastAPI:
                 got = store.result(hit.id)
                 if got is not None:
                     return {**got[0], "id": hit.id, "cached": True}
-        s = svc.server_scenario(scenario, datasets)
         job = store.create("solve", key, request)
 
         def work(ticket):
@@ -524,6 +531,27 @@ def create_app(config: ServeConfig) -> FastAPI:
         except concurrent.futures.TimeoutError:
             return JSONResponse({"detail": f"the report ran past the time limit of {config.solve_seconds:g} s"},
                                 status_code=504)
+
+    def openapi_schema() -> dict[str, Any]:
+        """FastAPI's schema, with every 422 answer described as the one-line :class:`ErrorInfo` it is."""
+        if app.openapi_schema is None:
+            from fastapi.openapi.utils import get_openapi
+
+            doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            ref = {"$ref": "#/components/schemas/ErrorInfo"}
+            doc.setdefault("components", {}).setdefault("schemas", {})["ErrorInfo"] = ErrorInfo.model_json_schema()
+            for ops in doc.get("paths", {}).values():
+                for op in ops.values():
+                    resp = op.get("responses", {})
+                    if "422" in resp:
+                        resp["422"] = {"description": "Bad input (one line naming the field)",
+                                       "content": {"application/json": {"schema": ref}}}
+            for name in ("HTTPValidationError", "ValidationError"):
+                doc["components"]["schemas"].pop(name, None)
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    app.openapi = openapi_schema  # type: ignore[method-assign]
 
     # --- the page --------------------------------------------------------------------------------
     def _asset(name: str) -> tuple[bytes, str]:

@@ -1,0 +1,303 @@
+"""The HTTP API of ``tradewar serve`` through FastAPI's TestClient: endpoints, guard rails, the store, the schema."""
+
+from __future__ import annotations
+
+import io
+import time
+import warnings
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+pytest.importorskip("fastapi", reason="the web extra is not installed")
+
+with warnings.catch_warnings():  # starlette's TestClient warns about its httpx transport on import
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+from tradewar.web import ServeConfig, create_app
+
+PRESET = "2025-04-02-liberation-day"
+#: Japan's welfare change (%) under the 2 April 2025 schedule on world2023 (ILMS, eps 4, kappa 0.5).
+JPN_WELFARE = -0.3040508275787168
+
+
+def _client(tmp_path, **kw) -> TestClient:
+    return TestClient(create_app(ServeConfig(state=tmp_path, **kw)))
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    with _client(tmp_path_factory.mktemp("state")) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def preset(client):
+    r = client.get(f"/api/presets/{PRESET}")
+    assert r.status_code == 200
+    return r.json()
+
+
+def _with_layer(s, **layer):
+    return {**s, "tariffs": [*s["tariffs"], layer]}
+
+
+def _wait(client, jid, timeout=120.0):
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        j = client.get(f"/api/jobs/{jid}").json()
+        if j["status"] not in ("queued", "running"):
+            return j
+        time.sleep(0.2)
+    raise AssertionError(f"job {jid} still {j['status']} after {timeout} s")
+
+
+# --- data and presets -------------------------------------------------------------------------------
+def test_datasets_and_presets(client, preset):
+    assert client.get("/api/datasets").json() == [{"name": "world2023", "embedded": True, "countries": 32,
+                                                   "sectors": None}]
+    ps = client.get("/api/presets").json()
+    scen = [p for p in ps if p["kind"] == "scenario"]
+    dated = [p["date"] for p in scen if p["date"] and p["date"].startswith("2025")]
+    assert dated == sorted(dated) and [p["date"] for p in scen[: len(dated)]] == dated  # the dated steps first
+    assert "us-bloc-china" in [p["name"] for p in ps if p["kind"] == "bloc"]
+    from tradewar.scenario import load_scenario
+
+    want = load_scenario(PRESET).model_dump(mode="json", exclude={"path"})
+    assert {k: v for k, v in preset.items() if k != "path"} == want and preset["path"] is None
+    assert client.get("/api/presets/liberation-day").json()["name"] == PRESET  # the alias
+    r = client.get("/api/presets/no-such-thing")
+    assert r.status_code == 404 and "unknown preset 'no-such-thing'" in r.json()["detail"]
+    schema = client.get("/api/schema/scenario").json()
+    assert {"tariffs", "model", "data", "retaliation"} <= set(schema["properties"])
+    paths = client.get("/openapi.json").json()["paths"]
+    for p in ("/api/solve", "/api/optimal", "/api/nash", "/api/talks", "/api/bloc", "/api/timeline",
+              "/api/jobs/{job_id}", "/api/results/{job_id}", "/api/report/{country}"):
+        assert p in paths
+
+
+# --- solve --------------------------------------------------------------------------------------------
+def test_solve_matches_the_library_and_is_stored(client, preset):
+    from tradewar.scenario import run_scenario
+
+    r = client.post("/api/solve", json=preset)
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    want = run_scenario(PRESET).to_dict()
+    assert set(want) <= set(doc) and doc["converged"] is True and doc["cached"] is False
+    assert doc["countries"]["JPN"]["welfare_pct"] == pytest.approx(JPN_WELFARE, abs=1e-9)
+    for code in ("USA", "CHN", "EU27"):
+        assert doc["countries"][code]["welfare_pct"] == pytest.approx(want["countries"][code]["welfare_pct"], abs=1e-9)
+    again = client.post("/api/solve", json=preset).json()  # an identical request comes from the store
+    assert again["cached"] is True and again["id"] == doc["id"] and again["countries"] == doc["countries"]
+    csv = client.get(f"/api/results/{doc['id']}?format=csv")
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    import pandas as pd
+
+    df = pd.read_csv(io.StringIO(csv.text), index_col="country")
+    assert df.loc["JPN", "welfare_pct"] == pytest.approx(JPN_WELFARE, abs=1e-9)
+    assert client.get(f"/api/results/{doc['id']}").json()["countries"] == doc["countries"]
+    assert client.get(f"/api/jobs/{doc['id']}").json()["status"] == "done"
+
+
+def test_warm_solve_with_figures_is_fast_and_moves_japan(client, preset):
+    client.post("/api/solve", json=preset)  # compiled by now
+    s = _with_layer(preset, type="pair", importer="JPN", exporter="CHN", rate=0.5, mode="set")
+    t0 = time.perf_counter()
+    r = client.post("/api/solve", json=s)
+    seconds = time.perf_counter() - t0
+    assert r.status_code == 200 and r.json()["cached"] is False
+    assert seconds < 1.0, f"a warm one-sector world2023 solve took {seconds:.2f} s"
+    f = client.post("/api/solve?figures=jpn&bilateral=true", json=s).json()
+    assert f["countries"]["JPN"]["welfare_pct"] == pytest.approx(r.json()["countries"]["JPN"]["welfare_pct"], abs=1e-12)
+    assert f["countries"]["JPN"]["welfare_pct"] != pytest.approx(JPN_WELFARE, abs=1e-4)
+    figs = f["figures"]
+    assert figs["focus"] == "JPN" and figs["tariffs"]["on_imports_from"]["CHN"] == pytest.approx(0.5)
+    assert figs["map"]["data"][0]["type"] == "choropleth" and isinstance(figs["map"]["data"][0]["geojson"], str)
+    assert figs["bars"]["data"][0]["type"] == "bar"
+    assert len(f["flows_new"]) == 32 and len(f["flows_new"][0]) == 32
+
+
+# --- guard rails ----------------------------------------------------------------------------------------
+def test_bad_field_in_the_words_of_the_cli(client, preset, tmp_path):
+    from tradewar._exceptions import ScenarioError
+    from tradewar.scenario import load_scenario
+
+    r = client.post("/api/solve", json=_with_layer(preset, type="pair", importer="JPN", exporter="CHN", rate=30))
+    assert r.status_code == 422
+    detail = r.json()["detail"]
+    assert detail.startswith("key 'tariffs.1.rate': rate 30 looks like a percentage")
+    f = tmp_path / "bad.toml"
+    f.write_text('name = "bad"\n[[tariffs]]\ntype = "pair"\nimporter = "JPN"\nexporter = "CHN"\nrate = 30\n')
+    with pytest.raises(ScenarioError) as e:
+        load_scenario(f)
+    assert str(e.value).split(": ", 2)[-1] == detail.split(": ", 1)[1]  # the same message after the key
+    cases = [
+        ({**preset, "model": {"family": "ilms", "eps": -1}}, "key 'model.eps': Input should be greater than 0, got -1"),
+        ({**preset, "model": {"family": "nope"}}, "key 'model.family': unknown model family 'nope'"),
+        ({**preset, "colour": 1}, "key 'colour': unknown key"),
+        (_with_layer(preset, type="pair", importer="JPX", exporter="CHN", rate=0.1), "unknown country code 'JPX'"),
+    ]
+    for body, words in cases:
+        r = client.post("/api/solve", json=body)
+        assert r.status_code == 422 and words in r.json()["detail"], r.text
+    r = client.post("/api/solve", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 422 and "not valid JSON" in r.json()["detail"]
+
+
+def test_datasets_by_name_only(client, preset):
+    for src, words in [("nowhere", "unknown dataset 'nowhere' (choose from world2023)"),
+                       ("../shared/data/baci", "datasets are chosen by name, not by path"),
+                       ("/etc", "datasets are chosen by name, not by path"),
+                       ("C:\\data", "datasets are chosen by name, not by path")]:
+        r = client.post("/api/solve", json={**preset, "data": {"source": src}})
+        assert r.status_code == 422 and r.json()["detail"].startswith("key 'data.source': ") and words in r.json()["detail"]
+    r = client.post("/api/solve", json={**preset, "data": {"source": "world2023", "gdp": "gdp.csv"}})
+    assert r.status_code == 422 and "key 'data.gdp': file paths are not accepted" in r.json()["detail"]
+    r = client.post("/api/solve", json={**preset, "path": "/etc/passwd"})
+    assert r.status_code == 422 and "key 'path'" in r.json()["detail"]
+    r = client.post("/api/bloc", json={"bloc": "us-bloc-china", "dataset": "../x"})
+    assert r.status_code == 422 and "key 'dataset': datasets are chosen by name" in r.json()["detail"]
+    r = client.post("/api/bloc", json={"bloc": "../../etc/bloc"})
+    assert r.status_code == 422 and "unknown bloc preset" in r.json()["detail"]
+    r = client.post("/api/timeline", json={"steps": ["/tmp/x.toml"]})
+    assert r.status_code == 422 and "key 'steps.0': unknown preset" in r.json()["detail"]
+
+
+def test_oversize_body_is_refused(tmp_path, preset):
+    with _client(tmp_path, max_body=4096) as c:
+        big = {**preset, "notes": "x" * 5000}
+        r = c.post("/api/solve", json=big)
+        assert r.status_code == 413 and "over the limit of 4096 bytes" in r.json()["detail"]
+
+        def chunks():  # no content-length: counted while read
+            yield b'{"name": "'
+            yield b"y" * 5000
+            yield b'"}'
+
+        r = c.post("/api/solve", content=chunks(), headers={"content-type": "application/json"})
+        assert r.status_code == 413
+
+
+def test_token_on_every_request(tmp_path):
+    with _client(tmp_path, token="s3cret") as c:
+        for path in ("/api/datasets", "/", "/openapi.json", "/assets/app.js"):
+            r = c.get(path)
+            assert r.status_code == 401 and r.json()["detail"].startswith("missing token"), path
+        r = c.get("/api/datasets", headers={"Authorization": "Bearer wrong"})
+        assert r.status_code == 401 and r.json()["detail"].startswith("wrong token")
+        assert c.get("/api/datasets", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+        assert c.get("/api/datasets", headers={"X-Tradewar-Token": "s3cret"}).status_code == 200
+        assert c.get("/?token=s3cret").status_code == 200
+        assert "access-control-allow-origin" not in c.get("/api/datasets?token=s3cret",
+                                                          headers={"Origin": "http://evil.example"}).headers
+
+
+def test_queue_full_cancel_and_bloc_job(tmp_path):
+    with _client(tmp_path, workers=1, queue=1) as c:
+        first = c.post("/api/bloc", json={"bloc": "us-bloc-china"})
+        assert first.status_code == 202 and first.json()["kind"] == "bloc"
+        second = c.post("/api/timeline", json={"country": "JPN", "steps": [PRESET]})
+        assert second.status_code == 202 and second.json()["status"] == "queued"
+        third = c.post("/api/timeline", json={"country": "USA", "steps": [PRESET]})
+        assert third.status_code == 503 and third.headers["retry-after"] == "5" and "busy" in third.json()["detail"]
+        gone = c.delete(f"/api/jobs/{second.json()['id']}")
+        assert gone.status_code == 200 and gone.json()["status"] == "cancelled"
+        job = _wait(c, first.json()["id"])
+        assert job["status"] == "done" and job["progress"] == 1.0, job
+        doc = c.get(f"/api/results/{job['id']}").json()
+        # Japan is better off in the bloc than outside it, and in the one stable coalition
+        assert doc["stable"] == [["JPN", "EU27", "KOR", "MEX", "IND", "VNM", "CHE"]]
+        jpn = doc["candidates"]["JPN"]
+        assert jpn["welfare_in_pct"] > jpn["welfare_out_pct"]
+        assert jpn["no_bloc_pct"] == pytest.approx(JPN_WELFARE, abs=1e-9)  # no bloc = the 2 April schedule
+        assert len(doc["coalitions"]) == 2 ** 10 and doc["converged"] is True
+        r = c.get(f"/api/results/{second.json()['id']}")
+        assert r.status_code == 409 and "cancelled" in r.json()["detail"]
+        again = c.post("/api/bloc", json={"bloc": "us-bloc-china"})
+        assert again.status_code == 200 and again.json()["id"] == job["id"]  # from the store
+        assert c.get("/api/jobs/nope").status_code == 404 and c.get("/api/results/nope").status_code == 404
+
+
+def test_strategic_jobs_check_their_input_first(client, preset):
+    r = client.post("/api/optimal", json={"scenario": preset, "country": "XXX"})
+    assert r.status_code == 422 and r.json()["detail"].startswith("option 'country': unknown country code 'XXX'")
+    r = client.post("/api/nash", json={"scenario": preset, "players": ["USA"]})
+    assert r.status_code == 422 and r.json()["detail"].startswith("key 'players': List should have at least 2 items")
+    r = client.post("/api/talks", json={"scenario": preset, "weight": 1.5})
+    assert r.status_code == 422 and r.json()["detail"].startswith("key 'weight': Input should be less than 1")
+    r = client.post("/api/optimal", json={"scenario": {**preset, "data": {"source": "/x"}}})
+    assert r.status_code == 422 and "key 'data.source'" in r.json()["detail"]
+    r = client.post("/api/timeline", json={"country": "ZZZ", "steps": [PRESET]})
+    assert r.status_code == 422 and "unknown country code 'ZZZ'" in r.json()["detail"]
+
+
+def test_timeline_job(client):
+    r = client.post("/api/timeline", json={"country": "jpn", "steps": [PRESET, "2025-04-09-pause-escalation"]})
+    assert r.status_code == 202
+    job = _wait(client, r.json()["id"])
+    assert job["status"] == "done", job
+    doc = client.get(f"/api/results/{job['id']}").json()
+    assert [s["scenario"] for s in doc["steps"]] == [PRESET, "2025-04-09-pause-escalation"]
+    assert doc["steps"][0]["welfare_pct"] == pytest.approx(JPN_WELFARE, abs=1e-9)
+    assert client.get(f"/api/results/{job['id']}?format=csv").text.startswith("scenario,")
+
+
+def test_report_endpoint(client):
+    r = client.get(f"/api/report/JPN?sections=exposure&steps={PRESET}")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert r.text.lstrip().startswith("<!DOCTYPE html>") and "JPN" in r.text
+    r = client.get("/api/report/JPN?sections=nope")
+    assert r.status_code == 422 and "unknown section 'nope'" in r.json()["detail"]
+    r = client.get("/api/report/JPN?dataset=..%2Fx")
+    assert r.status_code == 422 and "chosen by name" in r.json()["detail"]
+
+
+def test_page_and_assets(client):
+    page = client.get("/")
+    assert page.status_code == 200 and "/assets/app.js" in page.text and "https://" not in page.text
+    js = client.get("/assets/plotly.js")
+    assert js.status_code == 200 and len(js.content) > 1_000_000
+    assert client.get("/assets/world.geojson").json()["type"] == "FeatureCollection"
+    assert client.get("/assets/../app.py").status_code == 404
+
+
+# --- the live schema, property-based ---------------------------------------------------------------------
+def _schema_tests():
+    import schemathesis
+
+    app = create_app(ServeConfig(state=_schema_state()))
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    return schema.include(path_regex=r"^/api/(datasets|presets|schema|jobs|results|solve)")
+
+
+def _schema_state():
+    import tempfile
+
+    return tempfile.mkdtemp(prefix="tradewar-schema-")
+
+
+schema = _schema_tests()
+
+
+@schema.parametrize()
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+def test_openapi_schema_holds(case):
+    """No 5xx, documented status codes and content types, bodies that match the schema.
+
+    Schema-valid scenarios may still be refused (422: a file path, an unknown dataset or country), so
+    the acceptance of positive data is not checked. Extreme parameters (e.g. ``eps_calib = 5e-324``) make
+    NumPy warn about overflow during calibration before the solve fails with a one-line 422; those numerical
+    warnings of the library are not what this test is about.
+    """
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    case.call_and_validate(checks=[not_a_server_error, status_code_conformance, content_type_conformance,
+                                   response_schema_conformance])
