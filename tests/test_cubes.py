@@ -83,3 +83,19 @@ def test_cube_errors_are_one_line(tmp_path):
         dst["data/Xjik_3D"][...] = x
     with pytest.raises(DataError, match=r"field 'data/Xjik_3D': exporter JPN, importer USA, sector C29: flows must"):
         load_world(neg)
+
+
+def test_scenario_names_a_cube_and_its_elasticities(tmp_path):
+    from tradewar._exceptions import ScenarioError
+    from tradewar.scenario import _data_source, load_scenario
+
+    cube = shared_dir("tariffwar_cubes") / "WIOD2014.mat"
+    f = tmp_path / "war.toml"
+    f.write_text(f'[data]\nsource = "{cube.as_posix()}"\nelasticities = "FGO"\n\n[model]\nfamily = "caliendo_parro"\n')
+    s = load_scenario(f)
+    assert s.data.elasticities == "FGO"
+    w = load_world(_data_source(s), elasticities=s.data.elasticities)
+    np.testing.assert_array_equal(w.extras["theta"], w.extras["theta_FGO"])
+    f.write_text('[data]\nsource = "x.mat"\nelasticity = "FGO"\n')
+    with pytest.raises(ScenarioError, match=r"key 'data.elasticity', line 3: unknown key"):
+        load_scenario(f)
