@@ -44,7 +44,8 @@ class NumpyILMS:
             g(model.nu),
             g(model.phi),
         )
-        self.eps, self.kappa, self.psi, self.income_tax = model.eps, model.kappa, model.psi, model.income_tax
+        self.eps, self.kappa, self.psi = float(model.eps), float(model.kappa), float(model.psi)
+        self.income_tax = model.income_tax
         self.n = len(self.E)
         self.t = np.asarray(t, dtype=float)
         self.B = self.lam * ((1 + self.t) / (1 + self.t0)) ** (-self.eps * self.phi[None, :])

@@ -126,7 +126,7 @@ class ModelFactory:
         key = p.nu if isinstance(p.nu, (str, float, int)) else tuple(np.asarray(p.nu, float).ravel())
         if key not in self._completed:
             self._completed[key] = complete_world(self.world, p.nu)
-        return calibrate(self.world, p, completed=self._completed[key])
+        return calibrate(self.world, p, completed=self._completed[key], host=True)
 
 
 def _plain(v: Any) -> Any:

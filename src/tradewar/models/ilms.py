@@ -491,8 +491,11 @@ def input_output(c: Completed, beta: float) -> Completed:
     return Completed(X=X, t0=c.t0, E=E, Y=Y, T=T, R0=R0, nu=c.nu)
 
 
-def calibrate(world: World, params: ILMSParams | None = None, *, completed: Completed | None = None) -> ILMSModel:
+def calibrate(world: World, params: ILMSParams | None = None, *, completed: Completed | None = None,
+              host: bool = False) -> ILMSModel:
     """Calibrate the ILMS family to ``world`` (see the module docstring for the data construction).
+
+    ``host=True`` keeps the arrays in NumPy (cheap to build many models and stack them for a batch).
 
     Examples
     --------
@@ -530,20 +533,21 @@ def calibrate(world: World, params: ILMSParams | None = None, *, completed: Comp
     # final spending: expenditure less intermediate inputs, E - (1-beta) V = Y + T + R0
     Ec = c.E if beta == 1.0 else c.Y + c.T + c.R0
     lam = (1 + c.t0) * c.X / c.E[None, :]
+    j = np.asarray if host else jnp.asarray
     return ILMSModel(
-        X=jnp.asarray(c.X),
-        t0=jnp.asarray(c.t0),
-        lambda_=jnp.asarray(lam),
-        E=jnp.asarray(c.E),
-        Y=jnp.asarray(c.Y),
-        T=jnp.asarray(c.T),
-        R0=jnp.asarray(c.R0),
-        nu=jnp.asarray(c.nu),
-        phi=jnp.asarray(phi),
-        Ec=jnp.asarray(Ec),
-        eps=jnp.asarray(float(p.eps)),
-        kappa=jnp.asarray(float(p.kappa)),
-        psi=jnp.asarray(float(psi)),
+        X=j(c.X),
+        t0=j(c.t0),
+        lambda_=j(lam),
+        E=j(c.E),
+        Y=j(c.Y),
+        T=j(c.T),
+        R0=j(c.R0),
+        nu=j(c.nu),
+        phi=j(phi),
+        Ec=j(Ec),
+        eps=j(float(p.eps)),
+        kappa=j(float(p.kappa)),
+        psi=j(float(psi)),
         income_tax=p.revenue_use == "income_tax",
         beta=beta,
         labour=float(p.kappa) != 0,
