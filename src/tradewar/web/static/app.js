@@ -173,7 +173,11 @@
     window.PlotlyGeoAssets.topojson = window.PlotlyGeoAssets.topojson || {};
     ["world_110m", "world_50m"].forEach(function (k) { window.PlotlyGeoAssets.topojson[k] = empty; });
   }
-  function plot(id, fig) { Plotly.react(id, fig.data, fig.layout, PLOT_CONFIG); }
+  function plot(id, fig) {
+    // a fixed height keeps the figure's own height when the width changes (responsive resizes)
+    if (fig.layout && fig.layout.height) $(id).style.height = fig.layout.height + "px";
+    Plotly.react(id, fig.data, fig.layout, PLOT_CONFIG);
+  }
   function diffMap(a, b) {
     var fig = JSON.parse(JSON.stringify(b.figures.map));
     var za = a.figures.map.data[0].z, zb = fig.data[0].z;

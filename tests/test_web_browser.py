@@ -1,0 +1,143 @@
+"""The page of ``tradewar serve`` end to end in Debian's headless Chromium (Playwright), offline.
+
+Screenshots at laptop and tablet widths are saved to the test's temporary folder (or to
+``$TRADEWAR_ARTIFACTS`` when set).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+httpx = pytest.importorskip("httpx", reason="the web extra is not installed")
+pytest.importorskip("fastapi", reason="the web extra is not installed")
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    state = tmp_path_factory.mktemp("state")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "TRADEWAR_TOKEN": ""}
+    proc = subprocess.Popen([sys.executable, "-m", "tradewar", "serve", "--port", str(port), "--state", str(state)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        t0 = time.monotonic()
+        while True:
+            try:
+                if httpx.get(url + "/api/datasets", timeout=2.0).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None and time.monotonic() - t0 < 120, "the server did not start"
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _artifacts(tmp_path: Path) -> Path:
+    out = Path(os.environ.get("TRADEWAR_ARTIFACTS") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def test_change_japan_on_china_run_and_download(server, tmp_path):
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is absent (Debian's chromium package; .ci/run installs it)")
+    from playwright.sync_api import sync_playwright  # a test extra: its absence is a failure
+
+    shots = _artifacts(tmp_path)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 900}, accept_downloads=True)
+            errors, outside = [], []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+
+            def route(r):
+                if r.request.url.startswith(server):
+                    r.continue_()
+                else:  # offline: anything else is refused, and recorded
+                    outside.append(r.request.url)
+                    r.abort()
+
+            page.route("**/*", route)
+            page.goto(server + "/", wait_until="load")
+            page.wait_for_selector("body[data-result]", timeout=120_000)
+            first = page.get_attribute("body", "data-result")
+            jpn = page.locator("#result-table tbody tr.focus")
+            assert jpn.locator("th").inner_text() == "JPN"
+            before = jpn.locator("td").nth(1).inner_text()
+            z_before = page.evaluate("document.getElementById('map').data[0].z")
+            assert page.locator("#map path.choroplethlocation").count() > 100
+
+            # Japan's tariff on China: 60%
+            page.locator("#t-CHN").fill("60")
+            assert page.locator("tr[data-partner='CHN'] td.set").inner_text() == "60"
+            page.click("#run")
+            page.wait_for_function(f"document.body.dataset.result && document.body.dataset.result !== '{first}'",
+                                   timeout=60_000)
+            after = page.locator("#result-table tbody tr.focus td").nth(1).inner_text()
+            assert after != before
+            assert page.locator("tr[data-partner='CHN'] td.last").inner_text() == "60.0"
+            z_after = page.evaluate("document.getElementById('map').data[0].z")
+            assert len(z_after) == len(z_before) and z_after != z_before
+            assert "tariffs=CHN%3A0.6" in page.url
+            page.screenshot(path=str(shots / "web-laptop.png"), full_page=True)
+
+            # the results as CSV, the same numbers as the table
+            with page.expect_download() as dl:
+                page.click("#dl-csv")
+            path = tmp_path / "results.csv"
+            dl.value.save_as(path)
+            import pandas as pd
+
+            df = pd.read_csv(io.StringIO(path.read_text()), index_col="country")
+            assert f"{df.loc['JPN', 'welfare_pct']:+.2f}" == after
+
+            # an error in plain words next to the control that caused it
+            page.fill("#eps", "-1")
+            page.click("#run")
+            assert "above 0" in page.locator("#err-eps").inner_text()
+
+            # keyboard: Tab reaches the Run button
+            page.fill("#eps", "")
+            page.focus("#dataset")
+            for _ in range(12):
+                page.keyboard.press("Tab")
+                if page.evaluate("document.activeElement.id") == "run":
+                    break
+            assert page.evaluate("document.activeElement.id") == "run"
+
+            # the bloc question: the bloc game's answer for Japan
+            page.click("#bloc-run")
+            page.wait_for_function("document.getElementById('bloc-answer').textContent.length > 0", timeout=90_000)
+            answer = page.locator("#bloc-answer").inner_text()
+            assert answer.startswith("Join. JPN's welfare") and "Stable coalition: JPN, EU27" in answer
+            assert page.locator("#bloc-table tbody tr").count() == 10
+
+            # tablet width: one column, nothing wider than the screen
+            page.set_viewport_size({"width": 820, "height": 1180})
+            page.wait_for_timeout(300)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 820
+            page.screenshot(path=str(shots / "web-tablet.png"), full_page=True)
+        finally:
+            browser.close()
+    assert errors == [] and outside == []
+    assert (shots / "web-laptop.png").stat().st_size > 10_000
