@@ -160,3 +160,12 @@ def test_uncertainty_command_writes_the_json_layout(tmp_path):
     ref = uncertainty(p, flip=False, chunk=16).doc
     assert doc["countries"]["JPN"]["welfare_pct"] == pytest.approx(ref["countries"]["JPN"]["welfare_pct"], abs=0)
     assert "JPN" in r.output and "P(gain)" in r.output
+
+
+def test_report_uncertainty_section_with_draws():
+    from tradewar.report import build_report
+
+    rep = build_report("JPN", scenarios=[PRESET], sections=["uncertainty"], draws=16)
+    assert "uncertainty" not in rep.unavailable()
+    assert "90% bands" in rep.html and "prob_gain" in rep.html
+    assert "Sobol indices of the last step" in rep.html

@@ -31,6 +31,8 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
                                                  "(needs kaleido and Chrome/Chromium).")] = None,
         full: Annotated[bool, typer.Option("--full", help="Also the slower analyses (Nash war and Nash bargain "
                                            "in the deal section).")] = False,
+        draws: Annotated[int, typer.Option(min=0, help="Monte Carlo draws for the uncertainty section's 90% bands "
+                                           "(0: point estimates only).")] = 0,
     ) -> None:
         """Write a self-contained HTML report of the 2025 tariff war for COUNTRY and print its five numbers."""
         from ._io import check_output_folder, check_output_paths
@@ -64,7 +66,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
                 prog.update(task, description=msg)
 
             rep = build_report(country, scenarios=steps, data=data, sectoral_data=sectoral_data, progress=progress,
-                               full=full)
+                               full=full, draws=draws)
         path = rep.write(out)
         console.print(f"wrote {path}  ({len(rep.html) / 1e6:.1f} MB, opens offline)")
         console.print(f"[bold]{rep.country} in the 2025 tariff war[/] (% change from the baseline):")

@@ -26,7 +26,7 @@ from ._distributions import DEFAULT_SPECS, UncertaintySpec, from_uniform, sample
 from ._exceptions import ScenarioError
 
 __all__ = ["uncertainty", "UncertaintyResult", "flip_points", "sobol_indices", "tornado_figure", "resolve",
-           "SUMMARY_FIELDS"]
+           "report_bands", "SUMMARY_FIELDS"]
 
 #: Outputs summarised per country (those the model provides).
 SUMMARY_FIELDS = ("welfare_pct", "real_wage_pct", "employment_pct", "price_index_pct", "exports_gdp_change_pct",
@@ -279,3 +279,34 @@ def tornado_figure(sensitivity: dict[str, Any], country: str):
     fig.update_layout(barmode="overlay", title=f"What drives {country}'s welfare change (Sobol indices)",
                       xaxis_title="share of the variance", template="plotly_white", height=120 + 60 * len(names))
     return fig
+
+
+def report_bands(scenarios, country: str, draws: int, *, seed: int = 0, sensitivity: int = 32,
+                 progress: Callable[[str], None] | None = None):
+    """The report's uncertainty table and tornado: for each step, ``country``'s welfare and real wage bands.
+
+    Returns ``(table, sensitivity_doc)``: a DataFrame indexed by scenario with ``welfare_p05``,
+    ``welfare_p50``, ``welfare_p95``, ``prob_gain``, ``real_wage_p05``, ``real_wage_p95`` (90% bands of
+    ``draws`` draws of each scenario's parameter distributions), and the Sobol indices of the last step
+    (``sensitivity`` base samples; None when 0).
+    """
+    import pandas as pd
+
+    from ._batch import pow2_at_least
+
+    rows, sens = [], None
+    width = min(pow2_at_least(draws), 1024)  # one chunk width for the draws and the Sobol points
+    for k, s in enumerate(scenarios):
+        if progress is not None:
+            progress(f"uncertainty: {s.name}")
+        last = k == len(scenarios) - 1
+        r = uncertainty(s, draws=draws, seed=seed, flip=False, sensitivity=sensitivity if last else 0,
+                        chunk=width)
+        c = r.doc["countries"][country]
+        w, rw = c["welfare_pct"], c.get("real_wage_pct", {})
+        rows.append({"scenario": s.name, "welfare_p05": w["p05"], "welfare_p50": w["p50"], "welfare_p95": w["p95"],
+                     "prob_gain": w["prob_gain"], "real_wage_p05": rw.get("p05"), "real_wage_p95": rw.get("p95"),
+                     "failed_draws": len(r.doc["failed"])})
+        if last:
+            sens = r.doc.get("sensitivity")
+    return pd.DataFrame(rows).set_index("scenario"), sens

@@ -185,6 +185,7 @@ def build_report(
     progress: Callable[[str], None] | None = None,
     sections: Sequence[str] | None = None,
     full: bool = False,
+    draws: int = 0,
 ) -> Report:
     """Solve the timeline for ``country`` and build its report.
 
@@ -192,7 +193,8 @@ def build_report(
     ``data``: data source replacing the scenarios' (folder or file); ``sectoral_data``: a multi-sector
     dataset for the car-tariff section; ``sections``: ids of the sections to build (default all);
     ``progress``: called with a short message before each long step (the library never prints);
-    ``full``: also the slower analyses (the Nash tariff war and the Nash bargain of the deal section).
+    ``full``: also the slower analyses (the Nash tariff war and the Nash bargain of the deal section);
+    ``draws``: Monte Carlo draws of the parameters for the uncertainty section (0: point estimates only).
     """
     from .. import __version__ as version
 
@@ -200,7 +202,7 @@ def build_report(
     steps = list(scenarios) if scenarios else list(DEFAULT_TIMELINE)
     tl = timeline(c, steps, data=data, options=options, progress=progress)
     ctx = Context(country=c, timeline=tl, data=data, sectoral_data=sectoral_data, options=options, progress=progress,
-                  extras={"full": bool(full)})
+                  extras={"full": bool(full), "draws": int(draws)})
     wanted = set(sections) if sections is not None else None
     built: list[Section] = []
     for sid, title, fn in SECTIONS:

@@ -306,22 +306,34 @@ def section_sectors(ctx: Context) -> str:
 
 # --- 6. uncertainty -----------------------------------------------------------------------------
 def section_uncertainty(ctx: Context) -> str:
-    """Slot for uncertainty bands: filled when ``tradewar.sweep`` provides ``uncertainty_bands``."""
-    try:
-        mod = importlib.import_module("tradewar.sweep")
-    except ImportError:
-        mod = None
-    fn = getattr(mod, "uncertainty_bands", None) if mod is not None else None
-    if fn is None:
-        raise Unavailable("the uncertainty analysis (tradewar.sweep) is not in this version; the numbers above "
-                          "are point estimates at the stated parameters")
+    """90% bands of the country's welfare at every step and a tornado of what drives it (``--draws N``)."""
+    draws = int(ctx.extras.get("draws") or 0)
+    if draws <= 0:
+        raise Unavailable("the numbers above are point estimates at the stated parameters; run "
+                          "`tradewar report COUNTRY --draws N` for 90% bands over the parameter distributions")
+    from ..uncertainty import DEFAULT_SPECS, report_bands, tornado_figure
+
     ctx.say("uncertainty bands")
-    bands = fn([r.scenario for r in ctx.timeline], country=ctx.country, data=ctx.data)
-    df = bands if hasattr(bands, "to_html") else None
-    if df is None:
-        raise Unavailable("tradewar.sweep.uncertainty_bands returned no table")
-    return table_html(df, {k: "+.2f" for k in df.columns if df[k].dtype.kind == "f"},
-                      caption="Welfare, % change: central value and bands")
+    scenarios = list(ctx.timeline.scenarios)
+    table, sens = report_bands(scenarios, ctx.country, draws, progress=ctx.progress)
+    last = scenarios[-1]
+    params = last.uncertainty.params if last.uncertainty is not None and last.uncertainty.params else \
+        DEFAULT_SPECS[last.model.family]
+    body = [
+        f"<p>Each step solved for {draws} draws of the model's parameters "
+        f"({esc(', '.join(sorted(params)))}; the scenario's [uncertainty] table, else the trade elasticity "
+        "lognormal around its value and the labour-supply elasticity within +-50%). The band is the 5th to "
+        "95th percentile of the welfare change; P(gain) the share of draws in which it is positive.</p>",
+        table_html(table, {k: "+.3f" for k in table.columns if k.startswith(("welfare", "real_wage"))}
+                   | {"prob_gain": ".2f"}, caption=f"{_name(ctx.country)}: welfare, % change, 90% bands"),
+    ]
+    if sens and sens.get("countries", {}).get(ctx.country):
+        body.append(ctx.figure("uncertainty_tornado", tornado_figure(sens, ctx.country),
+                               f"Sobol indices of the last step ({sens['solves']} solves): the share of the "
+                               "variance of the welfare change due to each parameter"))
+    elif sens and sens.get("note"):
+        body.append(f"<p class='note'>{esc(sens['note'])}</p>")
+    return "".join(body)
 
 
 #: (id, title, function) in the order of the page.
