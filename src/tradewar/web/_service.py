@@ -9,6 +9,7 @@ registered (:class:`Datasets`); a client never gives a file path.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable
@@ -72,6 +73,25 @@ def cache_key(kind: str, request: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+@functools.lru_cache(maxsize=16)
+def _load(source: str):
+    from ..data import load_world
+
+    return load_world(source)
+
+
+def world_of(s):
+    """The world of a checked scenario, read once per dataset and kept (a World is immutable).
+
+    Scenarios that aggregate regions get theirs from :func:`tradewar.scenario.scenario_world`.
+    """
+    if s.data.aggregate:
+        from ..scenario import scenario_world
+
+        return scenario_world(s)
+    return _load(s.data.source)
+
+
 def _csv(df) -> str:
     return df.to_csv()
 
@@ -80,7 +100,7 @@ def solve(s, *, bilateral: bool = False):
     """Solve a scenario (already checked by :func:`server_scenario`): ``(doc, csv, result)``."""
     from ..scenario import run_scenario
 
-    res = run_scenario(s)
+    res = run_scenario(s, world=world_of(s))
     return res.to_dict(bilateral=bilateral), _csv(res.countries()), res
 
 
@@ -90,10 +110,10 @@ def figures_of(res, focus: str) -> dict[str, Any]:
     ``tariffs`` gives the tariffs applied in the solve on the focus country's imports from each partner
     and on its exports to each (averaged over sectors in sectoral worlds).
     """
+    import numpy as np
+
     from ..report import charts
     from ..report.html import GEO_PLACEHOLDER, figure_json
-
-    import numpy as np
 
     k = res.world.index(focus)
     out: dict[str, Any] = {"map": figure_json(charts.world_map([res], focus, geojson=GEO_PLACEHOLDER)),
@@ -142,7 +162,7 @@ def strategic(kind: str, s, params: dict[str, Any], datasets: Datasets, progress
         out = D.bloc_document(bloc, data=datasets.resolve(params.get("dataset") or "world2023", "dataset"),
                               progress=progress)
         return out.doc, _csv(out.result.countries()), None
-    world, model, t = D.prepare_strategic(s)
+    world, model, t = D.prepare_strategic(s, world_of(s))
     if kind == "optimal":
         out = D.optimal_document(s, world, model, t, params["country"], params["instrument"], params["lower"],
                                  progress=progress)
@@ -166,10 +186,10 @@ def strategic(kind: str, s, params: dict[str, Any], datasets: Datasets, progress
 
 def check_strategic(kind: str, s, params: dict[str, Any]) -> None:
     """Fast checks of a strategic request before it is queued (country codes of the options)."""
-    from ..scenario import check_codes, scenario_world
+    from ..scenario import check_codes
     from ..strategy._documents import index_of
 
-    world = scenario_world(s)
+    world = world_of(s)
     check_codes(s, world)
     codes = {"optimal": [("country", [params.get("country")])], "nash": [("players", params.get("players") or [])],
              "talks": [("parties", params.get("parties") or [])]}.get(kind, [])

@@ -25,7 +25,7 @@ import threading
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Body, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -345,10 +345,10 @@ def create_app(config: ServeConfig) -> FastAPI:
     @app.post("/api/solve", response_model=SolveResult, responses={**ERRORS, 504: {"model": ErrorInfo}},
               tags=["solve"])
     def solve(
-        scenario: Scenario = Body(...),
-        bilateral: bool = Query(False, description="Add the new bilateral flows (exporter x importer)."),
-        figures: str | None = Query(None, min_length=2, max_length=8, pattern=r"^[A-Za-z][A-Za-z0-9_]*$",
-                                    description="Add the report's map and bars with this focus country."),
+        scenario: Annotated[Scenario, Body()],
+        bilateral: Annotated[bool, Query(description="Add the new bilateral flows (exporter x importer).")] = False,
+        figures: Annotated[str | None, Query(min_length=2, max_length=8, pattern=r"^[A-Za-z][A-Za-z0-9_]*$",
+                                             description="Add the report's map and bars with this focus country.")] = None,
     ):
         """Solve a scenario: the same fields as ``tradewar run --json`` and the id of the stored result."""
         s = svc.server_scenario(scenario, datasets)
@@ -440,9 +440,8 @@ def create_app(config: ServeConfig) -> FastAPI:
                 return JSONResponse({"detail": f"key 'steps.{k}': unknown preset '{st}' (steps are preset names)"},
                                     status_code=422)
         steps = [PRESET_ALIASES.get(st, st) for st in steps]
-        from ..data import load_world
 
-        load_world(src).index(req.country)
+        svc._load(src).index(req.country)
         params = {"country": req.country.upper(), "steps": steps, "dataset": req.dataset}
 
         def work(progress):
@@ -502,9 +501,8 @@ def create_app(config: ServeConfig) -> FastAPI:
             if x not in ids:
                 return JSONResponse({"detail": f"query parameter 'sections': unknown section '{x}' (choose from "
                                      f"{', '.join(ids)})"}, status_code=422)
-        from ..data import load_world
 
-        load_world(src).index(country)
+        svc._load(src).index(country)
         request = {"country": country.upper(), "dataset": dataset, "steps": step_list, "sections": sec_list}
         key = svc.cache_key("report", request)
         hit = store.find(key)
