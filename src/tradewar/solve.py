@@ -17,6 +17,7 @@ Residuals are scaled by the model (each equation divided by a baseline level), s
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import enum
 import functools
 import time
@@ -30,7 +31,7 @@ import jax.numpy as jnp
 import lineax as lx
 import optimistix as optx
 
-from . import _jax  # noqa: F401  (float64, compilation cache)
+from . import _jax  # float64, compilation cache, stored traced programs
 from ._exceptions import ConvergenceError, InadmissibleError
 
 __all__ = [
@@ -105,6 +106,10 @@ class SolverOptions:
                 raise ScenarioError(f"SolverOptions: {name} must be a number in (0, 1), got {v!r}")
         if isinstance(self.max_steps, bool) or not isinstance(self.max_steps, int) or self.max_steps < 1:
             raise ScenarioError(f"SolverOptions: max_steps must be a positive integer, got {self.max_steps!r}")
+        if self.blas_threads is not None and (
+            isinstance(self.blas_threads, bool) or not isinstance(self.blas_threads, int) or self.blas_threads < 0
+        ):
+            raise ScenarioError(f"SolverOptions: blas_threads must be None or an integer >= 0, got {self.blas_threads!r}")
         if self.method not in (*METHODS, "auto"):
             raise ScenarioError(
                 f"SolverOptions: method must be one of auto, {', '.join(METHODS)}; got {self.method!r}"
@@ -181,6 +186,8 @@ RESULT_CODES = {0: "successful", 1: "max_steps_reached", 2: "failed"}
 MIN_STAGE = 2.0**-12
 #: Continuation attempts (accepted and rejected stages) before the solve gives up.
 MAX_STAGES = 80
+#: Largest system whose damped Newton steps use a dense Jacobian and LU (larger ones keep GMRES).
+DENSE_LIMIT = 4000
 
 
 def _code(result) -> jax.Array:
@@ -273,14 +280,18 @@ def _continuation(residual, model, y_start, done, shock, tol, max_steps, method)
 
     The policy moves from the model's baseline (where ``initial_guess()`` is exact) to ``shock`` along
     ``log(1 + t_s) = (1 - s) log(1 + t_base) + s log(1 + t)``. Each stage solves the equilibrium at
-    ``s + h`` by damped Newton from a secant prediction through the last two solutions; a failed stage
+    ``s + h`` by damped Newton (dense LU up to :data:`DENSE_LIMIT` unknowns, whatever the direct method)
+    from a secant prediction through the last two solutions; a failed stage
     halves ``h``, a successful one doubles it. The first stage is the whole path (``h = 1``): a damped
     Newton solve from the baseline. It stops at ``s = 1``, or fails when ``h`` falls below
     :data:`MIN_STAGE` or after :data:`MAX_STAGES` attempts. Written as a ``while_loop`` whose condition
     is false where ``done``, so under ``vmap`` a batch whose members all converged pays nothing.
     """
     base = _baseline_shock(model) if model is not None else None
-    damped = DampedNewton(rtol=tol, atol=tol, descent=optx.NewtonDescent(linear_solver=_linear_solver(method, tol)))
+    # dense LU where the Jacobian fits (GMRES stagnates near the edge of the admissible region)
+    robust_method = "newton" if y_start.size <= DENSE_LIMIT else method
+    descent = optx.NewtonDescent(linear_solver=_linear_solver(robust_method, tol))
+    damped = DampedNewton(rtol=tol, atol=tol, descent=descent)
     y_base = model.initial_guess() if base is not None else y_start
     if base is None:  # no baseline to start from: one damped Newton solve from y_start
         base, y_base = shock, y_start
@@ -494,8 +505,9 @@ def solve_model(
     y_init = model.initial_guess() if y0 is None else y0
     method = opts.method if opts.method != "auto" else getattr(model, "preferred_method", "newton")
     with blas_threads(int(np.size(y_init)), opts.blas_threads):
-        root = find_root(model.residual, y_init, shock, opts.tol, opts.max_steps, method)
-        root = jax.block_until_ready(root)
+        out = _jax.cached_call(_solve_and_inspect, model, y_init, shock, opts.tol, opts.max_steps, method)
+        out = jax.block_until_ready(out)
+    root = RootSolution(**out["root"])
     seconds = time.perf_counter() - start
     max_res = float(root.max_residual)
     status = _status(int(root.result_code), max_res, opts.tol)
@@ -503,14 +515,13 @@ def solve_model(
     margins: dict[str, Any] = {}
     outcomes: dict[str, Any] = {}
     if status is Status.SUCCESS:
-        raw_checks, raw_margins = _checks(model, root.value, shock)
-        checks = {k: float(v) for k, v in raw_checks.items()}
-        margins = {k: np.asarray(v) for k, v in raw_margins.items()}
+        checks = {k: float(v) for k, v in out["checks"].items()}
+        margins = {k: np.asarray(v) for k, v in out["margins"].items()}
         if any(not (v <= opts.check_tol) for v in checks.values()):
             status = Status.FAILED_CHECKS
         elif _smallest(model, margins, codes):
             status = Status.INADMISSIBLE
-        outcomes = {k: np.asarray(v) for k, v in _outcomes(model, root.value, shock).items()}
+        outcomes = {k: np.asarray(v) for k, v in out["outcomes"].items()}
     eq = Equilibrium(
         y=root.value,
         outcomes=outcomes,
@@ -566,6 +577,17 @@ def _checks(model, y, shock):
     return model.checks(y, shock), ({} if adm is None else adm(y, shock))
 
 
-@eqx.filter_jit
-def _outcomes(model, y, shock):
-    return model.outcomes(y, shock)
+def _solve_and_inspect(model, y0, shock, tol, max_steps, method) -> dict[str, Any]:
+    """One program per solve: :func:`find_root`, then the checks, margins and outcomes at its root.
+
+    :func:`solve_model` runs it through :func:`tradewar._jax.cached_call`, so that a later process finds
+    the traced program on disk instead of tracing the model and the solver again.
+    """
+    root = find_root(model.residual, y0, shock, tol, max_steps, method)
+    checks, margins = _checks(model, root.value, shock)
+    return {
+        "root": {f.name: getattr(root, f.name) for f in dataclasses.fields(root)},
+        "checks": checks,
+        "margins": margins,
+        "outcomes": model.outcomes(root.value, shock),
+    }
