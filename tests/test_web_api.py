@@ -180,6 +180,16 @@ def test_oversize_body_is_refused(tmp_path, preset):
         assert r.status_code == 413
 
 
+def test_time_limit_per_solve(tmp_path, preset):
+    with _client(tmp_path, solve_seconds=0.001) as c:
+        r = c.post("/api/solve", json=preset)
+        assert r.status_code == 504 and r.json()["detail"] == "the solve ran past the time limit of 0.001 s"
+        time.sleep(0.5)
+        jobs = c.app.state.store._db().execute("SELECT id, status, error FROM jobs").fetchall()
+        assert [(j["status"], j["error"]) for j in jobs] == [("failed", "time limit of 0.001 s reached")]
+        assert c.app.state.store.result(jobs[0]["id"]) is None  # a late answer is not saved
+
+
 def test_token_on_every_request(tmp_path):
     with _client(tmp_path, token="s3cret") as c:
         for path in ("/api/datasets", "/", "/openapi.json", "/assets/app.js"):
@@ -261,6 +271,7 @@ def test_page_and_assets(client):
     assert js.status_code == 200 and len(js.content) > 1_000_000
     assert client.get("/assets/world.geojson").json()["type"] == "FeatureCollection"
     assert client.get("/assets/../app.py").status_code == 404
+    assert client.get("/docs").status_code == 404  # FastAPI's docs pages load from a CDN: not served
 
 
 # --- the live schema, property-based ---------------------------------------------------------------------

@@ -216,7 +216,8 @@ def create_app(config: ServeConfig) -> FastAPI:
         runner.shutdown()
         store.close()
 
-    app = FastAPI(title="tradewar", version=__version__, lifespan=lifespan,
+    # no /docs or /redoc: FastAPI serves them from a CDN, and the server works offline
+    app = FastAPI(title="tradewar", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Tariff wars, trade talks and trade blocs in general equilibrium: the HTTP API of "
                               "`tradewar serve`. Scenarios use the schema of the TOML files (`/api/schema/scenario`).")
     app.state.store = store
