@@ -186,6 +186,13 @@ def test_phi_shift_must_leave_pass_through_positive(tmp_path):
     assert "key 'model', line 3" in msg and "phi - phi_shift must stay > 0" in msg
 
 
+def test_non_utf8_scenario_is_one_line(tmp_path):
+    p = tmp_path / "latin.toml"
+    p.write_bytes(b'name = "caf\xe9"\n')
+    line = _one_line_exit(runner.invoke(app, ["run", str(p)]))
+    assert f"{p}: the scenario file is not UTF-8 text" in line
+
+
 def test_a_scenario_without_family_is_ilms(tmp_path):
     s = load_scenario(_scenario(tmp_path, BASE.replace('family = "ilms"\n', "")))
     assert s.model.family == "ilms" and s.model.params() == {"eps": 4.0}

@@ -381,6 +381,8 @@ def load_toml(source: str | Path, model: type[BaseModel], preset_dir: Path, what
     except OSError as e:
         raise ScenarioError(f"{p}: cannot read {what} file ({e.strerror})") from None
     except UnicodeDecodeError as e:
+        raise ScenarioError(f"{p}: the {what} file is not UTF-8 text (byte {e.start}); save it as UTF-8") from None
+    except UnicodeDecodeError as e:
         line = e.object[: e.start].count(b"\n") + 1
         raise ScenarioError(f"{p}: line {line}: not UTF-8 text ({e.reason}); save the {what} file as UTF-8") from None
     try:
