@@ -171,6 +171,9 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         gdp: Annotated[str | None, typer.Option(help=GDP_HELP)] = None,
         tariffs: Annotated[str | None, typer.Option(help=TARIFFS_HELP)] = None,
         json_out: Annotated[Path | None, typer.Option("--json", help="Write the results as JSON.")] = None,
+        draws: Annotated[int, typer.Option(min=0, help="Also the band of the optimal tariff over N draws of the "
+                                           "scenario's parameter distributions (0: none).")] = 0,
+        seed: Annotated[int | None, typer.Option(min=0, help="Seed of the draws (default: the scenario's).")] = None,
     ) -> None:
         """The tariffs that maximise COUNTRY's welfare, everyone else's as in the scenario."""
         _check_out(json_out)  # before anything slow, imports included
@@ -207,12 +210,33 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
                        "deviations": _by_code(cert.to_dict(), world)}
         console.print(f"[dim]{r.status}, gradient norm {r.grad_norm:.1e}, {r.iterations} iterations; "
                       f"best deviation gain {max(cert.max_deviation_gain.values()):.1e}[/]")
+        bands = None
+        if draws:
+            from .uncertainty import optimal_bands
+
+            with _progress(err_console) as prog:
+                task = prog.add_task(f"optimum over {draws} draws", total=draws)
+                bands = optimal_bands(s, c, draws=draws, seed=seed, instrument=instrument, base_t=t, lower=lower,
+                                      progress=lambda d, n: prog.update(task, completed=d))
+            bt = Table(title=f"Optimal tariff of {world.codes[c]} over {bands['draws']} draws (seed {bands['seed']}), %",
+                       header_style="bold", title_justify="left")
+            for col in ("on", "p05", "p50", "p95"):
+                bt.add_column(col, justify="left" if col == "on" else "right")
+            for lab, b in bands["tariff"].items():
+                bt.add_row(lab, *[("—" if b[q] is None else f"{100 * b[q]:.2f}")
+                                                    for q in ("p05", "p50", "p95")])
+            console.print(bt)
+            if bands["failed"]:
+                console.print(f"[yellow]{len(bands['failed'])} draws without a converged optimum: "
+                              f"{bands['failed'][:10]}[/]")
         if json_out:
             doc = res.to_dict()
             doc["converged"] = bool(res.converged and r.converged and cert.ok)
             doc["tariffs"] = {"country": world.codes[c], "instrument": instrument,
                               "values": dict(zip(labels, r.values.tolist(), strict=True))}
             doc["certificate"] = certificate
+            if bands is not None:
+                doc["uncertainty"] = bands
             _write(json_out, doc, console)
 
     # --- nash --------------------------------------------------------------------------------------
@@ -404,6 +428,9 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         bloc_name: Annotated[str, typer.Argument(metavar="BLOC", help="A bloc preset (e.g. us-bloc-china) or a bloc TOML file.")],
         data: Annotated[str | None, typer.Option(help="Data source replacing the base scenario's.")] = None,
         json_out: Annotated[Path | None, typer.Option("--json", help="Write the results as JSON.")] = None,
+        draws: Annotated[int, typer.Option(min=0, help="Also the probability, over N draws of the base scenario's "
+                                           "parameter distributions, that joining beats staying out (0: none).")] = 0,
+        seed: Annotated[int | None, typer.Option(min=0, help="Seed of the draws (default: the scenario's).")] = None,
     ) -> None:
         """Play a bloc game: every coalition of the candidates, its stability, who gains and who loses."""
         _check_out(json_out)  # before anything slow, imports included
@@ -448,8 +475,29 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         res = _result(s, world, model, t_out, f"bloc '{b.name}'", x_out)
         _show(res, s.output.countries, "Outcomes with the " + ("stable" if stable else "grand") + " coalition")
         console.print(f"[dim]{2 ** K} coalitions solved in {game.seconds:.2f} s (batched)[/]")
+        bands = None
+        if draws:
+            from .uncertainty import bloc_bands
+
+            with _progress(err_console) as prog:
+                task = prog.add_task(f"bloc game over {draws} draws", total=draws)
+                bands = bloc_bands(b, world, s, t, draws=draws, seed=seed,
+                                   progress=lambda d, n: prog.update(task, completed=d))
+            bt = Table(title=f"Joining vs staying out over {bands['draws']} draws (seed {bands['seed']})",
+                       header_style="bold", title_justify="left")
+            for col in ("candidate", "P(join beats out)", "gain p05 pp", "gain p50 pp", "gain p95 pp"):
+                bt.add_column(col, justify="left" if col == "candidate" else "right")
+            for code, v in bands["candidates"].items():
+                g_ = v["join_minus_out_pp"]
+                bt.add_row(code, "—" if v["prob_join_beats_out"] is None else f"{v['prob_join_beats_out']:.2f}",
+                           *[("—" if g_[q] is None else f"{g_[q]:+.3f}") for q in ("p05", "p50", "p95")])
+            console.print(bt)
+            if bands["failed"]:
+                console.print(f"[yellow]{len(bands['failed'])} draws whose bloc game did not solve[/]")
         if json_out:
             doc = res.to_dict()
+            if bands is not None:
+                doc["uncertainty"] = bands
             L, Tg = world.index(b.leader), world.index(b.target)
             mem = game.names(outcome)
             doc["coalition"] = list(mem)

@@ -12,6 +12,8 @@ and variance-based (Sobol) sensitivity.
 * :func:`sobol_indices`: first-order and total Sobol indices (Saltelli's estimator, SALib) of each
   parameter for each country's welfare, from ``N (D + 2)`` solves (``D`` parameters or groups); a
   :func:`tornado_figure` shows them.
+* :func:`optimal_bands` and :func:`bloc_bands`: the strategic answers under uncertainty (the band of the
+  optimal tariff; the probability that joining a bloc beats staying out), one search per draw.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from ._distributions import DEFAULT_SPECS, UncertaintySpec, from_uniform, sample
 from ._exceptions import ScenarioError
 
 __all__ = ["uncertainty", "UncertaintyResult", "flip_points", "sobol_indices", "tornado_figure", "resolve",
-           "report_bands", "SUMMARY_FIELDS"]
+           "report_bands", "optimal_bands", "bloc_bands", "SUMMARY_FIELDS"]
 
 #: Outputs summarised per country (those the model provides).
 SUMMARY_FIELDS = ("welfare_pct", "real_wage_pct", "employment_pct", "price_index_pct", "exports_gdp_change_pct",
@@ -310,3 +312,96 @@ def report_bands(scenarios, country: str, draws: int, *, seed: int = 0, sensitiv
         if last:
             sens = r.doc.get("sensitivity")
     return pd.DataFrame(rows).set_index("scenario"), sens
+
+
+# --- strategic answers under uncertainty ------------------------------------------------------------------------
+def _band(v: np.ndarray) -> dict[str, float | None]:
+    v = np.asarray(v, float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return {"mean": None, "p05": None, "p50": None, "p95": None}
+    q = np.quantile(v, [0.05, 0.5, 0.95])
+    return {"mean": float(v.mean()), "p05": float(q[0]), "p50": float(q[1]), "p95": float(q[2])}
+
+
+def _drawn_models(s, draws: int | None, seed: int | None):
+    """``(n, seed, params, setup, model_of(i))``: the scenario's parameter draws and each draw's calibrated model."""
+    import jax
+    import jax.numpy as jnp
+
+    dists, n, sd, bases, st = resolve(s, draws, seed)
+    P = sample(dists, bases, n, sd)
+    fac = st.factory()
+
+    def model_of(i: int):
+        return jax.tree_util.tree_map(jnp.asarray, fac({k: v[i] for k, v in P.items()}))
+
+    return n, sd, P, st, model_of
+
+
+def optimal_bands(s, country: int, *, draws: int | None = None, seed: int | None = None, instrument: str = "uniform",
+                  base_t: Any = None, lower: float = -1.0, progress: Callable[[int, int], None] | None = None):
+    """The band of ``country``'s optimal tariffs over parameter draws: one optimisation per draw.
+
+    Returns ``{"draws", "seed", "instrument", "labels", "tariff": {label: {"mean", "p05", "p50", "p95"}},
+    "failed": [draw indices whose optimum was not found]}`` (tariffs as fractions).
+    """
+    from .strategy._optimal import optimal_tariff
+
+    n, sd, _P, st, model_of = _drawn_models(s, draws, seed)
+    t = st.t if base_t is None else np.asarray(base_t, float)
+    vals, failed, labels = [], [], None
+    for i in range(n):
+        r = optimal_tariff(model_of(i), country, instrument, base_t=t, lower=lower)
+        labels = labels or [lab.split("<-", 1)[-1] for lab in r.labels]
+        vals.append(np.asarray(r.values, float) if r.converged else np.full(len(r.values), np.nan))
+        if not r.converged:
+            failed.append(i)
+        if progress is not None:
+            progress(i + 1, n)
+    V = np.stack(vals)
+    return {"draws": n, "seed": sd, "instrument": instrument, "labels": labels,
+            "tariff": {lab: _band(V[:, k]) for k, lab in enumerate(labels)}, "failed": failed}
+
+
+def bloc_bands(bloc, world, s, base_t, *, draws: int | None = None, seed: int | None = None,
+               progress: Callable[[int, int], None] | None = None):
+    """The probability, over parameter draws, that each candidate gains by joining the bloc rather than staying out.
+
+    For every draw the whole bloc game is played (every coalition, batched); a candidate's comparison is
+    joining vs staying out with the others as in that draw's first stable coalition (the grand coalition
+    when none is stable). Returns ``{"draws", "seed", "candidates": {ISO3: {"prob_join_beats_out",
+    "join_minus_out_pp": band}}, "prob_stable": {coalition: share of draws}, "failed": [...]}``.
+    """
+    from ._exceptions import ConvergenceError
+    from .strategy._blocs import bloc_game
+
+    n, sd, _P, _st, model_of = _drawn_models(s, draws, seed)
+    K = len(bloc.candidates)
+    diff = np.full((n, K), np.nan)
+    stable_count: dict[str, int] = {}
+    failed = []
+    for i in range(n):
+        try:
+            game = bloc_game(model_of(i), world, bloc, base_t)
+        except ConvergenceError:
+            failed.append(i)
+            continue
+        stable = list(game.stable)
+        outcome = stable[0] if stable else game.members.shape[0] - 1
+        for m in stable:
+            key = "+".join(game.names(m)) or "(none)"
+            stable_count[key] = stable_count.get(key, 0) + 1
+        for k, code in enumerate(bloc.candidates):
+            w_in, w_out = game.in_vs_out(code, [c for c in game.names(outcome) if c != code])
+            diff[i, k] = w_in - w_out
+        if progress is not None:
+            progress(i + 1, n)
+    ok = n - len(failed)
+    return {
+        "draws": n, "seed": sd,
+        "candidates": {code: {"prob_join_beats_out": float((diff[:, k] > 0).sum() / ok) if ok else None,
+                              "join_minus_out_pp": _band(diff[:, k])} for k, code in enumerate(bloc.candidates)},
+        "prob_stable": {k: v / ok for k, v in sorted(stable_count.items())} if ok else {},
+        "failed": failed,
+    }
