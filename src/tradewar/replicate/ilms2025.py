@@ -16,7 +16,12 @@ case                             policy and model
 ``ustr_optimal_retaliation``     US tariffs; every partner levies ``1/((1 + d eps) phi_rest - 1)`` on US goods
 ``optimal_optimal_retaliation``  both optimal tariffs
 ``ustr_eps8``                    US tariffs with ``eps = 8`` in the equilibrium (``psi``, ``phi`` at ``eps = 4``)
-``ustr_ek``                      US tariffs in the textbook model (``nu = 0``, ``phi = 1``, ``kappa = psi = 0``)
+``ustr_ek``                      US tariffs with ``nu = 0``, ``phi = 1`` (``kappa = 0.5`` and ``psi`` as in ``ustr``)
+``io_ustr``                      US tariffs in the input-output model (``beta = 0.49``, roundabout production)
+``io_optimal``                   the input-output model's optimal uniform US tariff, found numerically
+``io_ustr_reciprocal``           ``io_ustr``; every partner levies the same rate on US goods
+``io_ustr_optimal_retaliation``  ``io_ustr``; every partner's tariff on US goods in [0, 0.5], chosen jointly
+                                 to maximise the non-US countries' average welfare weighted by income ``Y``
 ===============================  ==========================================================================
 
 All other tariffs are zero (the USA's own sales included). Choices where the text leaves room:
@@ -30,13 +35,25 @@ All other tariffs are zero (the USA's own sales included). Choices where the tex
   but the USA; the USA) of the completed matrix, with ``Y`` of the aggregate in the denominator; ``phi_rest``
   is the common ``phi`` of the non-US countries (they share ``nu_rest``).
 * ``ustr_ek``: the diagonal is built once with the calibrated ``nu`` (:func:`complete_world`); the
-  textbook model then takes that matrix as data with ``nu = 0``: ``E_i = sum_k X[k,i]``,
-  ``Y_i = sum_k X[i,k]``, ``T_i = E_i - Y_i``. With ``kappa = 0`` the revenue use does not matter.
+  model then takes that matrix as data with ``nu = 0`` and ``phi = 1``: ``E_i = sum_k X[k,i]``,
+  ``Y_i = sum_k X[i,k]``, ``T_i = E_i - Y_i``. Labour supply stays elastic (``kappa = 0.5``), the scale
+  elasticity is ``psi = 0.67/eps`` and revenue cuts income taxes, as in ``ustr``: this is not the textbook
+  Armington model (``armington`` family, ``kappa = psi = nu = 0``, ``phi = 1``).
+* Input-output cases (``io_*``): the ``ustr`` parameters with ``beta = 0.49`` on :func:`input_output` of
+  the completed matrix; their non-US average is weighted by GDP (``gdp.csv``), not by expenditure.
+  ``io_optimal`` maximises US welfare over one uniform US tariff (every other tariff zero) with
+  :func:`tradewar.strategy.optimal_tariff`. ``io_ustr_optimal_retaliation`` maximises
+  ``sum_j Y_j W^_j / sum_j Y_j`` over the non-US countries ``j`` (193 tariffs on US goods, each in
+  [0, 0.5]) with gradients and Hessians by implicit differentiation through the solve
+  (:func:`retaliation_optimum`, the strategy layer's projected Newton method with the exact Hessian); it
+  reports the median and range of the tariffs.
 
 Outputs per case: ``converged``, ``max_residual``, ``solve_seconds`` (the fastest of three warm solves, i.e.
-after the case's equations are compiled), the non-US average weighted by baseline expenditure ``E_i`` (``nonUS``) and
-every country's fields (``countries``); optimal-tariff cases add ``us_tariff`` and, with retaliation,
-``retaliation_tariff`` (fractions).
+after the case's equations are compiled), the non-US average weighted by baseline expenditure ``E_i`` (``nonUS``;
+by GDP in the input-output cases, ``nonUS_weights`` says which) and every country's fields (``countries``);
+optimal-tariff cases add ``us_tariff`` and, with retaliation, ``retaliation_tariff`` (fractions); the numerical
+optima add ``optimisation_seconds`` (warm: after a first run compiled the equations) and, for the joint
+retaliation, ``retaliation_tariff_median``, ``retaliation_tariff_min`` and ``retaliation_tariff_max``.
 
 More cases (for example a numerical optimum over a uniform US tariff) are added by registering a
 builder in :data:`CASES`: a function ``(Baseline) -> Case``.
@@ -44,6 +61,7 @@ builder in :data:`CASES`: a function ``(Baseline) -> Case``.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -53,7 +71,18 @@ import numpy as np
 
 from ..results import CORE_FIELDS
 
-__all__ = ["FIELDS", "CASES", "Baseline", "Case", "baseline", "run", "render", "ustr_tariffs", "optimal_tariff"]
+__all__ = [
+    "FIELDS",
+    "CASES",
+    "Baseline",
+    "Case",
+    "baseline",
+    "run",
+    "render",
+    "ustr_tariffs",
+    "optimal_tariff",
+    "retaliation_optimum",
+]
 
 #: Per-country output fields, in the order the tables show them (the core fields of every Result).
 FIELDS = CORE_FIELDS
@@ -61,6 +90,10 @@ US = "USA"
 US_SCHEDULE = "us_2025_04_02"
 US_FLOOR = 0.10
 TIMING_REPEATS = 3
+#: labour's cost share of the paper's input-output model
+IO_BETA = 0.49
+#: the bounds of each retaliation tariff in ``io_ustr_optimal_retaliation``
+RETALIATION_BOUNDS = (0.0, 0.5)
 
 
 @dataclass(frozen=True)
@@ -86,6 +119,8 @@ class Case:
     model: Any
     t: np.ndarray
     extra: dict[str, float] = field(default_factory=dict)
+    #: weights of the non-US average: ``"E"`` baseline expenditure, ``"gdp"`` the data's GDP
+    weights: str = "E"
 
 
 def ustr_tariffs(base: Baseline) -> np.ndarray:
@@ -192,12 +227,140 @@ def _ustr_eps8(base: Baseline) -> Case:
 
 
 def _ustr_ek(base: Baseline) -> Case:
-    from ..models.ilms import ILMSParams, calibrate, complete_world
+    from ..models.ilms import Completed, ILMSParams, calibrate
 
-    w = base.world.replace(trade=base.completed.X)  # the diagonal built with the calibrated nu
-    c = complete_world(w, 0.0)  # E = column sums, Y = row sums, T = E - Y
-    m = calibrate(w, ILMSParams(kappa=0.0, psi=0.0, nu=0.0, phi=1.0), completed=c)
+    c = base.completed
+    X = c.X  # the diagonal built with the calibrated nu
+    nu0 = np.zeros(base.world.n)
+    E, Y = X.sum(0), X.sum(1)
+    zero = Completed(X=X, t0=c.t0, E=E, Y=Y, T=E - Y, R0=np.zeros(base.world.n), nu=nu0)
+    m = calibrate(base.world, ILMSParams(nu=0.0, phi=1.0), completed=zero)
     return Case(m, ustr_tariffs(base))
+
+
+# --- the input-output model (beta = 0.49) -----------------------------------------------------------
+def _io_model(base: Baseline):
+    return base.model(beta=IO_BETA)
+
+
+def _io_ustr(base: Baseline) -> Case:
+    return Case(_io_model(base), ustr_tariffs(base), weights="gdp")
+
+
+def _io_optimal(base: Baseline) -> Case:
+    import time
+
+    from ..strategy._optimal import optimal_tariff as numeric_optimum
+
+    m = _io_model(base)
+    n = base.world.n
+    numeric_optimum(m, base.us, "uniform", base_t=np.zeros((n, n)))  # compiles the equations
+    start = time.perf_counter()
+    r = numeric_optimum(m, base.us, "uniform", base_t=np.zeros((n, n)))
+    seconds = time.perf_counter() - start
+    if not r.converged:
+        from .._exceptions import ConvergenceError
+
+        raise ConvergenceError(f"ilms2025 case 'io_optimal': the optimum did not converge ({r.status})")
+    tau = float(r.values[0])
+    extra = {"us_tariff": tau, "gradient_norm": r.grad_norm, "optimisation_seconds": seconds}
+    return Case(m, _uniform_us(base, tau), extra, weights="gdp")
+
+
+def _io_ustr_reciprocal(base: Baseline) -> Case:
+    t = ustr_tariffs(base)
+    return Case(_io_model(base), _retaliate(base, t, t[:, base.us]), weights="gdp")
+
+
+def retaliation_optimum(
+    model, us: int, t_us: np.ndarray, bounds=RETALIATION_BOUNDS, tol: float = 1e-9, max_steps: int = 100
+):
+    """Every non-US country's tariff on US goods, chosen jointly to maximise ``sum_j Y_j W^_j / sum_j Y_j``.
+
+    ``t_us`` (N, N) holds the US tariffs (every other tariff zero); the instruments are ``t[us, j]``
+    for ``j != us``, each in ``bounds``; ``Y`` is the model's income and ``W^`` its welfare. The strategy
+    layer's projected Newton method (exact Hessian by implicit differentiation through the solve) runs
+    on the model with welfare ``exp(W^ - 1)``, whose weighted sum of logs is the weighted average of
+    ``W^`` less one. Returns ``(tariffs (N-1,), max-norm of the projected gradient in the tariffs, status,
+    evaluations)``.
+    """
+    from ..strategy._objective import Instrument
+    from ..strategy._optimal import _Evaluator, _projected_newton
+
+    n = t_us.shape[0]
+    others = np.flatnonzero(np.arange(n) != us)
+    inst = Instrument(
+        kind="partner",
+        shape=(n, n),
+        countries=tuple(int(j) for j in others),
+        cells=(us * n + others).astype(np.int64),
+        groups=np.arange(others.size, dtype=np.int64),
+        owner=others.astype(np.int64),
+        labels=tuple(f"{j}<-{us}" for j in others),
+    )
+    Y = np.asarray(model.Y)
+    weights = np.zeros(n)
+    weights[others] = Y[others] / Y[others].sum()
+    linear = _linear_welfare()(model)
+    ev = _Evaluator(linear, inst, t_us, weights, model.initial_guess(), 1e-11, 60)
+    lo, hi = bounds
+    u0 = np.full(others.size, np.log1p(0.5 * (lo + hi)))
+    u, g, _, status, _ = _projected_newton(ev, u0, np.log1p(lo), lo, None, tol, max_steps, ub=np.log1p(hi))
+    x = np.clip(np.expm1(u), lo, hi)
+    gt = g / (1.0 + x)  # gradient of the weighted average of W^ in the tariffs
+    pg = np.where(((x <= lo) & (gt < 0)) | ((x >= hi) & (gt > 0)), 0.0, gt)
+    return x, float(np.max(np.abs(pg))), status, ev.count
+
+
+@functools.cache
+def _linear_welfare():
+    """A model wrapper with welfare ``exp(W^ - 1)`` (same equations and unknowns), built on first use."""
+    import equinox as eqx
+    import jax.numpy as jnp
+
+    class LinearWelfare(eqx.Module):
+        model: Any
+        preferred_method: str = eqx.field(static=True, default="newton")
+
+        def initial_guess(self):
+            return self.model.initial_guess()
+
+        def residual(self, y, shock):
+            return self.model.residual(y, shock)
+
+        def welfare(self, y, shock):
+            return jnp.exp(self.model.welfare(y, shock) - 1.0)
+
+    return LinearWelfare
+
+
+def _io_ustr_optimal_retaliation(base: Baseline) -> Case:
+    import time
+
+    m = _io_model(base)
+    t = ustr_tariffs(base)
+    retaliation_optimum(m, base.us, t, max_steps=1)  # compiles the equations
+    start = time.perf_counter()
+    r, gnorm, status, evals = retaliation_optimum(m, base.us, t)
+    seconds = time.perf_counter() - start
+    if status != "converged":
+        from .._exceptions import ConvergenceError
+
+        raise ConvergenceError(
+            f"ilms2025 case 'io_ustr_optimal_retaliation': the optimum did not converge ({status}, "
+            f"projected gradient {gnorm:.2g})"
+        )
+    extra = {
+        "retaliation_tariff_median": float(np.median(r)),
+        "retaliation_tariff_min": float(r.min()),
+        "retaliation_tariff_max": float(r.max()),
+        "gradient_norm": gnorm,
+        "evaluations": float(evals),
+        "optimisation_seconds": seconds,
+    }
+    full = np.zeros(base.world.n)
+    full[np.arange(base.world.n) != base.us] = r
+    return Case(m, _retaliate(base, t, full), extra, weights="gdp")
 
 
 #: The cases, in the order they are run and shown: name -> builder ``(Baseline) -> Case``.
@@ -212,6 +375,10 @@ CASES: dict[str, Callable[[Baseline], Case]] = {
     "optimal_optimal_retaliation": _optimal_optimal_retaliation,
     "ustr_eps8": _ustr_eps8,
     "ustr_ek": _ustr_ek,
+    "io_ustr": _io_ustr,
+    "io_optimal": _io_optimal,
+    "io_ustr_reciprocal": _io_ustr_reciprocal,
+    "io_ustr_optimal_retaliation": _io_ustr_optimal_retaliation,
 }
 
 
@@ -267,13 +434,14 @@ def _solve(name: str, case: Case, base: Baseline) -> dict[str, Any]:
     # timed warm solves: the fastest of a few (the machine may be busy)
     eq = min((solve_model(case.model, shock, what=what) for _ in range(TIMING_REPEATS)), key=lambda e: e.seconds)
     out = eq.outcomes
-    E = np.asarray(case.model.E)
+    E = np.asarray(case.model.E) if case.weights == "E" else np.asarray(base.world.gdp, dtype=float)
     rest = np.arange(base.world.n) != base.us
     weights = E[rest] / E[rest].sum()
     doc: dict[str, Any] = {
         "converged": bool(eq.converged),
         "max_residual": float(eq.max_residual),
         "solve_seconds": float(eq.seconds),
+        "nonUS_weights": "expenditure" if case.weights == "E" else "gdp",
     }
     doc.update({k: float(v) for k, v in case.extra.items()})
     doc["nonUS"] = {f: float(np.asarray(out[f])[rest] @ weights) for f in FIELDS}
@@ -318,6 +486,7 @@ _SHORT = {
     "price_index_pct": "price index %",
     "exports_gdp_change_pct": "exports/GDP %",
     "imports_gdp_change_pct": "imports/GDP %",
+    "balance_gdp_change_pp": "balance/GDP pp",
     "deficit_change_pct": "deficit %",
     "tariff_revenue_share": "revenue/E",
 }
@@ -328,10 +497,12 @@ def render(doc: dict[str, Any]) -> list:
     from rich.table import Table
 
     table = Table(
-        title="ILMS (2025) replication: the USA and the non-US average (weighted by baseline expenditure)",
+        title="ILMS (2025) replication: the USA and the non-US average (weighted by baseline expenditure; "
+        "by GDP in the input-output cases io_*)",
         title_justify="left",
         header_style="bold",
-        caption="percent changes; revenue/E = tariff revenue over baseline expenditure (fraction); "
+        caption="percent changes; balance/GDP pp = change in exports minus imports over GDP (percentage points); "
+        "revenue/E = tariff revenue over baseline expenditure (fraction); "
         "tariffs in brackets: uniform US tariff / retaliation tariff",
         caption_justify="left",
     )
@@ -342,6 +513,11 @@ def render(doc: dict[str, Any]) -> list:
     for name, case in doc["cases"].items():
         label = name
         rates = [f"{case[k] * 100:.1f}%" for k in ("us_tariff", "retaliation_tariff") if k in case]
+        if "retaliation_tariff_median" in case:
+            rates.append(
+                f"median {case['retaliation_tariff_median'] * 100:.1f}%, "
+                f"{case['retaliation_tariff_min'] * 100:.1f}-{case['retaliation_tariff_max'] * 100:.1f}%"
+            )
         if rates:
             label += f" [{' / '.join(rates)}]"
         if not case.get("converged", False):

@@ -129,8 +129,8 @@ def _grad_t(u: np.ndarray, g_u: np.ndarray, W_c: float, lower: float) -> tuple[n
 
 
 def _projected_newton(ev: _Evaluator, u: np.ndarray, lb: float, lower: float, c: int | None, tol: float,
-                      max_steps: int, trace=None, direction=None):
-    """Maximise ``sum_j weights_j log W^_j`` over ``u >= lb`` by a projected Newton method (Bertsekas 1982).
+                      max_steps: int, trace=None, direction=None, ub: float = np.inf):
+    """Maximise ``sum_j weights_j log W^_j`` over ``lb <= u <= ub`` by a projected Newton method (Bertsekas 1982).
 
     Convergence: the projected gradient in t of W^_c (``c`` given) or of the weighted sum (``c=None``)
     has max-norm <= ``tol``.
@@ -148,6 +148,7 @@ def _projected_newton(ev: _Evaluator, u: np.ndarray, lb: float, lower: float, c:
     status = "max_steps_reached"
     while True:
         _, pg = _grad_t(u, g, 1.0 if c is None else W[c], lower)
+        pg = np.where((u >= ub - 1e-12) & (pg > 0), 0.0, pg)
         if (np.max(np.abs(pg)) if pg.size else 0.0) <= tol:
             status = "converged"
             break
@@ -155,9 +156,10 @@ def _projected_newton(ev: _Evaluator, u: np.ndarray, lb: float, lower: float, c:
             break
         it += 1
         H = ev.hessian(u)
-        pg_u = np.where((u <= lb + 1e-12) & (g < 0), 0.0, g)
+        pg_u = np.where(((u <= lb + 1e-12) & (g < 0)) | ((u >= ub - 1e-12) & (g > 0)), 0.0, g)
         eps = min(1e-6, float(np.linalg.norm(pg_u)))
         active = (u <= lb + eps) & (g < 0) if np.isfinite(lb) else np.zeros(u.shape, bool)
+        active |= (u >= ub - eps) & (g > 0)
         free = ~active
         d = np.zeros_like(u)
         if free.any() and direction is not None:
@@ -177,7 +179,7 @@ def _projected_newton(ev: _Evaluator, u: np.ndarray, lb: float, lower: float, c:
         alpha = 1.0
         accepted = False
         while alpha > 1e-12:
-            un = np.maximum(u + alpha * d, lb)
+            un = np.clip(u + alpha * d, lb, ub)
             rn = ev.value_grad(un)
             if rn is not None and rn[0] >= v + 1e-4 * float(g @ (un - u)):
                 accepted = True
