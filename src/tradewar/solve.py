@@ -166,7 +166,8 @@ class RootSolution(eqx.Module):
     """Raw output of :func:`find_root`: arrays only, so it can be vmapped and differentiated.
 
     ``result_code``: 0 converged, 1 the last solve ran out of steps, 2 another failure (see
-    :data:`RESULT_CODES`); ``steps`` Newton steps of every solve made; ``stages`` accepted stages of
+    :data:`RESULT_CODES`); ``max_residual`` the largest absolute residual at ``value`` (inf where it is
+    not finite); ``steps`` Newton steps of every solve made; ``stages`` accepted stages of
     the continuation (0 when the direct solve converged); ``path`` the fraction of the way from the
     baseline to the policy (in ``log(1 + t)``) that was solved: 1 on success.
     """
@@ -228,9 +229,9 @@ def _linear_solver(method: str, tol: float):
 
 
 def _solve(residual, y0, shock, max_steps, solver):
-    """One optimistix solve: (value, code, steps); nothing is differentiated here."""
+    """One optimistix solve: (value, code, steps, max |residual|); nothing is differentiated here."""
     sol = optx.root_find(residual, solver, y0, args=shock, max_steps=max_steps, throw=False)
-    return sol.value, _code(sol.result), sol.stats["num_steps"]
+    return sol.value, _code(sol.result), sol.stats["num_steps"], _max_abs(residual, sol.value, shock)
 
 
 def _direct(residual, y0, shock, tol, max_steps, method):
@@ -246,7 +247,7 @@ def _direct(residual, y0, shock, tol, max_steps, method):
         chord = optx.Chord(rtol=tol * 1e-2, atol=tol * 1e-2)
         first = _solve(residual, y0, shock, max_steps, chord)
         return jax.lax.cond(
-            _max_abs(residual, first[0], shock) <= tol,
+            first[3] <= tol,
             lambda: first,
             lambda: _solve(residual, y0, shock, max_steps, newton),
         )
@@ -309,8 +310,8 @@ def _continuation(residual, model, y_start, done, shock, tol, max_steps, method)
         slope = jnp.where(s > s_prev, (s_try - s) / jnp.where(s > s_prev, s - s_prev, 1.0), 0.0)
         guess = y + slope * (y - y_prev)
         sh = _along(base, shock, s_try)
-        y_new, _, n = _solve(residual, guess, sh, max_steps, damped)
-        ok = _max_abs(residual, y_new, sh) <= tol
+        y_new, _, n, res = _solve(residual, guess, sh, max_steps, damped)
+        ok = res <= tol
         return (
             jnp.where(ok, s_try, s),
             jnp.where(ok, 2.0 * h, 0.5 * h),
@@ -329,13 +330,14 @@ def _continuation(residual, model, y_start, done, shock, tol, max_steps, method)
 def _primal(inputs):
     residual, y0, shock, tol, max_steps, method, _ = inputs
     model = getattr(residual, "__self__", None)
-    y_direct, code, steps = _direct(residual, y0, shock, tol, max_steps, method)
-    ok = (code == 0) & (_max_abs(residual, y_direct, shock) <= tol)
+    y_direct, code, steps, res = _direct(residual, y0, shock, tol, max_steps, method)
+    ok = (code == 0) & (res <= tol)
     y_cont, path, c_steps, stages = _continuation(residual, model, y_direct, ok, shock, tol, max_steps, method)
     reached = path >= 1.0
     value = jnp.where(ok, y_direct, jnp.where(path > 0.0, y_cont, y_direct))
+    res = jax.lax.cond(ok, lambda: res, lambda: _max_abs(residual, value, shock))
     code = jnp.where(ok | reached, 0, jnp.where(code == 0, 2, code)).astype(jnp.int32)
-    return value, (code, steps + c_steps, stages, path)
+    return value, (code, steps + c_steps, stages, path, res)
 
 
 def _rewrite(root, aux, inputs):
@@ -348,8 +350,7 @@ def _root(residual, y0, shock, tol, max_steps, method="newton"):
         raise ValueError(f"unknown solver method {method!r}; expected one of {', '.join(METHODS)}")
     inputs = (residual, y0, shock, tol, max_steps, method)
     adjoint = optx.ImplicitAdjoint(linear_solver=_linear_solver(method, tol))
-    value, (code, steps, stages, path) = adjoint.apply(_primal, _rewrite, inputs, frozenset())
-    res = jnp.max(jnp.abs(residual(jax.lax.stop_gradient(value), jax.lax.stop_gradient(shock))))
+    value, (code, steps, stages, path, res) = adjoint.apply(_primal, _rewrite, inputs, frozenset())
     return RootSolution(value=value, result_code=code, steps=steps, max_residual=res, stages=stages, path=path)
 
 
