@@ -113,3 +113,26 @@ def test_without_a_cache_folder_nothing_is_stored(tmp_path, monkeypatch):
     got = _jax.cached_call(_affine, *_args())
     np.testing.assert_array_equal(got["y"], eqx.filter_jit(_affine)(*_args())["y"])
     assert not list(tmp_path.rglob("*.jaxexport"))
+
+
+def test_solve_model_traces_once_and_later_processes_load_the_program(program_dir, monkeypatch, world2023):
+    from tradewar import solve
+    from tradewar.models.ilms import calibrate
+
+    model = calibrate(world2023)
+    t = np.array(model.t0)
+    t[:, world2023.index("USA")] += 0.2
+    np.fill_diagonal(t, 0.0)
+    calls = []
+    find_root = solve.find_root
+    monkeypatch.setattr(solve, "find_root", lambda *a, **k: calls.append(1) or find_root(*a, **k))
+    first = solve.solve_model(model, solve.Shock(t=t))
+    assert calls == [1] and len(list(program_dir.glob("_solve_and_inspect-*.jaxexport"))) == 1
+    _jax._PROGRAMS.clear()  # as in a new process
+    again = solve.solve_model(model, solve.Shock(t=t))
+    assert calls == [1]
+    assert again.converged and again.steps == first.steps and again.checks == first.checks
+    for k, v in first.outcomes.items():
+        np.testing.assert_array_equal(again.outcomes[k], v, err_msg=k)
+    usa = world2023.index("USA")
+    assert first.outcomes["welfare_pct"][usa] > 0 > first.outcomes["welfare_pct"][world2023.index("CHN")]

@@ -62,7 +62,8 @@ _PROGRAMS: dict[Any, Any] = {}
 @functools.cache
 def _code_digest() -> str:
     """Hash of tradewar's source files and of the traced libraries' versions."""
-    from importlib import metadata
+    import importlib
+    import sys
 
     h = hashlib.sha256()
     root = Path(__file__).parent
@@ -70,10 +71,8 @@ def _code_digest() -> str:
         h.update(path.relative_to(root).as_posix().encode())
         h.update(path.read_bytes())
     for name in _TRACED_LIBRARIES:
-        try:
-            h.update(f"{name}=={metadata.version(name)}".encode())
-        except metadata.PackageNotFoundError:
-            h.update(f"{name}: absent".encode())
+        mod = sys.modules.get(name) or importlib.import_module(name)
+        h.update(f"{name}=={getattr(mod, '__version__', None)} at {getattr(mod, '__file__', None)}".encode())
     h.update(f"x64={jax.config.jax_enable_x64} backend={jax.default_backend()}".encode())
     return h.hexdigest()
 
