@@ -474,6 +474,16 @@ def test_cli_gdp_and_tariffs_options(tmp_path):
     assert "option 'gdp_path' does not apply" in line
 
 
+@pytest.mark.parametrize(
+    "command", [["run", "liberation-day"], ["optimal", "liberation-day"], ["nash", "liberation-day"],
+                ["talks", "liberation-day"], ["bloc", "us-bloc-china"]],
+)
+def test_every_command_with_data_takes_gdp(tmp_path, command):
+    _, gdp = _long_world(tmp_path)
+    line = _one_line_exit(runner.invoke(app, [*command, "--gdp", str(gdp)]))
+    assert "world2023: option 'gdp_path' does not apply" in line
+
+
 def test_cli_runs_a_long_table_scenario(tmp_path):
     trade, gdp = _long_world(tmp_path)
     p = _scenario(

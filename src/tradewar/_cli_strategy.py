@@ -427,6 +427,8 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
     def bloc(
         bloc_name: Annotated[str, typer.Argument(metavar="BLOC", help="A bloc preset (e.g. us-bloc-china) or a bloc TOML file.")],
         data: Annotated[str | None, typer.Option(help="Data source replacing the base scenario's.")] = None,
+        gdp: Annotated[str | None, typer.Option(help=GDP_HELP)] = None,
+        tariffs: Annotated[str | None, typer.Option(help=TARIFFS_HELP)] = None,
         json_out: Annotated[Path | None, typer.Option("--json", help="Write the results as JSON.")] = None,
         draws: Annotated[int, typer.Option(min=0, help="Also the probability, over N draws of the base scenario's "
                                            "parameter distributions, that joining beats staying out (0: none).")] = 0,
@@ -439,7 +441,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         from .strategy._blocs import bloc_game, coalition_tariffs, load_bloc, prepare_bloc
 
         b = load_bloc(bloc_name)
-        world, model, t, s = prepare_bloc(b, data=data)
+        world, model, t, s = prepare_bloc(b, data=data, gdp=gdp, tariffs=tariffs)
         K = len(b.candidates)
         with _progress(err_console) as prog:
             task = prog.add_task(f"{2 ** K} coalitions", total=2**K)

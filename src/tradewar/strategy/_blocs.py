@@ -196,13 +196,16 @@ def load_bloc(source: str | Path) -> Bloc:
     )
 
 
-def prepare_bloc(bloc: Bloc, *, data: str | None = None):
-    """``(world, model, base_t, scenario)`` of the bloc's base scenario (its tariffs are the stick)."""
+def prepare_bloc(bloc: Bloc, *, data: str | None = None, gdp: str | None = None, tariffs: str | None = None):
+    """``(world, model, base_t, scenario)`` of the bloc's base scenario (its tariffs are the stick).
+
+    ``data``, ``gdp`` and ``tariffs`` replace the scenario's data (:meth:`~tradewar.Scenario.with_data`).
+    """
     from ..scenario import load_scenario, prepare
 
     if bloc.scenario is None:
         raise ScenarioError(f"bloc '{bloc.name}': no base scenario")
-    s = load_scenario(bloc.scenario).with_data(data)
+    s = load_scenario(bloc.scenario).with_data(data, gdp=gdp, tariffs=tariffs)
     world, model, t, x, rule = prepare(s)
     if x is not None:
         raise ScenarioError(f"bloc '{bloc.name}': the base scenario '{s.name}' has export-tax layers; not supported")
