@@ -539,12 +539,19 @@ def create_app(config: ServeConfig) -> FastAPI:
             doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
             ref = {"$ref": "#/components/schemas/ErrorInfo"}
             doc.setdefault("components", {}).setdefault("schemas", {})["ErrorInfo"] = ErrorInfo.model_json_schema()
+            def err(text: str) -> dict[str, Any]:
+                return {"description": text, "content": {"application/json": {"schema": ref}}}
+
             for ops in doc.get("paths", {}).values():
-                for op in ops.values():
-                    resp = op.get("responses", {})
+                for method, op in ops.items():
+                    resp = op.setdefault("responses", {})
                     if "422" in resp:
-                        resp["422"] = {"description": "Bad input (one line naming the field)",
-                                       "content": {"application/json": {"schema": ref}}}
+                        resp["422"] = err("Bad input (one line naming the field)")
+                    if method in ("post", "put", "patch"):
+                        resp.setdefault("400", err("The request body cannot be read (e.g. not UTF-8)"))
+                        resp.setdefault("413", err("The request body is over the size limit"))
+                    if config.token:
+                        resp.setdefault("401", err("The token is missing or wrong"))
             for name in ("HTTPValidationError", "ValidationError"):
                 doc["components"]["schemas"].pop(name, None)
             app.openapi_schema = doc
