@@ -102,6 +102,9 @@ def test_layers_on_all_partners_keep_own_sales_untaxed(w3):
     t = apply_layers(w3, [Layer("uniform", importer="*", rate=0.3), Layer("pair", importer="*", exporter="CHN", rate=0.5)])
     assert np.all(np.diag(t) == 0.0)
     assert t[0, 1] == pytest.approx(0.3) and t[1, 0] == pytest.approx(0.5)
+    s = tw.Scenario(name="a", tariffs=[{"type": "uniform", "importer": "all", "rate": 0.2}])
+    _, _, t, _, _ = prepare(s, w3)
+    assert np.all(np.diag(t) == 0.0) and np.all(t + np.eye(3) * 0.2 == pytest.approx(0.2))
 
 
 @pytest.mark.parametrize(

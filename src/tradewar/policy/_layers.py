@@ -88,15 +88,20 @@ def _sector_index(world: World, sectors) -> np.ndarray | slice:
     return np.array(out, dtype=int)
 
 
+def _every(importer) -> bool:
+    """True for a layer on every importer: ``None``, ``"*"`` or ``"all"`` (any case)."""
+    return importer is None or str(importer).strip().lower() in ("*", "all")
+
+
 def _importers(world: World, importer) -> list[int]:
-    if importer in (None, "*", "all"):
+    if _every(importer):
         return list(range(world.n))
     return [world.index(importer)]
 
 
 def _own_sales(world: World, layer: Layer) -> None:
     """Refuse a layer of one importer that taxes the importer's own sales (layers on all partners skip them)."""
-    if layer.importer in (None, "*", "all"):
+    if _every(layer.importer):
         return
     i = world.index(layer.importer)
     named = [("exporter", [layer.exporter] if layer.exporter is not None else []),
