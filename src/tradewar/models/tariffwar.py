@@ -97,6 +97,7 @@ class TariffWar(eqx.Module):
     R: jax.Array
     t0: jax.Array
     sigma: jax.Array
+    y_start: jax.Array
     codes: tuple[str, ...] = eqx.field(static=True)
     sectors: tuple[str, ...] = eqx.field(static=True)
     nash: bool = eqx.field(static=True, default=False)
@@ -117,9 +118,11 @@ class TariffWar(eqx.Module):
 
     def with_nash(self) -> TariffWar:
         """The same economy with every country's uniform tariff among the unknowns."""
+        X = np.asarray(self.lam) * (np.asarray(self.e) * np.asarray(self.Y)[:, None])[None]
         return TariffWar(
-            lam=self.lam, e=self.e, Y=self.Y, R=self.R, t0=self.t0, sigma=self.sigma, codes=self.codes,
-            sectors=self.sectors, nash=True, preferred_method=self.preferred_method,
+            lam=self.lam, e=self.e, Y=self.Y, R=self.R, t0=self.t0, sigma=self.sigma,
+            y_start=jnp.asarray(_start(X, np.asarray(self.t0), np.asarray(self.sigma) - 1.0, True)),
+            codes=self.codes, sectors=self.sectors, nash=True, preferred_method=self.preferred_method,
         )
 
     # ------------------------------------------------------------------ equations
@@ -231,11 +234,8 @@ class TariffWar(eqx.Module):
         return jnp.concatenate([Jw, Jy, Jt])
 
     def initial_guess(self) -> jax.Array:
-        z = jnp.zeros(2 * self.n)
-        if not self.nash:
-            return z
-        X = self.lam * (self.e * self.Y[:, None])[None]
-        return jnp.concatenate([z, self._formula(self.lam, X / (1.0 + self.t0)) - 1.0])
+        """Baseline wages and incomes; in the war, the formula's tariffs at the baseline shares."""
+        return self.y_start
 
     # ------------------------------------------------------------------ results
     def welfare(self, y, shock) -> jax.Array:
@@ -296,8 +296,20 @@ def from_spending(X, t, eps, codes, sectors, *, nash: bool = False) -> TariffWar
         raise CalibrationError(f"country {codes[int(np.flatnonzero(R <= 0)[0])]}: no sales")
     e = tot / Y[:, None]
     f = lambda a: jnp.asarray(a)  # noqa: E731
-    return TariffWar(lam=f(lam), e=f(e), Y=f(Y), R=f(R), t0=f(t), sigma=f(eps + 1.0), codes=tuple(codes),
-                     sectors=tuple(sectors), nash=nash)
+    return TariffWar(lam=f(lam), e=f(e), Y=f(Y), R=f(R), t0=f(t), sigma=f(eps + 1.0),
+                     y_start=f(_start(X, t, eps, nash)), codes=tuple(codes), sectors=tuple(sectors), nash=nash)
+
+
+def _start(X, t, eps, nash: bool) -> np.ndarray:
+    """Starting point (NumPy): zeros, and in the war ``tau - 1 = 1 / max(E, 1)`` at the baseline."""
+    n = X.shape[0]
+    if not nash:
+        return np.zeros(2 * n)
+    lam = X / X.sum(axis=0, keepdims=True)
+    off = (1.0 - np.eye(n))[:, :, None]
+    abroad = X / (1.0 + t) * off
+    E = (eps[None, None, :] * abroad * (1.0 - lam)).sum(axis=(1, 2)) / abroad.sum(axis=(1, 2))
+    return np.concatenate([np.zeros(2 * n), 1.0 / np.maximum(E, 1.0)])
 
 
 def from_world(world, *, theta=None, nash: bool = False) -> TariffWar:
@@ -346,8 +358,8 @@ def global_war(X, t, eps, codes, sectors, options=None, *, start=None) -> WarRes
     step1 = from_spending(X, t, eps, codes, sectors)
     shock1 = step1.zero_shock() if start is None else Shock(t=jnp.asarray(np.asarray(start, float)))
     bal = solve_model(step1, shock1, opts, what="tariffwar: balancing trade")
-    Xb = np.asarray(_spending_at(step1, bal.y, shock1))
     t = np.asarray(shock1.t)
+    Xb = np.asarray(bal.outcomes["flows_new"]) * (1.0 + t)  # X' = lambda' e Y^ Y, tariff-inclusive
     mid = time.perf_counter()
     step2 = from_spending(Xb, t, eps, codes, sectors, nash=True)
     war = solve_model(step2, step2.zero_shock(), opts, what="tariffwar: Nash tariff war")
@@ -357,11 +369,6 @@ def global_war(X, t, eps, codes, sectors, options=None, *, start=None) -> WarRes
         welfare_pct=np.asarray(war.outcomes["welfare_pct"]), nash_tariff=np.asarray(war.outcomes["nash_tariff"]),
         seconds={"balance": mid - begin, "nash": end - mid},
     )
-
-
-@eqx.filter_jit
-def _spending_at(model, y, shock):
-    return model.balanced_spending(y, shock)
 
 
 def _is_zero(tree) -> bool:
