@@ -11,7 +11,8 @@ included; the persistent compilation cache is warmed by a first, untimed run of 
    of single solves, the same equations and tolerance);
 3. the same Monte Carlo on a Dask LocalCluster with 1 and with 2 worker processes;
 4. a 21 x 21 sweep ``JPN.tariff_on.CHN=0:0.5:21 x USA.tariff_on.JPN=0.1:0.3:21`` (441 equilibria);
-5. the peak resident memory of each command (``ru_maxrss`` of the process and its waited-for children).
+5. the peak resident memory of each command (``ru_maxrss`` of the process and its waited-for children)
+   and its CPU time (user + system, all processes): on a shared machine the CPU time is the steadier figure.
 """
 
 from __future__ import annotations
@@ -33,12 +34,13 @@ def timed(args: list[str]) -> dict[str, float]:
     """Wall-clock seconds and peak RSS (MiB) of ``tradewar ARGS`` in a fresh process."""
     probe = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
              "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); dt = time.perf_counter() - t; "
-             "print(dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode)")
+             "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+             "print(dt, u.ru_maxrss, r.returncode, u.ru_utime + u.ru_stime)")
     out = subprocess.run([sys.executable, "-c", probe, sys.executable, "-m", "tradewar.cli", *args],
                          capture_output=True, text=True, check=True).stdout.split()
     if out[2] != "0":
         raise SystemExit(f"tradewar {' '.join(args)} failed with exit code {out[2]}")
-    return {"seconds": float(out[0]), "peak_mib": int(out[1]) / 1024}
+    return {"seconds": float(out[0]), "cpu_seconds": float(out[3]), "peak_mib": int(out[1]) / 1024}
 
 
 def per_solve() -> dict[str, float]:
