@@ -497,3 +497,8 @@ def test_cli_runs_a_long_table_scenario(tmp_path):
     res = runner.invoke(app, ["run", str(p), "--countries", "chn,usa"])
     assert res.exit_code == 0, res.output
     assert "CHN" in res.output and "USA" in res.output and "JPN" not in res.output
+    r = tw.run_scenario(p)
+    assert r.countries("chn").index.tolist() == ["CHN"]  # one code as a string
+    assert r.countries()["welfare_pct"].notna().all()
+    with pytest.raises(DataError, match="unknown country code 'JPX'.*did you mean JPN"):
+        r.countries(["JPX"])
