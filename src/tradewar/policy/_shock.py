@@ -36,8 +36,10 @@ def check_shock(model: Any, shock: Any, codes=None, what: str = "solve_model"):
     model's country codes, for messages).
 
     >>> import numpy as np
-    >>> from types import SimpleNamespace
-    >>> m = SimpleNamespace(t0=np.zeros((2, 2)))
+    >>> from tradewar.data import World
+    >>> from tradewar.models.ilms import armington, calibrate
+    >>> w = World(codes=("USA", "CHN"), trade=np.array([[8.0, 2.0], [3.0, 9.0]]), gdp=np.array([10.0, 12.0]))
+    >>> m = calibrate(w, armington())
     >>> check_shock(m, np.array([[0.0, 0.2], [0.0, 0.1]]), ("USA", "CHN"))
     Traceback (most recent call last):
     ...
