@@ -193,7 +193,7 @@ def test_non_utf8_scenario_is_one_line(tmp_path):
     p = tmp_path / "latin.toml"
     p.write_bytes(b'name = "caf\xe9"\n')
     line = _one_line_exit(runner.invoke(app, ["run", str(p)]))
-    assert f"{p}: the scenario file is not UTF-8 text" in line
+    assert f"{p}: line 1: not UTF-8 text" in line
 
 
 def test_a_scenario_without_family_is_ilms(tmp_path):
