@@ -169,3 +169,22 @@ def test_report_uncertainty_section_with_draws():
     assert "uncertainty" not in rep.unavailable()
     assert "90% bands" in rep.html and "prob_gain" in rep.html
     assert "Sobol indices of the last step" in rep.html
+
+
+def test_optimal_tariff_band_collapses_without_variance(tmp_path):
+    from tradewar.strategy._optimal import optimal_tariff
+    from tradewar.sweep import setup
+    from tradewar.uncertainty import optimal_bands
+
+    p = scenario_file(tmp_path, '[uncertainty]\ndraws = 2\n[uncertainty.params.eps]\ndist = "normal"\n'
+                                'mean = 5.0\nsd = 0.0\n')
+    s = load_scenario(p)
+    st = setup(s)
+    usa = st.world.index("USA")
+    band = optimal_bands(s, usa, base_t=st.t)
+    assert band["draws"] == 2 and band["failed"] == [] and band["labels"] == ["all"]
+    ref = optimal_tariff(st.factory()({"eps": 5.0}), usa, "uniform", base_t=st.t)
+    b = band["tariff"]["all"]
+    assert ref.converged and b["p05"] == pytest.approx(b["p95"], abs=1e-12)
+    assert b["p50"] == pytest.approx(float(ref.values[0]), abs=1e-9)
+    assert 0.05 < b["p50"] < 0.6  # the US optimal uniform tariff, ILMS (2025) scale

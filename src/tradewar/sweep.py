@@ -156,14 +156,9 @@ def _full(model, sol, shock):
 
 
 def _max_steps_code() -> int:
-    from . import solve
+    from .solve import RESULT_CODES
 
-    codes = getattr(solve, "RESULT_CODES", None)
-    if codes:
-        return next(k for k, v in codes.items() if v == "max_steps_reached")
-    import optimistix as optx
-
-    return int(optx.RESULTS.max_steps_reached._value)
+    return next(k for k, v in RESULT_CODES.items() if v == "max_steps_reached")
 
 
 def _statuses(raw: dict, tol: float, check_tol: float) -> np.ndarray:
@@ -177,7 +172,7 @@ def _statuses(raw: dict, tol: float, check_tol: float) -> np.ndarray:
     checks = np.stack([np.asarray(v, float) for v in raw["checks"].values()], axis=1) if raw["checks"] else None
     checks_ok = (checks <= check_tol).all(axis=1) if checks is not None else np.ones(res.shape, bool)
     admissible = np.asarray(raw["margin"], float) > 0
-    inadmissible = getattr(Status, "INADMISSIBLE", Status.FAILED_CHECKS).value
+    inadmissible = Status.INADMISSIBLE.value
     return np.select(
         [~finite, res > tol, ~checks_ok, ~admissible],
         [Status.NONFINITE.value,
