@@ -188,7 +188,7 @@ def nash(
     >>> import numpy as np
     >>> from tradewar.data._world import World
     >>> from tradewar.models.ossa import calibrate
-    >>> X = np.array([[[8.0, 3.0], [2.0, 2.0]], [[3.0, 2.0], [8.0, 3.0]]])
+    >>> X = np.array([[[8.0, 3.0], [2.0, 2.0]], [[2.0, 2.0], [8.0, 3.0]]])  # two mirror-image countries
     >>> m = calibrate(World(codes=("AAA", "BBB"), trade=X, gdp=X.sum(axis=(1, 2)),
     ...                     extras={"sigma": np.array([3.0, 5.0])}))
     >>> r = nash(m, instrument="uniform", lower=0.0)
