@@ -1,13 +1,17 @@
 """The one solver driver shared by every model family.
 
 A model (``tradewar.models.*``) is a frozen value that provides pure array
-functions: ``initial_guess()``, ``residual(y, shock)``, ``outcomes(y, shock)`` and
-``checks(y, shock)``. :func:`find_root` solves ``residual(y, shock) = 0`` with
-optimistix's Newton method under ``jit`` and is differentiable with respect to
-``shock`` by implicit differentiation (``optimistix.ImplicitAdjoint``), so the
-strategic layer can take gradients of welfare with respect to tariffs.
-:func:`solve` adds the accounting checks and raises :class:`ConvergenceError`
-with diagnostics when a solve is not valid: numbers are never returned as if
+functions: ``initial_guess()``, ``residual(y, shock)``, ``outcomes(y, shock)``,
+``checks(y, shock)`` and ``admissibility(y, shock)``. :func:`find_root` solves
+``residual(y, shock) = 0`` under ``jit``: first directly (optimistix's Newton, chord or
+Newton-Krylov method); where that fails, by continuation from the model's baseline in
+``log(1 + t)`` with damped Newton stages (:class:`DampedNewton`, a backtracking line search
+on the residual norm). It can be ``vmap``-ed, and it is differentiable with respect to
+``shock`` by implicit differentiation at the root (``optimistix.ImplicitAdjoint``), whichever
+path found it, so the strategic layer can take gradients of welfare with respect to tariffs.
+:func:`solve_model` adds the accounting checks and the admissibility margins and raises
+:class:`ConvergenceError` (:class:`InadmissibleError` for an economically impossible
+equilibrium) with diagnostics when a solve is not valid: numbers are never returned as if
 they were.
 
 Residuals are scaled by the model (each equation divided by a baseline level), so
