@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Annotated, Any
 
 import typer
-
-from ._io import json_safe as _clean
 
 
 def _codes(text: str) -> list[str]:
@@ -56,43 +53,6 @@ def _choice(name: str, options: tuple[str, ...]):
 
 
 INSTRUMENTS = ("uniform", "partner", "sector", "partner_sector")
-
-
-def _failed(what: str, diagnostics: dict[str, Any]):
-    """The error of a strategic computation that did not converge or whose certificate failed (exit 3)."""
-    from ._exceptions import ConvergenceError
-
-    return ConvergenceError(f"{what}; no result written", _clean(diagnostics))
-
-
-def _by_code(cert: dict[str, Any], world) -> dict[str, Any]:
-    """A certificate's per-player dicts keyed by country code (models without codes key them by index)."""
-    def key(k):
-        return world.codes[int(k)] if str(k).isdigit() and int(k) < world.n else k
-
-    return {k: ({key(p): v for p, v in x.items()} if isinstance(x, dict) else x) for k, x in cert.items()}
-
-
-def _labels(world, instrument: str, country: int) -> list[str]:
-    """Readable labels of a country's instrument values (``all``, partner codes, sectors)."""
-    from .strategy._objective import make_instrument
-
-    shape = world.tariffs.shape
-    inst = make_instrument(SimpleNamespace(codes=world.codes, sectors=world.sectors), shape, [country], instrument)
-    return [lab.split("<-", 1)[1] for lab in inst.labels]
-
-
-def _result(s, world, model, t, what: str, x=None):
-    """The labelled result of the found tariffs (the same solve and fields as ``tradewar run``)."""
-    import numpy as np
-
-    from .results import Result, model_parameters
-    from .solve import Shock, solve_model
-
-    eq = solve_model(model, Shock(t=np.asarray(t), x=None if x is None else np.asarray(x)), what=what)
-    return Result(world=world, equilibrium=eq, scenario=s.name, model=s.model.family,
-                  params=s.model.params(), model_params=model_parameters(s.model.family, s.model.params(), model, world),
-                  tariffs=np.asarray(t), meta={"title": s.title, "date": s.date, "data": s.data.source})
 
 
 def _write(path: Path, doc: dict[str, Any], console) -> None:
@@ -138,15 +98,6 @@ def _prepare(scenario: str, data: str | None, gdp: str | None = None, tariffs: s
     return s, world, model, t
 
 
-def _index(world, code: str, option: str) -> int:
-    from ._exceptions import DataError, ScenarioError
-
-    try:
-        return world.index(code)
-    except DataError as e:
-        raise ScenarioError(f"option '{option}': {e}") from None
-
-
 def register(app: typer.Typer, console, err_console, handle_errors) -> None:
     """Add ``optimal``, ``nash``, ``talks`` and ``bloc`` to the Typer ``app``."""
     from .cli import _explain_na, frame_table, result_frame
@@ -177,23 +128,14 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
     ) -> None:
         """The tariffs that maximise COUNTRY's welfare, everyone else's as in the scenario."""
         _check_out(json_out)  # before anything slow, imports included
-        from .strategy._nash import certify
-        from .strategy._optimal import optimal_tariff
+        from .strategy._documents import optimal_document
 
         s, world, model, t = _prepare(scenario, data, gdp, tariffs)
-        c = _index(world, country, "--country")
         with _progress(err_console) as prog:
-            task = prog.add_task(f"optimal {instrument} tariff of {world.codes[c]}", total=2)
-            r = optimal_tariff(model, c, instrument, base_t=t, lower=lower)
-            prog.update(task, advance=1, description="checking unilateral deviations")
-            cert = certify(model, r.tariffs, [c], instrument, lower=lower, grad_tol=1e-6)
-            prog.update(task, advance=1)
-        if not (r.converged and cert.ok):
-            raise _failed(f"the optimal tariff of {world.codes[c]} was not found ({r.status}, gradient norm "
-                          f"{r.grad_norm:.1e}, best deviation gain {max(cert.max_deviation_gain.values()):.1e})",
-                          {"status": r.status, "iterations": r.iterations, "grad_norm": r.grad_norm,
-                           "certificate_ok": cert.ok})
-        labels = _labels(world, instrument, c)
+            task = prog.add_task(f"optimal {instrument} tariff of {country.upper()}", total=2)
+            out = optimal_document(s, world, model, t, country, instrument, lower,
+                                   progress=lambda f, msg: prog.update(task, completed=2 * f, description=msg))
+        r, cert, labels, c = (out.parts[k] for k in ("optimum", "certificate", "labels", "country"))
         from rich.table import Table
 
         tab = Table(title=f"Optimal {instrument} tariff of {world.codes[c]} ({s.name})", header_style="bold",
@@ -203,11 +145,8 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         for lab, v in zip(labels, r.values, strict=True):
             tab.add_row(lab, f"{100 * v:.2f}")
         console.print(tab)
-        res = _result(s, world, model, r.tariffs, f"optimal tariff of {world.codes[c]}")
+        res = out.result
         _show(res, s.output.countries, f"Outcomes at the optimum of {world.codes[c]}")
-        certificate = {"status": r.status, "converged": r.converged, "grad_norm": r.grad_norm,
-                       "iterations": r.iterations, "evaluations": r.evaluations,
-                       "deviations": _by_code(cert.to_dict(), world)}
         console.print(f"[dim]{r.status}, gradient norm {r.grad_norm:.1e}, {r.iterations} iterations; "
                       f"best deviation gain {max(cert.max_deviation_gain.values()):.1e}[/]")
         bands = None
@@ -230,11 +169,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
                 console.print(f"[yellow]{len(bands['failed'])} draws without a converged optimum: "
                               f"{bands['failed'][:10]}[/]")
         if json_out:
-            doc = res.to_dict()
-            doc["converged"] = bool(res.converged and r.converged and cert.ok)
-            doc["tariffs"] = {"country": world.codes[c], "instrument": instrument,
-                              "values": dict(zip(labels, r.values.tolist(), strict=True))}
-            doc["certificate"] = certificate
+            doc = dict(out.doc)
             if bands is not None:
                 doc["uncertainty"] = bands
             _write(json_out, doc, console)
@@ -261,60 +196,30 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         _check_out(json_out)  # before anything slow, imports included
         import numpy as np
 
-        from ._exceptions import ScenarioError
-        from .strategy._nash import certify
-        from .strategy._nash import nash as nash_war
+        from .strategy._documents import nash_document
 
         s, world, model, t = _prepare(scenario, data, gdp, tariffs)
-        idx = [_index(world, p, "--players") for p in _codes(players)]
-        if len(set(idx)) < 2 or len(set(idx)) != len(idx):
-            raise ScenarioError(f"option '--players': give two or more different countries, e.g. USA,CHN "
-                                f"(got '{players}')")
         with _progress(err_console) as prog:
-            task = prog.add_task("tariff war", total=max_rounds)
-
-            def say(msg):
-                prog.update(task, advance=1, description=str(msg)[:80])
-
-            r = nash_war(model, idx, instrument, base_t=t, lower=lower, max_rounds=max_rounds, tol=tol,
-                         br_tol=max(tol * 0.1, 1e-8), progress=say, certificate=False)
-            # only a war that settled is certified (the checks are the slow part)
-            certificate = certify(model, r.tariffs, idx, instrument, lower=lower, grad_tol=tol) if r.converged else None
+            task = prog.add_task("tariff war", total=1.0)
+            out = nash_document(s, world, model, t, _codes(players), instrument, lower, max_rounds, tol,
+                                progress=lambda f, msg: prog.update(task, completed=f, description=str(msg)[:80]))
+        r, cert, idx, doc = out.parts["nash"], out.parts["certificate"], out.parts["players"], out.doc
         from rich.table import Table
 
         tab = Table(title=f"Nash {instrument} tariffs ({s.name}): {'converged' if r.converged else 'NOT converged'} "
                     f"in {r.rounds} rounds", header_style="bold", title_justify="left")
         for col in ("player", "tariffs %", "welfare vs base %", "welfare vs free trade %"):
             tab.add_column(col, justify="left" if col == "player" else "right")
-        tariffs = {}
         for c in idx:
-            code = world.codes[c]
-            key = code if code in r.values else str(c)
-            vals = np.asarray(r.values[key])
-            tariffs[code] = dict(zip(_labels(world, instrument, c), vals.tolist(), strict=True))
+            vals = np.asarray(list(doc["tariffs"][world.codes[c]].values()), dtype=float)
             shown = ", ".join(f"{100 * v:.1f}" for v in vals[:6]) + (" ..." if vals.size > 6 else "")
-            tab.add_row(code, shown, f"{100 * (r.welfare_vs_base[c] - 1):.3f}",
+            tab.add_row(world.codes[c], shown, f"{100 * (r.welfare_vs_base[c] - 1):.3f}",
                         f"{100 * (r.welfare_vs_free_trade[c] - 1):.3f}")
-        cert = _by_code(certificate.to_dict(), world) if certificate is not None else {}
-        if not r.converged or not cert.get("ok", False):
-            why = (f"the best responses did not settle in {r.rounds} rounds (last move {r.max_move:.1e}, "
-                   f"--tol {tol:g}; raise --max-rounds)" if not r.converged else "its certificate failed (max "
-                   f"gradient {max(cert['grad_norm'].values()):.1e}, best deviation gain "
-                   f"{max(cert['max_deviation_gain'].values()):.1e})")
-            raise _failed(f"no Nash equilibrium: {why}", {"converged": r.converged, "rounds": r.rounds,
-                                                          "max_move": r.max_move, "certificate_ok": cert.get("ok")})
         console.print(tab)
-        res = _result(s, world, model, r.tariffs, "Nash equilibrium")
-        _show(res, s.output.countries, "Outcomes at the Nash equilibrium")
+        _show(out.result, s.output.countries, "Outcomes at the Nash equilibrium")
         console.print(f"[dim]certificate ok: max gradient {max(cert['grad_norm'].values()):.1e}, best deviation gain "
                       f"{max(cert['max_deviation_gain'].values()):.1e}[/]")
         if json_out:
-            doc = res.to_dict()
-            doc["converged"] = bool(res.converged and r.converged and cert["ok"])
-            doc["tariffs"] = tariffs
-            doc["certificate"] = {"converged": r.converged, "rounds": r.rounds, "max_move": r.max_move, **cert}
-            doc["welfare_vs_base_pct"] = {world.codes[c]: 100 * (r.welfare_vs_base[c] - 1) for c in idx}
-            doc["welfare_vs_free_trade_pct"] = {world.codes[c]: 100 * (r.welfare_vs_free_trade[c] - 1) for c in idx}
             _write(json_out, doc, console)
 
     # --- talks -------------------------------------------------------------------------------------
@@ -339,15 +244,9 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         """Nash bargaining between two parties over their tariffs on each other, and the deal frontier."""
         _check_out(json_out)  # before anything slow, imports included
         from ._exceptions import ScenarioError
-        from .strategy._bargain import bargain, deal_frontier
+        from .strategy._documents import talks_document
 
         s, world, model, t = _prepare(scenario, data, gdp, tariffs)
-        pp = _codes(parties)
-        if len(pp) != 2:
-            raise ScenarioError(f"option '--parties': give two countries, e.g. USA,JPN (got '{parties}')")
-        a, b = (_index(world, p, "--parties") for p in pp)
-        if a == b:
-            raise ScenarioError(f"option '--parties': give two different countries (got '{parties}')")
         thr: Any = threat
         if threat not in ("current", "nash"):
             _, w2, _, t_thr = _prepare(threat, data, gdp, tariffs)
@@ -355,14 +254,10 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
                 raise ScenarioError(f"option '--threat': scenario '{threat}' is on another world than '{s.name}'")
             thr = t_thr
         with _progress(err_console) as prog:
-            task = prog.add_task("Nash bargaining", total=2 if frontier else 1)
-            deal = bargain(model, world, (a, b), instruments, thr, weight, t, lo=lower)
-            prog.update(task, advance=1, description="deal frontier")
-            if deal.certificate.get("status") == "max_steps_reached":
-                raise _failed(f"the Nash bargain of {world.codes[a]} and {world.codes[b]} did not converge "
-                              f"({deal.certificate.get('iterations')} iterations)", deal.certificate)
-            fr = deal_frontier(model, world, (a, b), instruments, deal.threat_tariffs, t, lo=lower) if frontier else None
-            prog.update(task, advance=1)
+            task = prog.add_task("Nash bargaining", total=1.0)
+            out = talks_document(s, world, model, t, _codes(parties), thr, instruments, weight, lower, frontier,
+                                 progress=lambda f, msg: prog.update(task, completed=f, description=msg))
+        deal, fr, pair, (a, b) = (out.parts[k] for k in ("deal", "frontier", "pair", "parties"))
         from rich.table import Table
 
         A, B = world.codes[a], world.codes[b]
@@ -371,9 +266,6 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         tab.add_column("tariff")
         tab.add_column("threat %", justify="right")
         tab.add_column("deal %", justify="right")
-        from .strategy._bargain import _pair
-
-        pair = _pair(t.shape, a, b, instruments)
         for lab, v0, v in zip(deal.labels, pair.values(deal.threat_tariffs), deal.values, strict=True):
             tab.add_row(lab, f"{100 * v0:.2f}", f"{100 * v:.2f}")
         console.print(tab)
@@ -400,26 +292,9 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
                           f"({B} not retaliating): {hx}")
             console.print(f"smallest cut of {B}'s tariffs on {A} that leaves {A} as well off as at the threat "
                           f"({A} back at the baseline): {cx}")
-        res = _result(s, world, model, deal.tariffs, f"talks {A}-{B}")
-        _show(res, s.output.countries, "Outcomes at the deal")
+        _show(out.result, s.output.countries, "Outcomes at the deal")
         if json_out:
-            doc = res.to_dict()
-            doc["converged"] = bool(res.converged and deal.certificate.get("status") != "max_steps_reached")
-            doc["tariffs"] = {"deal": dict(zip(deal.labels, deal.values.tolist(), strict=True)),
-                              "threat": dict(zip(deal.labels, pair.values(deal.threat_tariffs).tolist(), strict=True))}
-            doc["certificate"] = deal.certificate
-            doc["gains_pct"] = {A: deal.gains_pct[0], B: deal.gains_pct[1]}
-            doc["threat_welfare_pct"] = {A: 100 * (deal.threat_welfare[a] - 1), B: 100 * (deal.threat_welfare[b] - 1)}
-            if fr is not None:
-                doc["frontier"] = {
-                    "points": [{"weight": p["weight"], "tariffs": dict(zip(fr.labels, p["values"].tolist(), strict=True)),
-                                "welfare_pct": {A: p["welfare_pct"][0], B: p["welfare_pct"][1]},
-                                "both_gain": p["both_gain"]} for p in fr.points],
-                    "highest_tariff_b_accepts": fr.highest_tariff_b_accepts,
-                    "smallest_concession_for_a": fr.smallest_concession_for_a,
-                    "grid_rates": fr.grid_rates, "grid_both_gain": fr.grid_both_gain,
-                }
-            _write(json_out, doc, console)
+            _write(json_out, out.doc, console)
 
     # --- bloc --------------------------------------------------------------------------------------
     @app.command()
@@ -438,18 +313,19 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         _check_out(json_out)  # before anything slow, imports included
         import numpy as np
 
-        from .strategy._blocs import bloc_game, coalition_tariffs, load_bloc, prepare_bloc
+        from .strategy._blocs import load_bloc
+        from .strategy._documents import bloc_document
 
         b = load_bloc(bloc_name)
-        world, model, t, s = prepare_bloc(b, data=data, gdp=gdp, tariffs=tariffs)
         K = len(b.candidates)
         with _progress(err_console) as prog:
-            task = prog.add_task(f"{2 ** K} coalitions", total=2**K)
-            game = bloc_game(model, world, b, t, progress=lambda d, n: prog.update(task, completed=d * 2**K / n))
+            task = prog.add_task(f"{2 ** K} coalitions", total=1.0)
+            out = bloc_document(b, data=data, gdp=gdp, tariffs=tariffs,
+                                progress=lambda f, msg: prog.update(task, completed=f))
+        game, outcome, s, world, t = (out.parts[k] for k in ("game", "outcome", "scenario", "world", "base_t"))
         from rich.table import Table
 
         stable = list(game.stable)
-        outcome = stable[0] if stable else game.members.shape[0] - 1
         tab = Table(title=f"{b.title or b.name}: {len(stable)} stable coalition(s) of {2 ** K}", header_style="bold",
                     title_justify="left")
         tab.add_column("candidate")
@@ -472,9 +348,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         console.print(f"vs no bloc, gain: {', '.join(gl['gain'][:12]) or 'none'}; lose: {', '.join(gl['lose'][:12]) or 'none'}"
                       f" (largest loss {world.codes[order[0]]} {d[order[0]]:+.3f} pp, largest gain "
                       f"{world.codes[order[-1]]} {d[order[-1]]:+.3f} pp)")
-        t_out, x_out = coalition_tariffs(world, model, b, t, game.members[outcome])
-        T = t_out[None]
-        res = _result(s, world, model, t_out, f"bloc '{b.name}'", x_out)
+        res = out.result
         _show(res, s.output.countries, "Outcomes with the " + ("stable" if stable else "grand") + " coalition")
         console.print(f"[dim]{2 ** K} coalitions solved in {game.seconds:.2f} s (batched)[/]")
         bands = None
@@ -497,19 +371,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
             if bands["failed"]:
                 console.print(f"[yellow]{len(bands['failed'])} draws whose bloc game did not solve[/]")
         if json_out:
-            doc = res.to_dict()
+            doc = dict(out.doc)
             if bands is not None:
                 doc["uncertainty"] = bands
-            L, Tg = world.index(b.leader), world.index(b.target)
-            mem = game.names(outcome)
-            doc["coalition"] = list(mem)
-            doc["tariffs"] = {
-                f"{b.leader} on {c}": float(T[0][world.index(c), L]) for c in b.candidates
-            } | {f"{c} on {b.target}": float(T[0][Tg, world.index(c)]) for c in mem} | {
-                f"{b.target} on {c}": float(T[0][world.index(c), Tg]) for c in mem}
-            doc["certificate"] = {"stability_tol": game.tol, "status": res.equilibrium.status.value,
-                                  "max_residual": res.max_residual, "coalitions_solved": int(game.members.shape[0])}
-            g = game.to_dict()
-            doc["coalitions"] = g["coalitions"]
-            doc["stable"] = g["stable"]
             _write(json_out, doc, console)

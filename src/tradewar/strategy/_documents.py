@@ -232,16 +232,18 @@ def talks_document(s, world, model, t, parties: list[str], threat: Any = "curren
     return Outcome(json_safe(doc), res, {"deal": deal, "frontier": fr, "pair": pair, "parties": (a, b)})  # type: ignore[arg-type]
 
 
-def bloc_document(bloc, data: str | None = None, progress: Progress = None) -> Outcome:
+def bloc_document(bloc, data: str | None = None, progress: Progress = None, *, gdp: str | None = None,
+                  tariffs: str | None = None) -> Outcome:
     """Play a bloc game: every coalition of the candidates, its stability, who gains and who loses (``tradewar bloc``).
 
-    ``bloc`` is a :class:`~tradewar.strategy.Bloc`; ``data`` replaces the base scenario's data source. The
+    ``bloc`` is a :class:`~tradewar.strategy.Bloc`; ``data`` (with ``gdp`` and ``tariffs`` for a long trade
+    table) replaces the base scenario's data source. The
     document's ``candidates`` give, for each candidate, its welfare joining and staying out (the others
     as in the first stable coalition, or the grand coalition when none is stable) and with no bloc.
     """
     from ._blocs import bloc_game, coalition_tariffs, prepare_bloc
 
-    world, model, t, s = prepare_bloc(bloc, data=data)
+    world, model, t, s = prepare_bloc(bloc, data=data, gdp=gdp, tariffs=tariffs)
     K = len(bloc.candidates)
     _say(progress, 0.0, f"{2 ** K} coalitions")
     game = bloc_game(model, world, bloc, t, progress=lambda d, n: _say(progress, 0.9 * d / max(n, 1),
@@ -272,4 +274,5 @@ def bloc_document(bloc, data: str | None = None, progress: Progress = None) -> O
     doc["candidates"] = cands
     doc["bloc"] = {"name": bloc.name, "title": bloc.title, "leader": bloc.leader, "target": bloc.target}
     _say(progress, 1.0, "done")
-    return Outcome(json_safe(doc), res, {"game": game, "outcome": outcome, "stable": stable, "scenario": s})  # type: ignore[arg-type]
+    return Outcome(json_safe(doc), res, {"game": game, "outcome": outcome, "stable": stable, "scenario": s,  # type: ignore[arg-type]
+                                         "world": world, "model": model, "base_t": t})  # type: ignore[arg-type]
