@@ -641,7 +641,7 @@ def run_scenario(
 
         t = retaliate_optimally(model, world, t, rule)
     shock = Shock(t=np.asarray(t), x=None if x is None else np.asarray(x))
-    eq = solve_model(model, shock, options, what=f"scenario '{s.name}'")
+    eq = solve_model(model, shock, options, what=f"scenario '{s.name}'", codes=world.codes)
     return Result(
         world=world,
         equilibrium=eq,
