@@ -230,6 +230,35 @@ def test_queue_full_cancel_and_bloc_job(tmp_path):
         assert c.get("/api/jobs/nope").status_code == 404 and c.get("/api/results/nope").status_code == 404
 
 
+def test_strategic_jobs_are_queued_and_cancelled(tmp_path, preset):
+    import threading
+
+    with _client(tmp_path, workers=1, queue=4) as c:
+        release = threading.Event()
+        c.app.state.runner.submit("held", lambda ticket: release.wait(60))  # the one worker is busy
+        try:
+            jobs = {
+                "optimal": c.post("/api/optimal", json={"scenario": preset, "country": "usa"}),
+                "nash": c.post("/api/nash", json={"scenario": preset, "players": ["USA", "CHN"]}),
+                "talks": c.post("/api/talks", json={"scenario": preset, "parties": ["USA", "JPN"]}),
+            }
+            for kind, r in jobs.items():
+                assert r.status_code == 202, r.text
+                j = r.json()
+                assert j["kind"] == kind and j["status"] == "queued" and j["request"]["scenario"]["name"] == PRESET
+            assert jobs["optimal"].json()["request"]["country"] == "USA"
+            for r in jobs.values():
+                gone = c.delete(f"/api/jobs/{r.json()['id']}").json()
+                assert gone["status"] == "cancelled" and gone["error"] == "cancelled by the client"
+        finally:
+            release.set()
+        time.sleep(0.5)
+        for r in jobs.values():  # a cancelled job never runs
+            j = c.get(f"/api/jobs/{r.json()['id']}").json()
+            assert j["status"] == "cancelled" and j["progress"] == 0.0
+            assert c.get(f"/api/results/{j['id']}").status_code == 409
+
+
 def test_strategic_jobs_check_their_input_first(client, preset):
     r = client.post("/api/optimal", json={"scenario": preset, "country": "XXX"})
     assert r.status_code == 422 and r.json()["detail"].startswith("option 'country': unknown country code 'XXX'")
