@@ -382,7 +382,7 @@ CASES: dict[str, Callable[[Baseline], Case]] = {
 }
 
 
-# --- begin optimal_numeric (strategy layer, issue 4) ------------------------------------------------
+# --- the numerically optimal tariff (strategy layer) ---------------------------------------------------
 def _optimal_numeric(base: Baseline) -> Case:
     """The numerically optimal uniform US tariff, no retaliation (:func:`tradewar.strategy.optimal_tariff`).
 
@@ -402,7 +402,6 @@ def _optimal_numeric(base: Baseline) -> Case:
 
 
 CASES["optimal_numeric"] = _optimal_numeric
-# --- end optimal_numeric ----------------------------------------------------------------------------
 
 
 # --- running ---------------------------------------------------------------------------------------
