@@ -286,10 +286,10 @@ def country_names(codes) -> tuple[str, ...]:
 
     known = _iso3_names()
     out: list[str | None] = [_SPECIAL_NAMES.get(c) or known.get(c) for c in codes]
-    todo = [c for c, o in zip(codes, out, strict=True) if o is None]
-    if todo:
+    unnamed = [c for c, o in zip(codes, out, strict=True) if o is None]
+    if unnamed:
         logging.getLogger("country_converter").setLevel(logging.ERROR)
-        conv = _converter().convert(names=todo, src="ISO3", to="name_short", not_found=None)
+        conv = _converter().convert(names=unnamed, src="ISO3", to="name_short", not_found=None)
         if isinstance(conv, str):
             conv = [conv]
         it = iter(conv)
