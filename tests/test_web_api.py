@@ -344,3 +344,28 @@ def test_openapi_schema_holds(case):
     # a model family's first solve compiles it (seconds on a busy machine): a generous read timeout
     case.call_and_validate(checks=[not_a_server_error, status_code_conformance, content_type_conformance,
                                    response_schema_conformance], timeout=120)
+
+
+# --- the command ------------------------------------------------------------------------------------------
+def test_serve_command_defaults_and_bad_options(tmp_path, monkeypatch):
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from tradewar.cli import app
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda web, **kw: calls.append((web, kw)))
+    monkeypatch.setenv("TRADEWAR_TOKEN", "from-env")
+    runner = CliRunner()
+    r = runner.invoke(app, ["serve", "--state", str(tmp_path / "s"), "--no-warm", "--data", f"mine={tmp_path}"])
+    assert r.exit_code == 0, r.output
+    web, kw = calls[0]
+    assert kw["host"] == "127.0.0.1" and kw["port"] == 8000  # this machine only unless --host
+    assert web.state.config.token == "from-env" and web.state.config.datasets == {"mine": str(tmp_path.resolve())}
+    assert web.state.config.cors_origins == ()
+    web.state.store.close()
+    for args, words in [(["--data", "nonsense"], "option '--data': give NAME=DIR"),
+                        (["--data", f"mine={tmp_path / 'nowhere'}"], "no such file or folder"),
+                        (["--data", f"world2023={tmp_path}"], "cannot name a dataset")]:
+        r = runner.invoke(app, ["serve", "--state", str(tmp_path / "s"), *args])
+        assert r.exit_code == 2 and words in r.output and "Traceback" not in r.output, r.output
