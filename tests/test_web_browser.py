@@ -111,6 +111,28 @@ def test_change_japan_on_china_run_and_download(server, tmp_path):
             df = pd.read_csv(io.StringIO(path.read_text()), index_col="country")
             assert f"{df.loc['JPN', 'welfare_pct']:+.2f}" == after
 
+            # the scenario as TOML: the same scenario for the library
+            with page.expect_download() as dl:
+                page.click("#dl-toml")
+            toml_path = tmp_path / "scenario.toml"
+            dl.value.save_as(toml_path)
+            from tradewar.scenario import load_scenario, run_scenario
+
+            res = run_scenario(load_scenario(toml_path))
+            assert f"{res.countries().loc['JPN', 'welfare_pct']:+.2f}" == after
+
+            # compare: keep this run as A, move the tariff back to 0, run again
+            page.click("#pin")
+            page.locator("#t-CHN").fill("0")
+            second = page.get_attribute("body", "data-result")
+            page.click("#run")
+            page.wait_for_function(f"document.body.dataset.result !== '{second}'", timeout=60_000)
+            assert page.locator("#diffmap").is_visible()
+            heads = page.locator("#result-table thead th").all_inner_texts()
+            assert heads[-2:] == ["A welfare %", "B − A pp"]
+            row = page.locator("#result-table tbody tr.focus td").all_inner_texts()
+            assert row[-2] == after and float(row[-1]) == pytest.approx(float(row[1]) - float(after), abs=0.011)
+
             # an error in plain words next to the control that caused it
             page.fill("#eps", "-1")
             page.click("#run")
