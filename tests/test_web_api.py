@@ -188,6 +188,7 @@ def test_time_limit_per_solve(tmp_path, preset):
         jobs = c.app.state.store._db().execute("SELECT id, status, error FROM jobs").fetchall()
         assert [(j["status"], j["error"]) for j in jobs] == [("failed", "time limit of 0.001 s reached")]
         assert c.app.state.store.result(jobs[0]["id"]) is None  # a late answer is not saved
+        assert c.app.state.store._db().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_token_on_every_request(tmp_path):
