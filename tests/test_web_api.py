@@ -316,9 +316,13 @@ def _schema_tests():
 
 
 def _schema_state():
+    import atexit
+    import shutil
     import tempfile
 
-    return tempfile.mkdtemp(prefix="tradewar-schema-")
+    path = tempfile.mkdtemp(prefix="tradewar-schema-")
+    atexit.register(shutil.rmtree, path, True)
+    return path
 
 
 schema = _schema_tests()
