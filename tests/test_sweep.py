@@ -121,3 +121,9 @@ def test_killed_sweep_resumes_to_the_same_result(tmp_path):
     r = CliRunner().invoke(app, ["sweep", PRESET, *other, "--scheduler", "none", "--chunk", "4", "--out", str(out),
                                  "--resume"])
     assert r.exit_code == 2 and "different run" in r.stderr
+
+
+def test_unknown_country_in_a_grid_is_one_line_from_the_command():
+    r = CliRunner().invoke(app, ["sweep", PRESET, "--grid", "JPN.tariff_on.XXX=0,1", "--scheduler", "none"])
+    assert r.exit_code == 2
+    assert "--grid 'JPN.tariff_on.XXX=0,1': key 'JPN.tariff_on.XXX': country 'XXX' is not in" in r.stderr

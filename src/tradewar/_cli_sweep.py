@@ -165,7 +165,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         axes = [parse_grid(g) for g in grid]
         with _bar(err_console) as prog:
             track = _tracker(prog)
-            ds = run_sweep(s, axes, scheduler=scheduler, out=out, resume=resume, chunk=chunk, workers=workers,
+            ds = run_sweep(s, grid, scheduler=scheduler, out=out, resume=resume, chunk=chunk, workers=workers,
                            progress=lambda d, t: track("chunks", d, t))
         codes = list(ds.country.values)
         c = (country or next((a.importer for a in axes if a.importer), None) or codes[0]).upper()

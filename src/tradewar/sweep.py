@@ -594,6 +594,10 @@ def sweep(
     st = _cached_setup(s.model_dump_json(), s.path)
     codes = list(st.world.codes)
     axes = [g if isinstance(g, GridAxis) else parse_grid(g, codes) for g in grids]
+    for a in axes:
+        for c in (a.importer, a.exporter) if a.is_tariff else ():
+            if c not in codes:
+                raise ScenarioError(f"--grid '{a.key}=...': key '{a.key}': country '{c}' is not in the scenario's world")
     if not axes:
         raise ScenarioError("sweep: give at least one --grid")
     keys = [a.key for a in axes]
