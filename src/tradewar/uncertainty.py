@@ -116,9 +116,9 @@ def uncertainty(
 
     Examples
     --------
-    >>> r = uncertainty("liberation-day", draws=8, seed=1, flip=False)
+    >>> r = uncertainty("liberation-day", draws=16, seed=1, flip=False)
     >>> r.doc["draws"], len(r.doc["failed"]), r.doc["countries"]["USA"]["welfare_pct"]["prob_gain"]
-    (8, 0, 1.0)
+    (16, 0, 1.0)
     """
     from .scenario import Scenario, load_scenario
     from .sweep import failures, run_members
