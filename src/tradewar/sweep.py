@@ -237,7 +237,7 @@ def solve_batch(
     """
     import xarray as xr
 
-    from ._batch import chunk_size, pow2_at_least, solve_members, stack_models
+    from ._batch import chunk_size, pow2_at_least, solve_members
     from .solve import SolverOptions, batch_method
 
     opts = options or SolverOptions()
@@ -262,8 +262,7 @@ def solve_batch(
         Tc = None if T is None else T[sl]
         if params:
             models = [factory({k: v[i] for k, v in params.items()}) for i in range(start, stop)]
-            raw = _solve_groups(models, Tc if Tc is not None else t_arg, Tc is not None, x_arg, width, opts, method,
-                                stack_models, solve_members)
+            raw = _solve_groups(models, Tc if Tc is not None else t_arg, Tc is not None, x_arg, width, opts, method)
         else:
             raw = solve_members(base_model, Tc if Tc is not None else t_arg[None].repeat(stop - start, 0), x_arg,
                                 extract=_full, t_batched=True, x_batched=False, chunk=width, shrink=False,
@@ -277,9 +276,11 @@ def solve_batch(
     return _dataset(st, raw, B, dim, params, coords, opts, xr)
 
 
-def _solve_groups(models, T, t_batched, X, width, opts, method, stack_models, solve_members):
+def _solve_groups(models, T, t_batched, X, width, opts, method):
     """Solve members whose models may differ in a static field: one stacked batch per structure."""
     import jax
+
+    from ._batch import solve_members, stack_models
 
     groups: dict[Any, list[int]] = {}
     for i, m in enumerate(models):
