@@ -374,3 +374,49 @@ def test_serve_command_defaults_and_bad_options(tmp_path, monkeypatch):
                         (["--data", f"world2023={tmp_path}"], "cannot name a dataset")]:
         r = runner.invoke(app, ["serve", "--state", str(tmp_path / "s"), *args])
         assert r.exit_code == 2 and words in r.output and "Traceback" not in r.output, r.output
+
+
+# --- strategic jobs to the end, on a small dataset the operator registered ----------------------------------
+def _small_world(folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    codes = ("USA", "CHN", "JPN")
+    X = [[10.0, 2.0, 2.0], [2.0, 10.0, 2.0], [2.0, 2.0, 10.0]]  # the small world of test_strategy.py
+    (folder / "trade.csv").write_text("exporter," + ",".join(codes) + "\n"
+                                      + "".join(c + "," + ",".join(map(repr, row)) + "\n" for c, row in zip(codes, X, strict=True)))
+    gdp = [sum(X[j][i] for j in range(3)) for i in range(3)]
+    (folder / "gdp.csv").write_text("country,gdp\n" + "".join(f"{c},{g!r}\n" for c, g in zip(codes, gdp, strict=True)))
+
+
+def test_optimal_and_talks_on_a_registered_dataset(tmp_path):
+    from typer.testing import CliRunner
+
+    from tradewar.cli import app
+
+    _small_world(tmp_path / "small")
+    s = {"name": "s3", "data": {"source": "small3"}, "model": {"family": "armington"},
+         "tariffs": [{"type": "uniform", "importer": "*", "rate": 0.3}]}
+    with _client(tmp_path / "state", datasets={"small3": str(tmp_path / "small")}) as c:
+        assert [d["name"] for d in c.get("/api/datasets").json()] == ["world2023", "small3"]
+        ids = {"optimal": c.post("/api/optimal", json={"scenario": s, "country": "USA"}).json()["id"],
+               "talks": c.post("/api/talks", json={"scenario": s, "parties": ["USA", "CHN"], "frontier": True}).json()["id"]}
+        docs = {}
+        for kind, jid in ids.items():
+            job = _wait(c, jid, timeout=300)
+            assert job["status"] == "done", (job["error"], job["message"])
+            docs[kind] = c.get(f"/api/results/{jid}?figures=true").json()
+    # the same documents as the CLI's --json on the same data
+    (tmp_path / "s3.toml").write_text('name = "s3"\n[data]\nsource = "small"\n[model]\nfamily = "armington"\n'
+                                      '[[tariffs]]\ntype = "uniform"\nimporter = "*"\nrate = 0.3\n')
+    r = CliRunner().invoke(app, ["optimal", str(tmp_path / "s3.toml"), "--country", "USA", "--json",
+                                 str(tmp_path / "opt.json")])
+    assert r.exit_code == 0, r.output
+    import json
+
+    cli = json.loads((tmp_path / "opt.json").read_text())
+    web = docs["optimal"]
+    assert web["tariffs"]["values"]["all"] == pytest.approx(cli["tariffs"]["values"]["all"], abs=1e-9)
+    assert web["countries"]["USA"]["welfare_pct"] == pytest.approx(cli["countries"]["USA"]["welfare_pct"], abs=1e-9)
+    assert 0.05 < web["tariffs"]["values"]["all"] < 1.0 and web["certificate"]["converged"]
+    talks = docs["talks"]
+    assert set(talks["gains_pct"]) == {"USA", "CHN"} and min(talks["gains_pct"].values()) >= -1e-9
+    assert talks["figures"]["frontier"]["data"][0]["type"] == "scatter" and len(talks["frontier"]["points"]) > 2
