@@ -2,8 +2,9 @@
 
     python benchmarks/bench_robust.py [--cp2015 DIR] [--no-cp2015]
 
-Cases: every country levies the same tariff on every partner (75%, 100%, 150%, 300%, 1000%), and the
-USA and China levy 10,000% on each other (all other tariffs at baseline). Models: ILMS (2025) with
+Cases: every country levies the same tariff on every partner (75%, 100%, 150%, 300%, 1000%), the USA
+levies 1000% on every import, and the USA and China levy 10,000% on each other (all other tariffs at
+baseline). Models: ILMS (2025) with
 revenue cutting income taxes (the default), with lump-sum revenue, and the textbook Armington case,
 on world2023 and on a balanced-trade copy of it (each flow the mean of both directions); Caliendo-Parro
 on the CP2015 data (``../shared/data/cp2015``) with deficits held fixed and with the paper's
@@ -43,6 +44,10 @@ def cases(world, t0):
         off = off[:, :, None]
     out = [(f"uniform {100 * r:,.0f}%", t0 * (1.0 - off) + r * off) for r in RATES]
     us, cn = world.index("USA"), world.index("CHN")
+    t = t0.copy()
+    t[:, us] = 10.0
+    t[us, us] = t0[us, us]
+    out.append(("US 1,000% on all imports", t))
     t = t0.copy()
     t[us, cn] = t[cn, us] = 100.0
     out.append(("US-China 10,000%", t))

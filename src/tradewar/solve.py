@@ -570,9 +570,9 @@ def _path_note(model, root: RootSolution, shock, codes) -> str:
     note = f"; continuation from the baseline solved {100 * path:.0f}% of the change in log(1 + t)"
     if getattr(model, "admissibility", None) is not None:
         _, margins = _checks(model, root.value, _along(base, shock, path))
-        worst = sorted(_smallest(model, margins, codes, only_bad=False), key=lambda m: float(m.split("=")[1].split()[0]))
-        if worst:
-            note += f", where the smallest admissibility margins are {', '.join(worst[:2])}"
+        bad = _smallest(model, margins, codes)
+        if bad:
+            note += f", where the equilibrium is already impossible: {', '.join(bad)}"
     return note
 
 
