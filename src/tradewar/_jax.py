@@ -15,6 +15,7 @@ libraries, so a stale program is never run.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -84,8 +85,9 @@ def _program_path(fn: Callable, treedef: Any, static_def: Any, static_leaves: tu
     text = repr((fn.__module__, fn.__qualname__, str(treedef), str(static_def), static_leaves, avals))
     if " at 0x" in text:  # a static value printed by its address differs in every process
         return None
-    digest = hashlib.sha256((text + _code_digest()).encode()).hexdigest()[:32]
-    return _dir / "programs" / f"{fn.__name__}-{digest}.jaxexport"
+    code = _code_digest()
+    digest = hashlib.sha256((text + code).encode()).hexdigest()[:32]
+    return _dir / "programs" / f"{fn.__name__}-{code[:12]}-{digest}.jaxexport"
 
 
 def _load(path: Path | None, avals: tuple):
@@ -101,8 +103,10 @@ def _load(path: Path | None, avals: tuple):
 
 
 def _store(path: Path | None, exp) -> None:
+    """Write the program atomically, then remove this function's programs stored by other code versions."""
     if path is None:
         return
+    tmp = None
     try:
         data = exp.serialize()
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -110,8 +114,17 @@ def _store(path: Path | None, exp) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
+        tmp = None
+        name, code, _ = path.name.split("-")
+        for old in path.parent.glob(f"{name}-*.jaxexport"):
+            if old.name.split("-")[1] != code:  # never found again: its code or libraries changed
+                old.unlink(missing_ok=True)
     except (OSError, ImportError, ValueError, TypeError):  # a read-only cache, or a program that cannot be serialised
         return
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
 
 
 def cached_call(fn: Callable, *args: Any) -> Any:
