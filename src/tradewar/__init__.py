@@ -18,6 +18,7 @@ _EXPORTS: dict[str, str] = {
     "ScenarioError": "tradewar._exceptions",
     "CalibrationError": "tradewar._exceptions",
     "ConvergenceError": "tradewar._exceptions",
+    "InadmissibleError": "tradewar._exceptions",
     "TradewarWarning": "tradewar._exceptions",
     # data
     "World": "tradewar.data",
