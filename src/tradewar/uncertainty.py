@@ -8,7 +8,7 @@ and variance-based (Sobol) sensitivity.
 * :func:`flip_points`: for the trade elasticity (``eps``; ``theta``/``sigma`` of the sectoral families,
   scaled by one factor), the value at which the sign of each country's welfare change flips, holding the
   other parameters at the scenario's values: the sign is tabulated on a grid over the drawn range, and
-  each bracketed root refined by bisection, every country's bracket in one batch per iteration.
+  each bracketed root refined by regula falsi (Illinois), every country's bracket in one batch per iteration.
 * :func:`sobol_indices`: first-order and total Sobol indices (Saltelli's estimator, SALib) of each
   parameter for each country's welfare, from ``N (D + 2)`` solves (``D`` parameters or groups); a
   :func:`tornado_figure` shows them.
@@ -155,7 +155,8 @@ def uncertainty(
 
 
 # --- the elasticity at which the welfare sign flips ----------------------------------------------------------
-def flip_points(st, dists, bases, drawn, *, grid: int = 9, iters: int = 30, options=None, progress=None):
+def flip_points(st, dists, bases, drawn, *, grid: int = 9, iters: int = 40, rtol: float = 1e-10, options=None,
+                progress=None):
     """``(name, [value or None per country])``: where each country's welfare change changes sign in the trade elasticity.
 
     ``name`` is the family's trade-elasticity parameter (``eps``; ``theta_scale``/``sigma_scale``, a factor
@@ -189,26 +190,41 @@ def flip_points(st, dists, bases, drawn, *, grid: int = 9, iters: int = 30, opti
     xs = np.geomspace(lo, hi, grid) if lo > 0 else np.linspace(lo, hi, grid)
     W = np.concatenate([welfare(xs[i:i + width]) for i in range(0, grid, width)])
     n = W.shape[1]
-    a = np.full(n, np.nan)
-    b = np.full(n, np.nan)
-    fa = np.full(n, np.nan)
     sgn = np.sign(W)
     for_k = (sgn[:-1] * sgn[1:] < 0) & np.isfinite(W[:-1]) & np.isfinite(W[1:])
     has = for_k.any(axis=0)
     k = np.argmax(for_k, axis=0)
     cols = np.flatnonzero(has)
-    a[cols], b[cols], fa[cols] = xs[k[cols]], xs[k[cols] + 1], W[k[cols], cols]
+    # the Illinois variant of regula falsi on every bracket at once (one batch per iteration): the secant
+    # point of the bracket, and the retained end's value halved when the same end moves twice in a row
+    a, b = xs[k[cols]], xs[k[cols] + 1]
+    fa, fb = W[k[cols], cols], W[k[cols] + 1, cols]
+    side = np.zeros(cols.size)
+    root = 0.5 * (a + b)
+    live = np.ones(cols.size, bool)
     for it in range(iters if cols.size else 0):
-        mids = 0.5 * (a[cols] + b[cols])
-        Wm = np.concatenate([welfare(mids[i:i + width]) for i in range(0, cols.size, width)])
-        fm = Wm[np.arange(cols.size), cols]
-        left = np.sign(fm) == np.sign(fa[cols])
-        a[cols] = np.where(left, mids, a[cols])
-        fa[cols] = np.where(left, fm, fa[cols])
-        b[cols] = np.where(left, b[cols], mids)
+        with np.errstate(divide="ignore", invalid="ignore"):  # finished brackets are not evaluated
+            c = np.where(live, (a * fb - b * fa) / (fb - fa), root)
+        idx = np.flatnonzero(live)
+        Wc = np.concatenate([welfare(c[idx][i:i + width]) for i in range(0, idx.size, width)])
+        fc = np.full(cols.size, np.nan)
+        fc[idx] = Wc[np.arange(idx.size), cols[idx]]
+        root[idx] = c[idx]
+        move_a = live & (np.sign(fc) == np.sign(fa))
+        move_b = live & ~move_a
+        fb = np.where(move_a & (side == -1), 0.5 * fb, fb)
+        fa = np.where(move_b & (side == 1), 0.5 * fa, fa)
+        a, fa = np.where(move_a, c, a), np.where(move_a, fc, fa)
+        b, fb = np.where(move_b, c, b), np.where(move_b, fc, fb)
+        side = np.where(move_a, -1, np.where(move_b, 1, side))
+        live &= (np.abs(b - a) > rtol * np.abs(c)) & (fc != 0) & np.isfinite(fc)
         if progress is not None:
             progress(it + 1, iters)
-    roots = [float(0.5 * (a[i] + b[i])) if has[i] else None for i in range(n)]
+        if not live.any():
+            break
+    roots: list[float | None] = [None] * n
+    for j, col in enumerate(cols):
+        roots[col] = float(root[j])
     return (f"{p}_scale" if vector else p), roots
 
 
