@@ -191,6 +191,8 @@ RESULT_CODES = {0: "successful", 1: "max_steps_reached", 2: "failed"}
 MIN_STAGE = 2.0**-12
 #: Continuation attempts (accepted and rejected stages) before the solve gives up.
 MAX_STAGES = 80
+#: The continuation stops once its stages have taken this many times ``max_steps`` Newton steps.
+STEP_BUDGET = 10
 #: Largest system whose damped Newton steps use a dense Jacobian and LU (larger ones keep GMRES).
 DENSE_LIMIT = 4000
 
@@ -289,7 +291,8 @@ def _continuation(residual, model, y_start, done, shock, tol, max_steps, method)
     from a secant prediction through the last two solutions; a failed stage
     halves ``h``, a successful one doubles it. The first stage is the whole path (``h = 1``): a damped
     Newton solve from the baseline. It stops at ``s = 1``, or fails when ``h`` falls below
-    :data:`MIN_STAGE` or after :data:`MAX_STAGES` attempts. Written as a ``while_loop`` whose condition
+    :data:`MIN_STAGE`, after :data:`MAX_STAGES` attempts or after :data:`STEP_BUDGET` times ``max_steps``
+    Newton steps. Written as a ``while_loop`` whose condition
     is false where ``done``, so under ``vmap`` a batch whose members all converged pays nothing.
     """
     base = _baseline_shock(model) if model is not None else None
@@ -305,8 +308,8 @@ def _continuation(residual, model, y_start, done, shock, tol, max_steps, method)
     init = (jnp.where(done, one, zero), one, y_base, y_base, zero, jnp.int32(0), jnp.int32(0), jnp.int32(0))
 
     def cond(c):
-        s, h, _, _, _, attempts, _, _ = c
-        return (s < 1.0) & (h >= MIN_STAGE) & (attempts < MAX_STAGES)
+        s, h, _, _, _, attempts, steps, _ = c
+        return (s < 1.0) & (h >= MIN_STAGE) & (attempts < MAX_STAGES) & (steps < STEP_BUDGET * max_steps)
 
     def body(c):
         s, h, y, y_prev, s_prev, attempts, steps, stages = c
