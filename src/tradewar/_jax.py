@@ -150,13 +150,13 @@ def cached_call(fn: Callable, *args: Any) -> Any:
     dyn, static = eqx.partition(args, eqx.is_array)
     leaves, treedef = jax.tree.flatten(dyn)
     static_leaves, static_def = jax.tree.flatten(static)
-    avals = tuple((tuple(int(d) for d in jnp.shape(a)), str(jnp.result_type(a))) for a in leaves)
+    avals = tuple((tuple(a.shape), str(a.dtype)) for a in leaves)
     try:
         key = (fn, treedef, static_def, tuple(static_leaves), avals)
-        exp = _PROGRAMS.get(key, False)
+        program = _PROGRAMS.get(key, False)
     except TypeError:  # an unhashable static value: compiled as filter_jit would
         return eqx.filter_jit(fn)(*args)
-    if exp is False:
+    if program is False:
         path = _program_path(fn, treedef, static_def, tuple(static_leaves), avals)
         exp = _load(path, avals)
         if exp is None:
@@ -170,7 +170,9 @@ def cached_call(fn: Callable, *args: Any) -> Any:
                 exp = None
             else:
                 _store(path, exp)
-        _PROGRAMS[key] = exp
-    if exp is None:
+        # jit around the call: later calls take JAX's fast dispatch path
+        program = None if exp is None else jax.jit(exp.call)
+        _PROGRAMS[key] = program
+    if program is None:
         return eqx.filter_jit(fn)(*args)
-    return exp.call(*leaves)
+    return program(*leaves)
