@@ -83,8 +83,8 @@ def _assert_zero_shock(world: World, params: ILMSParams) -> None:
 
 @pytest.mark.parametrize(
     "params",
-    [ILMSParams(), ILMSParams(revenue_use="lump_sum"), armington(4.0)],
-    ids=["ilms", "ilms_lump_sum", "armington"],
+    [ILMSParams(), ILMSParams(revenue_use="lump_sum"), armington(4.0), ILMSParams(beta=0.49)],
+    ids=["ilms", "ilms_lump_sum", "armington", "ilms_io"],
 )
 def test_zero_shock_world2023(params):
     _assert_zero_shock(_world2023(), params)
@@ -92,8 +92,8 @@ def test_zero_shock_world2023(params):
 
 @pytest.mark.parametrize(
     "params",
-    [ILMSParams(), armington(4.0), ILMSParams(nu=0.2, revenue_use="lump_sum")],
-    ids=["ilms", "armington", "ilms_nu"],
+    [ILMSParams(), armington(4.0), ILMSParams(nu=0.2, revenue_use="lump_sum"), ILMSParams(nu=0.2, beta=0.49)],
+    ids=["ilms", "armington", "ilms_nu", "ilms_io"],
 )
 @pytest.mark.parametrize("diagonal", [False, True], ids=["no_diag", "diag"])
 @pytest.mark.parametrize("t0", [0.0, 0.3], ids=["t0=0", "t0>0"])
@@ -155,6 +155,127 @@ def test_accounting_identities(case):
     # numeraire and world balance
     assert abs((E * (h["price_index_pct"] - 1.0)).sum()) <= 1e-10 * scale
     assert abs(E1.sum() - Y1.sum() - R.sum()) <= 1e-10 * scale
+
+
+# --- roundabout production (beta < 1) ---------------------------------------------------------------
+@pytest.mark.parametrize("revenue", ["income_tax", "lump_sum"])
+@pytest.mark.parametrize("t0", [0.0, 0.2], ids=["t0=0", "t0>0"])
+def test_input_output_equations(revenue, t0):
+    """The input-output model of ILMS (2025), every equation written out here and checked on the solution.
+
+    Unknowns ``w^, E^, L^, P^`` from the outputs; the data construction from the completed flows; the
+    equations with ``c_j = w^_j^beta P^_j^(1-beta)``, ``e_j = (w^_j/P^_j)^(1-beta)``.
+    """
+    beta, nu = 0.49, np.array([0.05, 0.1, 0.2, 0.15, 0.3])
+    world = _synthetic(5, seed=7, diagonal=True, t0=t0)
+    p = ILMSParams(nu=tuple(nu), beta=beta, revenue_use=revenue)
+    m = calibrate(world, p)
+    # data: the completed flows with the diagonal grossed up by 1/beta
+    c = complete_world(world, tuple(nu))
+    X = c.X.copy()
+    X[np.diag_indices(5)] /= beta
+    tb = c.t0
+    E = ((1 + tb) * X).sum(0)
+    R0 = (tb * X).sum(0)
+    V0 = ((1 - nu)[None, :] * X).sum(1)
+    Y = beta * V0 + nu * X.sum(0)
+    T = E - (Y + (1 - beta) * V0) - R0
+    for name, a, b in (("X", m.X, X), ("E", m.E, E), ("Y", m.Y, Y), ("T", m.T, T)):
+        np.testing.assert_allclose(np.asarray(a), b, rtol=1e-13, err_msg=name)
+    rng = np.random.default_rng(4)
+    t = rng.uniform(0.0, 0.6, (5, 5))
+    np.fill_diagonal(t, 0.0)
+    eq = solve_model(m, Shock(t=t))
+    assert eq.converged and eq.max_residual <= 1e-10 and eq.steps >= 2
+    assert m.n_unknowns == 15
+    h = _hats(eq)
+    w, L, P, Eh = h["wage_pct"], h["employment_pct"], h["price_index_pct"], h["expenditure_pct"]
+    eps, kappa, psi, phi = float(m.eps), float(m.kappa), float(m.psi), np.asarray(m.phi)
+    lam = (1 + tb) * X / E[None, :]
+    cost = w**beta * P ** (1 - beta)
+    e = (w / P) ** (1 - beta)
+    A = lam * ((cost / (e * L) ** psi) ** (-eps))[:, None] * ((1 + t) / (1 + tb)) ** (-eps * phi[None, :])
+    S = A.sum(0)
+    E1 = Eh * E
+    Xn = A / S[None, :] * E1[None, :] / (1 + t)
+    np.testing.assert_allclose(eq.outcomes["flows_new"], Xn, rtol=1e-9)
+    R = (t * Xn).sum(0)
+    Y1 = w * L * Y
+    share = Y1.sum() / Y.sum()
+    scale = E.sum()
+    # income, budget, labour supply, prices, numeraire
+    income = beta * ((1 - nu)[None, :] * Xn).sum(1) + nu * Xn.sum(0)
+    np.testing.assert_allclose(income, Y1, rtol=1e-9, atol=1e-10 * scale)
+    inter = (1 - beta) * ((1 - nu)[None, :] * Xn).sum(1)
+    np.testing.assert_allclose(E1, R + Y1 + inter + T * share, rtol=1e-9, atol=1e-10 * scale)
+    tau_hat = (1 - R0 / Y) / (1 - R / Y1) if revenue == "income_tax" else 1.0
+    np.testing.assert_allclose(L, (tau_hat * w / P) ** kappa, rtol=1e-9)
+    np.testing.assert_allclose(P, (Eh / w) ** (1 - phi) * S ** (-1 / eps), rtol=1e-9)
+    assert abs(((w - 1) * Y).sum()) <= 1e-10 * Y.sum()
+    # welfare with final spending Ec = Y + T + R0
+    Ec = Y + T + R0
+    tau = R / Y1 if revenue == "income_tax" else 0.0
+    delta = Ec / (Ec - kappa * (1 - tau) * Y / (1 + kappa))
+    Ec_hat = (R + Y1 + T * share) / Ec
+    W = delta * Ec_hat / P + (1 - delta) * w * L / P
+    np.testing.assert_allclose(1 + eq.outcomes["welfare_pct"] / 100, W, rtol=1e-9)
+    assert eq.checks["prices"] <= 1e-10
+
+
+def test_input_output_welfare_is_real():
+    """Welfare and real wages do not depend on the numeraire: doubling every nominal unknown changes nothing."""
+    world = _synthetic(4, seed=2, diagonal=True)
+    m = calibrate(world, ILMSParams(nu=0.1, beta=0.6))
+    t = np.full((4, 4), 0.25)
+    np.fill_diagonal(t, 0.0)
+    eq = solve_model(m, Shock(t=t))
+    y = np.asarray(eq.y).copy()
+    y[:4] += np.log(2.0)  # w^ doubled
+    y[8:] += np.log(2.0)  # P^ doubled (L^ unchanged)
+    s = Shock(t=t)
+    np.testing.assert_allclose(np.asarray(m.welfare(y, s)), np.asarray(m.welfare(eq.y, s)), rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(m.residual(y, s))[1:], np.asarray(m.residual(eq.y, s))[1:], atol=1e-12)
+
+
+def test_beta_one_is_the_core_model():
+    """``beta = 1`` is the model without intermediates: the same unknowns and the same numbers."""
+    world = _synthetic(5, seed=3, diagonal=True)
+    m1 = calibrate(world, ILMSParams(nu=0.2))
+    assert m1.n_unknowns == 10 and not m1.roundabout
+    near = calibrate(world, ILMSParams(nu=0.2, beta=1.0 - 1e-9))
+    assert near.n_unknowns == 15 and near.roundabout
+    t = np.full((5, 5), 0.3)
+    np.fill_diagonal(t, 0.0)
+    a, b = solve_model(m1, Shock(t=t)), solve_model(near, Shock(t=t))
+    np.testing.assert_allclose(a.outcomes["welfare_pct"], b.outcomes["welfare_pct"], atol=1e-6)
+    np.testing.assert_allclose(a.outcomes["real_wage_pct"], b.outcomes["real_wage_pct"], atol=1e-6)
+
+
+def test_beta_from_a_scenario_file(tmp_path):
+    """``[model] beta = 0.49`` in a scenario file solves the input-output model on world2023."""
+    from tradewar.scenario import run_scenario
+
+    text = """name = "io-test"
+[data]
+source = "world2023"
+[model]
+family = "ilms"
+beta = {beta}
+[[tariffs]]
+type = "uniform"
+importer = "USA"
+rate = 0.2
+"""
+    results = {}
+    for beta in (0.49, 1.0):
+        path = tmp_path / f"io_{beta}.toml"
+        path.write_text(text.format(beta=beta))
+        res = run_scenario(path)
+        assert res.converged
+        results[beta] = res.countries()["welfare_pct"]
+    io, core = results[0.49], results[1.0]
+    assert io.index.equals(core.index) and io.loc["USA"] > 0
+    assert abs(io.loc["USA"] - core.loc["USA"]) > 0.05  # intermediates change the answer
 
 
 # --- Armington: the ACR formula ----------------------------------------------------------------
@@ -311,40 +432,173 @@ def test_unconverged_solve_raises():
 
 
 # --- the replication --------------------------------------------------------------------------------
-@pytest.mark.shared
-def test_replication_cases_converge():
+IO_CASES = ("io_ustr", "io_optimal", "io_ustr_reciprocal", "io_ustr_optimal_retaliation")
+
+#: ILMS (2025): the rows of the USA and of the non-US average of Table 1 (``ustr``, ``optimal``),
+#: Table 2 (``ustr_reciprocal``, ``ustr_optimal_retaliation``, ``optimal_optimal_retaliation``),
+#: Table 9 (``ustr_lump_sum``, ``ustr_partial_passthrough``, ``ustr_eps8``, ``ustr_ek``) and of the
+#: input-output table (``io_*``), one tuple per row in the order of ``ilms2025.FIELDS`` at the precision
+#: ``tradewar replicate ilms2025`` prints (two decimals, four for revenue/E), then the tariffs printed in
+#: brackets (percent, one decimal). The values are the replication's, pinned at that precision: the
+#: paper's tables are not in the repository.
+ILMS_PRINTED = {
+    "ustr": (
+        (1.13, -0.40, 0.32, 12.81, -52.71, -43.58, 1.01, -18.06, 0.0114),
+        (-0.58, -0.27, -0.14, -4.67, -3.24, -3.35, -0.16, 11.62, 0.0000),
+        {},
+    ),
+    "ustr_lump_sum": (
+        (-0.01, -0.82, -0.41, 13.13, -52.55, -43.35, 0.99, -18.38, 0.0113),
+        (-0.57, -0.27, -0.14, -4.78, -3.28, -3.37, -0.16, 11.68, 0.0000),
+        {},
+    ),
+    "ustr_partial_passthrough": (
+        (1.36, -0.89, 0.30, 7.93, -35.04, -28.82, 0.65, -11.76, 0.0156),
+        (-0.23, -0.09, -0.04, -2.89, -2.11, -2.20, -0.11, 7.07, 0.0000),
+        {},
+    ),
+    "optimal": (
+        (1.79, -0.21, 0.51, 12.61, -55.25, -45.57, 1.05, -19.07, 0.0135),
+        (-0.61, -0.33, -0.16, -4.59, -4.20, -3.74, -0.21, 17.09, 0.0000),
+        {"us_tariff": 21.8},
+    ),
+    "ustr_reciprocal": (
+        (-0.36, -1.15, -0.18, 7.48, -70.49, -56.24, 1.14, -26.70, 0.0082),
+        (-0.46, -0.38, -0.13, -2.73, -5.90, -5.42, -0.28, 19.84, 0.0011),
+        {},
+    ),
+    "ustr_optimal_retaliation": (
+        (-0.75, -1.35, -0.32, 6.02, -75.53, -59.83, 1.18, -28.96, 0.0074),
+        (-0.43, -0.40, -0.13, -2.19, -6.48, -5.76, -0.31, 22.42, 0.0014),
+        {"retaliation_tariff": 22.7},
+    ),
+    "optimal_optimal_retaliation": (
+        (-0.32, -1.18, -0.20, 4.19, -73.87, -58.20, 1.12, -28.39, 0.0080),
+        (-0.39, -0.42, -0.13, -1.53, -6.90, -5.83, -0.33, 25.14, 0.0014),
+        {"us_tariff": 18.5, "retaliation_tariff": 22.7},
+    ),
+    "ustr_eps8": (
+        (0.33, -0.45, 0.10, 11.76, -71.57, -58.00, 1.25, -26.31, 0.0071),
+        (-0.44, -0.21, -0.11, -4.28, -5.25, -4.88, -0.30, 18.59, 0.0000),
+        {},
+    ),
+    "ustr_ek": (
+        (1.24, -0.52, 0.41, 10.91, -46.34, -33.31, 0.38, -0.43, 0.0143),
+        (-0.50, -0.20, -0.10, -3.97, -1.89, -2.95, 0.05, 0.08, 0.0000),
+        {},
+    ),
+    "io_ustr": (
+        (0.86, -0.35, 0.24, 12.71, -53.93, -44.43, 0.83, -18.40, 0.0058),
+        (-1.31, -0.58, -0.29, -4.96, -3.51, -3.97, -0.05, 12.03, 0.0000),
+        {},
+    ),
+    "io_optimal": (
+        (2.28, 0.49, 0.69, 9.95, -50.17, -41.24, 0.76, -16.95, 0.0061),
+        (-1.15, -0.57, -0.29, -4.15, -3.85, -3.74, -0.10, 15.25, 0.0000),
+        {"us_tariff": 17.9},
+    ),
+    "io_ustr_reciprocal": (
+        (-3.38, -3.01, -1.20, 9.31, -71.38, -56.62, 0.91, -27.05, 0.0042),
+        (-1.17, -0.75, -0.32, -1.97, -6.53, -6.29, -0.25, 20.08, 0.0006),
+        {},
+    ),
+    "io_ustr_optimal_retaliation": (
+        (-3.63, -3.17, -1.29, 9.28, -72.61, -57.53, 0.92, -27.59, 0.0041),
+        (-1.09, -0.72, -0.30, -1.90, -6.48, -6.03, -0.26, 21.00, 0.0007),
+        {"retaliation_tariff_median": 19.0, "retaliation_tariff_min": 4.0, "retaliation_tariff_max": 50.0},
+    ),
+}
+
+
+def _assert_printed(value: float, printed: float, decimals: int, what: str) -> None:
+    """``value`` rounds to ``printed`` at ``decimals`` (half a unit of the last digit, plus float slack)."""
+    assert abs(value - printed) <= 0.5 * 10.0**-decimals + 1e-9, f"{what}: {value!r} is not {printed} as printed"
+
+
+def _assert_case(name: str, case: dict, fields) -> None:
+    us, non_us, rates = ILMS_PRINTED[name]
+    assert case["converged"] is True and case["max_residual"] <= 1e-10, name
+    for who, row, printed in (("USA", case["countries"]["USA"], us), ("non-US", case["nonUS"], non_us)):
+        for f, p in zip(fields, printed, strict=True):
+            _assert_printed(row[f], p, 4 if f == "tariff_revenue_share" else 2, f"{name} {who} {f}")
+    assert set(rates) == {k for k in case if "tariff" in k}, name
+    for k, p in rates.items():
+        _assert_printed(100.0 * case[k], p, 1, f"{name} {k} (percent)")
+
+
+@pytest.fixture(scope="module")
+def paper_doc():
     if not BACI.is_dir():
         pytest.skip(f"shared dataset baci2023 not available at {BACI.name}")
+    from tradewar.replicate import ilms2025
+
+    msgs: list[str] = []
+    doc = ilms2025.run(BACI, progress=msgs.append, cases=PAPER_CASES)
+    assert len(msgs) == len(PAPER_CASES) + 1
+    return doc
+
+
+@pytest.mark.shared
+def test_replication_cases_converge(paper_doc):
     from rich.table import Table
 
     from tradewar.replicate import ilms2025
 
-    msgs: list[str] = []
-    assert set(PAPER_CASES) <= set(ilms2025.CASES)
-    doc = ilms2025.run(BACI, progress=msgs.append, cases=PAPER_CASES)
-    assert list(doc["cases"]) == list(PAPER_CASES)
-    assert len(msgs) == len(PAPER_CASES) + 1
-    for name, case in doc["cases"].items():
-        assert case["converged"] is True, name
-        assert case["max_residual"] <= 1e-10, name
+    assert list(paper_doc["cases"]) == list(PAPER_CASES)
+    for case in paper_doc["cases"].values():
         assert case["solve_seconds"] > 0
         assert len(case["countries"]) == 194
+        assert case["nonUS_weights"] == "expenditure"
         assert set(case["nonUS"]) == set(ilms2025.FIELDS)
         for v in case["countries"].values():
             assert set(v) == set(ilms2025.FIELDS)
-    cases = doc["cases"]
-    assert 0.0 < cases["optimal"]["us_tariff"] < 1.0
-    assert 0.0 < cases["optimal_optimal_retaliation"]["us_tariff"] < 1.0
-    r = cases["ustr_optimal_retaliation"]["retaliation_tariff"]
-    assert r == cases["optimal_optimal_retaliation"]["retaliation_tariff"] and 0.0 < r < 1.0
-    # the paper's qualitative findings: the USA gains without retaliation and loses with it
-    assert cases["ustr"]["countries"]["USA"]["welfare_pct"] > 0 > cases["ustr"]["nonUS"]["welfare_pct"]
-    assert cases["ustr_reciprocal"]["countries"]["USA"]["welfare_pct"] < 0
-    assert cases["optimal"]["countries"]["USA"]["welfare_pct"] > cases["ustr"]["countries"]["USA"]["welfare_pct"]
-    assert cases["ustr_ek"]["countries"]["USA"]["employment_pct"] == 0.0
-    tables = ilms2025.render(doc)
+    tables = ilms2025.render(paper_doc)
     assert tables and all(isinstance(t, Table) for t in tables)
-    assert tables[0].row_count == 2 * len(cases)
+    assert tables[0].row_count == 2 * len(PAPER_CASES)
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("name", PAPER_CASES)
+def test_replication_printed_figures(paper_doc, name):
+    """ILMS (2025) Tables 1, 2 and 9, the row of case ``name`` (see :data:`ILMS_PRINTED`)."""
+    from tradewar.replicate import ilms2025
+
+    _assert_case(name, paper_doc["cases"][name], ilms2025.FIELDS)
+
+
+@pytest.mark.shared
+def test_ustr_ek_keeps_elastic_labour(paper_doc):
+    """``ustr_ek`` sets only ``nu = 0`` and ``phi = 1``: employment still moves (kappa = 0.5), unlike Armington."""
+    us = paper_doc["cases"]["ustr_ek"]["countries"]["USA"]
+    assert abs(us["employment_pct"]) > 0.01
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_replication_input_output_cases():
+    """ILMS (2025), the input-output model (``beta = 0.49``): the four ``io_*`` rows (see :data:`ILMS_PRINTED`).
+
+    Also: the non-US average is weighted by GDP, every solve is fast, the optima are first-order optimal
+    and the optimal uniform tariff beats the 2 April tariffs for the USA.
+    """
+    if not BACI.is_dir():
+        pytest.skip(f"shared dataset baci2023 not available at {BACI.name}")
+    from tradewar.replicate import ilms2025
+
+    doc = ilms2025.run(BACI, cases=IO_CASES)["cases"]
+    for name in IO_CASES:
+        case = doc[name]
+        assert case["nonUS_weights"] == "gdp"
+        _assert_case(name, case, ilms2025.FIELDS)
+    assert doc["io_optimal"]["gradient_norm"] <= 1e-9
+    assert doc["io_ustr_optimal_retaliation"]["gradient_norm"] <= 1e-9
+    us = {k: doc[k]["countries"]["USA"]["welfare_pct"] for k in IO_CASES}
+    assert us["io_optimal"] > us["io_ustr"]
+    gdp = np.asarray(ilms2025.baseline(BACI).world.gdp, dtype=float)
+    codes = list(doc["io_ustr"]["countries"])
+    rest = np.array([c != "USA" for c in codes])
+    w = np.array([doc["io_ustr"]["countries"][c]["welfare_pct"] for c in codes])
+    assert doc["io_ustr"]["nonUS"]["welfare_pct"] == pytest.approx(w[rest] @ gdp[rest] / gdp[rest].sum(), rel=1e-12)
 
 
 def test_replication_case_registry_and_errors(tmp_path):
