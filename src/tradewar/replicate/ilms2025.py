@@ -493,6 +493,7 @@ _SHORT = {
 
 def render(doc: dict[str, Any]) -> list:
     """One Rich table: per case, the USA and the non-US average (weighted by baseline expenditure)."""
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(
@@ -502,7 +503,7 @@ def render(doc: dict[str, Any]) -> list:
         header_style="bold",
         caption="percent changes; balance/GDP pp = change in exports minus imports over GDP (percentage points); "
         "revenue/E = tariff revenue over baseline expenditure (fraction); "
-        "tariffs in brackets: uniform US tariff / retaliation tariff",
+        "tariffs in brackets: uniform US tariff / retaliation tariff (median and range when chosen per country)",
         caption_justify="left",
     )
     table.add_column("case", style="bold")
@@ -522,7 +523,7 @@ def render(doc: dict[str, Any]) -> list:
         if not case.get("converged", False):
             label += " (not converged)"
         us = case["countries"].get(US, {})
-        table.add_row(label, US, *(_fmt(f, us.get(f)) for f in FIELDS))
+        table.add_row(escape(label), US, *(_fmt(f, us.get(f)) for f in FIELDS))
         table.add_row("", "non-US", *(_fmt(f, case["nonUS"].get(f)) for f in FIELDS), end_section=True)
     return [table]
 
