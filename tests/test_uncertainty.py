@@ -188,3 +188,28 @@ def test_optimal_tariff_band_collapses_without_variance(tmp_path):
     assert ref.converged and b["p05"] == pytest.approx(b["p95"], abs=1e-12)
     assert b["p50"] == pytest.approx(float(ref.values[0]), abs=1e-9)
     assert 0.05 < b["p50"] < 0.6  # the US optimal uniform tariff, ILMS (2025) scale
+
+
+def test_bloc_probability_without_variance_is_the_point_answer(tmp_path):
+    from tradewar.strategy._blocs import bloc_game, load_bloc, prepare_bloc
+    from tradewar.uncertainty import bloc_bands
+
+    base = preset_path("bloc-japan").read_text(encoding="utf-8")
+    (tmp_path / "base.toml").write_text(base + '\n[uncertainty]\ndraws = 2\n[uncertainty.params.eps]\n'
+                                               'dist = "normal"\nmean = 4.0\nsd = 0.0\n', encoding="utf-8")
+    (tmp_path / "bloc.toml").write_text(
+        'name = "small"\nscenario = "base.toml"\nleader = "USA"\ntarget = "CHN"\ncandidates = ["JPN", "KOR"]\n'
+        '[members]\ntariff = 0.2\n[leader_offer]\ncarrot = 0.1\nstick = "keep"\n[response]\nrule = "equal_value"\n'
+        'max_rate = 1.0\n', encoding="utf-8")
+    b = load_bloc(tmp_path / "bloc.toml")
+    world, model, t, s = prepare_bloc(b)
+    bands = bloc_bands(b, world, s, t)
+    game = bloc_game(model, world, b, t)
+    outcome = list(game.stable)[0] if len(game.stable) else game.members.shape[0] - 1
+    assert bands["draws"] == 2 and bands["failed"] == []
+    for code in b.candidates:
+        w_in, w_out = game.in_vs_out(code, [c for c in game.names(outcome) if c != code])
+        got = bands["candidates"][code]
+        assert got["prob_join_beats_out"] == float(w_in > w_out)
+        assert got["join_minus_out_pp"]["p50"] == pytest.approx(w_in - w_out, abs=1e-9)
+        assert got["join_minus_out_pp"]["p05"] == pytest.approx(got["join_minus_out_pp"]["p95"], abs=1e-12)
