@@ -16,6 +16,8 @@ machine it tells what the wall time would be on a quiet one). Cases and targets:
   ``TRADEWAR_CACHE_DIR`` (< 10 s)
 
 The compilation caches live in a temporary folder, so the user's cache is neither used nor changed.
+``PYTHONDONTWRITEBYTECODE`` is removed from the commands' environment, so that, as in an installed
+package, tradewar's modules are not compiled from source on every run.
 ``--load N`` starts N busy processes (pure Python loops) for the duration of the measurements, to see
 the start-up on a machine whose cores are taken by other work. The script exits 1 when a command
 fails and prints (and with ``--json`` writes) the machine it ran on with the figures.
@@ -101,6 +103,7 @@ def measure(name: str, repeats: int, cold_repeats: int, scratch: Path) -> dict:
     """Time one case: one untimed warm-up, then the timed repetitions."""
     args, target, cache = CASES[name]
     env = dict(os.environ, COLUMNS="160", TERM="dumb")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed package has its bytecode: let the warm-up write it
     runs: list[tuple[float, float]] = []
     if cache == "cold":
         for i in range(cold_repeats):
