@@ -169,6 +169,25 @@ def test_small_shock_takes_the_direct_path(world2023, models):
     assert eq.stages == 0
 
 
+def test_ossa_model_continues_from_its_baseline():
+    from tradewar.models.ossa import calibrate
+
+    rng = np.random.default_rng(1)
+    X = rng.uniform(1, 3, (5, 5, 3))
+    X[np.arange(5), np.arange(5)] *= 8
+    codes = ("AAA", "BBB", "CCC", "DDD", "EEE")
+    w = World(codes=codes, trade=X, gdp=X.sum(axis=(1, 2)), tariffs=np.full_like(X, 0.05),
+              extras={"sigma": np.array([2.5, 4.0, 6.0])})
+    m = calibrate(w)
+    off = (1.0 - np.eye(5))[:, :, None] * np.ones(3)
+    stages = []
+    for rate in (1.0, 3.0, 10.0, 100.0):
+        eq = solve_model(m, Shock(t=0.05 * (1.0 - off) + rate * off))
+        _valid(eq)
+        stages.append(eq.stages)
+    assert stages == [0, 1, 0, 0]  # the direct Newton solve fails at 300% only
+
+
 # --- batches and derivatives through the continuation ------------------------------------------------
 def test_batch_and_gradient_through_the_continuation(world2023, models):
     from tradewar.strategy._batch import welfare_of_tariffs
