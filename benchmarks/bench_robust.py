@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import re
 import time
 from pathlib import Path
 
 import numpy as np
+from _machine import cpu_model
 
 from tradewar._exceptions import ConvergenceError, InadmissibleError
 from tradewar.data import World, load_world
@@ -71,14 +71,7 @@ def run_case(model, t, codes):
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
     return f"{os.cpu_count()} CPUs ({cpu}), load average {load}"
 

@@ -39,6 +39,8 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+from _machine import cpu_model
+
 #: The console script's entry point, run in a fresh interpreter (older trees: the CLI module's).
 ENTRY = (
     "import sys\n"
@@ -58,14 +60,7 @@ CASES: dict[str, tuple[list[str], float, str]] = {
 
 def machine() -> dict:
     """The machine and software the figures were measured on."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     versions = {}
     for pkg in ("tradewar", "jax", "jaxlib", "numpy", "pandas"):
         try:

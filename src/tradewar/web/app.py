@@ -342,6 +342,33 @@ def create_app(config: ServeConfig) -> FastAPI:
         """The JSON Schema of a scenario."""
         return Scenario.model_json_schema()
 
+    def _run_now(job, compute, stored, what: str):
+        """Run ``compute(ticket)`` on a worker within the time limit and wait for it.
+
+        The job is finished in the store with ``stored(value)`` (document, CSV) or failed with the error's
+        first line; past the time limit the answer is a 504 response (the late value is not stored).
+        """
+
+        def work(ticket):
+            try:
+                value = compute(ticket)
+            except Exception as e:
+                store.fail(job.id, _first_line(e))
+                raise
+            store.finish(job.id, *stored(value))
+            return value
+
+        try:
+            fut = runner.submit(job.id, work, time_limit=config.solve_seconds)
+        except Full:
+            store.fail(job.id, "busy: not started")
+            raise
+        try:
+            return fut.result(timeout=config.solve_seconds)
+        except concurrent.futures.TimeoutError:
+            return JSONResponse({"detail": f"the {what} ran past the time limit of {config.solve_seconds:g} s"},
+                                status_code=504)
+
     # --- solve -----------------------------------------------------------------------------------
     @app.post("/api/solve", response_model=SolveResult, responses={**ERRORS, 504: {"model": ErrorInfo}},
               tags=["solve"])
@@ -362,26 +389,10 @@ def create_app(config: ServeConfig) -> FastAPI:
                 if got is not None:
                     return {**got[0], "id": hit.id, "cached": True}
         job = store.create("solve", key, request)
-
-        def work(ticket):
-            try:
-                doc, csv, res = svc.solve(s, bilateral=bilateral)
-            except Exception as e:
-                store.fail(job.id, _first_line(e))
-                raise
-            store.finish(job.id, doc, csv)
-            return doc, res
-
-        try:
-            fut = runner.submit(job.id, work, time_limit=config.solve_seconds)
-        except Full:
-            store.fail(job.id, "busy: not started")
-            raise
-        try:
-            doc, res = fut.result(timeout=config.solve_seconds)
-        except concurrent.futures.TimeoutError:
-            return JSONResponse({"detail": f"the solve ran past the time limit of {config.solve_seconds:g} s"},
-                                status_code=504)
+        got = _run_now(job, lambda ticket: svc.solve(s, bilateral=bilateral), lambda v: (v[0], v[1]), "solve")
+        if isinstance(got, JSONResponse):
+            return got
+        doc, _, res = got
         out = {**doc, "id": job.id, "cached": False}
         if figures is not None:
             out["figures"] = svc.figures_of(res, figures.upper())
@@ -510,26 +521,9 @@ def create_app(config: ServeConfig) -> FastAPI:
         if hit is not None and (got := store.result(hit.id)) is not None:
             return HTMLResponse(got[0]["html"])
         job = store.create("report", key, request)
-
-        def work(ticket):
-            try:
-                html = svc.report_html(country.upper(), step_list, src, sec_list, ticket.progress)
-            except Exception as e:
-                store.fail(job.id, _first_line(e))
-                raise
-            store.finish(job.id, {"html": html}, "")
-            return html
-
-        try:
-            fut = runner.submit(job.id, work, time_limit=config.solve_seconds)
-        except Full:
-            store.fail(job.id, "busy: not started")
-            raise
-        try:
-            return HTMLResponse(fut.result(timeout=config.solve_seconds))
-        except concurrent.futures.TimeoutError:
-            return JSONResponse({"detail": f"the report ran past the time limit of {config.solve_seconds:g} s"},
-                                status_code=504)
+        got = _run_now(job, lambda ticket: svc.report_html(country.upper(), step_list, src, sec_list, ticket.progress),
+                       lambda html: ({"html": html}, ""), "report")
+        return got if isinstance(got, JSONResponse) else HTMLResponse(got)
 
     def openapi_schema() -> dict[str, Any]:
         """FastAPI's schema, with every 422 answer described as the one-line :class:`ErrorInfo` it is."""
