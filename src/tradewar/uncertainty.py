@@ -202,6 +202,7 @@ def flip_points(st, dists, bases, drawn, *, grid: int = 9, iters: int = 40, rtol
     side = np.zeros(cols.size)
     root = 0.5 * (a + b)
     live = np.ones(cols.size, bool)
+    unsolved = np.zeros(cols.size, bool)  # a bracket whose secant point has no valid solve
     for it in range(iters if cols.size else 0):
         with np.errstate(divide="ignore", invalid="ignore"):  # finished brackets are not evaluated
             c = np.where(live, (a * fb - b * fa) / (fb - fa), root)
@@ -217,6 +218,7 @@ def flip_points(st, dists, bases, drawn, *, grid: int = 9, iters: int = 40, rtol
         a, fa = np.where(move_a, c, a), np.where(move_a, fc, fa)
         b, fb = np.where(move_b, c, b), np.where(move_b, fc, fb)
         side = np.where(move_a, -1, np.where(move_b, 1, side))
+        unsolved |= live & ~np.isfinite(fc)
         live &= (np.abs(b - a) > rtol * np.abs(c)) & (fc != 0) & np.isfinite(fc)
         if progress is not None:
             progress(it + 1, iters)
@@ -224,7 +226,8 @@ def flip_points(st, dists, bases, drawn, *, grid: int = 9, iters: int = 40, rtol
             break
     roots: list[float | None] = [None] * n
     for j, col in enumerate(cols):
-        roots[col] = float(root[j])
+        if not unsolved[j]:
+            roots[col] = float(root[j])
     return (f"{p}_scale" if vector else p), roots
 
 
