@@ -365,9 +365,11 @@ def create_app(config: ServeConfig) -> FastAPI:
             raise
         try:
             return fut.result(timeout=config.solve_seconds)
-        except concurrent.futures.TimeoutError:
-            return JSONResponse({"detail": f"the {what} ran past the time limit of {config.solve_seconds:g} s"},
-                                status_code=504)
+        except (concurrent.futures.TimeoutError, Cancelled) as e:  # Cancelled: time limit, DELETE or shutdown
+            late = not isinstance(e, Cancelled) or str(e).startswith("time limit")
+            detail = f"the {what} ran past the time limit of {config.solve_seconds:g} s" if late else \
+                f"the {what} was stopped: {e}"
+            return JSONResponse({"detail": detail}, status_code=504)
 
     # --- solve -----------------------------------------------------------------------------------
     @app.post("/api/solve", response_model=SolveResult, responses={**ERRORS, 504: {"model": ErrorInfo}},
