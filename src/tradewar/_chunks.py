@@ -84,7 +84,11 @@ def _client(scheduler: str, workers: int | None):
     if scheduler == "local":
         n = workers or os.cpu_count() or 1
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
-        return Client(cluster), cluster
+        try:
+            return Client(cluster), cluster
+        except BaseException:
+            cluster.close()
+            raise
     if scheduler.startswith("tcp://"):
         try:
             return Client(scheduler, timeout="10s"), None
