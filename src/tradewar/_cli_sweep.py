@@ -78,11 +78,14 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         html: Annotated[Path | None, typer.Option(help="Write the tornado chart (needs --sensitivity) as HTML.")] = None,
     ) -> None:
         """Monte Carlo over the scenario's parameter distributions: bands, probability of a gain, flip points."""
+        from ._exceptions import ScenarioError
         from ._io import check_output_paths
         from .scenario import load_scenario
         from .uncertainty import uncertainty as run_uncertainty
 
         check_output_paths([("--json", json_out), ("--html", html)])
+        if html is not None and sensitivity == 0:
+            raise ScenarioError("option '--html': the tornado chart needs Sobol indices; add --sensitivity N")
         _check_scheduler(scheduler)
         s = load_scenario(scenario)
         with _bar(err_console) as prog:
