@@ -77,6 +77,19 @@ def test_uniform_us_import_subsidy_is_inadmissible(world2023, models):
     assert eq.outcomes["welfare_pct"][us] == pytest.approx(-143.514274, abs=1e-4)
 
 
+def test_batched_welfare_refuses_an_inadmissible_member(world2023, models):
+    # the bloc game and the bargaining searches evaluate welfare in batches: an impossible equilibrium
+    # among them is an error naming the case, not a number
+    from tradewar.strategy._batch import welfare_of_tariffs
+
+    us = world2023.index("USA")
+    t = np.zeros((world2023.n, world2023.n))
+    t[:, us] = -0.7
+    t[us, us] = 0.0
+    with pytest.raises(InadmissibleError, match="case 1 is not economically possible"):
+        welfare_of_tariffs(models["income_tax"], np.stack([np.zeros_like(t), t]))
+
+
 def test_admissible_subsidy_still_solves(world2023, models):
     us = world2023.index("USA")
     t = np.zeros((world2023.n, world2023.n))

@@ -17,14 +17,21 @@ import numpy as np
 
 from .. import _jax  # noqa: F401  (float64)
 from .._batch import solve_members
-from .._exceptions import ConvergenceError
+from .._exceptions import ConvergenceError, InadmissibleError
 from ..solve import Shock, find_root
 
 __all__ = ["welfare_of_tariffs", "welfare_one", "welfare_jacobian", "WelfareEvaluator"]
 
 
 def _welfare(model, sol, shock):
-    return model.welfare(sol.value, shock), sol.max_residual
+    """Welfare, residual and the smallest admissibility margin (> 0 in a possible equilibrium)."""
+    margin = jnp.asarray(jnp.inf)
+    adm = getattr(model, "admissibility", None)
+    if adm is not None:
+        margins = adm(sol.value, shock)
+        if margins:
+            margin = jnp.min(jnp.stack([jnp.min(jnp.asarray(v)) for v in margins.values()]))
+    return model.welfare(sol.value, shock), (sol.max_residual, margin)
 
 
 def welfare_of_tariffs(
@@ -48,14 +55,23 @@ def welfare_of_tariffs(
     if B == 0:
         return np.zeros((0, T.shape[1]))
     out = np.empty((B, T.shape[1]))
-    W, res = solve_members(model, T, X, extract=_welfare, chunk=1 if B == 1 else chunk, tol=tol,
-                           max_steps=max_steps, shrink=False, progress=progress)
+    W, (res, margin) = solve_members(model, T, X, extract=_welfare, chunk=1 if B == 1 else chunk, tol=tol,
+                                     max_steps=max_steps, shrink=False, progress=progress)
+    res, margin = np.asarray(res), np.asarray(margin)
     bad = np.flatnonzero(~(res <= tol) | ~np.isfinite(W).all(axis=1))
     if bad.size:
         k = int(bad[0])
         raise ConvergenceError(
             f"{what}: the equilibrium of case {k} did not solve (max residual {res[k]:.3g}, tolerance {tol:.1g})",
             {"case": k, "max_residual": float(res[k]), "tol": tol},
+        )
+    bad = np.flatnonzero(~(margin > 0))
+    if bad.size:
+        k = int(bad[0])
+        raise InadmissibleError(
+            f"{what}: the equilibrium of case {k} is not economically possible (smallest admissibility margin "
+            f"{margin[k]:.3g}: a price, income or real income is not positive, or a share leaves [0, 1])",
+            {"case": k, "margin": float(margin[k])},
         )
     out[:] = W
     return out
