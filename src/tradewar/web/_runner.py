@@ -10,7 +10,9 @@ limit; the job is then marked in the store, and whatever the computation returns
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -37,9 +39,14 @@ class Ticket:
     store: Store
     stop: threading.Event = field(default_factory=threading.Event)
     why: str = ""
+    #: ``time.monotonic()`` past which the job has run out of time (the timer may fire later on a busy machine)
+    deadline: float = math.inf
+    limit: float = math.inf
 
     def progress(self, fraction: float, message: str) -> None:
-        """Record progress; raises :class:`Cancelled` when the job should stop."""
+        """Record progress; raises :class:`Cancelled` when the job should stop (cancelled or out of time)."""
+        if not self.stop.is_set() and time.monotonic() > self.deadline:
+            self.cancel(f"time limit of {self.limit:g} s reached", "failed")
         if self.stop.is_set():
             raise Cancelled(self.why or "cancelled")
         self.store.update(self.job_id, progress=float(fraction), message=str(message)[:200])
@@ -72,8 +79,8 @@ class Runner:
         """Queue ``work(ticket)`` for the job; the future holds what it returns. Raises :class:`Full`."""
         if not self._slots.acquire(blocking=False):
             raise Full(f"{self.workers} computations running and {self.queue} waiting")
-        ticket = Ticket(job_id, self.store)
         limit = self.time_limit if time_limit is None else float(time_limit)
+        ticket = Ticket(job_id, self.store, deadline=time.monotonic() + limit, limit=limit)
         timer = threading.Timer(limit, ticket.cancel, args=(f"time limit of {limit:g} s reached", "failed"))
         timer.daemon = True
         with self._lock:

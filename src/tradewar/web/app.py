@@ -287,6 +287,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         def run(ticket):
             try:
                 doc, csv, figs = work(ticket.progress)
+                ticket.progress(1.0, "saving")  # a result that comes after the time limit is not saved
             except Cancelled:
                 return None
             except TradewarError as e:
@@ -352,6 +353,9 @@ def create_app(config: ServeConfig) -> FastAPI:
         def work(ticket):
             try:
                 value = compute(ticket)
+                ticket.progress(1.0, "saving")  # a value that comes after the time limit is not saved
+            except Cancelled:
+                raise
             except Exception as e:
                 store.fail(job.id, _first_line(e))
                 raise
