@@ -153,16 +153,14 @@ def beyond() -> dict[str, Any]:
     return out
 
 
-def render(doc: dict) -> list:
-    """Rich tables: welfare change and Nash tariff by country, one column pair per run."""
+def _war_table(title: str, runs: dict):
+    """One row per country (the union over runs), a welfare and a Nash-tariff column per run."""
     from rich.table import Table
 
-    runs = doc["runs"]
     codes: list[str] = []
     for r in runs.values():
         codes += [c for c in r["countries"] if c not in codes]
-    t = Table(title="Lashkaripour (2021): global Nash tariff war, welfare change against balanced trade (%) "
-                    "and uniform Nash tariff (%)")
+    t = Table(title=title)
     t.add_column("country")
     for name in runs:
         t.add_column(f"{name} welfare %", justify="right")
@@ -173,28 +171,24 @@ def render(doc: dict) -> list:
             v = r["countries"].get(c)
             row += ["", ""] if v is None else [f"{v['welfare_pct']:.2f}", f"{100 * v['nash_tariff']:.1f}"]
         t.add_row(*row)
+    return t
+
+
+def render(doc: dict) -> list:
+    """Rich tables: welfare change and Nash tariff by country, one column pair per run."""
+    from rich.table import Table
+
+    runs = doc["runs"]
+    tables = [_war_table("Lashkaripour (2021): global Nash tariff war, welfare change against balanced trade (%) "
+                         "and uniform Nash tariff (%)", runs)]
     if doc.get("beyond"):
-        b = doc["beyond"]
-        bt = Table(title="Beyond the package: the same war on world2022s (OECD ICIO 2022, 33 regions x 16 sectors, "
-                         "Caliendo-Parro elasticities), from no tariffs and from the 2025 US tariffs (after 22 July)")
-        bt.add_column("country")
-        for name in b:
-            bt.add_column(f"{name} welfare %", justify="right")
-            bt.add_column(f"{name} tariff %", justify="right")
-        first = next(iter(b.values()))["countries"]
-        for c in first:
-            row = [c]
-            for r in b.values():
-                v = r["countries"][c]
-                row += [f"{v['welfare_pct']:.2f}", f"{100 * v['nash_tariff']:.1f}"]
-            bt.add_row(*row)
-        tables_extra = [bt]
-    else:
-        tables_extra = []
+        tables.append(_war_table("Beyond the package: the same war on world2022s (OECD ICIO 2022, 33 regions x 16 "
+                                 "sectors, Caliendo-Parro elasticities), from no tariffs and from the 2025 US tariffs "
+                                 "(after 22 July)", doc["beyond"]))
     s = Table(title="seconds (balance + Nash solve; the first run of each size includes JAX compilation)")
     s.add_column("run")
     for k in ("load", "balance", "nash", "total"):
         s.add_column(k, justify="right")
     for name, r in runs.items():
         s.add_row(name, *(f"{r['seconds'][k]:.3f}" for k in ("load", "balance", "nash", "total")))
-    return [t, *tables_extra, s]
+    return [*tables, s]
