@@ -170,8 +170,13 @@ def deal(ctx: Any, strategy) -> str | None:
             notes.append(f"Nash war not computed ({str(e).splitlines()[0]}).")
         try:
             (bargain,) = strategy("bargain")
+            from ..strategy._documents import bargain_settled
+
             ctx.say("deal: Nash bargain")
             nb = bargain(model, world, (a, b), threat=threat, base_t=threat)
+            if not bargain_settled(nb.certificate):
+                raise ConvergenceError(f"the optimiser {nb.certificate.get('status')} with projected gradient "
+                                       f"{nb.certificate.get('grad_norm', float('nan')):.1e}")
             w_nb = 100.0 * (np.asarray(nb.welfare, dtype=float) - 1.0)
             label = f"Nash bargain ({a} {nb.values[0]:.0%} on {b}, {b} {nb.values[1]:.0%} on {a})"
             points[label] = (w_nb[ia], w_nb[ib])
