@@ -352,3 +352,13 @@ def test_optimal_numeric_beats_closed_form(world2023):
     assert numeric["us_tariff"] == pytest.approx(closed["us_tariff"], abs=0.05)  # and close to it
     assert w_numeric - w_closed < 0.05  # percentage points
     assert numeric["gradient_norm"] < 1e-8
+
+
+def test_a_bargain_is_settled_only_at_a_vanishing_gradient():
+    from tradewar.strategy._documents import BARGAIN_GRAD_TOL, bargain_settled
+
+    assert bargain_settled({"status": "converged", "grad_norm": 1.0})
+    assert bargain_settled({"status": "stalled", "grad_norm": BARGAIN_GRAD_TOL / 10})
+    assert not bargain_settled({"status": "stalled", "grad_norm": 1e-3})
+    assert not bargain_settled({"status": "stalled"})
+    assert not bargain_settled({"status": "max_steps_reached", "grad_norm": 0.0})
