@@ -15,11 +15,9 @@ libraries, so a stale program is never run.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -106,25 +104,18 @@ def _store(path: Path | None, exp) -> None:
     """Write the program atomically, then remove this function's programs stored by other code versions."""
     if path is None:
         return
-    tmp = None
+    from ._exceptions import TradewarError
+    from ._io import atomic_write
+
     try:
         data = exp.serialize()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-        tmp = None
+        atomic_write(path, lambda fh: fh.write(data), "wb")
         name, code, _ = path.name.split("-")
         for old in path.parent.glob(f"{name}-*.jaxexport"):
             if old.name.split("-")[1] != code:  # never found again: its code or libraries changed
                 old.unlink(missing_ok=True)
-    except (OSError, ImportError, ValueError, TypeError):  # a read-only cache, or a program that cannot be serialised
-        return
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+    except (OSError, ImportError, ValueError, TypeError, TradewarError):
+        return  # a read-only cache, or a program that cannot be serialised
 
 
 def cached_call(fn: Callable, *args: Any) -> Any:
