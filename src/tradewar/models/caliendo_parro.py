@@ -312,6 +312,9 @@ class CaliendoParro(eqx.Module):
             "balance_gdp_change_pp": 100.0 * ((ex1 - im1) / va1 - (ex0 - im0) / self.VA),
             "sector_price_pct": 100.0 * jnp.expm1(c["p"]),
             "gross_output_pct": 100.0 * jnp.where(Y0 > 0, c["Yn"] / jnp.where(Y0 > 0, Y0, 1.0) - 1.0, 0.0),
+            # labour is the one factor and its cost share of gross output is fixed: L^_nj = Y^_nj / w^_n
+            "sector_employment_pct": 100.0 * jnp.where(
+                Y0 > 0, c["Yn"] / jnp.where(Y0 > 0, Y0, 1.0) / c["wh"][:, None] - 1.0, 0.0),
             "flows_new": f_new,
         }
         # the paper's decomposition (discrete changes, baseline weights), as its tables report it

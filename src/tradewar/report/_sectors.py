@@ -65,10 +65,8 @@ def sector_table(res, codes) -> Any:
     out = {}
     for c in codes:
         n = w.index(c)
-        yo = np.asarray(oc["gross_output_pct"], float)[n]
-        wage = float(np.asarray(oc["wage_pct"], float)[n])
-        out[f"{c} output %"] = yo
-        out[f"{c} employment %"] = 100.0 * ((1.0 + yo / 100.0) / (1.0 + wage / 100.0) - 1.0)
+        out[f"{c} output %"] = np.asarray(oc["gross_output_pct"], float)[n]
+        out[f"{c} employment %"] = np.asarray(oc["sector_employment_pct"], float)[n]
     df = pd.DataFrame(out, index=pd.Index(list(w.sectors), name="sector"))
     return df
 
