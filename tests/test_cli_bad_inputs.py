@@ -47,6 +47,28 @@ def _prepare(tmp: Path, setup: str | None) -> None:
         (tmp / "link.json").symlink_to(tmp / "target.json")
     elif setup == "small":
         _small_scenario(tmp)
+    elif setup in FILES:
+        for name, text in FILES[setup].items():
+            (tmp / name).write_text(text)
+
+
+_LONG = "exporter,importer,value\nUSA,CHN,100\nCHN,USA,400\nUSA,JPN,80\nJPN,USA,150\nCHN,JPN,160\nJPN,CHN,150\n"
+_LAYER = '[[tariffs]]\ntype = "uniform"\nimporter = "USA"\nrate = 0.2\n'
+
+#: Files a case reads (setup name -> {file name: text}); a case that silently misread them would
+#: have produced numbers.
+FILES = {
+    "mine": {"mine.toml": _LAYER},
+    "long": {"t.csv": _LONG, "g.csv": "country,gdp\nUSA,27000\nCHN,18000\nJPN,4200\n",
+             "long.toml": '[data]\nsource = "t.csv"\ngdp = "g.csv"\n' + _LAYER},
+    "empty": {"empty.toml": ""},
+    "rate-true": {"bool.toml": '[[tariffs]]\ntype = "uniform"\nimporter = "USA"\nrate = true\n'},
+    "no-importer": {"noimp.toml": '[[tariffs]]\ntype = "uniform"\nrate = 0.2\n'},
+    "no-sectors": {"nosec.toml": _LAYER + "sectors = []\n"},
+    "self-retaliation": {"self.toml": _LAYER + '[retaliation]\nrule = "mirror"\nretaliators = ["USA"]\n'},
+    "zero-draws": {"zero.toml": _LAYER + "[uncertainty]\ndraws = 0\n"},
+    "frac-draws": {"frac.toml": _LAYER + "[uncertainty]\ndraws = 2.5\n"},
+}
 
 
 def _small_scenario(tmp: Path) -> Path:
@@ -116,6 +138,22 @@ CASES = [
     ("replicate-unknown-study", ["replicate", "smith1776", "--data", "folder"], "folder", 2, "unknown study"),
     ("replicate-data-not-folder", ["replicate", "ossa2014", "--data", "file.txt"], "file", 2, "folder"),
     ("unknown-bloc", ["bloc", "no-such-bloc"], None, 2, "no-such-bloc"),
+    # an output is never an input of the same command
+    ("json-is-the-scenario", ["run", "mine.toml", "--json", "mine.toml"], "mine", 2, "the scenario file"),
+    ("csv-is-the-gdp-table", ["run", "long.toml", "--csv", "g.csv"], "long", 2, "the gdp table"),
+    ("json-is-the-data", ["run", "long.toml", "--json", "t.csv"], "long", 2, "the data source"),
+    ("optimal-json-is-the-scenario", ["optimal", "mine.toml", "--country", "USA", "--json", "mine.toml"], "mine", 2,
+     "the scenario file"),
+    ("sweep-html-is-the-scenario", ["sweep", "mine.toml", "--grid", "eps=3,4", "--html", "mine.toml",
+                                    "--scheduler", "none"], "mine", 2, "the scenario file"),
+    # values that used to be read as something else
+    ("empty-scenario", ["run", "empty.toml"], "empty", 2, "is empty"),
+    ("rate-is-boolean", ["run", "bool.toml"], "rate-true", 2, "valid number"),
+    ("layer-without-importer", ["run", "noimp.toml"], "no-importer", 2, "needs 'importer'"),
+    ("layer-with-no-sectors", ["run", "nosec.toml"], "no-sectors", 2, "'sectors' is empty"),
+    ("retaliator-not-hit", ["run", "self.toml"], "self-retaliation", 2, "nothing to answer"),
+    ("zero-draws", ["uncertainty", "zero.toml"], "zero-draws", 2, "uncertainty.draws"),
+    ("fractional-draws", ["uncertainty", "frac.toml"], "frac-draws", 2, "uncertainty.draws"),
     # a solver failure: a Nash war allowed no rounds has not converged
     ("nash-not-converged", ["nash", "small.toml", "--max-rounds", "0", "--json", "nash.json"], "small", 3,
      "no Nash equilibrium"),

@@ -79,13 +79,16 @@ GDP_HELP = "GDP table (country,gdp) of a long trade table given with --data."
 TARIFFS_HELP = "Baseline tariffs (exporter,importer,tariff) of a long trade table given with --data."
 
 
-def _prepare(scenario: str, data: str | None, gdp: str | None = None, tariffs: str | None = None):
+def _prepare(scenario: str, data: str | None, gdp: str | None = None, tariffs: str | None = None,
+             outputs: tuple = ()):
+    from ._io import check_not_inputs
     from .cli import _require_data
-    from .scenario import load_scenario, prepare
+    from .scenario import load_scenario, prepare, scenario_inputs
 
     s = load_scenario(scenario)
     _require_data(s, data)
     s = s.with_data(data, gdp=gdp, tariffs=tariffs)
+    check_not_inputs(outputs, scenario_inputs(s))
     world, model, t, x, rule = prepare(s)
     if x is not None:
         from ._exceptions import ScenarioError
@@ -130,7 +133,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         _check_out(json_out)  # before anything slow, imports included
         from .strategy._documents import optimal_document
 
-        s, world, model, t = _prepare(scenario, data, gdp, tariffs)
+        s, world, model, t = _prepare(scenario, data, gdp, tariffs, outputs=[("--json", json_out)])
         with _progress(err_console) as prog:
             task = prog.add_task(f"optimal {instrument} tariff of {country.upper()}", total=2)
             out = optimal_document(s, world, model, t, country, instrument, lower,
@@ -198,7 +201,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
 
         from .strategy._documents import nash_document
 
-        s, world, model, t = _prepare(scenario, data, gdp, tariffs)
+        s, world, model, t = _prepare(scenario, data, gdp, tariffs, outputs=[("--json", json_out)])
         with _progress(err_console) as prog:
             task = prog.add_task("tariff war", total=1.0)
             out = nash_document(s, world, model, t, _codes(players), instrument, lower, max_rounds, tol,
@@ -246,7 +249,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         from ._exceptions import ScenarioError
         from .strategy._documents import talks_document
 
-        s, world, model, t = _prepare(scenario, data, gdp, tariffs)
+        s, world, model, t = _prepare(scenario, data, gdp, tariffs, outputs=[("--json", json_out)])
         thr: Any = threat
         if threat not in ("current", "nash"):
             _, w2, _, t_thr = _prepare(threat, data, gdp, tariffs)
@@ -316,6 +319,9 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         from .strategy._blocs import load_bloc
         from .strategy._documents import bloc_document
 
+        from ._io import check_not_inputs
+
+        check_not_inputs([("--json", json_out)], [("the bloc file", bloc_name)])
         b = load_bloc(bloc_name)
         K = len(b.candidates)
         with _progress(err_console) as prog:

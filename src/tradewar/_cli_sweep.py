@@ -79,8 +79,8 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
     ) -> None:
         """Monte Carlo over the scenario's parameter distributions: bands, probability of a gain, flip points."""
         from ._exceptions import ScenarioError
-        from ._io import check_output_paths
-        from .scenario import load_scenario
+        from ._io import check_not_inputs, check_output_paths
+        from .scenario import load_scenario, scenario_inputs
         from .uncertainty import uncertainty as run_uncertainty
 
         check_output_paths([("--json", json_out), ("--html", html)])
@@ -88,6 +88,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
             raise ScenarioError("option '--html': the tornado chart needs Sobol indices; add --sensitivity N")
         _check_scheduler(scheduler)
         s = load_scenario(scenario)
+        check_not_inputs([("--json", json_out), ("--html", html)], scenario_inputs(s))
         with _bar(err_console) as prog:
             res = run_uncertainty(s, draws=draws, seed=seed, flip=flip, sensitivity=sensitivity, scheduler=scheduler,
                                   workers=workers, chunk=chunk, progress=_tracker(prog))
@@ -153,8 +154,8 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
     ) -> None:
         """Solve the cartesian grid of tariff settings and parameters; a labelled array and a heatmap."""
         from ._exceptions import ScenarioError
-        from ._io import check_output_folder, check_output_paths
-        from .scenario import load_scenario
+        from ._io import check_not_inputs, check_output_folder, check_output_paths
+        from .scenario import load_scenario, scenario_inputs
         from .sweep import parse_grid
         from .sweep import sweep as run_sweep
 
@@ -165,6 +166,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
             raise ScenarioError("--resume needs --out DIR (the folder of the run to finish)")
         _check_scheduler(scheduler)
         s = load_scenario(scenario)
+        check_not_inputs([("--html", html), ("--out", out)], scenario_inputs(s))
         axes = [parse_grid(g) for g in grid]
         with _bar(err_console) as prog:
             track = _tracker(prog)

@@ -76,6 +76,8 @@ def check_output_path(path: str | os.PathLike, option: str | None = None) -> Pat
         raise OutputError(f"{'option ' + repr(option) + ': ' if option else ''}the output path is empty")
     p = Path(raw)
     where = _where(p, option)
+    if str(raw).endswith(("/", os.sep)):
+        raise OutputError(f"{_where(Path(raw), option)}/: ends with '/', so it names a folder; give a file name")
     try:
         st = os.lstat(p)
     except FileNotFoundError:
@@ -124,6 +126,33 @@ def check_output_folder(path: str | os.PathLike, option: str | None = None) -> P
         raise OutputError(f"{_where(p, option)}: is a file, not a folder")
     check_output_path(p / "probe.out", option)
     return p
+
+
+def check_not_inputs(
+    outputs: Iterable[tuple[str, str | os.PathLike | None]], inputs: Iterable[tuple[str, str | os.PathLike | None]]
+) -> None:
+    """Raise :class:`OutputError` when an output would replace an input of the same command.
+
+    ``outputs`` are ``(option, path)``; ``inputs`` are ``(what, path)`` of files or folders read. An
+    output may not be an input file (compared after resolving links), nor an existing file inside an
+    input folder (a data folder's own tables).
+    """
+    ins = []
+    for what, path in inputs:
+        if path is None or not str(path).strip() or not os.path.exists(path):
+            continue
+        ins.append((what, Path(os.path.realpath(path)), Path(path)))
+    for option, path in outputs:
+        if path is None or not str(path).strip():
+            continue
+        out = Path(os.path.realpath(path))
+        for what, real, given in ins:
+            inside = real.is_dir() and out.exists() and real in out.parents
+            if out == real or inside:
+                raise OutputError(
+                    f"{_where(Path(path), option)}: is {what} ({given}) read by this command; "
+                    "choose another output path"
+                )
 
 
 def check_output_paths(paths: Iterable[tuple[str, str | os.PathLike | None]]) -> None:

@@ -273,14 +273,17 @@ def run(
     all_countries: Annotated[bool, typer.Option("--all", help="Show every country.")] = False,
 ) -> None:
     """Solve a scenario and print every country's outcomes, sorted by welfare."""
-    from ._io import check_output_paths
-    from .scenario import check_option_codes, load_scenario, output_countries, run_scenario, scenario_world
+    from ._io import check_not_inputs, check_output_paths
+    from .scenario import (
+        check_option_codes, load_scenario, output_countries, run_scenario, scenario_inputs, scenario_world,
+    )
 
     sectors_csv = csv_out.with_name(csv_out.stem + "_sectors" + csv_out.suffix) if csv_out and csv_out.name else None
     check_output_paths([("--json", json_out), ("--csv", csv_out), ("--csv", sectors_csv)])
     s = load_scenario(scenario)
     _require_data(s, data)
     s = s.with_data(data, gdp=gdp, tariffs=tariffs)
+    check_not_inputs([("--json", json_out), ("--csv", csv_out), ("--csv", sectors_csv)], scenario_inputs(s))
     world = scenario_world(s)
     codes = check_option_codes(world, _codes(countries), "--countries") or (
         None if all_countries else output_countries(s, world)
@@ -384,9 +387,10 @@ def replicate(
 ) -> None:
     """Replicate a published study's counterfactuals on its data."""
     from ._exceptions import ScenarioError
-    from ._io import atomic_write, check_output_paths, json_writer
+    from ._io import atomic_write, check_not_inputs, check_output_paths, json_writer
 
     check_output_paths([("--json", json_out)])
+    check_not_inputs([("--json", json_out)], [("the --data folder", data)])
     if study not in REPLICATIONS:
         raise ScenarioError(f"unknown study '{study}' (choose from {', '.join(REPLICATIONS)})")
     if not data.is_dir():

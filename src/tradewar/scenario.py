@@ -62,6 +62,8 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    StrictBool,
+    StrictFloat,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -160,16 +162,28 @@ class TariffLayer(_Strict):
     type: Literal["baseline", "schedule", "uniform", "partner", "pair", "floor", "exemption"]
     unit: Unit | None = None
     importer: str | None = None
-    rate: float | None = None
-    rates: dict[str, float] = Field(default_factory=dict)
+    rate: StrictFloat | None = None
+    rates: dict[str, StrictFloat] = Field(default_factory=dict)
     exporters: list[str] | None = None
     exporter: str | None = None
     exclude: list[str] = Field(default_factory=list)
     sectors: list[str | int] | None = None
     name: str | None = None
-    floor: float | None = None
+    floor: StrictFloat | None = None
     mode: Literal["set", "add"] = "add"
-    export_tax: bool = False
+    export_tax: StrictBool = False
+
+    @model_validator(mode="after")
+    def _explicit_scope(self) -> TariffLayer:
+        if self.type not in ("pair", "baseline") and self.importer is None:
+            raise ValueError(
+                f"a '{self.type}' layer needs 'importer': name the importing country, or write importer = \"*\" "
+                "for every importer"
+            )
+        if self.sectors is not None and not self.sectors:
+            raise ValueError("'sectors' is empty: list the sectors the layer applies to, or leave the key out "
+                             "for every sector")
+        return self
 
     @field_validator("importer", "exporter", mode="before")
     @classmethod
@@ -222,7 +236,7 @@ class RetaliationSpec(_Strict):
     rule: Literal["none", "mirror", "reciprocal", "equal_value", "optimal"] = "none"
     retaliators: list[str] | None = None
     aggressors: list[str] | None = None
-    max_rate: float | None = Field(default=None, gt=0)
+    max_rate: StrictFloat | None = Field(default=None, gt=0)
     instrument: Literal["uniform", "partner", "sector", "partner_sector"] = "uniform"
 
     @field_validator("retaliators", "aggressors", mode="before")
@@ -387,6 +401,9 @@ def load_toml(source: str | Path, model: type[BaseModel], preset_dir: Path, what
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ScenarioError(f"{p}: invalid TOML: {e}") from None
+    if not raw:
+        raise ScenarioError(f"{p}: the {what} file is empty (no TOML keys); see `tradewar scenarios show NAME` "
+                            "for a complete example")
     raw.setdefault("name", p.stem)
     if "path" in model.model_fields:
         raw["path"] = str(p)
@@ -441,6 +458,23 @@ def _long_tables(s: Scenario) -> dict[str, str]:
         out["gdp_path"] = _table(s, s.data.gdp)
     if s.data.tariffs is not None:
         out["tariffs_path"] = _table(s, s.data.tariffs)
+    return out
+
+
+def scenario_inputs(s: Scenario) -> list[tuple[str, str]]:
+    """The files a scenario reads, as ``(what, path)``: its TOML file and the paths of its ``[data]`` table.
+
+    Embedded datasets (``world2023``, ...) are not files and are left out. Commands refuse an output
+    path that names one of these (:func:`tradewar._io.check_not_inputs`).
+    """
+    out = []
+    if s._file or s.path:
+        out.append(("the scenario file", str(s._file or s.path)))
+    src = _data_source(s)
+    if Path(src).exists():
+        out.append(("the data source", src))
+    for key, v in _long_tables(s).items():
+        out.append((f"the {key.removesuffix('_path')} table", v))
     return out
 
 
@@ -567,6 +601,7 @@ def prepare(s: Scenario, world=None):
         instrument=s.retaliation.instrument,
     )
     if rule.rule != "optimal":
+        _check_retaliators(s, world, rule, t)
         t = apply_retaliation(world, rule, t)
     x = None
     if tax_layers:
@@ -575,6 +610,26 @@ def prepare(s: Scenario, world=None):
         # export-tax layers reuse the layer grammar with importer/exporter roles as written
         x = apply_layers(world, [_layer(ly) for ly in tax_layers], base=np.zeros_like(world.tariffs))
     return world, model, t, x, rule
+
+
+def _check_retaliators(s: Scenario, world, rule, t) -> None:
+    """Every listed retaliator must be hit by a tariff increase of an aggressor, or it answers nothing."""
+    import numpy as np
+
+    if rule.rule == "none" or not rule.retaliators:
+        return
+    added = np.asarray(t, float) - np.asarray(world.tariffs, float)
+    hit = (added.sum(axis=2) if added.ndim == 3 else added) > 0  # hit[r, a]: a taxes r more
+    np.fill_diagonal(hit, False)
+    if rule.aggressors is not None:
+        mask = np.zeros(world.n, dtype=bool)
+        mask[world.indices(rule.aggressors)] = True
+        hit &= mask[None, :]
+    for code in rule.retaliators:
+        if not hit[world.index(code)].any():
+            raise _fail_at(s, ("retaliation", "retaliators"),
+                           f"{code} is not hit by a tariff increase of any aggressor, so it has nothing to answer; "
+                           "remove it from 'retaliators'")
 
 
 def _as_world(world):

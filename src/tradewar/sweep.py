@@ -627,7 +627,10 @@ def sweep(
 def _grid_dataset(ds, keys):
     attrs = dict(ds.attrs)
     ds = ds.drop_vars([f"param_{k}" for k in keys if f"param_{k}" in ds])
-    ds = ds.set_index(point=list(keys)).unstack("point")
+    if len(keys) == 1:  # one axis: a plain index, which xarray cannot unstack
+        ds = ds.swap_dims({"point": keys[0]}).drop_vars("point", errors="ignore")
+    else:
+        ds = ds.set_index(point=list(keys)).unstack("point")
     ds = ds.transpose(*keys, "country")
     ds.attrs.update(attrs)
     return ds
