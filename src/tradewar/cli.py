@@ -24,11 +24,22 @@ from rich.table import Table
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 
+def _plain(text: str | None) -> str | None:
+    """Help text shown as written: Rich would take ``[uncertainty]`` or ``[exporter, importer]`` for markup."""
+    from rich.markup import escape
+
+    return escape(text) if text else text
+
+
 def _untyped_flags(params, ctx):
-    """Give on/off flags an empty type label: Typer's help would show them as taking a ``<bool>`` value."""
+    """Give on/off flags an empty type label (Typer's help would show them as taking a ``<bool>`` value)
+    and escape help texts (once) so that Rich prints brackets as written."""
     for p in params:
         if getattr(p, "is_flag", False) and p.metavar is None:
             p.metavar = ""
+        if getattr(p, "help", None) and not getattr(p, "_tw_plain", False):
+            p.help = _plain(p.help)
+            p._tw_plain = True
     help_opt = ctx.command.get_help_option(ctx) if ctx is not None else None
     if help_opt is not None and help_opt.metavar is None:
         help_opt.metavar = ""
@@ -53,7 +64,8 @@ class _Group(typer.core.TyperGroup):
                 ctx = getattr(e, "ctx", None)
                 hint = f" (see '{ctx.command_path} -h')" if isinstance(e, UsageError) and ctx is not None else ""
                 first = (e.format_message().strip().splitlines() or [type(e).__name__])[0]
-                err_console.print(f"[bold red]error:[/] {first}{hint}", highlight=False, soft_wrap=True)
+                err_console.print(f"[bold red]error:[/] {_plain(first)}{_plain(hint)}", highlight=False,
+                                  soft_wrap=True)
             sys.exit(e.exit_code)
         sys.exit(rv if isinstance(rv, int) else 0)
 
@@ -271,19 +283,27 @@ def run(
     csv_out: Annotated[Path | None, typer.Option("--csv", help="Write the per-country table as CSV.")] = None,
     by_sector: Annotated[bool, typer.Option("--by-sector", help="Also print per-sector tables.")] = False,
     all_countries: Annotated[bool, typer.Option("--all", help="Show every country.")] = False,
+    tariffs_out: Annotated[Path | None, typer.Option(
+        "--tariffs-out", help="Write the tariffs the scenario applied (exporter,importer[,sector],baseline_tariff,"
+        "tariff) as CSV.")] = None,
+    flows_out: Annotated[Path | None, typer.Option(
+        "--flows-out", help="Write bilateral flows before and after (by sector where the model has sectors) as "
+        "CSV.")] = None,
 ) -> None:
-    """Solve a scenario and print every country's outcomes, sorted by welfare."""
+    """Solve a scenario and print the outcomes of its countries (--all: every country), sorted by welfare."""
     from ._io import check_not_inputs, check_output_paths
     from .scenario import (
         check_option_codes, load_scenario, output_countries, run_scenario, scenario_inputs, scenario_world,
     )
 
     sectors_csv = csv_out.with_name(csv_out.stem + "_sectors" + csv_out.suffix) if csv_out and csv_out.name else None
-    check_output_paths([("--json", json_out), ("--csv", csv_out), ("--csv", sectors_csv)])
+    outs = [("--json", json_out), ("--csv", csv_out), ("--csv", sectors_csv), ("--tariffs-out", tariffs_out),
+            ("--flows-out", flows_out)]
+    check_output_paths(outs)
     s = load_scenario(scenario)
     _require_data(s, data)
     s = s.with_data(data, gdp=gdp, tariffs=tariffs)
-    check_not_inputs([("--json", json_out), ("--csv", csv_out), ("--csv", sectors_csv)], scenario_inputs(s))
+    check_not_inputs(outs, scenario_inputs(s))
     world = scenario_world(s)
     codes = check_option_codes(world, _codes(countries), "--countries") or (
         None if all_countries else output_countries(s, world)
@@ -310,34 +330,71 @@ def run(
         f"[dim]converged in {res.equilibrium.steps} steps, max residual {res.max_residual:.1e}, "
         f"{res.solve_seconds:.3f} s; checks {', '.join(f'{k}={v:.0e}' for k, v in res.equilibrium.checks.items())}[/]"
     )
-    if json_out or csv_out:
-        for path in res.write(json_out, csv_out, codes):
+    if json_out or csv_out or tariffs_out or flows_out:
+        for path in res.write(json_out, csv_out, codes, tariffs_path=tariffs_out, flows_path=flows_out):
             console.print(f"wrote {path}")
 
 
 # --- scenarios -------------------------------------------------------------------------------------
-@app.command()
+scenarios_app = typer.Typer(help="The scenario and bloc presets shipped with tradewar.", context_settings=CONTEXT,
+                            cls=_Group, invoke_without_command=True)
+app.add_typer(scenarios_app, name="scenarios")
+
+
+@scenarios_app.callback(invoke_without_command=True)
 @handle_errors
-def scenarios() -> None:
-    """List the scenario and bloc presets shipped with tradewar."""
+def scenarios(ctx: typer.Context) -> None:
+    """List the scenario and bloc presets shipped with tradewar (`tradewar scenarios show NAME` prints one)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from rich.markup import escape
+
     from .scenario import list_bloc_presets, list_presets, needs_data, preset_aliases
 
+    presets = list_presets()
+    names = {s.name for s in presets}
     table = Table(title="Scenario presets (tradewar run NAME)", header_style="bold", title_justify="left")
     for c in ("name", "date", "model", "data", "title"):
         table.add_column(c)
-    for s in list_presets():
+    for s in presets:
         aka = preset_aliases(s.name)
         name = s.name + (f"\n[dim](also {', '.join(aka)})[/]" if aka else "")
-        data = "[yellow]needs --data[/]" if needs_data(s) else s.data.source
-        table.add_row(name, s.date or "", s.model.family, data, s.title)
+        if needs_data(s):
+            twin = f"{s.name}-sectoral"
+            data = "[yellow]needs --data[/]" + (f"\n[dim](embedded twin: {twin})[/]" if twin in names else "")
+        else:
+            data = s.data.source
+        table.add_row(name, s.date or "", s.model.family, data, escape(s.title))
     console.print(table)
-    console.print("[dim]needs --data: a sectoral dataset (e.g. an ADB-MRIO folder) given with --data DIR[/]")
+    console.print("[dim]needs --data: a sectoral dataset (e.g. an ADB-MRIO folder) given with --data DIR; its "
+                  "embedded twin runs the same measures on world2022s. `tradewar scenarios show NAME` prints a "
+                  "preset's TOML.[/]")
     blocs = Table(title="Bloc presets (tradewar bloc NAME)", header_style="bold", title_justify="left")
     for c in ("name", "base scenario", "candidates", "title"):
         blocs.add_column(c)
     for b in list_bloc_presets():
         blocs.add_row(b["name"], str(b.get("scenario", "")), ", ".join(b.get("candidates", [])), str(b.get("title", "")))
     console.print(blocs)
+
+
+@scenarios_app.command("show")
+@handle_errors
+def scenarios_show(
+    name: Annotated[str, typer.Argument(help="A scenario preset (or alias), or a bloc preset.")],
+) -> None:
+    """Print the TOML of a preset: its measures, model, data and notes, ready to copy and edit."""
+    from ._exceptions import ScenarioError
+    from .scenario import _PRESET_DIR, preset_path
+
+    p = preset_path(name) or ((_PRESET_DIR / "blocs" / f"{name}.toml") if len(name) < 200 else None)
+    if p is None or not p.is_file():
+        known = sorted(q.stem for q in _PRESET_DIR.glob("*.toml")) + sorted(q.stem for q in (_PRESET_DIR / "blocs").glob("*.toml"))
+        import difflib
+
+        close = difflib.get_close_matches(name, known, n=3)
+        raise ScenarioError(f"unknown preset '{name[:80]}'" + (f" (did you mean {', '.join(close)}?)" if close else
+                                                               "; `tradewar scenarios` lists them"))
+    typer.echo(p.read_text(encoding="utf-8"), nl=False)
 
 
 # --- data ------------------------------------------------------------------------------------------

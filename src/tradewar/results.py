@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ._exceptions import TradewarError
 from ._io import atomic_write, atomic_write_all, json_safe, json_writer
 from .data._world import World
 from .solve import Equilibrium
@@ -74,7 +75,21 @@ def model_parameters(family: str, params: dict[str, Any], model: Any, world: Wor
         except (ImportError, AttributeError):
             out = {}
         out.update(params)
+        if hasattr(model, "no_intermediates"):  # what the model used, not what was asked of data without a table
+            out["intermediates"] = not bool(model.no_intermediates)
     return json_safe(out)  # type: ignore[return-value]
+
+
+def baseline_tariffs_note(world: World) -> str:
+    """What the baseline tariffs of ``world`` are, said in every result (``meta['baseline_tariffs']``).
+
+    >>> from tradewar.data import load_world
+    >>> baseline_tariffs_note(load_world("world2022s"))
+    'zero: the data carry none, so every tariff of the scenario is the measure itself'
+    """
+    if not np.any(np.asarray(world.tariffs)):
+        return "zero: the data carry none, so every tariff of the scenario is the measure itself"
+    return "from the data"
 
 
 def _clean(v: float) -> float | None:
@@ -162,6 +177,37 @@ class Result:
             coords["sector"] = list(self.world.sectors)
         return xr.DataArray(a, dims=dims, coords=coords, name=name)
 
+    def _long(self, columns: dict[str, np.ndarray]):
+        """A long table ``exporter, importer[, sector]`` of arrays shaped like the world's trade."""
+        import pandas as pd
+
+        shape = np.shape(self.world.trade)
+        idx = np.indices(shape).reshape(len(shape), -1)
+        codes = np.asarray(self.world.codes)
+        df = pd.DataFrame({"exporter": codes[idx[0]], "importer": codes[idx[1]]})
+        if len(shape) == 3:
+            df["sector"] = np.asarray(self.world.sectors)[idx[2]]
+        for k, v in columns.items():
+            df[k] = np.broadcast_to(np.asarray(v, float), shape).reshape(-1)
+        return df[df["exporter"] != df["importer"]].reset_index(drop=True)
+
+    def tariff_table(self):
+        """The tariffs the scenario applied, as a long DataFrame: ``exporter, importer[, sector],
+        baseline_tariff, tariff`` (fractions, levied by the importer; own sales left out)."""
+        t = self.world.tariffs if self.tariffs is None else self.tariffs
+        return self._long({"baseline_tariff": self.world.tariffs, "tariff": t})
+
+    def flows_table(self):
+        """Bilateral flows before and after, as a long DataFrame: ``exporter, importer[, sector],
+        value_base, value_new, change_pct`` (the world's units; producer prices; own sales left out)."""
+        if "flows_new" not in self.equilibrium.outcomes:
+            raise TradewarError(f"model '{self.model}' does not report bilateral flows")
+        new = np.asarray(self.equilibrium.outcomes["flows_new"], float)
+        base = np.asarray(self.world.trade, float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pct = np.where(base > 0, 100.0 * (new / np.where(base > 0, base, 1.0) - 1.0), np.nan)
+        return self._long({"value_base": base, "value_new": new, "change_pct": pct})
+
     # --- export --------------------------------------------------------------------------------
     def to_dict(self, codes=None, *, bilateral: bool = False) -> dict[str, Any]:
         """A JSON-ready document: diagnostics, ``countries`` (ISO3 -> fields) and, with sectors, ``sectors``.
@@ -197,12 +243,20 @@ class Result:
             doc["flows_new"] = np.asarray(eq.outcomes["flows_new"]).tolist()
         return json_safe(doc)  # type: ignore[return-value]
 
-    def outputs(self, json_path=None, csv_path=None, codes=None, **kw) -> list[tuple[Any, Any, str]]:
+    def outputs(self, json_path=None, csv_path=None, codes=None, *, tariffs_path=None, flows_path=None,
+                **kw) -> list[tuple[Any, Any, str]]:
         """``(path, writer, mode)`` items for :func:`tradewar._io.atomic_write_all`: the JSON document, the
-        per-country CSV and, for sectoral models, the per-sector CSV beside it (``<stem>_sectors<suffix>``)."""
+        per-country CSV and, for sectoral models, the per-sector CSV beside it (``<stem>_sectors<suffix>``);
+        the applied tariffs (:meth:`tariff_table`) and bilateral flows (:meth:`flows_table`) as CSV."""
         from pathlib import Path
 
         items: list[tuple[Any, Any, str]] = []
+        if tariffs_path is not None:
+            tab = self.tariff_table()
+            items.append((tariffs_path, lambda fh: tab.to_csv(fh, index=False), "w"))
+        if flows_path is not None:
+            flows = self.flows_table()
+            items.append((flows_path, lambda fh: flows.to_csv(fh, index=False), "w"))
         if json_path is not None:
             items.append((json_path, json_writer(self.to_dict(codes, **kw)), "w"))
         if csv_path is not None:
@@ -215,7 +269,8 @@ class Result:
         return items
 
     def write(self, json_path=None, csv_path=None, codes=None, **kw) -> list:
-        """Write the JSON and CSV outputs together: every file is complete, or none is written."""
+        """Write the JSON and CSV outputs together (``tariffs_path``, ``flows_path`` too): every file is
+        complete, or none is written."""
         return atomic_write_all(self.outputs(json_path, csv_path, codes, **kw))
 
     def write_json(self, path, codes=None, **kw) -> None:

@@ -684,7 +684,7 @@ def run_scenario(
     """
     import numpy as np
 
-    from .results import Result, model_parameters
+    from .results import Result, baseline_tariffs_note, model_parameters
     from .solve import Shock, solve_model
 
     if not isinstance(s, Scenario):
@@ -706,5 +706,5 @@ def run_scenario(
         model_params=model_parameters(s.model.family, s.model.params(), model, world),
         tariffs=np.asarray(t),
         meta={"title": s.title, "date": s.date, "notes": s.notes, "data": s.data.source,
-              **dict(getattr(model, "meta", {}) or {})},
+              "baseline_tariffs": baseline_tariffs_note(world), **dict(getattr(model, "meta", {}) or {})},
     )

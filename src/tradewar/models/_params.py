@@ -16,7 +16,8 @@ Admissible values:
 - ``armington``: ``eps`` > 0 and ``revenue_use`` (the other ILMS parameters are fixed at
   ``kappa = psi = nu = 0``, ``phi = 1``).
 - ``caliendo_parro``: ``deficits`` ``fixed`` or ``zero``; ``decomposition_nodes`` an integer >= 0;
-  ``tol`` in (0, 1e-3]; ``method`` ``newton``, ``chord`` or ``newton_krylov``.
+  ``tol`` in (0, 1e-3]; ``method`` ``newton``, ``chord`` or ``newton_krylov``; ``intermediates``
+  ``true`` (the data's input-output table, when it has one) or ``false`` (no intermediate inputs).
 - ``ossa``: ``sigma`` a list of elasticities > 1 (one per sector); ``lambda_`` a list of lists of
   weights >= 0 (country x sector); ``nx_new`` a list of net exports (one per country);
   ``objective`` ``welfare`` or ``government``.
@@ -174,6 +175,7 @@ class CaliendoParroSchema(_Schema):
     decomposition_nodes: Annotated[int, Strict(), Field(ge=0, le=64)] = 0
     tol: Annotated[Real, Field(gt=0, le=1e-3)] = 1e-11
     method: Literal["newton", "chord", "newton_krylov"] = "newton_krylov"
+    intermediates: Annotated[bool, Strict()] = True
 
 
 class OssaSchema(_Schema):

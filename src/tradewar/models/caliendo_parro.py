@@ -531,6 +531,7 @@ def calibrate(
     decomposition_nodes: int = 0,
     tol: float = 1e-11,
     method: str = "newton_krylov",
+    intermediates: bool = True,
 ) -> CaliendoParro:
     """Calibrate the Caliendo-Parro model to a sectoral :class:`~tradewar.data.World`.
 
@@ -550,6 +551,10 @@ def calibrate(
     decomposition_nodes : Gauss-Legendre nodes of the welfare decomposition (0 = skip it).
     tol : tolerance of the solves made here and in the decomposition.
     method : solver method of the model (``preferred_method``), see :class:`tradewar.solve.SolverOptions`.
+    intermediates : use the input-output table of the data (``va_share``, ``io_shares``) when it has
+        one (default); ``False`` drops it (and the data's final-demand shares ``alpha``, which
+        exclude intermediate use): value added = gross output (gamma = 1), no input-output links,
+        ``model.no_intermediates`` True.
 
     When the data are not an exact equilibrium (negative final-demand shares set to zero, as in
     the paper), a first solve at baseline policies makes them one; zero shocks then return ones.
@@ -558,6 +563,10 @@ def calibrate(
     from ..data._world import require_world
 
     require_world(world, "caliendo_parro.calibrate")
+    if not isinstance(intermediates, bool):
+        raise CalibrationError(f"calibrate: intermediates must be True or False, got {intermediates!r}")
+    if not intermediates:
+        world = world.replace(extras={k: v for k, v in world.extras.items() if k not in ("va_share", "io_shares", "alpha")})
     if deficits not in ("fixed", "zero"):
         raise CalibrationError(f"calibrate: deficits must be 'fixed' or 'zero', got {deficits!r}")
     trade, tariffs, theta, gva, gio, no_inter, sectors, ex = _world_arrays(world)

@@ -1,0 +1,61 @@
+"""What a preset does, seen from the command line: its TOML, the tariffs it applied, the flows it moved,
+and help pages that print brackets as written."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from tradewar.cli import app
+from tradewar.scenario import preset_path
+
+runner = CliRunner()
+
+
+def test_scenarios_show_prints_the_preset_toml():
+    res = runner.invoke(app, ["scenarios", "show", "liberation-day"])
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout == preset_path("2025-04-02-liberation-day").read_text(encoding="utf-8")
+    bloc = runner.invoke(app, ["scenarios", "show", "us-bloc-china"])
+    assert bloc.exit_code == 0 and "candidates" in bloc.stdout
+
+
+def test_scenarios_show_unknown_name_suggests_close_ones():
+    res = runner.invoke(app, ["scenarios", "show", "2025-04-02-liberation-dai"])
+    assert res.exit_code == 2
+    assert res.stderr.count("\n") == 1 and "did you mean 2025-04-02-liberation-day" in res.stderr
+
+
+def test_scenarios_marks_presets_with_an_embedded_twin():
+    res = runner.invoke(app, ["scenarios"])
+    assert res.exit_code == 0
+    assert "needs --data" in res.stdout and "embedded twin:" in res.stdout
+
+
+def test_run_writes_applied_tariffs_and_sectoral_flows(tmp_path):
+    t, f = tmp_path / "t.csv", tmp_path / "f.csv"
+    res = runner.invoke(app, ["run", "2025-04-03-us-car-tariffs-sectoral", "--countries", "JPN",
+                              "--tariffs-out", str(t), "--flows-out", str(f)])
+    assert res.exit_code == 0, res.stderr
+    tar = pd.read_csv(t).set_index(["exporter", "importer", "sector"])
+    assert tar.loc[("JPN", "USA", "Motor vehicles"), "tariff"] == pytest.approx(0.25)
+    assert tar.loc[("USA", "JPN", "Motor vehicles"), "tariff"] == pytest.approx(0.0)
+    assert not (tar.index.get_level_values(0) == tar.index.get_level_values(1)).any()
+    flows = pd.read_csv(f).set_index(["exporter", "importer", "sector"])
+    car = flows.loc[("JPN", "USA", "Motor vehicles")]
+    assert car["value_new"] < car["value_base"]
+    assert car["change_pct"] == pytest.approx(100 * (car["value_new"] / car["value_base"] - 1))
+
+
+@pytest.mark.parametrize("cmd", [["uncertainty"], ["sweep"], ["run"], ["optimal"], ["nash"], ["talks"], ["bloc"],
+                                 ["report"], ["scenarios", "show"], ["data", "info"], ["replicate"]])
+def test_help_prints_brackets_as_written(cmd):
+    from tradewar.cli import _plain
+
+    res = runner.invoke(app, [*cmd, "--help"], env={"COLUMNS": "400"})
+    assert res.exit_code == 0
+    assert "its  table" not in res.stdout and "the  table" not in res.stdout
+    if cmd == ["uncertainty"]:
+        assert "[uncertainty] table" in res.stdout
+    assert _plain("[data]") != "[data]"
