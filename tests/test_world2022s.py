@@ -34,6 +34,7 @@ def test_contents_and_sanity_figures(w22):
     assert w22.trade[jpn, usa].sum() == pytest.approx(149564.0, abs=0.5)
     assert w22.has_domestic() and np.all(w22.tariffs == 0.0)  # no tariffs are shipped
     assert "OECD Inter-Country Input-Output tables, 2023 edition (CC BY 4.0)" in w22.source
+    assert "OECD (2025), Input-Output Tables, 2025 edition, http://oe.cd/icio; aggregated by tradewar" in w22.source
     # elasticities: Caliendo-Parro by default, the other sets selectable
     assert w22.extras["theta"][cars] == pytest.approx(1.115)
     fgo = load_world("world2022s", elasticities="fgo")
@@ -63,7 +64,7 @@ def test_car_tariff_preset_runs_on_world2022s(w22):
     s = load_scenario("2025-04-03-us-car-tariffs-sectoral")
     assert s.data.source == "world2022s"
     r = run_scenario(s, world=w22)
-    assert r.converged and r.meta["no_intermediates"] is True
+    assert r.converged and r.meta["no_intermediates"] is False and r.model_params["intermediates"] is True
     usa, jpn, cars = w22.index("USA"), w22.index("JPN"), w22.sectors.index("Motor vehicles")
     f = r.equilibrium.outcomes["flows_new"]
     # Japan's car exports to the USA fall; Mexico's (exempt) do not
@@ -111,7 +112,71 @@ def test_report_always_has_its_sectors_section():
     assert "sectors" not in rep.unavailable()
     html = rep.html
     assert "JPN: car exports to the USA, step by step" in html
-    assert "without intermediate inputs" in html and "OECD (2023), Inter-Country Input-Output tables" in html
+    assert "with intermediate inputs" in html and "without intermediate inputs" not in html
+    assert "OECD (2023), Inter-Country Input-Output tables" in html
+    assert "OECD (2025), Input-Output Tables, 2025 edition, http://oe.cd/icio; aggregated by tradewar" in html
+    assert "baseline tariffs are zero" in html
     assert "JPN employment %" in html and "CHN output %" in html and "USA output %" in html
     assert all(name in html for name in WORLD2022S_TIMELINE)
     assert "sectors_gross_output_pct" in rep.figures
+
+
+# --- the input-output structure (OECD national input-output tables, 2022) --------------------------
+def _build_module():
+    spec = importlib.util.spec_from_file_location("build_world2022s", ROOT / "tools" / "build_world2022s.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_input_output_shares_are_embedded(w22):
+    va, io = w22.extras["va_share"], w22.extras["io_shares"]
+    assert va.shape == (33, 16) and io.shape == (33, 16, 16)
+    jpn, cars = w22.index("JPN"), w22.sectors.index("Motor vehicles")
+    # the OECD table: Japan's motor vehicles use intermediates worth 73.5% of output at basic prices
+    assert round(100.0 * (1.0 - va[jpn, cars]), 1) == 73.5
+    assert np.all((va > 0) & (va < 1))
+    np.testing.assert_allclose(io.sum(axis=1), 1.0, atol=1e-9)  # columns: shares of intermediate spending
+    assert np.all(io >= 0)
+    # cars buy most from cars (parts) in Japan; GDP is value added, below gross output
+    assert io[jpn, :, cars].argmax() == cars
+    assert np.all(w22.gdp < w22.trade.sum(axis=(1, 2)))
+
+
+def test_build_script_reproduces_the_shipped_io_shares():
+    import pandas as pd
+
+    va, io, notes = _build_module().build_io(shared_dir("oecd_iot2022"))
+    assert notes == ["CHL Motor vehicles: no output in the tables; world coefficients used"]
+    folder = ROOT / "src" / "tradewar" / "data" / "world2022s"
+    key = ["country", "input_sector", "output_sector"]
+    pd.testing.assert_frame_equal(va.reset_index(drop=True), pd.read_csv(folder / "va_share.csv"), atol=1e-12)
+    pd.testing.assert_frame_equal(io.set_index(key).sort_index(), pd.read_csv(folder / "io_shares.csv").set_index(key)
+                                  .sort_index(), atol=1e-12)
+
+
+def test_intermediates_by_default_and_on_request(w22, tmp_path):
+    import json
+
+    from tradewar.models import caliendo_parro
+
+    assert not caliendo_parro.calibrate(w22).no_intermediates
+    assert caliendo_parro.calibrate(w22, intermediates=False).no_intermediates
+    toml = (ROOT / "src" / "tradewar" / "presets" / "2025-04-03-us-car-tariffs-sectoral.toml").read_text()
+    assert "[model]" in toml
+    f = tmp_path / "cars_flat.toml"
+    f.write_text(toml.replace("[model]", "[model]\nintermediates = false", 1))
+    flat = run_scenario(f, world=w22)
+    full = run_scenario("2025-04-03-us-car-tariffs-sectoral", world=w22)
+    assert flat.meta["no_intermediates"] is True and flat.model_params["intermediates"] is False
+    jpn_flat = flat.countries().loc["JPN", "welfare_pct"]
+    jpn_full = full.countries().loc["JPN", "welfare_pct"]
+    assert round(jpn_flat, 3) == -0.019  # the model without intermediate inputs, as it was first shipped
+    assert jpn_full < 1.5 * jpn_flat < 0  # supply chains: Japan loses more with input-output links
+    out = tmp_path / "r.json"
+    r = CliRunner().invoke(app, ["run", str(f), "--countries", "JPN", "--json", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "without intermediate inputs" in r.output and "baseline tariffs are zero" in r.output
+    doc = json.loads(out.read_text())
+    assert doc["params"]["intermediates"] is False and doc["meta"]["no_intermediates"] is True
+    assert "zero" in doc["meta"]["baseline_tariffs"]

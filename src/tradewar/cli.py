@@ -318,6 +318,12 @@ def run(
         console.print(f"[dim]{hidden} of {res.world.n} countries not shown; --all shows every country, "
                       "--countries A,B,C chooses them[/]")
     _explain_na(df)
+    from rich.markup import escape
+
+    from .results import model_notes
+
+    for line in model_notes(res.meta):
+        console.print(f"[dim]{escape(line)}[/]", highlight=False)
     if by_sector:
         sec = res.sectors()
         if sec is None:

@@ -92,6 +92,21 @@ def baseline_tariffs_note(world: World) -> str:
     return "from the data"
 
 
+def model_notes(meta: dict[str, Any]) -> list[str]:
+    """Plain lines a result's table, report and captions show: intermediate inputs, baseline tariffs.
+
+    >>> model_notes({"no_intermediates": False, "baseline_tariffs": "from the data"})
+    ['with intermediate inputs (input-output links)', 'baseline tariffs are from the data']
+    """
+    out = []
+    if "no_intermediates" in meta:
+        out.append("without intermediate inputs (no input-output links)" if meta["no_intermediates"]
+                   else "with intermediate inputs (input-output links)")
+    if meta.get("baseline_tariffs"):
+        out.append(f"baseline tariffs are {meta['baseline_tariffs']}")
+    return out
+
+
 def _clean(v: float) -> float | None:
     v = float(v)
     return v if math.isfinite(v) else None

@@ -1,8 +1,9 @@
 """The report's sectors section on the embedded ``world2022s``: the 2025 sectoral steps, cars first.
 
-Every number here comes from the multi-sector model (Caliendo & Parro 2015, without intermediate
-inputs) on ``world2022s`` (OECD ICIO 2022 flows, 33 regions x 16 sectors); the other sections use
-the one-sector model on ``world2023``. The page says so next to the tables.
+Every number here comes from the multi-sector model (Caliendo & Parro 2015) on ``world2022s`` (OECD
+ICIO 2022 flows, 33 regions x 16 sectors), with the input-output links of the OECD national tables
+unless the options ask for ``intermediates = false``; the other sections use the one-sector model on
+``world2023``. The page says which model it solved, next to the tables and in the captions.
 
 * car exports to the USA, step by step: the US tariff on the country's cars, the change in the value
   of its car exports to the USA (at exporter prices, world-GDP numeraire) and their level;
@@ -18,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["WORLD2022S_TIMELINE", "CARS", "ICIO_ATTRIBUTION", "car_exports_table", "sector_table", "section"]
+__all__ = ["WORLD2022S_TIMELINE", "CARS", "ICIO_ATTRIBUTION", "car_exports_table", "model_words", "sector_table",
+           "section"]
 
 #: The sectoral 2025 steps on world2022s (dated presets, in order).
 WORLD2022S_TIMELINE = (
@@ -32,7 +34,14 @@ WORLD2022S_TIMELINE = (
 )
 CARS = "Motor vehicles"
 ICIO_ATTRIBUTION = ("Trade flows: OECD (2023), Inter-Country Input-Output tables, 2023 edition, CC BY 4.0 "
-                    "(2022 data, aggregated by tradewar to 33 regions and 16 sectors).")
+                    "(2022 data, aggregated by tradewar to 33 regions and 16 sectors). Value-added and "
+                    "input-output shares: OECD (2025), Input-Output Tables, 2025 edition, http://oe.cd/icio; "
+                    "aggregated by tradewar (CC BY 4.0).")
+
+
+def model_words(res) -> str:
+    """``with intermediate inputs`` or ``without intermediate inputs``: what the solved model had."""
+    return "without intermediate inputs" if res.meta.get("no_intermediates", True) else "with intermediate inputs"
 
 
 def car_exports_table(tl, country: str, importer: str = "USA"):
@@ -85,13 +94,17 @@ def section(ctx) -> str:
     ctx.extras["sectoral_timeline"] = tl
     w = tl[0].world
     last = tl[-1]
+    how = model_words(tl[0])
+    links = ("(input-output links from the OECD national tables of 2022: a sector's costs follow the prices of "
+             "the inputs it buys, so a tariff reaches its suppliers)" if how.startswith("with ")
+             else "(no input-output links: each sector uses labour only)")
     model_note = (
         "<p class='note'>Model of this section: the multi-sector model of Caliendo &amp; Parro (2015) "
-        "<b>without intermediate inputs</b> (the data have no input-output table), "
+        f"<b>{how}</b> {links}, "
         f"{w.n} economies x {w.n_sectors} sectors, Caliendo-Parro (2015) trade elasticities (motor vehicles "
-        f"{float(w.extras['theta'][w.sectors.index(CARS)]):.2f}), no baseline tariffs: each step is the set of 2025 "
-        "measures in force on its date, from the 2022 baseline. The sections above use the one-sector model on "
-        f"world2023. {esc(ICIO_ATTRIBUTION)}</p>"
+        f"{float(w.extras['theta'][w.sectors.index(CARS)]):.2f}); baseline tariffs are zero (the data carry none): "
+        "each step is the set of 2025 measures in force on its date, from the 2022 baseline. The sections above "
+        f"use the one-sector model on world2023. {esc(ICIO_ATTRIBUTION)}</p>"
     )
     body = [
         "<p class='lead'>The US tariffs of 2025 by sector: steel and aluminium (25%, then 50%), cars and parts "
@@ -117,11 +130,12 @@ def section(ctx) -> str:
     wel = pd.DataFrame({r.scenario: {k: country_metrics(r, k)["welfare_pct"] for k in codes} for r in tl}).T
     wel.index.name = "step"
     body.append(table_html(wel, {k: "+.3f" for k in wel.columns}, caption="Welfare (real income), % change, "
-                                                                          "multi-sector model"))
+                                                                          f"multi-sector model {how}"))
     sec = sector_table(last, codes)
     body.append(table_html(sec, {k: "+.2f" for k in sec.columns},
                            caption=f"Output and employment by sector after the last step ({esc(last.scenario)}), "
-                                   "% change; employment = output over the wage (one factor, labour)"))
+                                   f"% change, multi-sector model {how}; employment = output over the wage "
+                                   "(one factor, labour)"))
     keep = [s for s in w.sectors if s in (CARS, "Basic metals", "Machinery", "Electronics", "Electrical equipment",
                                           "Other transport equipment")]
     fig = charts.sector_chart([tl[1], tl[-1]], c if c in w.codes else "USA", "gross_output_pct", keep)

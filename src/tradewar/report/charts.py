@@ -64,6 +64,10 @@ def data_line(world) -> str:
                 "USTR (2 April 2025 tariffs); embedded world2023, 32 regions")
     if "BACI" in src:
         return "Data: CEPII BACI (goods trade), World Bank WDI (GDP); " + src.split(";")[0]
+    from ..data._world2022s import WORLD2022S_IOT_ATTRIBUTION
+
+    if WORLD2022S_IOT_ATTRIBUTION in src:  # the credit the licence asks for wherever the shares are used
+        return f"Data: {src.split(';')[0]}; input-output shares: {WORLD2022S_IOT_ATTRIBUTION}"
     return "Data: " + (src.split(";")[0] or "user-supplied data")
 
 
@@ -82,12 +86,16 @@ def model_line(res: Result) -> str:
         name = ("one-sector ILMS (Ignatenko, Macedoni, Lashkaripour & Simonovska 2025)" if fam == "ilms"
                 else "one-sector Armington / Eaton–Kortum")
         return f"Model: {name}; ε={eps:g}, κ={p.kappa:g}, ψ={psi}, profit share {nu}, {rev}"
+    from ..results import model_notes
+
     names = {
-        "caliendo_parro": "multi-sector with input-output links (Caliendo & Parro 2015)",
+        "caliendo_parro": "multi-sector (Caliendo & Parro 2015)",
         "ossa": "multi-industry (Ossa 2014)",
     }
+    notes = model_notes(res.meta or {})  # from the model actually solved, not from the scenario's request
     extra = ", ".join(f"{k}={v}" for k, v in params.items() if not isinstance(v, (list, tuple, dict)))
-    return f"Model: {names.get(fam, fam)}" + (f"; {extra}" if extra else "; default parameters")
+    return (f"Model: {names.get(fam, fam)}" + "".join(f", {n}" for n in notes)
+            + (f"; {extra}" if extra else "; default parameters"))
 
 
 def sources_line(res: Result | None = None, world=None, extra: str = "") -> str:
