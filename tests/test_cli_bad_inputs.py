@@ -49,6 +49,7 @@ def _prepare(tmp: Path, setup: str | None) -> None:
         _small_scenario(tmp)
     elif setup in FILES:
         for name, text in FILES[setup].items():
+            (tmp / name).parent.mkdir(exist_ok=True)
             (tmp / name).write_text(text)
 
 
@@ -68,6 +69,12 @@ FILES = {
     "self-retaliation": {"self.toml": _LAYER + '[retaliation]\nrule = "mirror"\nretaliators = ["USA"]\n'},
     "zero-draws": {"zero.toml": _LAYER + "[uncertainty]\ndraws = 0\n"},
     "frac-draws": {"frac.toml": _LAYER + "[uncertainty]\ndraws = 2.5\n"},
+    "one-diagonal": {"d.csv": _LONG + "USA,USA,1000\n", "g.csv": "country,gdp\nUSA,27000\nCHN,18000\nJPN,4200\n"},
+    "percent-194": {"b194/country_labels.csv": "iso3,iso_code,CountryName\nUSA,1,United States\nCHN,2,China\n"
+                                               "JPN,3,Japan\n",
+                    "b194/trade_cepii.csv": "export_ij1,export_ij2,export_ij3\n,100,80\n400,,160\n150,150,\n",
+                    "b194/gdp.csv": "gdp\n27e12\n18e12\n4.2e12\n",
+                    "b194/tariffs.csv": "applied_tariff\n0\n25\n0.24\n"},
 }
 
 
@@ -154,6 +161,21 @@ CASES = [
     ("retaliator-not-hit", ["run", "self.toml"], "self-retaliation", 2, "nothing to answer"),
     ("zero-draws", ["uncertainty", "zero.toml"], "zero-draws", 2, "uncertainty.draws"),
     ("fractional-draws", ["uncertainty", "frac.toml"], "frac-draws", 2, "uncertainty.draws"),
+    ("one-diagonal-row", ["data", "info", "d.csv", "--gdp", "g.csv"], "one-diagonal", 2, "domestic sales"),
+    ("percent-in-194-tariffs", ["data", "info", "b194"], "percent-194", 2, "looks like a percentage"),
+    ("sweep-grid-percent", ["sweep", "liberation-day", "--grid", "JPN.tariff_on.CHN=0,25", "--scheduler", "none"],
+     None, 2, "looks like a percentage"),
+    # work that cannot fit is refused before it starts, with its size
+    ("sweep-too-many-points", ["sweep", "liberation-day", "--grid", "JPN.tariff_on.CHN=0:1:100000000",
+                               "--scheduler", "none"], None, 2, "points a sweep may have"),
+    ("sweep-grid-product", ["sweep", "liberation-day", "--grid", "JPN.tariff_on.CHN=0:1:10000", "--grid",
+                            "eps=2:8:1000", "--scheduler", "none"], None, 2, "10,000,000 grid points"),
+    ("uncertainty-too-many-draws", ["uncertainty", "liberation-day", "--draws", "100000000", "--scheduler", "none"],
+     None, 2, "100,000,000 draws"),
+    ("uncertainty-huge-sensitivity", ["uncertainty", "liberation-day", "--draws", "10", "--sensitivity",
+                                      "100000000", "--scheduler", "none"], None, 2, "Sobol samples"),
+    ("too-many-local-workers", ["sweep", "liberation-day", "--grid", "eps=3,4", "--workers", "100000"], None, 2,
+     "--workers 100000"),
     # a solver failure: a Nash war allowed no rounds has not converged
     ("nash-not-converged", ["nash", "small.toml", "--max-rounds", "0", "--json", "nash.json"], "small", 3,
      "no Nash equilibrium"),

@@ -76,6 +76,27 @@ def read_meta(out: str | Path) -> dict[str, Any]:
     return dict(man.get("meta") or {})
 
 
+#: Memory a local worker needs: the Python process with JAX and a world (about 600 MiB) plus one
+#: chunk of the default size (256 MiB; :func:`tradewar._batch.chunk_size`).
+WORKER_MIB = 900
+
+
+def _check_local_workers(n: int) -> None:
+    """Refuse a local cluster this machine cannot hold: more workers than four per core, or more than
+    its memory fits (a worker killed for memory is restarted by Dask, again and again)."""
+    cores = os.cpu_count() or 1
+    if n > 4 * cores:
+        raise ScenarioError(f"--workers {n}: this machine has {cores} cores; a local cluster of more than "
+                            f"{4 * cores} single-threaded workers only competes for them")
+    try:
+        avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        return
+    if n * WORKER_MIB > avail:
+        raise ScenarioError(f"--workers {n}: needs about {n * WORKER_MIB / 1024:.1f} GiB ({WORKER_MIB} MiB each) "
+                            f"and {avail / 1024:.1f} GiB are free; use at most {max(1, int(avail // WORKER_MIB))}")
+
+
 def _client(scheduler: str, workers: int | None):
     try:
         from dask.distributed import Client, LocalCluster
@@ -83,6 +104,7 @@ def _client(scheduler: str, workers: int | None):
         raise ScenarioError(f"--scheduler {scheduler}: Dask is not installed (pip install 'tradewar[dask]')") from None
     if scheduler == "local":
         n = workers or os.cpu_count() or 1
+        _check_local_workers(n)
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
         try:
             return Client(cluster), cluster

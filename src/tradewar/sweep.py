@@ -514,6 +514,13 @@ def _bad(text: str, why: str) -> ScenarioError:
     return ScenarioError(f"--grid '{text}': {why}")
 
 
+#: The most points a sweep may have (the product of its axes): about a day of solves on two cores
+#: for the one-sector model, and the largest table that fits comfortably in memory.
+MAX_GRID_POINTS = 1_000_000
+#: Above this a tariff on a grid axis is taken for a percentage (as in scenario files).
+MAX_FRACTION = 5.0
+
+
 def parse_grid(text: str, codes: Sequence[str] | None = None) -> GridAxis:
     """Parse one ``--grid`` argument (see :class:`GridAxis`); a malformed one is a one-line :class:`ScenarioError`.
 
@@ -555,11 +562,16 @@ def parse_grid(text: str, codes: Sequence[str] | None = None) -> GridAxis:
     if ":" in spec:
         if n < 1 or (n == 1 and a != b):
             raise _bad(text, f"key '{key}': COUNT must be >= 2 (1 only when START = STOP)")
+        if n > MAX_GRID_POINTS:
+            raise _bad(text, f"key '{key}': COUNT {n:,} is above the {MAX_GRID_POINTS:,} points a sweep may have")
         vals = tuple(float(v) for v in np.linspace(a, b, n))
     if not vals or not all(np.isfinite(vals)):
         raise _bad(text, f"key '{key}': values must be finite numbers")
     if importer is not None and min(vals) <= -1.0:
         raise _bad(text, f"key '{key}': a tariff must stay above -100% (-1.0), got {min(vals)}")
+    if importer is not None and max(vals) > MAX_FRACTION:
+        raise _bad(text, f"key '{key}': tariff {max(vals):g} looks like a percentage: tariffs are fractions, so "
+                         f"write {max(vals) / 100:g} for {max(vals):g}%")
     return GridAxis(key=key, values=vals, importer=importer, exporter=exporter)
 
 
@@ -604,6 +616,10 @@ def sweep(
     keys = [a.key for a in axes]
     if len(set(keys)) != len(keys):
         raise ScenarioError(f"sweep: key '{next(k for k in keys if keys.count(k) > 1)}' is given twice")
+    points = int(np.prod([len(a.values) for a in axes], dtype=float))
+    if points > MAX_GRID_POINTS:
+        raise ScenarioError(f"sweep: {points:,} grid points (the product of the axes) are above the "
+                            f"{MAX_GRID_POINTS:,} a sweep may have; use fewer values per axis")
     mesh = np.meshgrid(*[np.asarray(a.values) for a in axes], indexing="ij")
     flat = {a.key: m.ravel() for a, m in zip(axes, mesh, strict=True)}
     t_axes = [a for a in axes if a.is_tariff]

@@ -91,6 +91,20 @@ def _summary(ds, fields, codes) -> dict[str, Any]:
     return out
 
 
+#: The most equilibria one uncertainty run may solve (draws plus Sobol samples): about ten minutes of
+#: batched one-sector solves on two cores, and a table of draws that fits in memory.
+MAX_SOLVES = 1_000_000
+
+
+def _check_work(draws: int, sensitivity: int, n_params: int) -> None:
+    """Refuse, before any work, a run larger than :data:`MAX_SOLVES` (with its size)."""
+    sobol = sensitivity * (n_params + 2) if sensitivity else 0
+    if draws + sobol > MAX_SOLVES:
+        parts = f"{draws:,} draws" + (f" + {sobol:,} Sobol samples (N(D+2), D = {n_params})" if sobol else "")
+        raise ScenarioError(f"uncertainty: {parts} are {draws + sobol:,} equilibria, above the {MAX_SOLVES:,} one "
+                            "run may solve; use fewer draws or a smaller --sensitivity")
+
+
 def uncertainty(
     scenario: Any,
     *,
@@ -125,6 +139,7 @@ def uncertainty(
 
     s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     dists, n, sd, bases, st = resolve(s, draws, seed)
+    _check_work(n, sensitivity, len(dists))
     P = sample(dists, bases, n, sd)
 
     def prog(stage):

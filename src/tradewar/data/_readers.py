@@ -152,9 +152,21 @@ def check_flows(x: np.ndarray, raw: Any, label: str, field: Any, rows: Any) -> N
         raise DataError(f"{where(label, f, r)}{msg}")
 
 
-def check_tariffs(t: np.ndarray, raw: Any, label: str, field: Any, rows: Any) -> None:
-    """Raise on the first NaN tariff or one at or below -100% (tariffs are fractions, 0.1 = 10%)."""
+def check_tariffs(t: np.ndarray, raw: Any, label: str, field: Any, rows: Any, *, percent_guard: bool = False) -> None:
+    """Raise on the first NaN tariff or one at or below -100% (tariffs are fractions, 0.1 = 10%).
+
+    ``percent_guard``: also refuse a tariff above 5 (500%) as a likely percentage, for tables that
+    have no ``unit`` column to declare one.
+    """
     flat = t.ravel()
+    if percent_guard:
+        big = np.flatnonzero(np.isfinite(flat) & (flat > MAX_FRACTION))
+        if big.size:
+            k = int(big[0])
+            raise DataError(
+                f"{where(label, field(k), rows(k))}tariff {flat[k]:g} looks like a percentage: tariffs are fractions, "
+                f"so write {flat[k] / 100:g} for {flat[k]:g}%"
+            )
     bad = np.flatnonzero(~np.isfinite(flat) | (flat <= -1))
     if bad.size:
         k = int(bad[0])
@@ -240,6 +252,7 @@ def read_long(
     j, i = np.array([pos[c] for c in exp]), np.array([pos[c] for c in imp])
     trade = np.zeros((len(codes), len(codes)))
     trade[j, i] = value
+    _check_domestic(trade, codes, exp, imp, value, label)
     gdp = _read_long_gdp(gdp_path, codes, regions)
     tariffs = None if tariffs_path is None else _read_long_tariffs(tariffs_path, pos, regions, tariff_unit)
     return World(
@@ -250,6 +263,25 @@ def read_long(
         units=units,
         source=source or f"long table {Path(label).name}",
     )
+
+
+def _check_domestic(trade: np.ndarray, codes, exp, imp, value, label: str) -> None:
+    """Domestic sales (rows with exporter = importer) for every country or for none.
+
+    A world with domestic sales is calibrated from them; one without gets them built at calibration.
+    A table with only some would silently switch the whole world to the first reading.
+    """
+    own = np.diagonal(trade) > 0
+    if own.any() and not own.all():
+        rows = np.flatnonzero((exp == imp) & (value > 0))
+        k = int(rows[0])
+        missing = [c for c, o in zip(codes, own, strict=True) if not o]
+        shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+        raise DataError(
+            f"{where(label, 'exporter,importer', k + 1)}domestic sales ({exp[k]} -> {imp[k]}) are given for "
+            f"{int(own.sum())} of {len(codes)} countries (none for {shown}); give them for every country or "
+            "for none (calibration then builds them)"
+        )
 
 
 def _check_pairs(exp: np.ndarray, imp: np.ndarray, label: str) -> None:
@@ -440,7 +472,7 @@ def _read_by_code(src: Any, label: str, codes: tuple[str, ...], names: tuple[str
     if kind == "gdp":
         check_gdp(v, df[col], label, col, c)
     else:
-        check_tariffs(v, df[col], label, lambda k: col, lambda k: f"{k + 1} ({c[k]})")
+        check_tariffs(v, df[col], label, lambda k: col, lambda k: f"{k + 1} ({c[k]})", percent_guard=True)
     lookup = dict(zip(c, v, strict=True))
     return np.array([lookup[x] for x in codes])
 
@@ -486,7 +518,8 @@ def read_baci_folder(folder: str | os.PathLike, source: str | None = None) -> Wo
     tfile = folder / "tariffs.csv"
     if tfile.is_file():
         t, raw = _read_column(tfile, "applied_tariff", codes)
-        check_tariffs(t, raw, _label(tfile), lambda k: "applied_tariff", lambda k: f"{k + 1} ({codes[k]})")
+        check_tariffs(t, raw, _label(tfile), lambda k: "applied_tariff", lambda k: f"{k + 1} ({codes[k]})",
+                      percent_guard=True)
         schedules[US_SCHEDULE] = t
     return World(
         codes=codes,
