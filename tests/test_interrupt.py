@@ -71,7 +71,7 @@ def _interrupt(cmd: list[str], cwd: Path, delay: float, sig: int) -> tuple[subpr
 
 
 def _check(res: subprocess.CompletedProcess, waited: float, folder: Path, sig: int) -> None:
-    word = "interrupted" if sig == signal.SIGINT else "terminated"
+    word = "interrupted" if sig == signal.SIGINT else "interrupted (SIGTERM)"
     assert res.returncode == 130, (res.returncode, res.stderr[-2000:])
     assert res.stderr.splitlines() == [f"error: {word}"], res.stderr[-2000:]
     assert "Traceback" not in res.stdout + res.stderr

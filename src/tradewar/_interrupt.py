@@ -17,22 +17,26 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 
 # imported here, not at signal time: an import in the waiting thread could block on the import lock
 # held by the main thread
 from ._io import commit_lock, discard_inflight
 
-__all__ = ["install", "SIGNALS"]
+__all__ = ["install", "SIGNALS", "on_signal"]
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _installed = False
+#: Set by a command that stops cleanly by itself (``tradewar serve``): called with the first signal
+#: instead of leaving; a second signal leaves at once.
+_handler: Callable[[int], None] | None = None
 
 
 def _leave(signum: int) -> None:
     try:
         commit_lock.acquire(timeout=5.0)
         discard_inflight()
-        name = "interrupted" if signum == signal.SIGINT else "terminated"
+        name = "interrupted" if signum == signal.SIGINT else "interrupted (SIGTERM)"
         # on a terminal: clear the progress line and show the cursor a progress bar had hidden
         prefix = "\r\x1b[2K\x1b[?25h" if sys.stderr.isatty() else ""
         os.write(2, f"{prefix}error: {name}\n".encode())
@@ -42,7 +46,16 @@ def _leave(signum: int) -> None:
 
 def _wait() -> None:
     signum = signal.sigwait(set(SIGNALS))
+    if _handler is not None:
+        _handler(signum)
+        signum = signal.sigwait(set(SIGNALS))
     _leave(signum)
+
+
+def on_signal(handler: Callable[[int], None] | None) -> None:
+    """Have the first SIGINT or SIGTERM call ``handler(signum)`` (on the waiting thread) instead of leaving."""
+    global _handler
+    _handler = handler
 
 
 def install() -> None:
