@@ -4,6 +4,8 @@ zero variance = the deterministic solve, flip points, Sobol indices, the command
 
 from __future__ import annotations
 
+import os
+
 import json
 
 import numpy as np
@@ -95,7 +97,12 @@ def test_zero_variance_mean_equals_the_deterministic_solve(tmp_path):
         assert w["prob_gain"] == float(ref.loc[c, "welfare_pct"] > 0)
 
 
-def test_seed_fixes_the_draws_on_one_and_two_workers(tmp_path):
+def test_seed_fixes_the_draws_on_one_and_two_workers(tmp_path, monkeypatch):
+    import tempfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     p = scenario_file(tmp_path, EPS_LOGNORMAL)
     a = uncertainty(p, flip=False, chunk=16)
     b = uncertainty(p, flip=False, chunk=16)
@@ -108,6 +115,7 @@ def test_seed_fixes_the_draws_on_one_and_two_workers(tmp_path):
         d = uncertainty(p, flip=False, chunk=16, scheduler="local", workers=workers)
         np.testing.assert_array_equal(d.draws.welfare_pct.values, a.draws.welfare_pct.values)
         assert d.doc["countries"] == a.doc["countries"]
+    assert sorted(os.listdir(scratch)) == [], "the local cluster left its scratch files behind"
     usa = a.doc["countries"]["USA"]["welfare_pct"]
     assert usa["p05"] < usa["p50"] < usa["p95"] and usa["prob_gain"] == 1.0
 

@@ -97,6 +97,18 @@ def _check_local_workers(n: int) -> None:
                             f"and {avail / 1024:.1f} GiB are free; use at most {max(1, int(avail // WORKER_MIB))}")
 
 
+def _close_cluster(cluster) -> None:
+    """Close a local cluster and remove its scratch folder (Dask leaves lock files there)."""
+    import shutil
+
+    try:
+        cluster.close(timeout=30)
+    finally:
+        scratch = getattr(cluster, "_tradewar_scratch", None)
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
 def _client(scheduler: str, workers: int | None):
     try:
         from dask.distributed import Client, LocalCluster
@@ -105,11 +117,24 @@ def _client(scheduler: str, workers: int | None):
     if scheduler == "local":
         n = workers or os.cpu_count() or 1
         _check_local_workers(n)
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
+        import logging
+        import tempfile
+
+        # Dask's own notices ("worker process still alive ... killing" at a normal close) are not the
+        # user's business; its errors still show
+        for name in ("distributed", "distributed.nanny", "distributed.scheduler", "distributed.worker"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+        scratch = tempfile.mkdtemp(prefix="tradewar-dask-")
+        import dask
+
+        with dask.config.set({"temporary-directory": scratch}):
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                                   local_directory=scratch)
+        cluster._tradewar_scratch = scratch
         try:
             return Client(cluster), cluster
         except BaseException:
-            cluster.close()
+            _close_cluster(cluster)
             raise
     if scheduler.startswith("tcp://"):
         try:
@@ -189,7 +214,7 @@ def run_chunks(
         finally:
             client.close()
             if cluster is not None:
-                cluster.close()
+                _close_cluster(cluster)
     if folder is not None:
         return read_parts(folder)
     return pd.concat([frames[i] for i in range(total)], ignore_index=True) if frames else pd.DataFrame()
