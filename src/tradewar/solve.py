@@ -7,7 +7,7 @@ functions: ``initial_guess()``, ``residual(y, shock)``, ``outcomes(y, shock)``,
 Newton-Krylov method); where that fails, by continuation from the model's baseline in
 ``log(1 + t)`` with damped Newton stages (:class:`DampedNewton`, a backtracking line search
 on the residual norm). It can be ``vmap``-ed, and it is differentiable with respect to
-``shock`` by implicit differentiation at the root (``optimistix.ImplicitAdjoint``), whichever
+``shock`` by implicit differentiation at the root (a dense LU of the Jacobian there), whichever
 path found it, so the strategic layer can take gradients of welfare with respect to tariffs.
 :func:`solve_model` adds the accounting checks and the admissibility margins and raises
 :class:`ConvergenceError` (:class:`InadmissibleError` for an economically impossible
@@ -347,17 +347,50 @@ def _primal(inputs):
     return value, (code, steps + c_steps, stages, path, res)
 
 
-def _rewrite(root, aux, inputs):
-    residual, _, shock = inputs[:3]
-    return residual(root, shock)
+@eqx.filter_custom_jvp
+def _implicit_root(residual, y0, shock, tol, max_steps, method):
+    """The root and its diagnostics; differentiated by :func:`_implicit_root_jvp`, never through the iterations."""
+    return _primal((residual, y0, shock, tol, max_steps, method, None))
+
+
+@_implicit_root.def_jvp
+def _implicit_root_jvp(primals, tangents):
+    """Implicit differentiation at the root: ``r(y*, p) = 0`` gives ``dy* = -r_y^{-1} (r_p dp)``.
+
+    ``p`` is everything the residual depends on besides ``y`` (the shock and the model's arrays). The
+    linear solve is a dense LU of ``r_y`` at the root (GMRES on Jacobian-vector products for
+    ``newton_krylov``), written with JAX's own linear algebra: its transpose (reverse mode) is again
+    plain triangular solves, so a program that differentiates a solve holds no runtime error check
+    (no host callback) and is stored by the persistent compilation cache. A singular or non-finite
+    Jacobian gives non-finite derivatives, which the callers check.
+    """
+    residual, y0, shock, tol, max_steps, method = primals
+    t_residual, _, t_shock = tangents[:3]
+    value, aux = _implicit_root(residual, y0, shock, tol, max_steps, method)
+    no_aux = tuple(None for _ in aux)  # the diagnostics are constant near the root
+    _, r_dot = eqx.filter_jvp(lambda f, s: f(value, s), (residual, shock), (t_residual, t_shock))
+    if r_dot is None:  # nothing the residual depends on is differentiated
+        return (value, aux), (None, no_aux)
+    return (value, aux), (-_root_solve(residual, value, shock, r_dot, method, tol), no_aux)
+
+
+def _root_solve(residual, y, shock, b, method, tol):
+    """``r_y(y, shock)^{-1} b`` (linear in ``b``; ``y`` and ``shock`` are fixed)."""
+    if method == "newton_krylov":
+
+        def matvec(v):
+            return jax.jvp(lambda q: residual(q, shock), (y,), (v,))[1]
+
+        x, _ = jax.scipy.sparse.linalg.gmres(matvec, b, tol=1e-6, atol=tol * 1e-3, restart=30, maxiter=100)
+        return x
+    jac = jax.jacfwd(lambda q: residual(q, shock))(y)
+    return jax.scipy.linalg.lu_solve(jax.scipy.linalg.lu_factor(jac), b)
 
 
 def _root(residual, y0, shock, tol, max_steps, method="newton"):
     if method not in METHODS:
         raise ValueError(f"unknown solver method {method!r}; expected one of {', '.join(METHODS)}")
-    inputs = (residual, y0, shock, tol, max_steps, method)
-    adjoint = optx.ImplicitAdjoint(linear_solver=_linear_solver(method, tol))
-    value, (code, steps, stages, path, res) = adjoint.apply(_primal, _rewrite, inputs, frozenset())
+    value, (code, steps, stages, path, res) = _implicit_root(residual, y0, shock, tol, max_steps, method)
     return RootSolution(value=value, result_code=code, steps=steps, max_residual=res, stages=stages, path=path)
 
 
@@ -456,7 +489,9 @@ def blas_threads(n_unknowns: int, threads: int | None = None) -> contextlib.Abst
         threads = 1 if n_unknowns <= SMALL_SYSTEM else 0
     if threads == 0:
         return contextlib.nullcontext()
-    return _blas_controller().limit(limits=int(threads), user_api="blas")
+    from ._blas import limited  # shared by concurrent solves: the last to finish restores BLAS
+
+    return limited(_blas_controller, int(threads))
 
 
 def _smallest(model, margins: dict[str, Any], codes=None, only_bad: bool = True) -> list[str]:
@@ -505,8 +540,10 @@ def solve_model(
     """
     import numpy as np
 
+    from ._cancel import checkpoint
     from .policy._shock import check_shock
 
+    checkpoint()  # a caller that cancelled the work stops it here, between solves
     opts = options or SolverOptions()
     shock = check_shock(model, shock, codes if codes is not None else getattr(model, "codes", None), what)
     start = time.perf_counter()

@@ -125,7 +125,8 @@ class WelfareEvaluator:
                 self.count += 1
                 continue
             self.count += 1
-            if float(sol.max_residual) <= self.tol and np.isfinite(np.asarray(W)).all():
+            # a singular Jacobian at the root (the edge of the admissible region) gives non-finite derivatives
+            if float(sol.max_residual) <= self.tol and np.isfinite(np.asarray(W)).all() and np.isfinite(J).all():
                 self.y = sol.value
                 return np.asarray(wk), np.asarray(J), np.asarray(W)
         return None

@@ -97,7 +97,7 @@ class _Evaluator:
         for y0 in (self.y, self.model.initial_guess()):
             v, g, W, sol = log_welfare_value_and_grad(*args, y0, self.tol, self.steps)
             self.count += 1
-            if self._ok(v, sol):
+            if self._ok(v, sol) and np.isfinite(np.asarray(g)).all():
                 self.y = sol.value
                 return float(v), np.asarray(g, dtype=np.float64), np.asarray(W)
         return None
