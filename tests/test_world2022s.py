@@ -99,9 +99,11 @@ def test_cli_run_and_data_info():
     r = runner.invoke(app, ["run", "2025-04-03-us-car-tariffs-sectoral", "--countries", "JPN,USA"])
     assert r.exit_code == 0, r.output
     assert "JPN" in r.output
+    assert "with intermediate inputs (input-output links)" in r.output and "baseline tariffs are zero" in r.output
     r = runner.invoke(app, ["data", "info", "world2022s"])
     assert r.exit_code == 0, r.output
     assert "OECD Inter-Country Input-Output tables" in r.output and "16 sectors" in r.output
+    assert "OECD (2025), Input-Output Tables, 2025 edition, http://oe.cd/icio" in " ".join(r.output.split())
 
 
 def test_report_always_has_its_sectors_section():
@@ -180,3 +182,6 @@ def test_intermediates_by_default_and_on_request(w22, tmp_path):
     doc = json.loads(out.read_text())
     assert doc["params"]["intermediates"] is False and doc["meta"]["no_intermediates"] is True
     assert "zero" in doc["meta"]["baseline_tariffs"]
+    f.write_text(toml.replace("[model]", '[model]\nintermediates = "no"', 1))
+    r = CliRunner().invoke(app, ["run", str(f)])
+    assert r.exit_code != 0 and "intermediates" in r.output and "Traceback" not in r.output
