@@ -59,3 +59,26 @@ def test_help_prints_brackets_as_written(cmd):
     if cmd == ["uncertainty"]:
         assert "[uncertainty] table" in res.stdout
     assert _plain("[data]") != "[data]"
+
+
+def test_ossa_family_runs_from_the_command_line(tmp_path):
+    from tests.conftest import shared_dir
+
+    data = shared_dir("ossa2014")
+    p = tmp_path / "ossa.toml"
+    p.write_text('[model]\nfamily = "ossa"\n[[tariffs]]\ntype = "uniform"\nimporter = "USA"\nrate = 0.25\n')
+    res = runner.invoke(app, ["run", str(p), "--data", str(data), "--json", str(tmp_path / "o.json")])
+    assert res.exit_code == 0, res.stderr
+    import json
+
+    doc = json.loads((tmp_path / "o.json").read_text())
+    assert doc["model"] == "ossa" and doc["converged"]
+    # a 25% tariff on every partner: the USA gains on its terms of trade, every partner loses
+    assert doc["countries"]["USA"]["welfare_pct"] > 0
+    assert all(v["welfare_pct"] < 0 for c, v in doc["countries"].items() if c != "USA")
+
+
+def test_a_name_longer_than_a_file_name_is_one_line():
+    res = runner.invoke(app, ["run", "a" * 300])
+    assert res.exit_code == 2
+    assert res.stderr.count("\n") == 1 and "too long" in res.stderr and "a" * 300 not in res.stderr

@@ -383,6 +383,8 @@ def load_toml(source: str | Path, model: type[BaseModel], preset_dir: Path, what
     """
     if not isinstance(source, str | os.PathLike):
         raise ScenarioError(f"{what} must be a preset name or a path to a TOML file, got {type(source).__name__}")
+    if any(len(part) > 255 for part in Path(source).parts) or len(os.fspath(source)) > 4096:
+        raise ScenarioError(f"{what} '{os.fspath(source)[:60]}...': name too long for a preset or a file name")
     p = Path(source)
     if not p.suffix and not p.exists():
         pp = preset_dir / f"{source}.toml"

@@ -35,7 +35,8 @@ US_SCHEDULE = "us_2025_04_02"
 EMBEDDED = ("world2023", "world2022s")
 WORLD2023_SOURCE = (
     "world2023: 32 regions; 2023 goods trade from CEPII BACI HS22 V202501 and 2023 GDP from World Bank WDI, "
-    "via the replication package of Ignatenko, Macedoni, Lashkaripour & Simonovska (2025); "
+    "via the replication package of Ignatenko, Macedoni, Lashkaripour & Simonovska (2025), 19 pairs the source "
+    "lacks filled from the OECD Inter-Country Input-Output tables 2022 (CC BY 4.0); "
     "US tariffs announced 2 April 2025 (USTR)"
 )
 _PARQUET = (".parquet", ".pq")
@@ -585,6 +586,10 @@ def _sectoral_reader(path: Path):
         return _sectoral.read_wiod_ll2023
     if (path / "bilateral.csv").is_file() and (path / "country_sector.csv").is_file():
         return _sectoral.read_adb_mrio
+    if (path / "bilateral.csv").is_file() and (path / "importer_sector.csv").is_file():
+        from ._ossa import read_ossa2014
+
+        return read_ossa2014
     return None
 
 
@@ -678,8 +683,8 @@ def _dispatch(source: str | os.PathLike, kw: dict[str, Any]) -> World:
             return _call(sectoral, path, kw)
         raise DataError(
             f"{_label(source)}: not a data folder; expected country_labels.csv (BACI layout), trade.csv (wide layout), "
-            "xbilat1993.txt (Caliendo-Parro), bilateral_2014.csv (WIOD/LL2023) or bilateral.csv with "
-            "country_sector.csv (ADB-MRIO)"
+            "xbilat1993.txt (Caliendo-Parro), bilateral_2014.csv (WIOD/LL2023), bilateral.csv with "
+            "country_sector.csv (ADB-MRIO) or bilateral.csv with importer_sector.csv (Ossa 2014)"
         )
     if path.is_file() and path.suffix.lower() == ".mat":
         from ._cubes import read_tariffwar_cube
