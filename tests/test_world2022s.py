@@ -157,6 +157,27 @@ def test_build_script_reproduces_the_shipped_io_shares():
                                   .sort_index(), atol=1e-12)
 
 
+#: The US car tariff of 3 April 2025 as first measured on world2022s: 25% on cars from all but Canada and
+#: Mexico, 25% on basic metals from all.
+CARS_2025 = """name = "cars"
+[data]
+source = "world2022s"
+[model]
+family = "caliendo_parro"
+[[tariffs]]
+type = "uniform"
+importer = "USA"
+rate = 0.25
+sectors = ["Basic metals"]
+[[tariffs]]
+type = "uniform"
+importer = "USA"
+rate = 0.25
+sectors = ["Motor vehicles"]
+exclude = ["CAN", "MEX"]
+"""
+
+
 def test_intermediates_by_default_and_on_request(w22, tmp_path):
     import json
 
@@ -164,12 +185,12 @@ def test_intermediates_by_default_and_on_request(w22, tmp_path):
 
     assert not caliendo_parro.calibrate(w22).no_intermediates
     assert caliendo_parro.calibrate(w22, intermediates=False).no_intermediates
-    toml = (ROOT / "src" / "tradewar" / "presets" / "2025-04-03-us-car-tariffs-sectoral.toml").read_text()
-    assert "[model]" in toml
     f = tmp_path / "cars_flat.toml"
-    f.write_text(toml.replace("[model]", "[model]\nintermediates = false", 1))
+    f.write_text(CARS_2025.replace("[model]", "[model]\nintermediates = false", 1))
+    (tmp_path / "cars.toml").write_text(CARS_2025)
     flat = run_scenario(f, world=w22)
-    full = run_scenario("2025-04-03-us-car-tariffs-sectoral", world=w22)
+    full = run_scenario(tmp_path / "cars.toml", world=w22)
+    assert full.meta["no_intermediates"] is False and full.model_params["intermediates"] is True
     assert flat.meta["no_intermediates"] is True and flat.model_params["intermediates"] is False
     jpn_flat = flat.countries().loc["JPN", "welfare_pct"]
     jpn_full = full.countries().loc["JPN", "welfare_pct"]
@@ -182,6 +203,6 @@ def test_intermediates_by_default_and_on_request(w22, tmp_path):
     doc = json.loads(out.read_text())
     assert doc["params"]["intermediates"] is False and doc["meta"]["no_intermediates"] is True
     assert "zero" in doc["meta"]["baseline_tariffs"]
-    f.write_text(toml.replace("[model]", '[model]\nintermediates = "no"', 1))
+    f.write_text(CARS_2025.replace("[model]", '[model]\nintermediates = "no"', 1))
     r = CliRunner().invoke(app, ["run", str(f)])
     assert r.exit_code != 0 and "intermediates" in r.output and "Traceback" not in r.output
