@@ -6,6 +6,12 @@ A :class:`Result` pairs a validated :class:`~tradewar.solve.Equilibrium` with th
 ``(N, N, S)`` bilateral by sector. Percent changes end in ``_pct``; changes in percentage points end in
 ``_pp`` (``balance_gdp_change_pp``: the change in the trade balance, exports minus imports, as a share of
 GDP; unlike ``deficit_change_pct`` it stays meaningful when the baseline balance is close to zero).
+
+Beside welfare every family reports ``real_gdp_pct``, the change of value added at baseline prices (its
+definition for each family is in the model's docstring), so that figures can be set beside published GDP
+estimates. Money in US dollars: ``welfare_usd_bn`` is the equivalent variation, the welfare change times
+the baseline income it deflates, and ``tariff_revenue_usd_bn`` the new tariff revenue, both in billions of
+US dollars (converted from the World's ``units``; ``NaN``, JSON ``null``, when those are not US dollars).
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from ._io import atomic_write, atomic_write_all, json_safe, json_writer
 from .data._world import World
 from .solve import Equilibrium
 
-__all__ = ["Result", "CORE_FIELDS", "model_parameters"]
+__all__ = ["Result", "CORE_FIELDS", "COMPARE_FIELDS", "model_parameters", "usd_bn_per_unit"]
 
 #: Per-country fields printed first (in this order) when a model provides them.
 CORE_FIELDS = (
@@ -35,6 +41,39 @@ CORE_FIELDS = (
     "deficit_change_pct",
     "tariff_revenue_share",
 )
+
+
+#: Fields shown right after welfare: comparable with published GDP estimates and in US dollars.
+COMPARE_FIELDS = ("real_gdp_pct", "welfare_usd_bn", "tariff_revenue_usd_bn")
+#: Money levels in the World's units from which the US dollar fields are derived (not shown in tables).
+LEVEL_FIELDS = ("income_baseline", "tariff_revenue")
+_ORDER = (CORE_FIELDS[0], *COMPARE_FIELDS[:2], *CORE_FIELDS[1:], COMPARE_FIELDS[2])
+
+_SCALES = {"": 1e-9, "thousand": 1e-6, "k": 1e-6, "thousands": 1e-6, "million": 1e-3, "millions": 1e-3,
+           "mn": 1e-3, "m": 1e-3, "billion": 1.0, "billions": 1.0, "bn": 1.0, "b": 1.0}
+
+
+def usd_bn_per_unit(units: str) -> float:
+    """Billions of US dollars in one money unit of a World (``"USD million"`` gives 0.001).
+
+    ``NaN`` when ``units`` is not an amount of US dollars (a currency or scale not recognised).
+
+    Examples
+    --------
+    >>> usd_bn_per_unit("USD million"), usd_bn_per_unit("thousand US dollars"), usd_bn_per_unit("EUR million")
+    (0.001, 1e-06, nan)
+    """
+    import re
+
+    words = re.sub(r"\(.*?\)|[,;]", " ", str(units).lower()).split()
+    words = [w for w in words if w not in ("current", "of", "in", "nominal")]
+    text = " ".join(words)
+    for cur in ("us dollars", "us dollar", "usd", "us$", "dollars"):
+        if cur in text:
+            rest = text.replace(cur, " ").split()
+            if len(rest) <= 1 and (not rest or rest[0] in _SCALES):
+                return _SCALES[rest[0] if rest else ""]
+    return math.nan
 
 
 def model_parameters(family: str, params: dict[str, Any], model: Any, world: World | None = None) -> dict[str, Any]:
@@ -143,15 +182,38 @@ class Result:
     def _fields(self, ndim_shape) -> dict[str, np.ndarray]:
         n = self.world.n
         out = {}
-        for k, v in self.equilibrium.outcomes.items():
+        for k, v in {**self.equilibrium.outcomes, **self.money()}.items():
             a = np.asarray(v)
-            if ndim_shape(a.shape, n):
+            if k not in LEVEL_FIELDS and ndim_shape(a.shape, n):
                 out[k] = a
         return out
 
+    def money(self) -> dict[str, np.ndarray]:
+        """``welfare_usd_bn`` and ``tariff_revenue_usd_bn`` (N,), billions of US dollars (module docstring).
+
+        The equivalent variation is ``welfare_pct / 100`` times the baseline income the model's welfare
+        deflates (``income_baseline``); both are ``NaN`` when the World's units are not US dollars.
+        """
+        oc = self.equilibrium.outcomes
+        k = usd_bn_per_unit(self.world.units)
+        out = {}
+        if "income_baseline" in oc and "welfare_pct" in oc:
+            out["welfare_usd_bn"] = np.asarray(oc["welfare_pct"], dtype=float) / 100.0 * np.asarray(
+                oc["income_baseline"], dtype=float) * k
+        if "tariff_revenue" in oc:
+            out["tariff_revenue_usd_bn"] = np.asarray(oc["tariff_revenue"], dtype=float) * k
+        return out
+
+    def money_note(self) -> str | None:
+        """Why the US dollar fields are empty (the World's units are not US dollars), or None."""
+        if math.isnan(usd_bn_per_unit(self.world.units)) and "income_baseline" in self.equilibrium.outcomes:
+            return (f"welfare_usd_bn and tariff_revenue_usd_bn are not given: the data's money units "
+                    f"({self.world.units!r}) are not US dollars")
+        return None
+
     def country_fields(self) -> list[str]:
         f = self._fields(lambda s, n: s == (n,))
-        return [k for k in CORE_FIELDS if k in f] + sorted(k for k in f if k not in CORE_FIELDS)
+        return [k for k in _ORDER if k in f] + sorted(k for k in f if k not in _ORDER)
 
     # --- tables --------------------------------------------------------------------------------
     def countries(self, codes=None):
@@ -241,7 +303,7 @@ class Result:
             "steps": eq.steps,
             "solve_seconds": eq.seconds,
             "checks": eq.checks,
-            "meta": self.meta,
+            "meta": self.meta if self.money_note() is None else {**self.meta, "money_note": self.money_note()},
             "countries": {
                 c: {k: (_clean(v) if k != "name" else v) for k, v in row.items()} for c, row in df.iterrows()
             },

@@ -77,6 +77,19 @@ Outcomes give it in two forms:
   ``tot_exact_pct`` + ``vot_exact_pct`` = ``welfare_pct`` (log parts scaled by
   ``(W^ - 1) / ln W^``), ``decomposition_gap`` = quadrature error of ln W^.
 
+Real GDP and money
+------------------
+``real_gdp_pct`` is value added in quantities valued at baseline prices (double deflation): gross output
+deflated by the cost of the input bundle (the producer price at baseline productivity), less intermediate
+inputs deflated by their sectoral price indices, summed over sectors::
+
+    real GDP^_n = sum_j [Y'_nj / c^_nj - sum_k gamma_n^{kj} Y'_nj / P^_nk] / VA_n
+
+Labour is fixed and paid the same in every sector, so it is 0 without intermediates and 0 to first
+order with them; it moves (at second order) as sectors use more or fewer inputs per worker. Money in the
+World's units: ``income_baseline`` (N,) the baseline income ``I_n`` that welfare deflates (the equivalent
+variation is ``welfare_pct / 100 * income_baseline``), ``tariff_revenue`` (N,) the new tariff revenue.
+
 Examples
 --------
 >>> import numpy as np
@@ -315,6 +328,9 @@ class CaliendoParro(eqx.Module):
             # labour is the one factor and its cost share of gross output is fixed: L^_nj = Y^_nj / w^_n
             "sector_employment_pct": 100.0 * jnp.where(
                 Y0 > 0, c["Yn"] / jnp.where(Y0 > 0, Y0, 1.0) / c["wh"][:, None] - 1.0, 0.0),
+            "real_gdp_pct": 100.0 * (self.real_value_added(c) / self.VA - 1.0),
+            "income_baseline": I0,
+            "tariff_revenue": c["Rt"],
             "flows_new": f_new,
         }
         # the paper's decomposition (discrete changes, baseline weights), as its tables report it
@@ -339,6 +355,12 @@ class CaliendoParro(eqx.Module):
         if self.decomposition_nodes > 0:
             out.update(self.decomposition(y, shock))
         return out
+
+    def real_value_added(self, c) -> jax.Array:
+        """Value added at baseline prices (N,), World units: gross output over ``c^`` less inputs over ``P^``."""
+        go = (c["Yn"] * jnp.exp(-c["lc"])).sum(axis=1)
+        inputs = jnp.einsum("nkj,nj,nk->n", self.gio, c["Yn"], jnp.exp(-c["p"]))
+        return go - inputs
 
     def decomposition(self, y, shock) -> dict[str, jax.Array]:
         """Terms-of-trade and volume-of-trade parts of the welfare change, total, by partner and by sector.

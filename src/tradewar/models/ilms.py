@@ -66,6 +66,23 @@ these are the equations above, ``P^`` drops out of the unknowns, and the computa
 
 With ``t0 = 0`` (the paper) ``tau^_i = 1/(1 - R_i/Y'_i)`` exactly as in the paper; the baseline
 revenue ``R0`` generalises it to worlds with baseline tariffs, where ``T_i = E_i - Y_i - R0_i``.
+
+Real GDP (``real_gdp_pct``): value added in quantities valued at baseline prices. Producer prices are a
+fixed markup over unit costs, and output per worker at baseline prices is fixed: scale effects (``psi``)
+work through the number of varieties, which national accounts value at baseline prices, not through the
+output of each. So income deflated by the producer price is labour input, with ``beta = 1``::
+
+    real GDP^_i = Y'_i / (Y_i w^_i) = L^_i        (0 whenever kappa = 0: labour is then fixed)
+
+With roundabout production value added is gross output less intermediates, each at baseline prices
+(double deflation), per unit of baseline value added (a share ``beta`` of gross output): gross output per
+worker changes as ``e_i = (w^_i/P^_i)^(1-beta)`` and intermediates per worker as ``w^_i/P^_i`` (Cobb-Douglas
+cost minimisation), so ``real GDP^_i = L^_i (e_i - (1-beta) w^_i/P^_i) / beta``; it equals ``L^_i`` to
+first order and falls a little below it when the relative price of labour moves either way.
+
+Money outcomes, in the World's units: ``income_baseline`` (N,) the income that welfare deflates
+(final spending ``Ec``, ``= E`` when ``beta = 1``), so the equivalent variation is
+``welfare_pct / 100 * income_baseline``; ``tariff_revenue`` (N,) the new revenue ``R_i``.
 """
 
 from __future__ import annotations
@@ -304,8 +321,18 @@ class ILMSModel(eqx.Module):
             "deficit_change_pct": 100.0 * (D1 - D0) / jnp.abs(D0),
             "balance_gdp_change_pp": 100.0 * (D0 / self.Y - D1 / s["Yn"]),
             "tariff_revenue_share": s["R"] / self.E,
+            "real_gdp_pct": pct(self.real_gdp(s)),
+            "income_baseline": self.Ec,
+            "tariff_revenue": s["R"],
             "flows_new": Xn,
         }
+
+    def real_gdp(self, s):
+        """Real GDP, new/old (N,): value added at baseline prices (module docstring, "Real GDP")."""
+        if not self.roundabout:
+            return s["Lh"]
+        r = s["w"] / s["Ph"]
+        return s["Lh"] * (r ** (1.0 - self.beta) - (1.0 - self.beta) * r) / self.beta
 
     def checks(self, y, shock):
         s, income, budget, labour, _ = self._equations(y, shock)

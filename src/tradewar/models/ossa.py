@@ -37,6 +37,16 @@ Government welfare with political-economy weights ``lambda_[j, s]`` (all ones = 
 
 with ``delta'`` computed from ``X'`` and ``R'_j = sum_{i,s} t' X'[i,j,s]``.
 
+Real GDP (``real_gdp_pct``): value added (sales, labour income plus profits) in quantities valued at
+baseline prices. Every variety's producer price is the markup ``sigma_s/(sigma_s-1)`` over the wage, so the
+quantity of industry ``s`` is its sales deflated by ``w^``::
+
+    real GDP^_i = sum_{j,s} X'[i,j,s] / w^_i / sum_{j,s} X[i,j,s]
+
+Labour is fixed, so it moves only as labour shifts between industries of different markups (profits per
+worker differ). Money in the data's units: ``income_baseline`` (N,) baseline expenditure ``E_j`` (the
+equivalent variation is ``welfare_pct / 100 * income_baseline``), ``tariff_revenue`` (N,) new revenue ``R'_j``.
+
 Residuals are dimensionless: wage equations are relative to the wage, budgets relative to baseline
 expenditure ``E_j``, so ``max |r| <= tol`` is a relative tolerance.
 """
@@ -198,6 +208,9 @@ class OssaModel(eqx.Module):
             "exports_gdp_change_pct": pct((exp1 / gdp1) / (exp0 / gdp0)),
             "imports_gdp_change_pct": pct((imp1 / gdp1) / (imp0 / gdp0)),
             "deficit_change_pct": 100.0 * (self.NX - nx1) / gdp0,
+            "real_gdp_pct": pct(gdp1 / lv["what"] / gdp0),
+            "income_baseline": self.E,
+            "tariff_revenue": lv["R_new"],
             "flows_new": lv["Xnew"],
         }
 

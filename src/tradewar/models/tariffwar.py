@@ -47,6 +47,11 @@ Welfare::
 This is the Caliendo-Parro economy without intermediate inputs and with trade balanced, in the
 reduced form of the package (2N or 3N unknowns instead of N + 2NS).
 
+Real GDP (``real_gdp_pct``): sales at producer prices deflated by the producer price ``w^`` (labour is
+the one factor, fixed, with constant productivity), ``w^_i R_i / (w^_i R_i) - 1``: 0 in every
+equilibrium, a tariff war changes real income here only through prices and revenue. Money in the data's
+units: ``income_baseline`` (N,) expenditure ``Y_i``, ``tariff_revenue`` (N,) the new revenue.
+
 Examples
 --------
 >>> import numpy as np
@@ -257,6 +262,9 @@ class TariffWar(eqx.Module):
             "income_pct": 100.0 * (c["Yh"] - 1.0),
             "price_index_pct": 100.0 * jnp.expm1(c["lnP"]),
             "tariff_revenue_share": c["rev"] / (c["Yh"] * self.Y),
+            "real_gdp_pct": 100.0 * (c["sales"].sum(axis=(1, 2)) / c["wh"] / self.R - 1.0),
+            "income_baseline": self.Y,
+            "tariff_revenue": c["rev"],
             "flows_new": c["sales"],
         }
         if self.nash:

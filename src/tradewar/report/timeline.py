@@ -6,7 +6,8 @@ that baseline, and the ``d_*`` columns are the change from the previous step (pe
 
 Metrics per country (percent changes relative to the baseline):
 
-* ``welfare_pct``, ``real_wage_pct``, ``employment_pct``, ``price_index_pct``: the model's outcomes;
+* ``welfare_pct``, ``real_gdp_pct``, ``real_wage_pct``, ``employment_pct``, ``price_index_pct``: the
+  model's outcomes;
 * ``exports_to_<P>_pct``: the change in the value of the country's goods exports to partner ``P``
   (flows at exporter prices, summed over sectors), in the model's numeraire (world prices);
   NaN for the partner itself or a partner missing from the data.
@@ -51,6 +52,7 @@ FOCUS = ("JPN", "USA", "CHN", "EU27")
 #: Column -> (label, unit) of the per-step metrics.
 METRICS = {
     "welfare_pct": ("Welfare", "% change"),
+    "real_gdp_pct": ("Real GDP", "% change"),
     "real_wage_pct": ("Real wage", "% change"),
     "employment_pct": ("Employment", "% change"),
     "price_index_pct": ("Consumer prices", "% change"),

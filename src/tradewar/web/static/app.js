@@ -5,7 +5,8 @@
   var PLOT_CONFIG = {displaylogo: false, responsive: true, showLink: false, showSendToCloud: false,
     toImageButtonOptions: {format: "png", scale: 2}};
   var COLUMNS = [
-    ["welfare_pct", "welfare %"], ["real_wage_pct", "real wage %"], ["employment_pct", "employment %"],
+    ["welfare_pct", "welfare %"], ["real_gdp_pct", "real GDP %"], ["welfare_usd_bn", "welfare USD bn"],
+    ["real_wage_pct", "real wage %"], ["employment_pct", "employment %"],
     ["price_index_pct", "prices %"], ["exports_gdp_change_pct", "exports/GDP %"],
     ["imports_gdp_change_pct", "imports/GDP %"]];
   var token = null;
