@@ -6,8 +6,6 @@ against the model's own intermediate arrays.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -27,7 +25,8 @@ from tradewar.models.ilms import (
 )
 from tradewar.solve import Shock, SolverOptions, find_root, solve_model
 
-BACI = Path(__file__).resolve().parents[2] / "shared" / "data" / "baci2023"
+from .conftest import assert_printed, decimals, reference, shared_dir
+
 PAPER_CASES = (
     "ustr",
     "ustr_lump_sum",
@@ -433,107 +432,29 @@ def test_unconverged_solve_raises():
 
 # --- the replication --------------------------------------------------------------------------------
 IO_CASES = ("io_ustr", "io_optimal", "io_ustr_reciprocal", "io_ustr_optimal_retaliation")
-
-#: ILMS (2025): the rows of the USA and of the non-US average of Table 1 (``ustr``, ``optimal``),
-#: Table 2 (``ustr_reciprocal``, ``ustr_optimal_retaliation``, ``optimal_optimal_retaliation``),
-#: Table 9 (``ustr_lump_sum``, ``ustr_partial_passthrough``, ``ustr_eps8``, ``ustr_ek``) and of the
-#: input-output table (``io_*``), one tuple per row in the order of ``ilms2025.FIELDS`` at the precision
-#: ``tradewar replicate ilms2025`` prints (two decimals, four for revenue/E), then the tariffs printed in
-#: brackets (percent, one decimal). The values are the replication's, pinned at that precision: the
-#: paper's tables are not in the repository.
-ILMS_PRINTED = {
-    "ustr": (
-        (1.13, -0.40, 0.32, 12.81, -52.71, -43.58, 1.01, -18.06, 0.0114),
-        (-0.58, -0.27, -0.14, -4.67, -3.24, -3.35, -0.16, 11.62, 0.0000),
-        {},
-    ),
-    "ustr_lump_sum": (
-        (-0.01, -0.82, -0.41, 13.13, -52.55, -43.35, 0.99, -18.38, 0.0113),
-        (-0.57, -0.27, -0.14, -4.78, -3.28, -3.37, -0.16, 11.68, 0.0000),
-        {},
-    ),
-    "ustr_partial_passthrough": (
-        (1.36, -0.89, 0.30, 7.93, -35.04, -28.82, 0.65, -11.76, 0.0156),
-        (-0.23, -0.09, -0.04, -2.89, -2.11, -2.20, -0.11, 7.07, 0.0000),
-        {},
-    ),
-    "optimal": (
-        (1.79, -0.21, 0.51, 12.61, -55.25, -45.57, 1.05, -19.07, 0.0135),
-        (-0.61, -0.33, -0.16, -4.59, -4.20, -3.74, -0.21, 17.09, 0.0000),
-        {"us_tariff": 21.8},
-    ),
-    "ustr_reciprocal": (
-        (-0.36, -1.15, -0.18, 7.48, -70.49, -56.24, 1.14, -26.70, 0.0082),
-        (-0.46, -0.38, -0.13, -2.73, -5.90, -5.42, -0.28, 19.84, 0.0011),
-        {},
-    ),
-    "ustr_optimal_retaliation": (
-        (-0.75, -1.35, -0.32, 6.02, -75.53, -59.83, 1.18, -28.96, 0.0074),
-        (-0.43, -0.40, -0.13, -2.19, -6.48, -5.76, -0.31, 22.42, 0.0014),
-        {"retaliation_tariff": 22.7},
-    ),
-    "optimal_optimal_retaliation": (
-        (-0.32, -1.18, -0.20, 4.19, -73.87, -58.20, 1.12, -28.39, 0.0080),
-        (-0.39, -0.42, -0.13, -1.53, -6.90, -5.83, -0.33, 25.14, 0.0014),
-        {"us_tariff": 18.5, "retaliation_tariff": 22.7},
-    ),
-    "ustr_eps8": (
-        (0.33, -0.45, 0.10, 11.76, -71.57, -58.00, 1.25, -26.31, 0.0071),
-        (-0.44, -0.21, -0.11, -4.28, -5.25, -4.88, -0.30, 18.59, 0.0000),
-        {},
-    ),
-    "ustr_ek": (
-        (1.24, -0.52, 0.41, 10.91, -46.34, -33.31, 0.38, -0.43, 0.0143),
-        (-0.50, -0.20, -0.10, -3.97, -1.89, -2.95, 0.05, 0.08, 0.0000),
-        {},
-    ),
-    "io_ustr": (
-        (0.86, -0.35, 0.24, 12.71, -53.93, -44.43, 0.83, -18.40, 0.0058),
-        (-1.31, -0.58, -0.29, -4.96, -3.51, -3.97, -0.05, 12.03, 0.0000),
-        {},
-    ),
-    "io_optimal": (
-        (2.28, 0.49, 0.69, 9.95, -50.17, -41.24, 0.76, -16.95, 0.0061),
-        (-1.15, -0.57, -0.29, -4.15, -3.85, -3.74, -0.10, 15.25, 0.0000),
-        {"us_tariff": 17.9},
-    ),
-    "io_ustr_reciprocal": (
-        (-3.38, -3.01, -1.20, 9.31, -71.38, -56.62, 0.91, -27.05, 0.0042),
-        (-1.17, -0.75, -0.32, -1.97, -6.53, -6.29, -0.25, 20.08, 0.0006),
-        {},
-    ),
-    "io_ustr_optimal_retaliation": (
-        (-3.63, -3.17, -1.29, 9.28, -72.61, -57.53, 0.92, -27.59, 0.0041),
-        (-1.09, -0.72, -0.30, -1.90, -6.48, -6.03, -0.26, 21.00, 0.0007),
-        {"retaliation_tariff_median": 19.0, "retaliation_tariff_min": 4.0, "retaliation_tariff_max": 50.0},
-    ),
-}
+#: decimals the paper prints these fields with where the JSON dropped a trailing zero (``-0.20``)
+FIELD_DECIMALS = {"welfare_pct": 2, "employment_pct": 2}
 
 
-def _assert_printed(value: float, printed: float, decimals: int, what: str) -> None:
-    """``value`` rounds to ``printed`` at ``decimals`` (half a unit of the last digit, plus float slack)."""
-    assert abs(value - printed) <= 0.5 * 10.0**-decimals + 1e-9, f"{what}: {value!r} is not {printed} as printed"
+def _published_rows(table: dict, case: str) -> list[tuple[str, str, float]]:
+    """``(who, field, printed)`` of one case of a published table (``who``: a country or ``nonUS``)."""
+    return [(who, f, p) for who, fields in table[case].items() for f, p in fields.items()]
 
 
-def _assert_case(name: str, case: dict, fields) -> None:
-    us, non_us, rates = ILMS_PRINTED[name]
-    assert case["converged"] is True and case["max_residual"] <= 1e-10, name
-    for who, row, printed in (("USA", case["countries"]["USA"], us), ("non-US", case["nonUS"], non_us)):
-        for f, p in zip(fields, printed, strict=True):
-            _assert_printed(row[f], p, 4 if f == "tariff_revenue_share" else 2, f"{name} {who} {f}")
-    assert set(rates) == {k for k in case if "tariff" in k}, name
-    for k, p in rates.items():
-        _assert_printed(100.0 * case[k], p, 1, f"{name} {k} (percent)")
+def _assert_published(doc_case: dict, table: dict, case: str, label: str) -> None:
+    for who, f, p in _published_rows(table, case):
+        row = doc_case["nonUS"] if who == "nonUS" else doc_case["countries"][who]
+        value = row[f] if f in row else doc_case[f]  # the case's tariffs (fractions) are beside the rows
+        assert_printed(value, p, decimals(p, FIELD_DECIMALS.get(f, 0)), f"{label}, {case}, {who} {f}")
 
 
 @pytest.fixture(scope="module")
 def paper_doc():
-    if not BACI.is_dir():
-        pytest.skip(f"shared dataset baci2023 not available at {BACI.name}")
     from tradewar.replicate import ilms2025
 
+    baci = shared_dir("baci2023")
     msgs: list[str] = []
-    doc = ilms2025.run(BACI, progress=msgs.append, cases=PAPER_CASES)
+    doc = ilms2025.run(baci, progress=msgs.append, cases=PAPER_CASES)
     assert len(msgs) == len(PAPER_CASES) + 1
     return doc
 
@@ -546,6 +467,7 @@ def test_replication_cases_converge(paper_doc):
 
     assert list(paper_doc["cases"]) == list(PAPER_CASES)
     for case in paper_doc["cases"].values():
+        assert case["converged"] is True and case["max_residual"] <= 1e-10
         assert case["solve_seconds"] > 0
         assert len(case["countries"]) == 194
         assert case["nonUS_weights"] == "expenditure"
@@ -559,11 +481,15 @@ def test_replication_cases_converge(paper_doc):
 
 @pytest.mark.shared
 @pytest.mark.parametrize("name", PAPER_CASES)
-def test_replication_printed_figures(paper_doc, name):
-    """ILMS (2025) Tables 1, 2 and 9, the row of case ``name`` (see :data:`ILMS_PRINTED`)."""
-    from tradewar.replicate import ilms2025
-
-    _assert_case(name, paper_doc["cases"][name], ilms2025.FIELDS)
+def test_replication_matches_published_tables(paper_doc, name):
+    """ILMS (2025), the row of case ``name`` in Table 1 (``ustr``, ``optimal``), Table 2 (the retaliation
+    cases) or Table 9 (``ustr_lump_sum``, ``ustr_partial_passthrough``, ``ustr_eps8``, ``ustr_ek``): every
+    cell of ``../shared/reference/ilms2025.json`` for the USA, the expenditure-weighted non-US average and
+    the countries of the paper's map output, at the precision the paper prints it.
+    """
+    table = reference("ilms2025")
+    assert _published_rows(table, name), name
+    _assert_published(paper_doc["cases"][name], table, name, "ILMS (2025) Tables 1, 2, 9")
 
 
 @pytest.mark.shared
@@ -573,28 +499,68 @@ def test_ustr_ek_keeps_elastic_labour(paper_doc):
     assert abs(us["employment_pct"]) > 0.01
 
 
+def _bracket(base, case_for_rate, rates, table, case, label):
+    """Each published cell lies between the values of two solves (at ``rates``) widened by its printed half-unit.
+
+    The outcomes move monotonically with one uniform tariff, so this says that some rate between the two
+    reproduces every printed cell at once.
+    """
+    import numpy as np
+
+    from tradewar.replicate import ilms2025
+
+    docs = [ilms2025._solve(case, case_for_rate(r), base) for r in rates]
+    for who, f, p in _published_rows(table, case):
+        vals = [d["nonUS"][f] if who == "nonUS" else d["countries"][who][f] for d in docs]
+        half = 0.5 * 10.0 ** -decimals(p, FIELD_DECIMALS.get(f, 0))
+        lo, hi = min(vals), max(vals)
+        assert lo - half - 1e-9 <= p <= hi + half + 1e-9, (
+            f"{label}, {case}, {who} {f}: published {p} is not between {np.round(vals, 4).tolist()} at {rates}"
+        )
+
+
 @pytest.mark.shared
 @pytest.mark.slow
 def test_replication_input_output_cases():
-    """ILMS (2025), the input-output model (``beta = 0.49``): the four ``io_*`` rows (see :data:`ILMS_PRINTED`).
+    """ILMS (2025) Table 4, the one-sector input-output rows (``beta = 0.49``), from ``ilms2025_io.json``.
 
-    Also: the non-US average is weighted by GDP, every solve is fast, the optima are first-order optimal
-    and the optimal uniform tariff beats the 2 April tariffs for the USA.
+    * ``io_ustr`` and ``io_ustr_reciprocal``: every published cell at its printed precision.
+    * ``io_optimal``: the project's case is the true optimal uniform US tariff; it is pinned to the
+      reference's ``io_optimal_reference`` (17.93%, USA +2.282%). The paper's printed row
+      (``io_optimal_published``, USA +2.15%) comes from the replication package applying the last partner's
+      discriminatory optimum uniformly, an effective uniform tariff of about 12.6%: every printed cell is
+      reproduced by a uniform US tariff between 12.5% and 12.7%.
+    * ``io_ustr_optimal_retaliation``: the project's case is the joint optimum of the 193 retaliation tariffs,
+      a different question (its figures are not published); the paper's row comes from its own retaliation
+      rule, reproduced cell by cell by a uniform retaliation tariff on US goods between 28% and 29%.
+
+    Also: the non-US average is weighted by GDP and the numerical optima are first-order optimal.
     """
-    if not BACI.is_dir():
-        pytest.skip(f"shared dataset baci2023 not available at {BACI.name}")
     from tradewar.replicate import ilms2025
 
-    doc = ilms2025.run(BACI, cases=IO_CASES)["cases"]
+    table = reference("ilms2025_io")
+    baci = shared_dir("baci2023")
+    doc = ilms2025.run(baci, cases=IO_CASES)["cases"]
     for name in IO_CASES:
         case = doc[name]
+        assert case["converged"] is True and case["max_residual"] <= 1e-10, name
         assert case["nonUS_weights"] == "gdp"
-        _assert_case(name, case, ilms2025.FIELDS)
+    for name in ("io_ustr", "io_ustr_reciprocal"):
+        _assert_published(doc[name], table, name, "ILMS (2025) Table 4")
+    _assert_published(doc["io_optimal"], table, "io_optimal_reference", "ILMS (2025) Table 4 reference optimum")
     assert doc["io_optimal"]["gradient_norm"] <= 1e-9
     assert doc["io_ustr_optimal_retaliation"]["gradient_norm"] <= 1e-9
     us = {k: doc[k]["countries"]["USA"]["welfare_pct"] for k in IO_CASES}
     assert us["io_optimal"] > us["io_ustr"]
-    gdp = np.asarray(ilms2025.baseline(BACI).world.gdp, dtype=float)
+    # the paper's rules for the two rows the project computes differently
+    base = ilms2025.baseline(baci)
+    m = ilms2025._io_model(base)
+    uniform = lambda r: ilms2025.Case(m, ilms2025._uniform_us(base, r), weights="gdp")  # noqa: E731
+    _bracket(base, uniform, (0.125, 0.127), table, "io_optimal_published", "ILMS (2025) Table 4 as printed")
+    ustr = ilms2025.ustr_tariffs(base)
+    retaliate = lambda r: ilms2025.Case(m, ilms2025._retaliate(base, ustr, r), weights="gdp")  # noqa: E731
+    _bracket(base, retaliate, (0.28, 0.29), table, "io_ustr_optimal_retaliation", "ILMS (2025) Table 4 as printed")
+    gdp = np.asarray(base.world.gdp, dtype=float)
     codes = list(doc["io_ustr"]["countries"])
     rest = np.array([c != "USA" for c in codes])
     w = np.array([doc["io_ustr"]["countries"][c]["welfare_pct"] for c in codes])
