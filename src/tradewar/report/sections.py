@@ -267,6 +267,12 @@ CAR_SECTORS = ("Transport equipment",)
 MACHINERY_SECTORS = ("Machinery n.e.c.", "Electrical and optical equipment")
 
 
+def section_compare(ctx: Context) -> str:
+    from . import _compare
+
+    return _compare.section(ctx)
+
+
 def section_sectors(ctx: Context) -> str:
     import pandas as pd
 
@@ -343,5 +349,6 @@ SECTIONS: list[tuple[str, str, Callable[[Context], str | None]]] = [
     ("bloc", "The bloc choice: join a US-led bloc or stay neutral", section_bloc),
     ("deal", "The deal with the USA", section_deal),
     ("sectors", "Sectors: cars and machinery", section_sectors),
+    ("compare", "How our numbers compare with published estimates", section_compare),
     ("uncertainty", "Uncertainty", section_uncertainty),
 ]
