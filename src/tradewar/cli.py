@@ -229,8 +229,6 @@ LABELS = {
     "welfare_pct": "welfare %",
     "real_gdp_pct": "real GDP %",
     "welfare_usd_bn": "welfare USD bn",
-    "real_gdp_pct": "real GDP %",
-    "welfare_usd_bn": "welfare USD bn",
     "real_wage_pct": "real wage %",
     "employment_pct": "employment %",
     "price_index_pct": "prices %",
@@ -238,7 +236,6 @@ LABELS = {
     "imports_gdp_change_pct": "imports/GDP %",
     "balance_gdp_change_pp": "balance/GDP Δpp",
     "tariff_revenue_share": "tariff rev. % of E",
-    "tariff_revenue_usd_bn": "tariff rev. USD bn",
     "tariff_revenue_usd_bn": "tariff rev. USD bn",
     "tot_pct": "ToT %",
     "vot_pct": "VoT %",
@@ -324,8 +321,6 @@ def run(
         console.print(f"[dim]{hidden} of {res.world.n} countries not shown; --all shows every country, "
                       "--countries A,B,C chooses them[/]")
     _explain_na(df)
-    if res.money_note():
-        console.print(f"[dim]{res.money_note()}[/]")
     if res.money_note():
         console.print(f"[dim]{res.money_note()}[/]")
     from rich.markup import escape

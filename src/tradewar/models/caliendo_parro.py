@@ -90,19 +90,6 @@ order with them; it moves (at second order) as sectors use more or fewer inputs 
 World's units: ``income_baseline`` (N,) the baseline income ``I_n`` that welfare deflates (the equivalent
 variation is ``welfare_pct / 100 * income_baseline``), ``tariff_revenue`` (N,) the new tariff revenue.
 
-Real GDP and money
-------------------
-``real_gdp_pct`` is value added in quantities valued at baseline prices (double deflation): gross output
-deflated by the cost of the input bundle (the producer price at baseline productivity), less intermediate
-inputs deflated by their sectoral price indices, summed over sectors::
-
-    real GDP^_n = sum_j [Y'_nj / c^_nj - sum_k gamma_n^{kj} Y'_nj / P^_nk] / VA_n
-
-Labour is fixed and paid the same in every sector, so it is 0 without intermediates and 0 to first
-order with them; it moves (at second order) as sectors use more or fewer inputs per worker. Money in the
-World's units: ``income_baseline`` (N,) the baseline income ``I_n`` that welfare deflates (the equivalent
-variation is ``welfare_pct / 100 * income_baseline``), ``tariff_revenue`` (N,) the new tariff revenue.
-
 Examples
 --------
 >>> import numpy as np
@@ -368,12 +355,6 @@ class CaliendoParro(eqx.Module):
         if self.decomposition_nodes > 0:
             out.update(self.decomposition(y, shock))
         return out
-
-    def real_value_added(self, c) -> jax.Array:
-        """Value added at baseline prices (N,), World units: gross output over ``c^`` less inputs over ``P^``."""
-        go = (c["Yn"] * jnp.exp(-c["lc"])).sum(axis=1)
-        inputs = jnp.einsum("nkj,nj,nk->n", self.gio, c["Yn"], jnp.exp(-c["p"]))
-        return go - inputs
 
     def real_value_added(self, c) -> jax.Array:
         """Value added at baseline prices (N,), World units: gross output over ``c^`` less inputs over ``P^``."""

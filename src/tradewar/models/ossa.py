@@ -47,16 +47,6 @@ Labour is fixed, so it moves only as labour shifts between industries of differe
 worker differ). Money in the data's units: ``income_baseline`` (N,) baseline expenditure ``E_j`` (the
 equivalent variation is ``welfare_pct / 100 * income_baseline``), ``tariff_revenue`` (N,) new revenue ``R'_j``.
 
-Real GDP (``real_gdp_pct``): value added (sales, labour income plus profits) in quantities valued at
-baseline prices. Every variety's producer price is the markup ``sigma_s/(sigma_s-1)`` over the wage, so the
-quantity of industry ``s`` is its sales deflated by ``w^``::
-
-    real GDP^_i = sum_{j,s} X'[i,j,s] / w^_i / sum_{j,s} X[i,j,s]
-
-Labour is fixed, so it moves only as labour shifts between industries of different markups (profits per
-worker differ). Money in the data's units: ``income_baseline`` (N,) baseline expenditure ``E_j`` (the
-equivalent variation is ``welfare_pct / 100 * income_baseline``), ``tariff_revenue`` (N,) new revenue ``R'_j``.
-
 Residuals are dimensionless: wage equations are relative to the wage, budgets relative to baseline
 expenditure ``E_j``, so ``max |r| <= tol`` is a relative tolerance.
 """

@@ -52,11 +52,6 @@ the one factor, fixed, with constant productivity), ``w^_i R_i / (w^_i R_i) - 1`
 equilibrium, a tariff war changes real income here only through prices and revenue. Money in the data's
 units: ``income_baseline`` (N,) expenditure ``Y_i``, ``tariff_revenue`` (N,) the new revenue.
 
-Real GDP (``real_gdp_pct``): sales at producer prices deflated by the producer price ``w^`` (labour is
-the one factor, fixed, with constant productivity), ``w^_i R_i / (w^_i R_i) - 1``: 0 in every
-equilibrium, a tariff war changes real income here only through prices and revenue. Money in the data's
-units: ``income_baseline`` (N,) expenditure ``Y_i``, ``tariff_revenue`` (N,) the new revenue.
-
 Examples
 --------
 >>> import numpy as np

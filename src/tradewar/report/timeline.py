@@ -53,7 +53,6 @@ FOCUS = ("JPN", "USA", "CHN", "EU27")
 METRICS = {
     "welfare_pct": ("Welfare", "% change"),
     "real_gdp_pct": ("Real GDP", "% change"),
-    "real_gdp_pct": ("Real GDP", "% change"),
     "real_wage_pct": ("Real wage", "% change"),
     "employment_pct": ("Employment", "% change"),
     "price_index_pct": ("Consumer prices", "% change"),
