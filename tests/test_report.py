@@ -49,17 +49,18 @@ def test_dated_presets_load_in_order_with_the_announced_rates():
         w, _m, t, _x, _r = prepare(load_scenario(name))
         return float(t[w.index(exporter), w.index(importer)])
 
-    assert rate("2025-04-02-liberation-day", "JPN", "USA") == pytest.approx(0.24)
-    assert rate("2025-04-02-liberation-day", "CHN", "USA") == pytest.approx(0.54)
-    assert rate("2025-04-02-liberation-day", "GBR", "USA") == pytest.approx(0.10)
-    assert rate("2025-04-09-pause-escalation", "CHN", "USA") == pytest.approx(1.45)
-    assert rate("2025-04-09-pause-escalation", "USA", "CHN") == pytest.approx(1.25)
-    assert rate("2025-04-09-pause-escalation", "JPN", "USA") == pytest.approx(0.10)
-    assert rate("2025-05-12-geneva-truce", "CHN", "USA") == pytest.approx(0.30)
-    assert rate("2025-05-12-geneva-truce", "USA", "CHN") == pytest.approx(0.10)
+    # effective rates: the announced rates averaged over each partner's goods (tests/test_presets_2025.py)
+    assert rate("2025-04-02-liberation-day", "JPN", "USA") == pytest.approx(0.241)
+    assert rate("2025-04-02-liberation-day", "CHN", "USA") == pytest.approx(0.534)
+    assert rate("2025-04-02-liberation-day", "GBR", "USA") == pytest.approx(0.114)
+    assert rate("2025-04-09-pause-escalation", "CHN", "USA") == pytest.approx(1.089)
+    assert rate("2025-04-09-pause-escalation", "USA", "CHN") == pytest.approx(1.296)
+    assert rate("2025-04-09-pause-escalation", "JPN", "USA") == pytest.approx(0.163)
+    assert rate("2025-05-12-geneva-truce", "CHN", "USA") == pytest.approx(0.285)
+    assert rate("2025-05-12-geneva-truce", "USA", "CHN") == pytest.approx(0.146)
     assert rate("2025-07-22-us-japan-deal", "JPN", "USA") == pytest.approx(0.15)
-    assert rate("2025-07-22-us-japan-deal", "KOR", "USA") == pytest.approx(0.10)
-    assert rate("2025-07-22-us-japan-deal", "CHN", "USA") == pytest.approx(0.30)
+    assert rate("2025-07-22-us-japan-deal", "KOR", "USA") == pytest.approx(0.144)
+    assert rate("2025-07-22-us-japan-deal", "CHN", "USA") == pytest.approx(0.288)
     assert rate("2025-07-22-us-japan-deal", "USA", "JPN") == pytest.approx(0.0)
 
 
@@ -367,3 +368,15 @@ def test_kaleido_png(report, tmp_path):
     assert sorted(p.name for p in paths) == sorted(f"{n}.png" for n in report.figures)
     for p in paths:
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_comparison_section_is_computed_from_the_presets(report, api):
+    from tradewar.report._compare import published
+
+    sec = {s.id: s for s in report.sections}["compare"]
+    assert sec.body is not None, sec.missing
+    jp = api["2025-04-02-liberation-day"].countries(["JPN"]).iloc[0]
+    cell = f"welfare {jp.welfare_pct:+.2f}, real GDP {jp.real_gdp_pct:+.2f}".replace("-", "−")
+    assert cell in sec.body
+    assert sec.body.count("<tr>") == len(published()) + 1  # header and one row per published figure
+    assert "Ignatenko, Lashkaripour, Macedoni &amp; Simonovska (2025)" in sec.body

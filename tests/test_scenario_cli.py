@@ -34,13 +34,16 @@ def test_liberation_day_tariffs(world2023):
     from tradewar.scenario import prepare
 
     world, _, t, _, _ = prepare(s, world2023)
-    us = world.index("USA")
-    assert t[world.index("JPN"), us] == pytest.approx(0.24)
-    assert t[world.index("CHN"), us] == pytest.approx(0.54)
-    assert t[world.index("GBR"), us] == pytest.approx(0.10)  # the 10% floor
-    assert t[world.index("RUS"), us] == pytest.approx(0.10)  # floor applies to a 0% schedule too
+    us, cn = world.index("USA"), world.index("CHN")
+    # effective rates over each partner's goods (the sectoral twin averaged; tests/test_presets_2025.py)
+    assert t[world.index("JPN"), us] == pytest.approx(0.241)
+    assert t[cn, us] == pytest.approx(0.534) and t[world.index("HKG"), us] == pytest.approx(0.534)
+    assert t[world.index("GBR"), us] == pytest.approx(0.114)  # the 10% floor, 25% on cars and steel
+    assert t[world.index("CAN"), us] == pytest.approx(0.125) and t[world.index("MEX"), us] == pytest.approx(0.122)
     assert t[us, us] == 0.0
-    off = np.delete(t, us, axis=1)
+    # the counter-tariffs in force on 2 April: China's of February-March, Canada's; nobody else's
+    assert t[us, cn] == pytest.approx(0.046) and t[us, world.index("CAN")] == pytest.approx(0.031)
+    off = np.delete(t, [us, cn, world.index("CAN")], axis=1)
     assert np.all(off == 0.0)
 
 
@@ -49,7 +52,7 @@ def test_escalation_rates(world2023):
 
     world, _, t, _, _ = prepare(load_scenario("china-escalation"), world2023)
     us, cn, jp = world.index("USA"), world.index("CHN"), world.index("JPN")
-    assert t[cn, us] == pytest.approx(1.45) and t[us, cn] == pytest.approx(1.25) and t[jp, us] == pytest.approx(0.10)
+    assert t[cn, us] == pytest.approx(1.089) and t[us, cn] == pytest.approx(1.296) and t[jp, us] == pytest.approx(0.163)
 
 
 def test_layers_floor_exemption_and_mirror():
