@@ -369,3 +369,15 @@ def test_kaleido_png(report, tmp_path):
     for p in paths:
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
+
+def test_comparison_section_is_computed_from_the_presets(report, api):
+    from tradewar.report._compare import published
+
+    sec = {s.id: s for s in report.sections}["compare"]
+    assert sec.body is not None, sec.missing
+    jp = api["2025-04-02-liberation-day"].countries(["JPN"]).iloc[0]
+    cell = f"welfare {jp.welfare_pct:+.2f}, real GDP {jp.real_gdp_pct:+.2f}".replace("-", "−")
+    assert cell in sec.body
+    assert sec.body.count("<tr>") == len(published()) + 1  # header and one row per published figure
+    assert "Ignatenko, Lashkaripour, Macedoni &amp; Simonovska (2025)" in sec.body
+

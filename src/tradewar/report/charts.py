@@ -209,7 +209,9 @@ def timeline_chart(tl: Timeline, codes: Sequence[str] | None = None):
     partners = partners_for(tl.country)
     panels = list(METRICS) + [f"exports_to_{p}_pct" for p in partners]
     titles = [METRICS[k][0] + " (%)" for k in METRICS] + [f"{tl.country} exports to {p} (%)" for p in partners]
-    fig = make_subplots(rows=2, cols=3, subplot_titles=titles, horizontal_spacing=0.07, vertical_spacing=0.16)
+    cols = 3 if len(panels) <= 6 else 4
+    fig = make_subplots(rows=-(-len(panels) // cols), cols=cols, subplot_titles=titles, horizontal_spacing=0.07,
+                        vertical_spacing=0.16)
     import datetime as dt
 
     own = _dates(tl)
@@ -240,7 +242,7 @@ def timeline_chart(tl: Timeline, codes: Sequence[str] | None = None):
                     marker={"symbol": _MARKERS[k % len(_MARKERS)], "size": sizes},
                     hovertemplate=f"{name} %{{customdata}}: %{{y:+.2f}}%<extra></extra>",
                 ),
-                row=n // 3 + 1, col=n % 3 + 1,
+                row=n // cols + 1, col=n % cols + 1,
             )
     fig.update_xaxes(type="date", tickformat="%d %b", dtick="M1", showgrid=True)
     fig.update_yaxes(zeroline=True, zerolinecolor="#888", ticksuffix="%")
