@@ -171,3 +171,23 @@ def test_cli_json_and_csv_carry_the_new_columns(tmp_path):
     assert {"real_gdp_pct", "welfare_usd_bn", "tariff_revenue_usd_bn"} <= set(df.columns)
     assert df.loc["JPN", "real_gdp_pct"] == pytest.approx(doc["countries"]["JPN"]["real_gdp_pct"], abs=1e-9)
     assert df.loc["JPN", "real_gdp_pct"] == pytest.approx(doc["countries"]["JPN"]["employment_pct"], abs=1e-9)
+
+
+def test_web_api_carries_the_new_columns(tmp_path):
+    import warnings
+
+    pytest.importorskip("fastapi", reason="the web extra is not installed")
+    with warnings.catch_warnings():  # starlette's TestClient warns about its httpx transport on import
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    from tradewar.web import ServeConfig, create_app
+
+    with TestClient(create_app(ServeConfig(state=tmp_path)), base_url="http://127.0.0.1") as client:
+        preset = client.get("/api/presets/2025-04-02-liberation-day").json()
+        doc = client.post("/api/solve", json=preset).json()
+        jp = doc["countries"]["JPN"]
+        assert jp["real_gdp_pct"] == pytest.approx(jp["employment_pct"], abs=1e-12)
+        assert jp["welfare_usd_bn"] < 0 < doc["countries"]["USA"]["tariff_revenue_usd_bn"]
+        header = client.get(f"/api/results/{doc['id']}?format=csv").text.splitlines()[0].split(",")
+        assert {"real_gdp_pct", "welfare_usd_bn", "tariff_revenue_usd_bn"} <= set(header)
