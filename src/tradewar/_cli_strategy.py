@@ -264,17 +264,24 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         from rich.table import Table
 
         A, B = world.codes[a], world.codes[b]
-        tab = Table(title=f"Nash bargaining {A}-{B} ({s.name}; threat: {deal.threat}; weight {weight:g})",
-                    header_style="bold", title_justify="left")
-        tab.add_column("tariff")
-        tab.add_column("threat %", justify="right")
-        tab.add_column("deal %", justify="right")
-        for lab, v0, v in zip(deal.labels, pair.values(deal.threat_tariffs), deal.values, strict=True):
-            tab.add_row(lab, f"{100 * v0:.2f}", f"{100 * v:.2f}")
-        console.print(tab)
-        console.print(f"gains over the threat: {A} {deal.gains_pct[0]:+.4f} pp, {B} {deal.gains_pct[1]:+.4f} pp "
-                      f"(welfare at the threat {100 * (deal.threat_welfare[a] - 1):.3f}% and "
-                      f"{100 * (deal.threat_welfare[b] - 1):.3f}%)")
+        if deal is None:
+            from rich.markup import escape
+
+            thr_w = out.doc["threat_welfare_pct"]
+            console.print(f"[bold]no deal:[/] {escape(out.parts['no_deal'])}; welfare at the threat {A} "
+                          f"{thr_w[A]:.3f}%, {B} {thr_w[B]:.3f}%")
+        else:
+            tab = Table(title=f"Nash bargaining {A}-{B} ({s.name}; threat: {deal.threat}; weight {weight:g})",
+                        header_style="bold", title_justify="left")
+            tab.add_column("tariff")
+            tab.add_column("threat %", justify="right")
+            tab.add_column("deal %", justify="right")
+            for lab, v0, v in zip(deal.labels, pair.values(deal.threat_tariffs), deal.values, strict=True):
+                tab.add_row(lab, f"{100 * v0:.2f}", f"{100 * v:.2f}")
+            console.print(tab)
+            console.print(f"gains over the threat: {A} {deal.gains_pct[0]:+.4f} pp, {B} {deal.gains_pct[1]:+.4f} pp "
+                          f"(welfare at the threat {100 * (deal.threat_welfare[a] - 1):.3f}% and "
+                          f"{100 * (deal.threat_welfare[b] - 1):.3f}%)")
         if fr is not None:
             ft = Table(title=f"Deal frontier (points both prefer to the threat: {len(fr.mutual_gain())})",
                        header_style="bold", title_justify="left")
@@ -295,7 +302,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
                           f"({B} not retaliating): {hx}")
             console.print(f"smallest cut of {B}'s tariffs on {A} that leaves {A} as well off as at the threat "
                           f"({A} back at the baseline): {cx}")
-        _show(out.result, s.output.countries, "Outcomes at the deal")
+        _show(out.result, s.output.countries, "Outcomes at the deal" if deal is not None else "Outcomes at the threat")
         if json_out:
             _write(json_out, out.doc, console)
 

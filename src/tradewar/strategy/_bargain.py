@@ -37,9 +37,21 @@ from typing import Any
 import numpy as np
 
 from .. import _jax  # noqa: F401
-from .._exceptions import ConvergenceError, ScenarioError
+from .._exceptions import ConvergenceError, InadmissibleError, ScenarioError
 
-__all__ = ["Bargain", "DealFrontier", "bargain", "deal_frontier", "threat_point"]
+__all__ = ["Bargain", "DealFrontier", "NoDeal", "bargain", "deal_frontier", "threat_point"]
+
+
+class NoDeal(ScenarioError):
+    """No tariffs on the search box make both parties better off than the threat: there is no bargain.
+
+    An answer, not a failure: ``threat_tariffs`` and ``threat_welfare`` (W^, (N,)) describe the threat
+    point, so callers can still show it and the deal frontier around it.
+    """
+
+    def __init__(self, message: str, threat_tariffs, threat_welfare, note: str):
+        super().__init__(message)
+        self.threat_tariffs, self.threat_welfare, self.note = threat_tariffs, threat_welfare, note
 
 _DELTA = 1e-9  # percentage points: below it the log of a gain is continued linearly
 
@@ -303,9 +315,9 @@ def bargain(
         in_space = np.allclose(pair.apply(t_thr, pair.values(t_thr)), t_thr)
         u0 = _cone_start(ev, np.log1p(pair.values(t_thr)), thr2, lo_u, hi_u) if in_space else None
         if u0 is None:
-            raise ScenarioError(
+            raise NoDeal(
                 f"talks {world.codes[a]}-{world.codes[b]}: no tariffs between {lo:.0%} and {hi:.0%} make both "
-                f"better off than the threat ({note})"
+                f"better off than the threat ({note})", t_thr, W_thr, note,
             )
     bounds = [(lo_u, hi_u)] * pair.n_free
     if instruments == "sector":  # first the uniform deal, then by sector from there
@@ -364,9 +376,10 @@ def _local_improvement(model, pair: _Pair, t_base, values, w2, step: float = 1e-
                     moves.append(d)
     moves = np.unique(np.array(moves), axis=0)
     T = np.stack([pair.apply(t_base, values + d) for d in moves])
-    W = welfare_of_tariffs(model, T, tol=1e-11, what="local check")
+    W = welfare_of_tariffs(model, T, tol=1e-11, what="local check", infeasible="nan")
     gain = 100.0 * (W[:, [pair.a, pair.b]] - w2[None, :])
-    return float(np.max(np.min(gain, axis=1)))
+    gain = np.min(gain, axis=1)  # a move out of the admissible region (NaN) is no improvement
+    return float(np.nanmax(gain)) if np.isfinite(gain).any() else float("nan")
 
 
 # --- the frontier ----------------------------------------------------------------------------------
@@ -425,6 +438,14 @@ def _root_1d(f, x_lo, x_hi, n=64):
     """
     xs = np.linspace(x_lo, x_hi, n)
     v = f(xs)
+    # keep to the range where the model has an equilibrium (NaN: none; a large import subsidy, say)
+    ok = np.flatnonzero(np.isfinite(v))
+    if not ok.size:
+        return None, False
+    if ok[0] > 0:
+        lo_in = xs[ok[0]]
+        xs = np.linspace(lo_in, x_hi, n)
+        v = f(xs)
     if not v[0] >= 0:
         return None, False
     if v[-1] >= 0:
@@ -481,7 +502,9 @@ def deal_frontier(
     r = np.linspace(grid_range[0], grid_range[1], grid)
     ga, gb = np.meshgrid(r, r, indexing="ij")
     T = np.stack([up.apply(t_base, (x, y)) for x, y in zip(ga.ravel(), gb.ravel(), strict=True)])
-    Wg = welfare_of_tariffs(model, T, what="deal grid")
+    Wg = welfare_of_tariffs(model, T, what="deal grid", infeasible="nan")
+    if not np.isfinite(Wg).all(axis=1).any():
+        raise InadmissibleError(f"deal grid: no pair of rates in {grid_range} has an admissible equilibrium", {})
     gw = 100.0 * (Wg[:, [a, b]] - 1.0)
     both = (Wg[:, [a, b]] > thr2[None, :]).all(axis=1)
     # 2. weighted-sum sweep: max a log W_A + (1-a) log W_B, from B's best (a small) to A's best
@@ -501,7 +524,7 @@ def deal_frontier(
 
         return fun
 
-    k0 = int(np.argmax(Wg[:, a] * Wg[:, b]))
+    k0 = int(np.nanargmax(Wg[:, a] * Wg[:, b]))
     u0 = np.log1p(np.repeat([ga.ravel()[k0], gb.ravel()[k0]], pair.n_each))
     mid = _sweep(fun_for, ev, u0, [0.5], bounds, max_steps)
     u_mid = mid[0][1] if mid else u0
@@ -540,17 +563,19 @@ def deal_frontier(
         return t.reshape(t_base.shape)
 
     def f_b(xs):
-        W = welfare_of_tariffs(model, np.stack([with_pair(tau_ab=x) for x in xs]), what="tariff search")
+        W = welfare_of_tariffs(model, np.stack([with_pair(tau_ab=x) for x in xs]), what="tariff search",
+                               infeasible="nan")
         return W[:, b] - thr2[1]
 
     x_lo = float(t0.reshape(-1)[ab_cells].mean())
     x, capped = _root_1d(f_b, x_lo, hi_search)
     highest = {"tariff": x, "capped": capped, "b_tariffs_on_a": "world baseline"}
-    max_cut = float(t0.reshape(-1)[ba_cells].max()) + 0.9  # B's tariffs down to -90%
+    # B's tariffs on A cut at most down to the lowest rate the talks search (``lo``)
+    max_cut = max(float(t0.reshape(-1)[ba_cells].min()) - lo, 0.0)
 
     def f_cut(xs):  # xs = -cut: W_A - W_A^thr, decreasing in xs (a larger cut helps A)
         T_ = np.stack([with_pair(cut_ba=-x) for x in xs])
-        W = welfare_of_tariffs(model, T_, what="concession search")
+        W = welfare_of_tariffs(model, T_, what="concession search", infeasible="nan")
         return W[:, a] - thr2[0]
 
     b0 = float(t0.reshape(-1)[ba_cells].mean())

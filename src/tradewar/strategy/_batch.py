@@ -10,15 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import _jax  # noqa: F401  (float64)
+from .. import _jax  # float64, stored programs
 from .._batch import solve_members
 from .._exceptions import ConvergenceError, InadmissibleError
-from ..solve import Shock, find_root
+from ..solve import Shock, Status, accepted, find_root, verdict
 
 __all__ = ["welfare_of_tariffs", "welfare_one", "welfare_jacobian", "WelfareEvaluator"]
 
@@ -31,7 +30,12 @@ def _welfare(model, sol, shock):
         margins = adm(sol.value, shock)
         if margins:
             margin = jnp.min(jnp.stack([jnp.min(jnp.asarray(v)) for v in margins.values()]))
-    return model.welfare(sol.value, shock), (sol.max_residual, margin)
+    return model.welfare(sol.value, shock), (sol.max_residual, margin, sol.result_code)
+
+
+def _which(k: int, total: int) -> str:
+    """Plain words for the ``k``-th of ``total`` tariff settings of a batch (0-based)."""
+    return "the equilibrium" if total == 1 else f"the equilibrium at tariff setting {k + 1} of {total}"
 
 
 def welfare_of_tariffs(
@@ -44,32 +48,38 @@ def welfare_of_tariffs(
     max_steps: int = 60,
     progress: Callable[[int, int], None] | None = None,
     what: str = "batched solve",
+    infeasible: str = "raise",
 ) -> np.ndarray:
     """Welfare W^ (B, N) of every tariff array in ``T`` (B, *shape), solved with ``vmap`` in chunks.
 
     ``X`` (same shape as ``T``, or None) holds export taxes. ``progress(done, total)`` is called after
-    each chunk. Raises :class:`ConvergenceError` naming the first array whose solve failed.
+    each chunk. Raises :class:`ConvergenceError` naming the first array whose solve failed, or whose
+    equilibrium is not admissible; with ``infeasible="nan"`` such rows are NaN instead (searches that
+    scan a range of tariffs and keep to the part where the model has an equilibrium).
     """
     T = np.asarray(T, dtype=np.float64)
     B = T.shape[0]
     if B == 0:
         return np.zeros((0, T.shape[1]))
     out = np.empty((B, T.shape[1]))
-    W, (res, margin) = solve_members(model, T, X, extract=_welfare, chunk=1 if B == 1 else chunk, tol=tol,
-                                     max_steps=max_steps, shrink=False, progress=progress)
-    res, margin = np.asarray(res), np.asarray(margin)
-    bad = np.flatnonzero(~(res <= tol) | ~np.isfinite(W).all(axis=1))
+    W, (res, margin, code) = solve_members(model, T, X, extract=_welfare, chunk=1 if B == 1 else chunk, tol=tol,
+                                           max_steps=max_steps, shrink=False, progress=progress)
+    res, margin, W = np.asarray(res), np.asarray(margin), np.asarray(W, dtype=np.float64)
+    status = np.asarray(verdict(res, np.asarray(code), tol, finite=np.isfinite(W).all(axis=1), margin=margin))
+    if infeasible == "nan":
+        return np.where((status == Status.SUCCESS.value)[:, None], W, np.nan)
+    bad = np.flatnonzero((status != Status.SUCCESS.value) & (status != Status.INADMISSIBLE.value))
     if bad.size:
         k = int(bad[0])
         raise ConvergenceError(
-            f"{what}: the equilibrium of case {k} did not solve (max residual {res[k]:.3g}, tolerance {tol:.1g})",
+            f"{what}: {_which(k, B)} did not solve (max residual {res[k]:.3g}, tolerance {tol:.1g})",
             {"case": k, "max_residual": float(res[k]), "tol": tol},
         )
-    bad = np.flatnonzero(~(margin > 0))
+    bad = np.flatnonzero(status == Status.INADMISSIBLE.value)
     if bad.size:
         k = int(bad[0])
         raise InadmissibleError(
-            f"{what}: the equilibrium of case {k} is not economically possible (smallest admissibility margin "
+            f"{what}: {_which(k, B)} is not economically possible (smallest admissibility margin "
             f"{margin[k]:.3g}: a price, income or real income is not positive, or a share leaves [0, 1])",
             {"case": k, "margin": float(margin[k])},
         )
@@ -83,7 +93,7 @@ def welfare_one(model: Any, t: Any, x: Any = None, *, tol: float = 1e-10, what: 
                               tol=tol, what=what)[0]
 
 
-@eqx.filter_jit
+@_jax.stored
 def welfare_jacobian(model, u, t_base, cells, groups, idx, y0, tol=1e-11, max_steps=60):
     """``W^[idx]`` (k,), its Jacobian in ``u`` (k, K) by reverse-mode implicit differentiation, W^ (N,), solution.
 
@@ -104,7 +114,9 @@ def welfare_jacobian(model, u, t_base, cells, groups, idx, y0, tol=1e-11, max_st
 class WelfareEvaluator:
     """``W^[idx]`` and its Jacobian in ``u`` at tariff cells ``cells``/``groups`` of ``t_base``, warm-started.
 
-    Calling it returns ``(W[idx], J, W)`` as NumPy arrays, or None when the equilibrium does not solve.
+    Calling it returns ``(W[idx], J, W)`` as NumPy arrays, or None when the equilibrium does not solve (the
+    solver's own failure statuses, by :func:`tradewar.solve.verdict`, or non-finite derivatives). Any other
+    error (out of memory, a failure of the runtime) propagates: it says nothing about the point.
     """
 
     def __init__(self, model, cells, groups, t_base, idx, tol: float = 1e-11):
@@ -116,17 +128,16 @@ class WelfareEvaluator:
         self.count = 0
 
     def __call__(self, u):
+        from .._cancel import checkpoint
+
+        checkpoint()
         for y0 in (self.y, self.model.initial_guess()):
-            try:
-                wk, J, W, sol = welfare_jacobian(self.model, jnp.asarray(u, dtype=jnp.float64), self.t_base,
-                                                 self.cells, self.groups, self.idx, y0, self.tol)
-            except (eqx.EquinoxRuntimeError, jax.errors.JaxRuntimeError):
-                # a point where the equilibrium breaks down (non-finite values reach the adjoint solve)
-                self.count += 1
-                continue
+            wk, J, W, sol = welfare_jacobian(self.model, jnp.asarray(u, dtype=jnp.float64), self.t_base,
+                                             self.cells, self.groups, self.idx, y0, self.tol)
             self.count += 1
             # a singular Jacobian at the root (the edge of the admissible region) gives non-finite derivatives
-            if float(sol.max_residual) <= self.tol and np.isfinite(np.asarray(W)).all() and np.isfinite(J).all():
+            finite = bool(np.isfinite(np.asarray(W)).all() and np.isfinite(np.asarray(J)).all())
+            if accepted(float(sol.max_residual), int(sol.result_code), self.tol, finite=finite):
                 self.y = sol.value
                 return np.asarray(wk), np.asarray(J), np.asarray(W)
         return None

@@ -202,7 +202,7 @@ def talks_document(s, world, model, t, parties: list[str], threat: Any = "curren
 
     ``threat`` is ``"current"``, ``"nash"`` or the tariff array of a threat scenario on the same world.
     """
-    from ._bargain import _pair, bargain, deal_frontier
+    from ._bargain import NoDeal, _pair, bargain, deal_frontier
 
     if instruments not in ("uniform", "sector"):
         raise ScenarioError(f"option '--instruments': '{instruments}' is not one of uniform, sector")
@@ -214,7 +214,10 @@ def talks_document(s, world, model, t, parties: list[str], threat: Any = "curren
     if a == b:
         raise ScenarioError(f"option '--parties': give two different countries (got '{','.join(parties)}')")
     _say(progress, 0.0, "Nash bargaining")
-    deal = bargain(model, world, (a, b), instruments, threat, weight, t, lo=lower)
+    try:
+        deal = bargain(model, world, (a, b), instruments, threat, weight, t, lo=lower)
+    except NoDeal as e:
+        return _no_deal_document(s, world, model, t, (a, b), instruments, e, lower, frontier, progress)
     if not bargain_settled(deal.certificate):
         raise failed(f"the Nash bargain of {world.codes[a]} and {world.codes[b]} did not converge "
                      f"(optimiser {deal.certificate.get('status')}, {deal.certificate.get('iterations')} iterations, "
@@ -234,16 +237,45 @@ def talks_document(s, world, model, t, parties: list[str], threat: Any = "curren
     doc["gains_pct"] = {A: deal.gains_pct[0], B: deal.gains_pct[1]}
     doc["threat_welfare_pct"] = {A: 100 * (deal.threat_welfare[a] - 1), B: 100 * (deal.threat_welfare[b] - 1)}
     if fr is not None:
-        doc["frontier"] = {
-            "points": [{"weight": p["weight"], "tariffs": dict(zip(fr.labels, np.asarray(p["values"]).tolist(), strict=True)),
-                        "welfare_pct": {A: p["welfare_pct"][0], B: p["welfare_pct"][1]},
-                        "both_gain": p["both_gain"]} for p in fr.points],
-            "highest_tariff_b_accepts": fr.highest_tariff_b_accepts,
-            "smallest_concession_for_a": fr.smallest_concession_for_a,
-            "grid_rates": fr.grid_rates, "grid_both_gain": fr.grid_both_gain,
-        }
+        doc["frontier"] = _frontier_doc(fr, A, B)
     _say(progress, 1.0, "done")
     return Outcome(json_safe(doc), res, {"deal": deal, "frontier": fr, "pair": pair, "parties": (a, b)})  # type: ignore[arg-type]
+
+
+def _no_deal_document(s, world, model, t, parties, instruments, e, lower, frontier, progress) -> Outcome:
+    """The talks document when no tariffs make both parties better off than the threat: the threat point,
+    its outcomes and the deal frontier around it, ``deal`` None and the reason in ``no_deal``."""
+    from ._bargain import _labels, _pair, deal_frontier
+
+    a, b = parties
+    A, B = world.codes[a], world.codes[b]
+    _say(progress, 0.5, "deal frontier")
+    fr = deal_frontier(model, world, (a, b), instruments, e.threat_tariffs, t, lo=lower) if frontier else None
+    pair = _pair(t.shape, a, b, instruments)
+    res = result_of(s, world, model, e.threat_tariffs, f"talks {A}-{B} (no deal: the threat)")
+    doc = res.to_dict()
+    threat_vals = np.asarray(pair.values(e.threat_tariffs)).tolist()
+    doc["no_deal"] = str(e)
+    doc["tariffs"] = {"deal": None, "threat": dict(zip(_labels(world, pair), threat_vals, strict=True))}
+    doc["certificate"] = None
+    doc["gains_pct"] = {A: None, B: None}
+    doc["threat_welfare_pct"] = {A: 100 * (e.threat_welfare[a] - 1), B: 100 * (e.threat_welfare[b] - 1)}
+    if fr is not None:
+        doc["frontier"] = _frontier_doc(fr, A, B)
+    _say(progress, 1.0, "done")
+    return Outcome(json_safe(doc), res, {"deal": None, "frontier": fr, "pair": pair, "parties": (a, b),  # type: ignore[arg-type]
+                                         "no_deal": str(e), "threat_tariffs": e.threat_tariffs})
+
+
+def _frontier_doc(fr, A: str, B: str) -> dict[str, Any]:
+    return {
+        "points": [{"weight": p["weight"], "tariffs": dict(zip(fr.labels, np.asarray(p["values"]).tolist(), strict=True)),
+                    "welfare_pct": {A: p["welfare_pct"][0], B: p["welfare_pct"][1]},
+                    "both_gain": p["both_gain"]} for p in fr.points],
+        "highest_tariff_b_accepts": fr.highest_tariff_b_accepts,
+        "smallest_concession_for_a": fr.smallest_concession_for_a,
+        "grid_rates": fr.grid_rates, "grid_both_gain": fr.grid_both_gain,
+    }
 
 
 def bloc_document(bloc, data: str | None = None, progress: Progress = None, *, gdp: str | None = None,

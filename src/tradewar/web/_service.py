@@ -24,7 +24,14 @@ __all__ = ["Datasets", "cache_key", "solve", "strategic", "timeline_doc", "repor
 
 Progress = Callable[[float, str], None] | None
 
-EMBEDDED = {"world2023": "world2023"}
+def _embedded() -> dict[str, str]:
+    from ..data._readers import EMBEDDED as NAMES
+
+    return {name: name for name in NAMES}
+
+
+#: The worlds that ship with the package, each served under its own name.
+EMBEDDED = _embedded()
 
 
 @dataclass(frozen=True)
@@ -142,8 +149,9 @@ def frontier_figure(doc: dict[str, Any], result) -> dict[str, Any] | None:
     front = front.reshape(-1, 2)
     threat = doc["threat_welfare_pct"]
     deal = doc["countries"]
-    points = {"threat": (threat[a], threat[b]),
-              "Nash bargain": (deal[a]["welfare_pct"], deal[b]["welfare_pct"])}
+    points = {"threat": (threat[a], threat[b])}
+    if not doc.get("no_deal"):
+        points["Nash bargain"] = (deal[a]["welfare_pct"], deal[b]["welfare_pct"])
     note = charts.sources_line(result, extra="Frontier: efficient pairs of the two parties' tariffs on each other; "
                                "every other tariff as in the scenario")
     return figure_json(charts.frontier_chart(front, points, a, b, note))
