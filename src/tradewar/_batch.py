@@ -25,7 +25,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _jax  # noqa: F401  (float64)
+from . import _jax  # float64, stored programs
 from .solve import Shock, batch_method, find_root
 
 __all__ = ["Stacked", "stack_models", "solve_members", "chunk_size", "pow2_at_least"]
@@ -99,7 +99,7 @@ def chunk_size(n_unknowns: int, n_countries: int, tariff_cells: int, *, memory_b
     return int(max(1, min(cap, memory_bytes // (8 * per))))
 
 
-@eqx.filter_jit
+@_jax.stored
 def _kernel(stacked: Stacked, T, X, t_batched: bool, x_batched: bool, y0, tol, max_steps, method, extract):
     treedef = jax.tree_util.tree_structure(stacked.model)
     model_axes = jax.tree_util.tree_unflatten(treedef, list(stacked.axes))

@@ -50,7 +50,7 @@ if _dir is not None:
 
 import jax.numpy as jnp  # noqa: E402
 
-__all__ = ["jax", "jnp", "cached_call"]
+__all__ = ["jax", "jnp", "cached_call", "stored"]
 
 #: Libraries whose code ends up in a traced program (their versions are part of its key).
 _TRACED_LIBRARIES = ("jax", "jaxlib", "equinox", "optimistix", "lineax")
@@ -76,11 +76,20 @@ def _code_digest() -> str:
     return h.hexdigest()
 
 
+def _static_name(value: Any) -> Any:
+    """A module-level function as ``module.qualname`` (its repr names its address, new in every process)."""
+    qualname = getattr(value, "__qualname__", None)
+    if callable(value) and isinstance(qualname, str) and "<" not in qualname and hasattr(value, "__module__"):
+        return f"{value.__module__}.{qualname}"
+    return value
+
+
 def _program_path(fn: Callable, treedef: Any, static_def: Any, static_leaves: tuple, avals: tuple) -> Path | None:
     """Where the traced program of this call is stored; None when it cannot be named reliably."""
     if _dir is None:
         return None
-    text = repr((fn.__module__, fn.__qualname__, str(treedef), str(static_def), static_leaves, avals))
+    static_names = tuple(_static_name(v) for v in static_leaves)
+    text = repr((fn.__module__, fn.__qualname__, str(treedef), str(static_def), static_names, avals))
     if " at 0x" in text:  # a static value printed by its address differs in every process
         return None
     code = _code_digest()
@@ -167,3 +176,24 @@ def cached_call(fn: Callable, *args: Any) -> Any:
     if program is None:
         return eqx.filter_jit(fn)(*args)
     return program(*leaves)
+
+
+def stored(fn: Callable) -> Callable:
+    """Decorator: ``fn`` compiled through :func:`cached_call` (a stored traced program), defaults applied.
+
+    Use it instead of ``equinox.filter_jit`` for the functions a command calls at top level: a later
+    process then neither traces nor compiles them (the persistent compilation cache holds the
+    executable). Keyword arguments are bound to their positions, so ``f(x, tol=1e-9)`` and
+    ``f(x, 1e-9)`` are one program.
+    """
+    import inspect
+
+    signature = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return cached_call(fn, *bound.args)
+
+    return call

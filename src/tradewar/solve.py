@@ -184,6 +184,15 @@ class RootSolution(eqx.Module):
     path: jax.Array
 
 
+# a stored program (tradewar._jax.cached_call) may return root solutions; their tree has no static data
+_ROOT_AUX = jax.tree.structure(RootSolution(*(0,) * 6)).node_data()[1]
+jax.export.register_pytree_node_serialization(
+    RootSolution,
+    serialized_name="tradewar.solve.RootSolution",
+    serialize_auxdata=lambda aux: b"",
+    deserialize_auxdata=lambda data: _ROOT_AUX,
+)
+
 METHODS = ("newton", "newton_krylov", "chord")
 #: Integer codes of :attr:`RootSolution.result_code`.
 RESULT_CODES = {0: "successful", 1: "max_steps_reached", 2: "failed"}

@@ -25,12 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import _jax  # noqa: F401  (float64)
+from .. import _jax  # float64, stored programs
 from .._exceptions import ScenarioError
 from ..solve import Shock, find_root
 
@@ -181,13 +180,13 @@ def _solve_welfare(model, u, t_base, cells, groups, y0, tol, max_steps):
     return W, sol
 
 
-@eqx.filter_jit
+@_jax.stored
 def welfare_vector(model, u, t_base, cells, groups, y0, tol=1e-11, max_steps=60):
     """Welfare W^ of every country (N,) at the tariffs of ``u``, and the root solution."""
     return _solve_welfare(model, u, t_base, cells, groups, y0, tol, max_steps)
 
 
-@eqx.filter_jit
+@_jax.stored
 def log_welfare_value_and_grad(model, u, t_base, cells, groups, weights, y0, tol=1e-11, max_steps=60):
     """``sum_j weights_j log W^_j`` and its gradient in ``u`` (implicit differentiation), W^ (N,), the solution.
 
@@ -202,7 +201,7 @@ def log_welfare_value_and_grad(model, u, t_base, cells, groups, weights, y0, tol
     return v, g, W, sol
 
 
-@eqx.filter_jit
+@_jax.stored
 def log_welfare_jacobian(model, u, t_base, cells, groups, y0, tol=1e-11, max_steps=60):
     """``log W^`` (N,), its Jacobian in ``u`` (N, K) by reverse-mode implicit differentiation, and the solution."""
 
@@ -215,7 +214,7 @@ def log_welfare_jacobian(model, u, t_base, cells, groups, y0, tol=1e-11, max_ste
     return lw, J, sol
 
 
-@eqx.filter_jit
+@_jax.stored
 def welfare_batch(model, U, t_base, cells, groups, y0, tol=1e-11, max_steps=60):
     """Welfare (B, N) and max residuals (B,) for a batch of ``u`` vectors (B, K), solved with ``vmap``."""
 
@@ -271,7 +270,7 @@ def implicit_lagrangian(model, u, t_base, cells, groups, weights, y0, tol, max_s
     return ImplicitLagrangian(t=t, sol=sol, y=y, z=z, Y=Y, grad=grad, lag_grad=lag_grad)
 
 
-@eqx.filter_jit
+@_jax.stored
 def log_welfare_hessian(model, u, t_base, cells, groups, weights, y0, tol=1e-11, max_steps=60):
     """``sum_j weights_j log W^_j``, its gradient and Hessian in ``u``, W^ (N,) and the root solution.
 

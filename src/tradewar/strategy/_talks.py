@@ -39,12 +39,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 import scipy.linalg
 
+from .. import _jax  # stored programs
 from .._exceptions import ConvergenceError, ScenarioError
 from ..solve import Shock
 from ._objective import (
@@ -80,13 +80,13 @@ def _pieces(model, u, t_base, cells, groups, weights, y0, colors, tol, max_steps
     return jnp.sum(weights * jnp.log(W)), L.grad, W, L.sol, L.Y, HD[:ny, :ny], HD[ny:, :ny], HD[ny:, ny:]
 
 
-@eqx.filter_jit
+@_jax.stored
 def _lagrangian_pieces(model, u, t_base, cells, groups, weights, y0, colors, tol=1e-11, max_steps=60):
     """:func:`_pieces`, jitted (used with ``colors`` the identity to read the sparsity pattern)."""
     return _pieces(model, u, t_base, cells, groups, weights, y0, colors, tol, max_steps)
 
 
-@eqx.filter_jit
+@_jax.stored
 def _coloured_hessian(model, u, t_base, cells, groups, weights, y0, colors, pattern, colour, tol=1e-11,
                       max_steps=60):
     """Value, gradient, Hessian, W^ and the solution, ``L_uu`` recovered from its coloured compression
