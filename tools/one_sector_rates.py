@@ -7,7 +7,7 @@ Taiwan, a region of ``world2022s`` only, is folded into ``ROW`` as in ``world202
 
     python tools/one_sector_rates.py 2025-05-12-geneva-truce-sectoral --importer USA
 
-prints the rates (fractions, rounded to 0.1 percentage point) as the ``rates`` of a TOML layer.
+prints the rates (fractions, rounded to 0.1 percentage point; zeros left out) as the ``rates`` of a TOML layer.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ import argparse
 
 import numpy as np
 
-from tradewar.scenario import load_scenario, prepare
+from tradewar.data import load_world
+from tradewar.policy import apply_layers
+from tradewar.scenario import _layer, load_scenario
 
 #: world2022s regions that world2023 counts in another region.
 FOLD = {"TWN": "ROW"}
@@ -42,9 +44,11 @@ def main() -> None:
     ap.add_argument("preset", help="a sectoral preset on world2022s")
     ap.add_argument("--importer", default="USA")
     a = ap.parse_args()
-    world, _, t, _, _ = prepare(load_scenario(a.preset))
-    rates = effective_rates(world, np.asarray(t), a.importer)
-    print("rates = { " + ", ".join(f"{c} = {round(r, 3):g}" for c, r in rates.items()) + " }")
+    s = load_scenario(a.preset)
+    world = load_world(s.data.source)
+    t = apply_layers(world, [_layer(ly) for ly in s.tariffs if not ly.export_tax])
+    rates = effective_rates(world, t, a.importer)
+    print("rates = { " + ", ".join(f"{c} = {round(r, 3):g}" for c, r in rates.items() if round(r, 3)) + " }")
 
 
 if __name__ == "__main__":
