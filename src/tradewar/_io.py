@@ -14,6 +14,7 @@ renames happen, so an interrupt sees either every file of a group in place or no
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import stat
 import tempfile
@@ -56,11 +57,32 @@ def _where(path: Path, option: str | None) -> str:
     return f"option '{option}': {path}" if option else str(path)
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it: ``Umask:`` of ``/proc/self/status`` (Linux).
+
+    Elsewhere the only way to read it is to set it and put it back; that is done once per process
+    (:func:`_umask_by_setting`), so a thread creating a file cannot meet a temporary mask more than once.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return _umask_by_setting()  # pragma: no cover - systems without /proc
+
+
+@functools.cache
+def _umask_by_setting() -> int:  # pragma: no cover - systems without /proc
+    with _REGISTRY_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
 def _file_mode() -> int:
-    """The mode of a new file under the current umask (``0o666 & ~umask``)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return 0o666 & ~mask
+    """The mode of a new file under the process's umask (``0o666 & ~umask``)."""
+    return 0o666 & ~_umask()
 
 
 def check_output_path(path: str | os.PathLike, option: str | None = None) -> Path:

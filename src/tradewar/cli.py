@@ -446,6 +446,18 @@ def data_info(
 
 
 # --- replicate -------------------------------------------------------------------------------------
+def _require_converged(study: str, doc: Any, where: str = "") -> None:
+    """Raise ConvergenceError (exit 3) when any part of a replication document says it did not converge."""
+    from ._exceptions import ConvergenceError
+
+    if isinstance(doc, dict):
+        if doc.get("converged") is False:
+            raise ConvergenceError(f"replicate {study}: {where or 'the solve'} did not converge; no result written",
+                                   {k: v for k, v in doc.items() if isinstance(v, (int, float, str, bool))})
+        for k, v in doc.items():
+            _require_converged(study, v, f"{where} {k}".strip())
+
+
 @app.command()
 @handle_errors
 def replicate(
@@ -470,6 +482,7 @@ def replicate(
                   transient=True, disable=not err_console.is_terminal) as prog:
         task = prog.add_task(REPLICATIONS[study], total=None)
         doc = mod.run(data, progress=lambda msg: prog.update(task, description=msg))
+    _require_converged(study, doc)
     for table in mod.render(doc):
         console.print(table)
     if json_out:

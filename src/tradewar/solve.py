@@ -50,6 +50,8 @@ __all__ = [
     "batch_method",
     "blas_threads",
     "solve_model",
+    "verdict",
+    "accepted",
 ]
 
 
@@ -225,6 +227,11 @@ class DampedNewton(optx.AbstractGaussNewton):
     tenth of the decrease its linearisation predicts (Armijo's rule, ``BacktrackingArmijo``). A trial
     point with non-finite values is rejected like one that does not decrease the residual, so the
     iterates stay where the equations are defined.
+
+    It fills the abstract fields of optimistix's ``AbstractGaussNewton`` (the documented way to build a
+    solver of that family in optimistix 0.1): ``verbose`` is the logging callable ``**kwargs -> None`` that
+    ``GaussNewton(verbose=False)`` also holds, here one that logs nothing. The pin ``optimistix<0.2`` and
+    ``tests/test_solver_rules.py`` guard that contract.
     """
 
     rtol: float
@@ -429,16 +436,55 @@ def batch_method(model: Any) -> str:
     return "newton" if m == "chord" else m
 
 
-def _status(code: int, max_residual: float, tol: float) -> Status:
-    import math
+def verdict(max_residual, code, tol: float, *, finite=True, check_error=None, check_tol: float = 0.0,
+            margin=None):
+    """The one rule that accepts a solve: its :class:`Status` value (a string), elementwise over a batch.
 
-    if not math.isfinite(max_residual):
-        return Status.NONFINITE
-    if max_residual <= tol:
-        return Status.SUCCESS
-    if code == 1:
-        return Status.MAX_STEPS
-    return Status.DIVERGED
+    In this order: a non-finite residual (or ``finite`` False: non-finite outcomes) is ``nonfinite``; a
+    largest absolute residual above ``tol`` is ``max_steps_reached`` when the solver ran out of steps
+    (``code`` 1 of :data:`RESULT_CODES`), else ``diverged``; the largest accounting error ``check_error``
+    above ``check_tol`` is ``failed_checks``; the smallest admissibility margin ``margin`` not above zero
+    is ``inadmissible``; anything else is ``success``. ``check_error`` and ``margin`` are skipped when None.
+    :func:`solve_model`, the batched solves of :mod:`tradewar.sweep` and the strategy layer's evaluators
+    all judge their solves with it.
+
+    >>> str(verdict(1e-12, 0, 1e-10)), str(verdict(1e-3, 1, 1e-10)), str(verdict(1e-12, 0, 1e-10, margin=-0.1))
+    ('success', 'max_steps_reached', 'inadmissible')
+    """
+    import numpy as np
+
+    res = np.asarray(max_residual, dtype=float)
+    arrays = [res, np.asarray(code), np.asarray(finite, dtype=bool)]
+    arrays.append(np.asarray(0.0 if check_error is None else check_error, dtype=float))
+    arrays.append(np.asarray(np.inf if margin is None else margin, dtype=float))
+    res, code, finite, err, marg = np.broadcast_arrays(*arrays)
+    failed = np.where(code == 1, Status.MAX_STEPS.value, Status.DIVERGED.value)
+    out = np.select(
+        [~(np.isfinite(res) & finite), ~(res <= tol), ~(err <= check_tol), ~(marg > 0)],
+        [Status.NONFINITE.value, failed, Status.FAILED_CHECKS.value, Status.INADMISSIBLE.value],
+        default=Status.SUCCESS.value,
+    )
+    return out[()] if out.ndim == 0 else out
+
+
+def accepted(max_residual, code, tol: float, **kwargs):
+    """True where :func:`verdict` accepts a solve (a bool, or a bool array over a batch)."""
+    import numpy as np
+
+    ok = np.asarray(verdict(max_residual, code, tol, **kwargs)) == Status.SUCCESS.value
+    return bool(ok) if ok.ndim == 0 else ok
+
+
+def _min_margin(margins: dict[str, Any]) -> float:
+    """The smallest entry of every admissibility margin (non-finite entries count as -inf)."""
+    import numpy as np
+
+    out = float("inf")
+    for v in margins.values():
+        a = np.asarray(v, dtype=float).reshape(-1)
+        if a.size:
+            out = min(out, float(np.min(np.where(np.isfinite(a), a, -np.inf))))
+    return out
 
 
 @dataclass(frozen=True)
@@ -564,17 +610,16 @@ def solve_model(
     root = RootSolution(**out["root"])
     seconds = time.perf_counter() - start
     max_res = float(root.max_residual)
-    status = _status(int(root.result_code), max_res, opts.tol)
+    status = Status(verdict(max_res, int(root.result_code), opts.tol))
     checks: dict[str, float] = {}
     margins: dict[str, Any] = {}
     outcomes: dict[str, Any] = {}
     if status is Status.SUCCESS:
         checks = {k: float(v) for k, v in out["checks"].items()}
         margins = {k: np.asarray(v) for k, v in out["margins"].items()}
-        if any(not (v <= opts.check_tol) for v in checks.values()):
-            status = Status.FAILED_CHECKS
-        elif _smallest(model, margins, codes):
-            status = Status.INADMISSIBLE
+        worst = max((v if v == v else float("inf") for v in checks.values()), default=0.0)  # NaN fails
+        status = Status(verdict(max_res, int(root.result_code), opts.tol, check_error=worst,
+                                check_tol=opts.check_tol, margin=_min_margin(margins)))
         outcomes = {k: np.asarray(v) for k, v in out["outcomes"].items()}
     eq = Equilibrium(
         y=root.value,

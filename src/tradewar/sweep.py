@@ -116,11 +116,14 @@ class ModelFactory:
         return build_model(self.family, world, {**self.params, **vals})
 
     def _ilms(self, vals):
+        from .models._params import validate_params
         from .models.ilms import ILMSParams, armington, calibrate, complete_world
 
         base = armington() if self.family == "armington" else ILMSParams()
+        # the same validation as a single solve (build_model): a drawn or swept value out of range is an error
+        merged = validate_params(self.family, {**self.params, **vals})
         try:
-            p = base.replace(**{**self.params, **vals})
+            p = base.replace(**merged)
         except TypeError as e:
             raise ScenarioError(f"model '{self.family}': {e}") from None
         key = p.nu if isinstance(p.nu, (str, float, int)) else tuple(np.asarray(p.nu, float).ravel())
@@ -155,31 +158,18 @@ def _full(model, sol, shock):
             "steps": sol.steps, "margin": margin}
 
 
-def _max_steps_code() -> int:
-    from .solve import RESULT_CODES
-
-    return next(k for k, v in RESULT_CODES.items() if v == "max_steps_reached")
-
-
 def _statuses(raw: dict, tol: float, check_tol: float) -> np.ndarray:
-    """Status of every member (strings of :class:`tradewar.solve.Status`), as a single solve would judge it."""
-    from .solve import Status
+    """Status of every member (strings of :class:`tradewar.solve.Status`), by the rule of a single solve."""
+    from .solve import verdict
 
     res = np.asarray(raw["max_residual"], float)
-    finite = np.isfinite(res)
+    finite = np.ones(res.shape, bool)
     for v in raw["out"].values():
         finite &= np.isfinite(v.reshape(v.shape[0], -1)).all(axis=1)
     checks = np.stack([np.asarray(v, float) for v in raw["checks"].values()], axis=1) if raw["checks"] else None
-    checks_ok = (checks <= check_tol).all(axis=1) if checks is not None else np.ones(res.shape, bool)
-    admissible = np.asarray(raw["margin"], float) > 0
-    inadmissible = Status.INADMISSIBLE.value
-    return np.select(
-        [~finite, res > tol, ~checks_ok, ~admissible],
-        [Status.NONFINITE.value,
-         np.where(np.asarray(raw["code"]) == _max_steps_code(), Status.MAX_STEPS.value, Status.DIVERGED.value),
-         Status.FAILED_CHECKS.value, inadmissible],
-        default=Status.SUCCESS.value,
-    )
+    worst = np.where(np.isnan(checks), np.inf, checks).max(axis=1) if checks is not None else None
+    return np.asarray(verdict(res, np.asarray(raw["code"]), tol, finite=finite, check_error=worst,
+                              check_tol=check_tol, margin=np.asarray(raw["margin"], float)))
 
 
 def _n_members(params, tariffs) -> int:
@@ -412,6 +402,12 @@ def _chunk_work(payload: dict[str, Any]):
     return to_frame(ds)
 
 
+def _package_version() -> str:
+    from . import __version__
+
+    return __version__
+
+
 def _fingerprint(*parts: Any) -> str:
     import hashlib
 
@@ -424,6 +420,18 @@ def _fingerprint(*parts: Any) -> str:
             h.update(json.dumps(p, sort_keys=True, default=str).encode())
         h.update(b"|")
     return h.hexdigest()
+
+
+def _world_parts(world: Any) -> list[Any]:
+    """What a world's numbers are made of, for :func:`_fingerprint`: a change in any data file changes one of them."""
+    parts: list[Any] = [list(world.codes), list(world.sectors), world.units]
+    for a in (world.trade, world.gdp, world.tariffs):
+        parts.append(np.asarray(a, float) if a is not None else "")
+    for table in (world.schedules, world.extras):
+        for k in sorted(table):
+            v = np.asarray(table[k])
+            parts += [k, v if v.dtype.kind in "biuf" else str(v.tolist())]
+    return parts
 
 
 def run_members(
@@ -480,7 +488,9 @@ def run_members(
     fp = _fingerprint(s.model_dump_json(exclude={"path"}), sorted(params), *[params[k] for k in sorted(params)],
                       [list(c) for c in cells], vals if vals is not None else "", sorted(coords),
                       *[coords[k] for k in sorted(coords)], dim, chunk,
-                      [opts.tol, opts.check_tol, opts.max_steps, opts.method])
+                      [opts.tol, opts.check_tol, opts.max_steps, opts.method],
+                      # the data's contents (not their paths) and the code that solves them
+                      *_world_parts(st.world), st.t, st.x if st.x is not None else "", _package_version())
     meta = {"dim": dim, "coords": sorted(coords), "scenario": s.name, "chunk": chunk}
     df = run_chunks(_chunk_work, payloads, fingerprint=fp, scheduler=scheduler, out=out, resume=resume,
                     workers=workers, meta={**meta, "grid": list(grid_keys)}, progress=progress)

@@ -138,7 +138,7 @@ def read_cp2015(folder: str | os.PathLike) -> World:
     Returns a World (USD million) with tariffs of 1993 and ``extras``: ``theta``, ``va_share``,
     ``io_shares``, ``alpha``, ``tariffs2005`` (N, N, S, fraction), ``gross_output`` (N, S).
     """
-    from ..models.caliendo_parro import final_demand_shares
+    from ..models.caliendo_parro import IO_SHARE_ROUNDING, final_demand_shares
 
     d = Path(folder)
     if not d.is_dir():
@@ -156,8 +156,9 @@ def read_cp2015(folder: str | os.PathLike) -> World:
         _check_range(t, os.fspath(d / name), -100.0, np.inf, "tariffs are percent above -100", strict_lo=True)
     _check_range(B, os.fspath(d / "B.txt"), 0.0, 1.0, "value-added shares must be in (0, 1]", strict_lo=True)
     _check_range(GO, os.fspath(d / "GO.txt"), 0.0, np.inf, "gross output must be >= 0")
-    # a few tiny negative shares (min -0.0008) are in the original file and kept, as the paper does
-    _check_range(io, os.fspath(d / "IO.txt"), -0.01, 1.0 + 1e-6, "input shares must be in [0, 1]")
+    # one tiny negative share (-0.00085) is in the original file and kept, as the paper does
+    _check_range(io, os.fspath(d / "IO.txt"), -IO_SHARE_ROUNDING, 1.0 + 1e-6,
+                 f"input shares must be in [0, 1] (rounding down to -{IO_SHARE_ROUNDING:g} is tolerated)")
     _check_range(T, os.fspath(d / "T.txt"), 0.0, np.inf, "theta must be positive", strict_lo=True)
     # [exporter, importer, sector]: block s, row = importer, column = exporter
     to3 = lambda a: a.reshape(st, n, n).transpose(2, 1, 0)  # noqa: E731

@@ -122,6 +122,9 @@ from ..solve import Shock, find_root
 __all__ = ["CaliendoParro", "calibrate", "final_demand_shares", "rebase"]
 
 _EPS = 1e-300
+#: Input-output shares may fall below zero by rounding, down to ``-IO_SHARE_ROUNDING`` (the published
+#: Caliendo-Parro table holds one share of -0.00085); anything more negative is an error in the data.
+IO_SHARE_ROUNDING = 1e-3
 
 
 class CaliendoParro(eqx.Module):
@@ -484,12 +487,13 @@ def _world_arrays(world):
             )
         colsum = io.sum(axis=1)
         ok = (np.abs(colsum - 1) <= 1e-5) | ((colsum == 0) & (gva >= 1))
-        if np.any(~np.isfinite(io) | (io < -0.01)) or not np.all(ok):
-            k = np.argwhere(~ok)
-            k = k[0] if k.size else np.argwhere(~np.isfinite(io) | (io < -0.01))[0][[0, 2]]
+        negative = ~np.isfinite(io) | (io < -IO_SHARE_ROUNDING)
+        if np.any(negative) or not np.all(ok):
+            k = np.argwhere(negative)[0][[0, 2]] if np.any(negative) else np.argwhere(~ok)[0]
             raise DataError(
                 f"World: field 'extras.io_shares', country {world.codes[k[0]]}, output sector {sectors[k[1]]}: "
-                "input shares must be >= 0 and sum to one over input sectors (or to zero where va_share is 1)"
+                f"input shares must be >= 0 (rounding down to -{IO_SHARE_ROUNDING:g} is tolerated) and sum to one "
+                "over input sectors (or to zero where va_share is 1)"
             )
         io = io / np.where(colsum > 0, colsum, 1.0)[:, None, :]  # exact normalisation (data round to 1e-6)
         gio = io * (1.0 - gva)[:, None, :]

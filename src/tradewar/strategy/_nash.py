@@ -99,7 +99,9 @@ def _welfare_at(model, t, y0=None):
     z = jnp.zeros((0,))
     empty = jnp.zeros((0,), dtype=jnp.int64)
     W, sol = welfare_vector(model, z, t, empty, empty, model.initial_guess() if y0 is None else y0)
-    if not float(sol.max_residual) <= 1e-9:
+    from ..solve import accepted
+
+    if not accepted(float(sol.max_residual), int(sol.result_code), 1e-9, finite=bool(np.isfinite(W).all())):
         raise ConvergenceError(f"nash: an equilibrium did not solve (max residual {float(sol.max_residual):.3g})")
     return np.asarray(W), sol.value
 

@@ -89,7 +89,9 @@ class _Evaluator:
         self.last_hessian: np.ndarray | None = None
 
     def _ok(self, v, sol) -> bool:
-        return bool(float(sol.max_residual) <= self.tol and np.isfinite(float(v)))
+        from ..solve import accepted
+
+        return accepted(float(sol.max_residual), int(sol.result_code), self.tol, finite=bool(np.isfinite(float(v))))
 
     def value_grad(self, u: np.ndarray):
         """``(log W^_c, gradient in u, W^ (N,))`` or None when the equilibrium does not solve."""

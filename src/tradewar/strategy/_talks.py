@@ -46,7 +46,7 @@ import scipy.linalg
 
 from .. import _jax  # stored programs
 from .._exceptions import ConvergenceError, ScenarioError
-from ..solve import Shock
+from ..solve import Shock, accepted
 from ._objective import (
     baseline_tariffs,
     country_index,
@@ -112,7 +112,7 @@ def _colouring(model, u, t_base, cells, groups, y0, tol, steps, n):
     up = jnp.asarray(u + 0.05 * rng.standard_normal(K))
     w = jnp.asarray(rng.uniform(0.5, 1.5, n))
     out = _lagrangian_pieces(model, up, t_base, cells, groups, w, y0, jnp.eye(K), tol, steps)
-    if not float(out[3].max_residual) <= tol:
+    if not accepted(float(out[3].max_residual), int(out[3].result_code), tol):
         return None
     Luu = np.abs(np.asarray(out[7]))
     # entries at the rounding level of the largest one count as zero: the AD of log(exp(.)) and of
@@ -278,7 +278,7 @@ def efficient_talks(
     u = np.log1p(v0)
     empty = jnp.zeros((0,), dtype=jnp.int64)
     W_base, sol = welfare_vector(model, jnp.zeros((0,)), t0, empty, empty, model.initial_guess(), solver_tol)
-    if not float(sol.max_residual) <= solver_tol:
+    if not accepted(float(sol.max_residual), int(sol.result_code), solver_tol, finite=bool(np.isfinite(W_base).all())):
         raise ConvergenceError("efficient_talks: the baseline equilibrium did not solve")
     W_base = np.asarray(W_base)
     logWb = np.log(W_base)

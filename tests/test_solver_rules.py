@@ -1,0 +1,294 @@
+"""The rules around the solver: one acceptance rule, exit 3 for an unconverged replication, runtime errors
+that are not infeasible points, validated sweep members and resume fingerprints, input-output shares,
+the umask and the optimistix contract of the damped Newton solver."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from tradewar._exceptions import ConvergenceError, DataError, ScenarioError
+from tradewar.cli import app
+from tradewar.solve import Status, accepted, verdict
+
+runner = CliRunner()
+
+
+# --- one acceptance rule -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "args, kwargs, expected",
+    [
+        ((1e-12, 0, 1e-10), {}, "success"),
+        ((1e-12, 1, 1e-10), {}, "success"),  # out of steps, but at a root: accepted
+        ((1e-3, 1, 1e-10), {}, "max_steps_reached"),
+        ((1e-3, 2, 1e-10), {}, "diverged"),
+        ((float("nan"), 0, 1e-10), {}, "nonfinite"),
+        ((float("inf"), 1, 1e-10), {}, "nonfinite"),
+        ((1e-12, 0, 1e-10), {"finite": False}, "nonfinite"),
+        ((1e-12, 0, 1e-10), {"check_error": 1e-6, "check_tol": 1e-8}, "failed_checks"),
+        ((1e-12, 0, 1e-10), {"check_error": float("nan"), "check_tol": 1e-8}, "failed_checks"),
+        ((1e-12, 0, 1e-10), {"margin": 0.0}, "inadmissible"),
+        ((1e-12, 0, 1e-10), {"margin": float("nan")}, "inadmissible"),
+        ((1e-3, 2, 1e-10), {"margin": -1.0}, "diverged"),  # the residual is judged first
+        ((1e-12, 0, 1e-10), {"check_error": 1e-9, "check_tol": 1e-8, "margin": 0.1}, "success"),
+    ],
+)
+def test_verdict_table(args, kwargs, expected):
+    assert str(verdict(*args, **kwargs)) == expected
+    assert accepted(*args, **kwargs) is (expected == "success")
+
+
+def test_verdict_is_elementwise():
+    got = verdict(np.array([1e-12, 1e-3, 1e-3, np.nan, 1e-12]), np.array([0, 1, 2, 0, 0]), 1e-10,
+                  margin=np.array([1.0, 1.0, 1.0, 1.0, -1.0]))
+    assert got.tolist() == ["success", "max_steps_reached", "diverged", "nonfinite", "inadmissible"]
+
+
+def test_sweep_statuses_follow_the_rule():
+    from tradewar.sweep import _statuses
+
+    raw = {
+        "max_residual": np.array([1e-12, 1e-3, 1e-12, 1e-12, 1e-12]),
+        "code": np.array([0, 1, 0, 0, 0]),
+        "out": {"welfare_pct": np.array([1.0, 1.0, np.nan, 1.0, 1.0])},
+        "checks": {"walras": np.array([0.0, 0.0, 0.0, 1e-3, 0.0])},
+        "margin": np.array([1.0, 1.0, 1.0, 1.0, -0.5]),
+    }
+    got = _statuses(raw, 1e-10, 1e-8).tolist()
+    assert got == ["success", "max_steps_reached", "nonfinite", "failed_checks", "inadmissible"]
+
+
+def test_solve_model_uses_the_rule():
+    from tradewar.data._world import World
+    from tradewar.models.ilms import ILMSParams, calibrate
+    from tradewar.solve import Shock, SolverOptions, solve_model
+
+    X = np.array([[0.0, 3.0, 2.0], [4.0, 0.0, 1.0], [2.0, 2.0, 0.0]])
+    world = World(codes=("USA", "BBB", "CCC"), names=("USA", "B", "C"), trade=X, gdp=np.array([20.0, 15.0, 10.0]))
+    m = calibrate(world, ILMSParams(nu=0.1))
+    t = np.full((3, 3), 0.4)
+    np.fill_diagonal(t, 0.0)
+    eq = solve_model(m, Shock(t=t), SolverOptions(max_steps=1), throw=False)
+    assert not eq.converged
+    assert eq.status.value == str(verdict(eq.max_residual, 1 if eq.status is Status.MAX_STEPS else 2, eq.tol))
+    ok = solve_model(m, Shock(t=t))
+    assert ok.converged and accepted(ok.max_residual, 0, ok.tol, check_error=max(ok.checks.values()),
+                                     check_tol=1e-8, margin=min(ok.admissibility.values()))
+
+
+# --- the batched strategy evaluator ----------------------------------------------------------------
+class _Sol:
+    def __init__(self, residual, code):
+        self.max_residual, self.result_code, self.value = jnp.asarray(residual), jnp.asarray(code), jnp.zeros(2)
+
+
+class _Model:
+    def initial_guess(self):
+        return jnp.zeros(2)
+
+
+def test_evaluator_lets_runtime_errors_through(monkeypatch):
+    """Out of memory (or any other failure of the runtime) is not an infeasible point: it propagates."""
+    from tradewar.strategy import _batch
+
+    def oom(*args, **kwargs):
+        raise jax.errors.JaxRuntimeError("RESOURCE_EXHAUSTED: Out of memory while trying to allocate 93 GiB")
+
+    monkeypatch.setattr(_batch, "welfare_jacobian", oom)
+    ev = _batch.WelfareEvaluator(_Model(), [0], [0], np.zeros((2, 2)), [0])
+    with pytest.raises(jax.errors.JaxRuntimeError, match="RESOURCE_EXHAUSTED"):
+        ev(np.zeros(1))
+
+
+@pytest.mark.parametrize("residual, code, finite, ok", [(1e-13, 0, True, True), (1e-3, 1, True, False),
+                                                       (1e-3, 2, True, False), (1e-13, 0, False, False)])
+def test_evaluator_judges_the_solver_status(monkeypatch, residual, code, finite, ok):
+    from tradewar.strategy import _batch
+
+    J = np.ones((1, 1)) if finite else np.full((1, 1), np.nan)
+    monkeypatch.setattr(_batch, "welfare_jacobian",
+                        lambda *a, **k: (np.ones(1), J, np.ones(2), _Sol(residual, code)))
+    ev = _batch.WelfareEvaluator(_Model(), [0], [0], np.zeros((2, 2)), [0])
+    assert (ev(np.zeros(1)) is not None) is ok
+    assert ev.count == (1 if ok else 2)  # a failed point is retried once from the model's own start
+
+
+# --- replications exit 3 when a solve did not converge ---------------------------------------------
+@pytest.mark.parametrize("study, doc", [
+    ("cp2015", {"converged": False, "max_residual": 0.3, "solve_seconds": 1.0, "countries": {}}),
+    ("ilms2025", {"cases": {"ustr": {"converged": True}, "optimal": {"converged": False, "max_residual": 1.0}}}),
+])
+def test_replicate_exits_3_without_convergence(tmp_path, monkeypatch, study, doc):
+    import importlib
+
+    mod = importlib.import_module(f"tradewar.replicate.{study}")
+    monkeypatch.setattr(mod, "run", lambda data, progress=None: doc)
+    out = tmp_path / "r.json"
+    r = runner.invoke(app, ["replicate", study, "--data", str(tmp_path), "--json", str(out)])
+    assert r.exit_code == 3, r.output
+    assert "did not converge" in r.output and "Traceback" not in r.output
+    assert not out.exists()
+
+
+def test_cp2015_raises_when_its_solve_fails(monkeypatch, tmp_path):
+    """``cp2015.run`` lets the solver raise: a solve that fails never becomes a document (on a small world)."""
+    import tradewar.data._sectoral as sectoral
+    import tradewar.solve as solve
+    from tradewar.replicate import cp2015
+
+    from .test_caliendo_parro import random_world
+
+    w = random_world(1, n=4)
+    w = w.replace(codes=("CAN", "MEX", "USA", "ROW"), names=("CAN", "MEX", "USA", "ROW"),
+                  extras={**dict(w.extras), "tariffs2005": np.asarray(w.tariffs) * 0.1})
+    monkeypatch.setattr(sectoral, "read_cp2015", lambda folder: w)
+    assert cp2015.run(tmp_path)["countries"]["MEX"]  # the small world solves ...
+    real = solve.solve_model
+
+    def one_step(model, shock, options=None, **kw):
+        if kw.get("what") == "cp2015 NAFTA":
+            options = solve.SolverOptions(tol=1e-11, max_steps=1, method="newton")
+        return real(model, shock, options, **kw)
+
+    monkeypatch.setattr(solve, "solve_model", one_step)
+    with pytest.raises(ConvergenceError, match="cp2015 NAFTA"):  # ... and one that does not raises
+        cp2015.run(tmp_path)
+
+
+# --- sweeps: validated members, fingerprints of contents --------------------------------------------
+def test_sweep_members_are_validated(world2023):
+    from tradewar.sweep import ModelFactory
+
+    f = ModelFactory("ilms", world2023, {})
+    with pytest.raises(ScenarioError, match="model 'ilms': parameter 'eps'"):
+        f({"eps": -1.0})
+    with pytest.raises(ScenarioError, match="model 'ilms': parameter 'kappa'"):
+        f({"kappa": float("nan")})
+    assert float(f({"eps": 5.0}).eps) == 5.0
+
+
+def test_resume_fingerprint_follows_data_contents_and_version(monkeypatch, world2023):
+    import tradewar
+    from tradewar import sweep
+
+    class Seen(Exception):
+        pass
+
+    def run_chunks(*args, fingerprint, **kwargs):
+        raise Seen(fingerprint)
+
+    monkeypatch.setattr("tradewar._chunks.run_chunks", run_chunks)
+    base = sweep.setup("liberation-day")
+
+    def fp(st):
+        monkeypatch.setattr(sweep, "_cached_setup", lambda *a: st)
+        with pytest.raises(Seen) as seen:
+            sweep.run_members("liberation-day", params={"eps": [4.0, 5.0]}, chunk=2)
+        return seen.value.args[0]
+
+    first = fp(base)
+    assert fp(base) == first  # the same inputs: the same fingerprint
+    trade = np.array(base.world.trade, dtype=float)
+    trade[0, 1] *= 1.0 + 1e-9  # one cell of a data file changed, same path
+    changed = sweep.BatchSetup(world=base.world.replace(trade=trade), family=base.family, params=base.params,
+                               t=base.t, x=base.x, name=base.name, scenario=base.scenario)
+    assert fp(changed) != first
+    monkeypatch.setattr(tradewar, "__version__", tradewar.__version__ + ".post1")
+    assert fp(base) != first
+
+
+# --- input-output shares ----------------------------------------------------------------------------
+@pytest.mark.parametrize("share, ok", [(-0.0005, True), (-0.005, False), (-0.01, False)])
+def test_negative_io_shares(share, ok):
+    from tradewar.models.caliendo_parro import calibrate
+
+    from .test_caliendo_parro import random_world
+
+    w = random_world(0)
+    io = np.array(w.extras["io_shares"])  # (country, input sector, output sector)
+    io[1, 0, 2] = share
+    io[1, 1:, 2] *= (1.0 - share) / io[1, 1:, 2].sum()  # the column still sums to one
+    w = w.replace(extras={**dict(w.extras), "io_shares": io})
+    if ok:
+        calibrate(w)
+    else:
+        with pytest.raises(DataError, match=r"country CBB, output sector s2: input shares must be >= 0 \(rounding "
+                                            r"down to -0.001 is tolerated\)"):
+            calibrate(w)
+
+
+def test_cp2015_reader_rejects_negative_io_share(tmp_path):
+    from tradewar.data._sectoral import read_cp2015
+
+    from .conftest import shared_dir
+
+    src = shared_dir("cp2015")
+    for f in src.glob("*.txt"):
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    rows = (tmp_path / "IO.txt").read_text().splitlines()
+    cells = rows[4].split()
+    cells[2] = "-0.005"
+    rows[4] = "\t".join(cells)
+    (tmp_path / "IO.txt").write_text("\n".join(rows) + "\n")
+    with pytest.raises(DataError, match=r"IO\.txt.*input shares must be in \[0, 1\] \(rounding down to -0\.001"):
+        read_cp2015(tmp_path)
+
+
+# --- the umask ---------------------------------------------------------------------------------------
+def test_umask_is_read_without_changing_it(tmp_path):
+    """Importing tradewar and writing files never calls ``os.umask`` (it would race other threads)."""
+    code = """
+import os, stat, sys
+os.umask(0o027)
+def boom(*a):
+    raise AssertionError("os.umask called")
+os.umask = boom
+import tradewar, tradewar.cli
+from tradewar._io import atomic_write, json_writer
+p = sys.argv[1]
+atomic_write(p, json_writer({"a": 1}))
+print(oct(stat.S_IMODE(os.stat(p).st_mode)))
+"""
+    r = subprocess.run([sys.executable, "-c", code, str(tmp_path / "x.json")], capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.strip() == "0o640"
+    assert json.loads((tmp_path / "x.json").read_text()) == {"a": 1}
+
+
+# --- optimistix: the contract DampedNewton relies on --------------------------------------------------
+def test_damped_newton_optimistix_contract():
+    """``DampedNewton`` fills ``AbstractGaussNewton``'s fields; optimistix calls ``verbose`` with keywords only.
+
+    Plain Newton diverges on ``arctan(y) = 0`` from ``y = 2``; the line search converges.
+    """
+    import importlib.metadata
+
+    import optimistix as optx
+
+    from tradewar.solve import DampedNewton
+
+    major, minor = (int(v) for v in importlib.metadata.version("optimistix").split(".")[:2])
+    assert (major, minor) == (0, 1), "solve.DampedNewton is written against optimistix 0.1 (pyproject pins <0.2)"
+    calls = []
+
+    def record(*args, **kwargs):
+        assert not args
+        assert all(isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], str) for v in kwargs.values())
+        calls.append(sorted(kwargs))
+
+    f = lambda y, _: jnp.arctan(y)  # noqa: E731
+    y0 = jnp.array([2.0])
+    plain = optx.root_find(f, optx.Newton(rtol=1e-10, atol=1e-10), y0, max_steps=50, throw=False)
+    assert not bool(jnp.all(jnp.abs(plain.value) < 1e-8))
+    sol = optx.root_find(f, DampedNewton(rtol=1e-10, atol=1e-10), y0, max_steps=50, throw=False)
+    assert sol.result == optx.RESULTS.successful and abs(float(sol.value[0])) < 1e-8
+    optx.root_find(f, DampedNewton(rtol=1e-10, atol=1e-10, verbose=record), y0, max_steps=50, throw=False)
+    assert calls  # the logging hook is reached, with (label, value) pairs
