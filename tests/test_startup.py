@@ -109,6 +109,26 @@ def test_a_damaged_program_is_traced_again_and_replaced(program_dir):
     assert len(TRACES) == 2  # the replaced file is good
 
 
+def test_programs_are_private_and_checked_against_their_hash(program_dir):
+    import stat
+
+    args = _args()
+    _jax.cached_call(_affine, *args)
+    assert stat.S_IMODE(program_dir.stat().st_mode) == 0o700
+    (path,) = program_dir.glob("*.jaxexport")
+    blob = path.read_bytes()
+    assert blob.startswith(_jax._MAGIC)
+    head, _, program = blob.partition(b"\n")
+    # a program altered after it was stored (its recorded hash no longer matches) is never loaded
+    altered = bytearray(program)
+    altered[len(altered) // 2] ^= 0xFF
+    path.write_bytes(head + b"\n" + bytes(altered))
+    assert _jax._load(path, ((),)) is None
+    _jax._PROGRAMS.clear()
+    _jax.cached_call(_affine, *args)
+    assert len(TRACES) == 2 and _jax._verified(path.read_bytes()) is not None  # traced again and stored again
+
+
 def test_without_a_cache_folder_nothing_is_stored(tmp_path, monkeypatch):
     monkeypatch.setattr(_jax, "_dir", None)
     monkeypatch.setattr(_jax, "_PROGRAMS", {})

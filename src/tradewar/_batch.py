@@ -26,6 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _jax  # float64, stored programs
+from ._cancel import checkpoint
 from .solve import Shock, batch_method, find_root
 
 __all__ = ["Stacked", "stack_models", "solve_members", "chunk_size", "pow2_at_least"]
@@ -170,6 +171,7 @@ def solve_members(
         sm = _take(stacked, jidx) if model_batched else stacked
         Tc = T[jidx] if t_batched else T
         Xc = None if X is None else (X[jidx] if x_batched else X)
+        checkpoint()  # between chunks: a cancelled caller stops here
         out = _kernel(sm, Tc, Xc, t_batched, x_batched and X is not None, y0, tol, max_steps, method, extract)
         parts.append(jax.tree_util.tree_map(lambda a, n=stop - start: np.asarray(a)[:n], out))
         if progress is not None:

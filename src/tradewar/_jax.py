@@ -10,7 +10,9 @@ default ``~/.cache/tradewar/jax``; the empty string turns it off) removes the se
 :mod:`jax.export` (StableHLO), beside the compilation cache and calls the stored program in later
 processes. A stored program is found only for the same function, the same static arguments, the same
 array shapes and dtypes, the same source code of tradewar and the same versions of JAX and its
-libraries, so a stale program is never run.
+libraries, so a stale program is never run. The programs' folder is private to the user (0700), and
+each file starts with the SHA-256 of the program it holds, checked before the program is loaded: a
+truncated, corrupted or altered file is traced again, never run.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def _cache_dir() -> Path | None:
 _dir = _cache_dir()
 if _dir is not None:
     try:
-        _dir.mkdir(parents=True, exist_ok=True)
+        _dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         jax.config.update("jax_compilation_cache_dir", str(_dir))
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
     except OSError:  # a read-only home must not stop a solve
@@ -97,11 +99,35 @@ def _program_path(fn: Callable, treedef: Any, static_def: Any, static_leaves: tu
     return _dir / "programs" / f"{fn.__name__}-{code[:12]}-{digest}.jaxexport"
 
 
+#: The first line of a stored program: this tag and the SHA-256 of the bytes after the line.
+_MAGIC = b"tradewar-program sha256="
+
+
+def _programs_folder(folder: Path) -> Path:
+    """The folder of stored programs, created private to the user (and made so if it is ours and open)."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    st = folder.stat()
+    if st.st_mode & 0o077 and st.st_uid == os.getuid():
+        folder.chmod(0o700)
+    return folder
+
+
+def _verified(blob: bytes) -> bytes | None:
+    """The program bytes of a stored file whose recorded hash matches them, else None."""
+    head, sep, data = blob.partition(b"\n")
+    if not sep or not head.startswith(_MAGIC):
+        return None
+    return data if hashlib.sha256(data).hexdigest().encode() == head[len(_MAGIC):] else None
+
+
 def _load(path: Path | None, avals: tuple):
     if path is None or not path.is_file():
         return None
     try:
-        exp = jax.export.deserialize(bytearray(path.read_bytes()))
+        data = _verified(path.read_bytes())
+        if data is None:  # not what was stored: traced again and replaced
+            return None
+        exp = jax.export.deserialize(bytearray(data))
     except Exception:  # an unreadable or truncated file is traced again and replaced
         return None
     if tuple((tuple(a.shape), str(a.dtype)) for a in exp.in_avals) != avals:
@@ -117,8 +143,10 @@ def _store(path: Path | None, exp) -> None:
     from ._io import atomic_write
 
     try:
-        data = exp.serialize()
-        atomic_write(path, lambda fh: fh.write(data), "wb")
+        data = bytes(exp.serialize())
+        _programs_folder(path.parent)
+        blob = _MAGIC + hashlib.sha256(data).hexdigest().encode() + b"\n" + data
+        atomic_write(path, lambda fh: fh.write(blob), "wb")
         name, code, _ = path.name.split("-")
         for old in path.parent.glob(f"{name}-*.jaxexport"):
             if old.name.split("-")[1] != code:  # never found again: its code or libraries changed

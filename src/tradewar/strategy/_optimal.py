@@ -19,6 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 import scipy.optimize
 
+from .._cancel import checkpoint
 from .._exceptions import ConvergenceError, ScenarioError
 from ._objective import (
     Instrument,
@@ -95,6 +96,7 @@ class _Evaluator:
 
     def value_grad(self, u: np.ndarray):
         """``(log W^_c, gradient in u, W^ (N,))`` or None when the equilibrium does not solve."""
+        checkpoint()
         args = (self.model, jnp.asarray(u), self.t_base, self.cells, self.groups, self.weights)
         for y0 in (self.y, self.model.initial_guess()):
             v, g, W, sol = log_welfare_value_and_grad(*args, y0, self.tol, self.steps)
@@ -105,6 +107,7 @@ class _Evaluator:
         return None
 
     def hessian(self, u: np.ndarray):
+        checkpoint()
         v, g, H, W, sol = log_welfare_hessian(
             self.model, jnp.asarray(u), self.t_base, self.cells, self.groups, self.weights, self.y, self.tol,
             self.steps,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..scenario import Scenario
 
@@ -16,6 +16,16 @@ Instrument = Literal["uniform", "partner", "sector", "partner_sector"]
 
 class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def _distinct(codes: list[str]) -> list[str]:
+    """Country codes, each once (compared without case)."""
+    seen: set[str] = set()
+    for c in codes:
+        if c.upper() in seen:
+            raise ValueError(f"'{c.upper()}' is listed twice: each country plays once")
+        seen.add(c.upper())
+    return codes
 
 
 class OptimalRequest(_Request):
@@ -37,6 +47,8 @@ class NashRequest(_Request):
     max_rounds: int = Field(100, ge=0, le=1000, description="Best-response rounds before giving up.")
     tol: float = Field(1e-6, gt=0.0, le=0.1, description="Convergence tolerance on tariff moves (fraction).")
 
+    _players = field_validator("players")(_distinct)
+
 
 class TalksRequest(_Request):
     """Nash bargaining between two parties over their tariffs on each other, and the deal frontier."""
@@ -48,6 +60,8 @@ class TalksRequest(_Request):
     weight: float = Field(0.5, gt=0.0, lt=1.0, description="Bargaining weight of the first party.")
     lower: float = Field(-0.5, ge=-0.99, le=1.0)
     frontier: bool = True
+
+    _parties = field_validator("parties")(_distinct)
 
 
 class BlocRequest(_Request):

@@ -13,12 +13,19 @@ Endpoints (OpenAPI at ``/openapi.json``):
 
 Guard rails: bad input is 422 with one line naming the field; a body over ``max_body`` bytes is 413; a
 solve past its time limit is 504; when every worker is busy and the queue is full, 503 with
-``Retry-After``; with a token set, every request needs it (``Authorization: Bearer``, ``X-Tradewar-Token``
-or ``?token=``), else 401. No CORS headers unless origins are allowed.
+``Retry-After``; with a token set, every request needs it in the ``Authorization`` header (``Bearer
+TOKEN``, or HTTP Basic with the token as the password, which a browser asks for once), else 401 (never
+in a URL, where logs and browser histories would keep it). A request whose ``Host`` is not one of
+``allowed_hosts`` is refused (400): a web page elsewhere cannot reach the server through a DNS name that
+points at 127.0.0.1 (DNS rebinding). No CORS headers unless origins are allowed.
+
+Jobs stop cooperatively when cancelled or out of time (:mod:`tradewar.web._runner`); on shutdown the
+server waits up to ``shutdown_seconds`` for running jobs and marks the rest failed.
 """
 
 from __future__ import annotations
 
+import base64
 import concurrent.futures
 import secrets
 import threading
@@ -46,10 +53,14 @@ from ._models import (
     TalksRequest,
     TimelineRequest,
 )
-from ._runner import Cancelled, Full, Runner
+from ._runner import Cancelled, Full, Runner, wait
 from ._store import Store
 
 __all__ = ["ServeConfig", "create_app"]
+
+
+#: The names of this machine a browser uses to reach a server on 127.0.0.1.
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 @dataclass(frozen=True)
@@ -61,7 +72,10 @@ class ServeConfig:
     computations waiting beyond them; ``solve_seconds``: time limit of a solve or report; ``job_seconds``:
     time limit of a background job; ``max_body``: largest request body in bytes; ``cors_origins``:
     origins allowed to call the API from a browser (none by default); ``warm``: solve one scenario at
-    start-up so the first request finds the solvers compiled.
+    start-up so the first request finds the solvers compiled; ``allowed_hosts``: the names a request's
+    ``Host`` header may give (``*`` allows any; ``*.example.org`` a domain); ``keep_days``: finished jobs
+    older than this are deleted; ``max_store``: bytes of live data in the store beyond which the oldest
+    finished jobs are deleted; ``shutdown_seconds``: how long shutdown waits for running jobs.
     """
 
     state: Path
@@ -74,11 +88,21 @@ class ServeConfig:
     max_body: int = 256 * 1024
     cors_origins: tuple[str, ...] = ()
     warm: bool = False
+    allowed_hosts: tuple[str, ...] = LOCAL_HOSTS
+    keep_days: float | None = None
+    max_store: int | None = None
+    shutdown_seconds: float = 30.0
 
 
 ERRORS = {422: {"model": ErrorInfo, "description": "Bad input (one line naming the field)"},
           503: {"model": ErrorInfo, "description": "Busy: every worker and the queue are taken (see Retry-After)"}}
 NOT_FOUND = {404: {"model": ErrorInfo, "description": "No such job, result or preset"}}
+
+
+def _short(text: str, n: int = 60) -> str:
+    """A name quoted back to the client, cut to ``n`` characters."""
+    text = str(text)
+    return text if len(text) <= n else f"{text[:n]}… ({len(text)} characters)"
 
 
 def _first_line(e: BaseException) -> str:
@@ -163,7 +187,11 @@ class _BodyLimit:
 
 
 class _Token:
-    """ASGI middleware: every request must carry the token (header or ``?token=``), else 401."""
+    """ASGI middleware: every request must carry the token in its ``Authorization`` header, else 401.
+
+    ``Bearer TOKEN`` for programs; ``Basic`` with the token as the password (any user name) for a
+    browser, which asks for it once and sends it with every request of the page.
+    """
 
     def __init__(self, app, token: str):
         self.app = app
@@ -175,19 +203,51 @@ class _Token:
         headers = dict(scope.get("headers") or [])
         given = b""
         auth = headers.get(b"authorization", b"")
-        if auth.lower().startswith(b"bearer "):
-            given = auth[7:].strip()
-        given = given or headers.get(b"x-tradewar-token", b"")
-        if not given:
-            from urllib.parse import parse_qs
-
-            q = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-            given = (q.get("token") or [""])[0].encode()
+        scheme, _, value = auth.partition(b" ")
+        if scheme.lower() == b"bearer":
+            given = value.strip()
+        elif scheme.lower() == b"basic":
+            try:
+                given = base64.b64decode(value.strip(), validate=True).partition(b":")[2]
+            except ValueError:
+                given = b""
         if not secrets.compare_digest(given, self.token):
-            why = "missing" if not given else "wrong"
-            resp = JSONResponse({"detail": f"{why} token: this server needs its token on every request "
-                                 "(Authorization: Bearer TOKEN, X-Tradewar-Token or ?token=)"}, status_code=401,
-                                headers={"WWW-Authenticate": "Bearer"})
+            why = "missing" if not auth else "wrong"
+            resp = JSONResponse({"detail": f"{why} token: this server needs its token on every request, in the "
+                                 "Authorization header (Bearer TOKEN; a browser asks for it as the password)"},
+                                status_code=401, headers={"WWW-Authenticate": 'Basic realm="tradewar", charset="UTF-8"'})
+            return await resp(scope, receive, send)
+        return await self.app(scope, receive, send)
+
+
+class _Hosts:
+    """ASGI middleware: a ``Host`` header that is not one of the allowed names is refused (400).
+
+    A page on another site cannot then reach a server on 127.0.0.1 through a DNS name it controls
+    (DNS rebinding): the browser sends that name as the host.
+    """
+
+    def __init__(self, app, allowed: tuple[str, ...]):
+        self.app = app
+        self.allowed = tuple(h.strip().lower().strip("[]") for h in allowed if h.strip())
+        self.any = "*" in self.allowed
+
+    def allows(self, host: str) -> bool:
+        if self.any:
+            return True
+        for a in self.allowed:
+            if host == a or (a.startswith("*.") and host.endswith(a[1:])):
+                return True
+        return False
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or self.any:
+            return await self.app(scope, receive, send)
+        raw = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1").strip().lower()
+        host = raw[1:].partition("]")[0] if raw.startswith("[") else raw.rpartition(":")[0] if raw.count(":") == 1 else raw
+        if not self.allows(host):
+            resp = JSONResponse({"detail": f"host '{raw[:100]}' is not served here (allowed: {', '.join(self.allowed)}; "
+                                 "the operator adds names with tradewar serve --allow-host NAME)"}, status_code=400)
             return await resp(scope, receive, send)
         return await self.app(scope, receive, send)
 
@@ -202,7 +262,7 @@ def create_app(config: ServeConfig) -> FastAPI:
 
     from .. import __version__
 
-    store = Store(config.state)
+    store = Store(config.state, keep_days=config.keep_days, max_bytes=config.max_store)
     runner = Runner(store, workers=config.workers, queue=config.queue, time_limit=config.job_seconds)
     datasets = svc.Datasets.with_embedded(config.datasets)
     assets: dict[str, tuple[bytes, str]] = {}
@@ -210,10 +270,11 @@ def create_app(config: ServeConfig) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        runner.start()
         if config.warm:
             threading.Thread(target=_warm, daemon=True, name="tradewar-warm").start()
         yield
-        runner.shutdown()
+        runner.shutdown(config.shutdown_seconds)
         store.close()
 
     # no /docs or /redoc: FastAPI serves them from a CDN, and the server works offline
@@ -223,14 +284,16 @@ def create_app(config: ServeConfig) -> FastAPI:
     app.state.store = store
     app.state.runner = runner
     app.state.config = config
+    app.state.datasets = datasets
     app.add_middleware(_BodyLimit, limit=config.max_body)
     if config.token:
         app.add_middleware(_Token, token=config.token)
+    app.add_middleware(_Hosts, allowed=tuple(config.allowed_hosts))  # the outermost: checked first
     if config.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
         app.add_middleware(CORSMiddleware, allow_origins=list(config.cors_origins), allow_methods=["GET", "POST", "DELETE"],
-                           allow_headers=["Authorization", "Content-Type", "X-Tradewar-Token"])
+                           allow_headers=["Authorization", "Content-Type"])
 
     # --- errors ----------------------------------------------------------------------------------
     @app.exception_handler(RequestValidationError)
@@ -257,10 +320,10 @@ def create_app(config: ServeConfig) -> FastAPI:
             pass
 
     def _preset(name: str) -> Scenario:
-        from ..scenario import load_scenario, preset_path
+        from ..scenario import load_scenario
 
-        if preset_path(name) is None:
-            raise _NotFound(f"unknown preset '{name}'")
+        if not _is_preset(name):
+            raise _NotFound(f"unknown preset '{_short(name)}'")
         s = load_scenario(name)
         return s.model_copy(update={"path": None})
 
@@ -270,6 +333,17 @@ def create_app(config: ServeConfig) -> FastAPI:
     @app.exception_handler(_NotFound)
     async def _not_found(request: Request, exc: _NotFound):
         return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    def _is_preset(name: str) -> bool:
+        """A preset's name (no path, no name too long for a file system), of a preset that exists."""
+        from ..scenario import preset_path
+
+        if not isinstance(name, str) or not 0 < len(name) <= 200 or any(ch in name for ch in "/\\\0"):
+            return False
+        try:
+            return preset_path(name) is not None
+        except (OSError, ValueError):
+            return False
 
     def _job(jid: str):
         job = store.get(jid)
@@ -312,19 +386,30 @@ def create_app(config: ServeConfig) -> FastAPI:
     # --- data and presets ------------------------------------------------------------------------
     @app.get("/api/datasets", response_model=list[DatasetInfo], tags=["data"])
     def list_datasets() -> list[DatasetInfo]:
-        """The datasets a scenario can name in ``data.source``: the embedded worlds and the operator's."""
+        """The datasets a scenario can name in ``data.source``: the embedded worlds and the operator's.
+
+        The size of an embedded world is given (economies, and sectors where it has more than one).
+        """
         out = []
         for name in datasets.names():
-            out.append(DatasetInfo(name=name, embedded=name in svc.EMBEDDED,
-                                   countries=32 if name == "world2023" else None))
+            if name in svc.EMBEDDED:
+                w = svc._load(name)
+                out.append(DatasetInfo(name=name, embedded=True, countries=w.n,
+                                       sectors=w.n_sectors if w.n_sectors > 1 else None))
+            else:
+                out.append(DatasetInfo(name=name, embedded=False))
         return out
 
     @app.get("/api/presets", response_model=list[PresetInfo], tags=["data"])
     def list_presets_() -> list[PresetInfo]:
-        """The scenario presets (the dated 2025 steps first, by date) and the bloc presets."""
+        """The scenario presets this server can solve (the dated 2025 steps first, by date) and the bloc presets.
+
+        A preset whose data the server does not hold (one written for ``tradewar run NAME --data DIR``) is
+        not listed: every preset listed here solves through ``POST /api/solve``.
+        """
         from ..scenario import list_bloc_presets, list_presets, needs_data, preset_aliases
 
-        ps = list_presets()
+        ps = [s for s in list_presets() if s.data.source in datasets.sources and not needs_data(s)]
         dated = [s for s in ps if s.date and s.date.startswith("2025")]
         rest = [s for s in ps if s not in dated]
         out = [PresetInfo(name=s.name, title=s.title, date=s.date, model=s.model.family, data=s.data.source,
@@ -368,11 +453,14 @@ def create_app(config: ServeConfig) -> FastAPI:
             store.fail(job.id, "busy: not started")
             raise
         try:
-            return fut.result(timeout=config.solve_seconds)
+            return wait(fut, config.solve_seconds)
         except (concurrent.futures.TimeoutError, Cancelled) as e:  # Cancelled: time limit, DELETE or shutdown
-            late = not isinstance(e, Cancelled) or str(e).startswith("time limit")
+            if not isinstance(e, Cancelled):  # the work stops at its next solve and frees its worker
+                runner.cancel(job.id, f"time limit of {config.solve_seconds:g} s reached", "failed")
+            why = (store.get(job.id).error if store.get(job.id) else None) or str(e)  # the store says why
+            late = not isinstance(e, Cancelled) or why.startswith("time limit")
             detail = f"the {what} ran past the time limit of {config.solve_seconds:g} s" if late else \
-                f"the {what} was stopped: {e}"
+                f"the {what} was stopped: {why}"
             return JSONResponse({"detail": detail}, status_code=504)
 
     # --- solve -----------------------------------------------------------------------------------
@@ -448,15 +536,16 @@ def create_app(config: ServeConfig) -> FastAPI:
     @app.post("/api/timeline", status_code=202, responses=JOB, tags=["strategy"])
     def timeline(req: TimelineRequest):
         """The dated presets solved in order for a country (``tradewar timeline``), as a background job."""
+        from ..report._sectors import WORLD2022S_TIMELINE
         from ..report.timeline import DEFAULT_TIMELINE
-        from ..scenario import PRESET_ALIASES, preset_path
+        from ..scenario import PRESET_ALIASES
 
         src = datasets.resolve(req.dataset, "dataset")
-        steps = list(req.steps or DEFAULT_TIMELINE)
+        steps = list(req.steps or (WORLD2022S_TIMELINE if req.dataset == "world2022s" else DEFAULT_TIMELINE))
         for k, st in enumerate(steps):
-            if preset_path(st) is None or any(ch in st for ch in "/\\"):
-                return JSONResponse({"detail": f"key 'steps.{k}': unknown preset '{st}' (steps are preset names)"},
-                                    status_code=422)
+            if not _is_preset(st):
+                return JSONResponse({"detail": f"key 'steps.{k}': unknown preset '{_short(st)}' (steps are preset "
+                                     "names)"}, status_code=422)
         steps = [PRESET_ALIASES.get(st, st) for st in steps]
 
         svc._load(src).index(req.country)
@@ -505,13 +594,12 @@ def create_app(config: ServeConfig) -> FastAPI:
                sections: str | None = Query(None, max_length=200)):
         """The self-contained HTML report of ``tradewar report`` for a country (``steps``, ``sections``: comma lists)."""
         from ..report.sections import SECTIONS
-        from ..scenario import preset_path
 
         src = datasets.resolve(dataset, "dataset")
         step_list = [x.strip() for x in steps.split(",") if x.strip()] if steps else None
         for k, st in enumerate(step_list or []):
-            if preset_path(st) is None or any(ch in st for ch in "/\\"):
-                return JSONResponse({"detail": f"query parameter 'steps': unknown preset '{st}' (item {k + 1})"},
+            if not _is_preset(st):
+                return JSONResponse({"detail": f"query parameter 'steps': unknown preset '{_short(st)}' (item {k + 1})"},
                                     status_code=422)
         ids = [sid for sid, _, _ in SECTIONS]
         sec_list = [x.strip() for x in sections.split(",") if x.strip()] if sections else None

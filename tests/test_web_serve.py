@@ -1,0 +1,299 @@
+"""``tradewar serve`` left running: jobs that stop when told, bounded resources, retention, shutdown, guards.
+
+Every test asserts what happened (a status, a count, a slot free again), never how long it took: waits
+poll for a state with a generous ceiling.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import warnings
+
+import pytest
+
+pytest.importorskip("fastapi", reason="the web extra is not installed")
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+from tradewar._cancel import Cancelled, cancellable, checkpoint
+from tradewar.web import ServeConfig, create_app
+from tradewar.web._runner import Full, Runner
+from tradewar.web._store import Store
+
+PRESET = "2025-04-02-liberation-day"
+
+
+def _client(tmp_path, **kw) -> TestClient:
+    return TestClient(create_app(ServeConfig(state=tmp_path, **kw)), base_url="http://127.0.0.1")
+
+
+def _until(cond, what: str, timeout: float = 300.0):
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        got = cond()
+        if got:
+            return got
+        time.sleep(0.05)
+    raise AssertionError(f"never happened: {what}")
+
+
+def _spin(release: threading.Event | None = None):
+    """A job that never ends by itself: it only stops at a checkpoint (or when released)."""
+
+    def work(ticket):
+        while release is None or not release.is_set():
+            checkpoint()
+            time.sleep(0.005)
+        return "released"
+
+    return work
+
+
+@pytest.fixture(scope="module")
+def preset():
+    from tradewar.scenario import load_scenario
+
+    return load_scenario(PRESET).model_dump(mode="json", exclude={"path"})
+
+
+# --- cooperative stop -------------------------------------------------------------------------------------
+def test_checkpoint_outside_a_job_does_nothing_and_inside_raises_what_the_check_says():
+    checkpoint()
+    stop = threading.Event()
+
+    def check():
+        if stop.is_set():
+            raise Cancelled("asked to stop")
+
+    with cancellable(check):
+        checkpoint()
+        stop.set()
+        with pytest.raises(Cancelled, match="asked to stop"):
+            checkpoint()
+    checkpoint()  # the check belongs to the block
+    assert not issubclass(Cancelled, Exception)  # `except Exception` in the library cannot swallow a stop
+
+
+def test_a_job_past_its_time_limit_stops_and_frees_its_slot(tmp_path):
+    store = Store(tmp_path)
+    runner = Runner(store, workers=1, queue=0, time_limit=0.05)
+    try:
+        job = store.create("test", "k1", {})
+        fut = runner.submit(job.id, _spin())
+        with pytest.raises(Full):  # the one slot is taken
+            runner.submit("other", _spin())
+        with pytest.raises(Cancelled, match="time limit of 0.05 s reached"):
+            fut.result(timeout=300)
+        _until(lambda: runner.busy() == 0, "the slot is free")
+        got = store.get(job.id)
+        assert got.status == "failed" and got.error == "time limit of 0.05 s reached"
+        again = store.create("test", "k2", {})
+        release = threading.Event()
+        fut = runner.submit(again.id, _spin(release), time_limit=600)  # the slot is taken again: no 503
+        release.set()
+        assert fut.result(timeout=300) == "released"
+    finally:
+        runner.shutdown(0)
+        store.close()
+
+
+def test_a_real_strategic_job_times_out_and_the_server_takes_the_next_one(tmp_path, preset):
+    with _client(tmp_path, workers=1, queue=0, job_seconds=0.3) as c:
+        r = c.post("/api/nash", json={"scenario": preset, "players": ["USA", "CHN"]})
+        assert r.status_code == 202, r.text
+        job = _until(lambda: (j := c.get(f"/api/jobs/{r.json()['id']}").json())["status"] not in ("queued", "running")
+                     and j, "the job ended")
+        assert job["status"] == "failed" and job["error"] == "time limit of 0.3 s reached"
+        _until(lambda: c.app.state.runner.busy() == 0, "the worker is free")
+        r = c.post("/api/nash", json={"scenario": preset, "players": ["USA", "JPN"]})
+        assert r.status_code == 202, r.text
+
+
+def test_no_503_once_every_job_was_deleted(tmp_path, preset):
+    with _client(tmp_path, workers=1, queue=1) as c:
+        first = c.post("/api/nash", json={"scenario": preset, "players": ["USA", "CHN"]}).json()
+        second = c.post("/api/nash", json={"scenario": preset, "players": ["USA", "JPN"]}).json()
+        assert c.post("/api/nash", json={"scenario": preset, "players": ["USA", "KOR"]}).status_code == 503
+        for j in (second, first):
+            assert c.delete(f"/api/jobs/{j['id']}").json()["status"] == "cancelled"
+        _until(lambda: c.app.state.runner.busy() == 0, "every slot is free")
+        r = c.post("/api/nash", json={"scenario": preset, "players": ["USA", "KOR"]})
+        assert r.status_code == 202, r.text
+        c.delete(f"/api/jobs/{r.json()['id']}")
+
+
+def test_a_solve_and_a_report_past_their_time_limit_free_their_worker(tmp_path, preset):
+    with _client(tmp_path, workers=1, queue=0, solve_seconds=0.001) as c:
+        assert c.post("/api/solve", json=preset).status_code == 504
+        _until(lambda: c.app.state.runner.busy() == 0, "the solve's worker is free")
+        r = c.get(f"/api/report/JPN?sections=exposure&steps={PRESET}")
+        assert r.status_code == 504 and "time limit" in r.json()["detail"]
+        _until(lambda: c.app.state.runner.busy() == 0, "the report's worker is free")
+        kinds = {(j["kind"], j["status"], j["error"]) for j in c.app.state.store.query("SELECT * FROM jobs")}
+        assert kinds == {("solve", "failed", "time limit of 0.001 s reached"),
+                         ("report", "failed", "time limit of 0.001 s reached")}
+
+
+# --- bounded resources ----------------------------------------------------------------------------------------
+def _fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts open files through /proc")
+def test_200_timeouts_leave_files_threads_and_connections_as_they_were(tmp_path, preset):
+    with _client(tmp_path, workers=2, queue=4, solve_seconds=0.001) as c:
+        for _ in range(10):  # the request threads, the workers and the watchdog exist from here on
+            assert c.post("/api/solve", json=preset).status_code == 504
+        _until(lambda: c.app.state.runner.busy() == 0, "idle")
+        store = c.app.state.store
+        fds, threads, conns = _fds(), threading.active_count(), store.connections()
+        for _ in range(200):
+            assert c.post("/api/solve", json=preset).status_code == 504
+        _until(lambda: c.app.state.runner.busy() == 0, "idle")
+        # the pool may have opened the rest of its connections (a database, WAL and index file each); nothing else
+        assert store.connections() <= 4
+        assert _fds() <= fds + 3 * (store.connections() - conns) + 2, (fds, _fds(), conns, store.connections())
+        assert threading.active_count() <= threads + 2
+        assert not [t for t in threading.enumerate() if isinstance(t, threading.Timer)]
+        assert c.app.state.store.counts()["jobs"] == 210
+
+
+def test_concurrent_solves_leave_blas_as_they_found_it():
+    from threadpoolctl import threadpool_info
+
+    from tradewar.solve import blas_threads
+
+    def counts():
+        return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+    before = counts()
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    seen = {}
+
+    def a():
+        with blas_threads(10, 1):
+            a_in.set()
+            b_in.wait(60)
+        a_out.set()
+
+    def b():
+        a_in.wait(60)
+        with blas_threads(10, 1):
+            b_in.set()
+            a_out.wait(60)
+            seen["b"] = counts()  # a has left; b still holds the limit
+
+    ts = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(60)
+    assert all(n == 1 for n in seen["b"])
+    assert counts() == before  # the last to leave restored the original counts
+
+
+# --- retention -------------------------------------------------------------------------------------------------
+def _done(store: Store, doc, key="k") -> str:
+    job = store.create("solve", key, {})
+    assert store.finish(job.id, doc, "country\n")
+    return job.id
+
+
+def test_keep_days_and_max_store(tmp_path):
+    store = Store(tmp_path / "a", keep_days=2)
+    old = _done(store, {"x": 1})
+    running = store.create("nash", "r", {}).id
+    assert store.prune(now=time.time() + 86400) == 0
+    assert store.prune(now=time.time() + 3 * 86400) == 1
+    assert store.get(old) is None and store.result(old) is None
+    assert store.get(running).status == "queued"  # unfinished jobs are never pruned
+    store.close()
+
+    store = Store(tmp_path / "b", max_bytes=1_000_000)
+    ids = [_done(store, {"blob": f"{k:04d}" + "x" * 100_000}) for k in range(40)]
+    assert store.size() <= 1_000_000 + 200_000  # at most one result over the limit, until the next prune
+    assert store.result(ids[-1]) is not None and store.get(ids[0]) is None  # the newest kept, the oldest gone
+    store.close()
+
+
+def test_report_scripts_are_stored_once(tmp_path):
+    store = Store(tmp_path)
+    lib = "/* plotly */" + "var x = 1;" * 50_000
+    pages = [f"<!DOCTYPE html><html><script>{lib}</script><p>report {k}</p><script>small()</script></html>"
+             for k in range(5)]
+    first = _done(store, {"html": pages[0]})
+    size_one = store.size()
+    ids = [first] + [_done(store, {"html": p}) for p in pages[1:]]
+    assert store.counts()["assets"] == 1
+    assert store.size() - size_one < len(lib)  # four more reports added less than one copy of the script
+    for jid, page in zip(ids, pages, strict=True):
+        assert store.result(jid)[0]["html"] == page  # given back exactly
+    store.close()
+    store = Store(tmp_path, keep_days=0)  # every finished job (and then the script) goes
+    assert store.counts() == {"jobs": 0, "results": 0, "assets": 0}
+    store.close()
+
+
+# --- shutdown -------------------------------------------------------------------------------------------------
+def test_shutdown_fails_queued_jobs_waits_for_running_ones_then_fails_the_rest(tmp_path):
+    store = Store(tmp_path)
+    runner = Runner(store, workers=1, queue=2)
+    release = threading.Event()
+    ids = [store.create("t", f"k{k}", {}).id for k in range(3)]
+    futs = [runner.submit(ids[0], _spin(release))] + [runner.submit(j, _spin()) for j in ids[1:]]
+    _until(lambda: runner.running() == 1, "the first job runs")
+    done = threading.Thread(target=runner.shutdown, args=(600,))
+    done.start()
+    _until(lambda: all(store.get(j).status == "failed" for j in ids[1:]), "the queued jobs are failed")
+    assert store.get(ids[1]).error.startswith("the server shut down before the job started")
+    assert runner.busy() == 1  # their slots are free; the running job is waited for
+    with pytest.raises(Full, match="shutting down"):
+        runner.submit("late", _spin())
+    release.set()  # the running job ends within the wait
+    done.join(300)
+    assert futs[0].result(timeout=1) == "released" and store.get(ids[0]).status == "running"  # not failed: it finished
+
+    runner = Runner(store, workers=1, queue=0)
+    jid = store.create("t", "k9", {}).id
+    fut = runner.submit(jid, _spin())
+    _until(lambda: runner.running() == 1, "the job runs")
+    assert runner.shutdown(0.0) == 1  # a job still running after the wait is failed, and stops
+    assert store.get(jid).error.startswith("the server shut down before the job finished")
+    with pytest.raises(Cancelled):
+        fut.result(timeout=300)
+    store.close()
+
+
+# --- guards ----------------------------------------------------------------------------------------------------
+def test_host_header_allow_list(tmp_path):
+    with _client(tmp_path) as c:
+        for host in ("127.0.0.1:8000", "localhost:8000", "localhost", "[::1]:8000"):
+            assert c.get("/api/datasets", headers={"Host": host}).status_code == 200, host
+        r = c.get("/api/datasets", headers={"Host": "rebound.example:8000"})
+        assert r.status_code == 400 and "host 'rebound.example:8000' is not served here" in r.json()["detail"]
+        assert "--allow-host" in r.json()["detail"]
+    with _client(tmp_path, allowed_hosts=("127.0.0.1", "*.example.org")) as c:
+        assert c.get("/api/datasets", headers={"Host": "trade.example.org"}).status_code == 200
+        assert c.get("/api/datasets", headers={"Host": "example.org.evil"}).status_code == 400
+
+
+def test_duplicate_players_and_long_names_are_bad_input(tmp_path, preset):
+    with _client(tmp_path) as c:
+        r = c.post("/api/nash", json={"scenario": preset, "players": ["USA", "CHN", "usa"]})
+        assert r.status_code == 422 and r.json()["detail"] == "key 'players': 'USA' is listed twice: each country plays once"
+        r = c.post("/api/talks", json={"scenario": preset, "parties": ["JPN", "JPN"]})
+        assert r.status_code == 422 and "key 'parties': 'JPN' is listed twice" in r.json()["detail"]
+        assert c.app.state.store.counts()["jobs"] == 0  # refused in the request, never queued
+        long = "x" * 300
+        r = c.get(f"/api/presets/{long}")
+        assert r.status_code == 404 and "unknown preset 'xxxx" in r.json()["detail"] and "(300 characters)" in r.text
+        r = c.post("/api/timeline", json={"country": "JPN", "steps": [long]})
+        assert r.status_code == 422 and r.json()["detail"].startswith("key 'steps.0': unknown preset")
+        r = c.get(f"/api/report/JPN?steps={long}")
+        assert r.status_code == 422 and r.json()["detail"].startswith("query parameter 'steps': unknown preset")
+        r = c.post("/api/bloc", json={"bloc": long})
+        assert r.status_code == 422
