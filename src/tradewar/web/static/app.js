@@ -284,7 +284,7 @@
     clearErrors();
     var eps = $("eps").value, kappa = $("kappa").value;
     if (eps !== "" && !(Number(eps) > 0)) { $("err-eps").textContent = "The trade elasticity must be a number above 0."; return Promise.resolve(); }
-    if (kappa !== "" && !(Number(kappa) >= 0)) { $("err-kappa").textContent = "Wage rigidity must be 0 or more."; return Promise.resolve(); }
+    if (kappa !== "" && !(Number(kappa) >= 0)) { $("err-kappa").textContent = "The labour-supply elasticity must be 0 or more."; return Promise.resolve(); }
     busy(true, "solving…");
     writeUrl();
     var s = scenario();
