@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import jax.numpy as jnp
 import numpy as np
@@ -13,16 +12,16 @@ from tradewar._exceptions import CalibrationError, DataError, ScenarioError
 from tradewar.models.ossa import calibrate
 from tradewar.solve import Shock, solve_model
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ossa2014"
-needs_data = pytest.mark.skipif(not DATA.is_dir(), reason="shared Ossa (2014) data not available")
-pytestmark = [pytest.mark.shared, needs_data]
+from .conftest import assert_printed, decimals, reference, shared_dir
+
+pytestmark = pytest.mark.shared
 
 
 @pytest.fixture(scope="module")
 def world():
     from tradewar.data._ossa import read_ossa2014
 
-    return read_ossa2014(DATA)
+    return read_ossa2014(shared_dir("ossa2014"))
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +42,7 @@ def test_reader_errors(tmp_path):
     from tradewar.data._ossa import read_ossa2014
 
     d = tmp_path / "ossa"
-    shutil.copytree(DATA, d)
+    shutil.copytree(shared_dir("ossa2014"), d)
     p = d / "bilateral.csv"
     lines = p.read_text().splitlines()
     lines[5] = lines[5].rsplit(",", 1)[0] + ",abc"
@@ -177,58 +176,78 @@ def test_talks_coloured_hessian(model):
     np.testing.assert_allclose(coloured, full, rtol=0, atol=1e-12 * np.max(np.abs(full)))
 
 
-#: Ossa (2014), Table 3 (optimal tariffs: own welfare change, the others' average, median tariff),
-#: Table 4 (Nash tariffs: welfare change, median tariff) and Table 5 (efficient talks: the common
-#: welfare gain from factual and from Nash tariffs), by region, at the precision
-#: ``tradewar replicate ossa2014`` prints (welfare two decimals, tariffs one, talks three). The values are
-#: the replication's, pinned at that precision: the paper's tables are not in the repository.
-OSSA_OPTIMAL = {
-    "BRA": (1.09, -0.06, 56.1),
-    "CHN": (1.79, -0.60, 59.3),
-    "EU": (1.90, -1.05, 61.5),
-    "IND": (1.66, -0.06, 54.0),
-    "JPN": (4.03, -0.34, 59.4),
-    "ROW": (2.85, -1.70, 61.4),
-    "USA": (2.32, -0.85, 60.3),
+#: Ossa (2014) Tables 3-5 (``../shared/reference/ossa2014.json``, ``pe0``: without political-economy
+#: weights, lambda = 1) -> the fields of ``tradewar replicate ossa2014``'s document
+OSSA_FIELDS = {
+    "optimal": {"welfare_own": "welfare_own_pct", "welfare_others_avg": "welfare_others_avg_pct",
+                "median_optimal_tariff": "median_tariff_pct"},
+    "nash": {"welfare": "welfare_pct", "median_nash_tariff": "median_tariff_pct"},
+    "talks": {"welfare_from_nash": "welfare_from_nash_pct", "welfare_from_factual": "welfare_from_factual_pct"},
 }
-OSSA_NASH = {
-    "BRA": (-1.94, 56.4),
-    "CHN": (-2.19, 58.8),
-    "EU": (-2.59, 59.3),
-    "IND": (-2.16, 53.9),
-    "JPN": (-0.76, 58.1),
-    "ROW": (-4.97, 59.8),
-    "USA": (-2.16, 59.6),
+OSSA_TABLES = {"optimal": "Table 3", "nash": "Table 4", "talks": "Table 5"}
+#: Largest difference (percentage points) between our median optimal or Nash tariff and the published one.
+#: Every welfare figure matches at the printed precision; 10 of the 16 median tariffs do not (measured:
+#: Table 3 EU 61.46 vs 61.3, JPN 59.41 vs 59.6, ROW 61.43 vs 61.5, average 58.85 vs 58.9; Table 4 CHN
+#: 58.79 vs 58.6, EU 59.26 vs 59.1, IND 53.88 vs 54.5, JPN 58.15 vs 58.5, ROW 59.83 vs 59.7, average 57.98
+#: vs 58.1). A median of 198 tariffs moves with the few cells near the middle; the welfare maximum is flat
+#: in tariffs on small flows, so two solvers stopping at their own tolerances can disagree there without
+#: any difference in welfare (JPN's median optimal tariff is 59.41 with our tolerance 1e-9 and 59.17 with
+#: 1e-5; other definitions, such as medians with own cells or of sector means, match no better). The medians are held to the paper within this bound, and the cells that miss
+#: the printed precision must be exactly these (a change either way shows up).
+MEDIAN_TARIFF_GAP_PP = 0.7
+KNOWN_MEDIAN_DIFFERENCES = {
+    ("optimal", "EU"), ("optimal", "JPN"), ("optimal", "ROW"), ("optimal", "AVERAGE"),
+    ("nash", "CHN"), ("nash", "EU"), ("nash", "IND"), ("nash", "JPN"), ("nash", "ROW"), ("nash", "AVERAGE"),
 }
-OSSA_TALKS = (0.524, 3.425)
 
 
-def _assert_printed(value: float, printed: float, decimals: int, what: str) -> None:
-    """``value`` rounds to ``printed`` at ``decimals`` (half a unit of the last digit, plus float slack)."""
-    assert abs(value - printed) <= 0.5 * 10.0**-decimals + 1e-9, f"{what}: {value!r} is not {printed} as printed"
+@pytest.fixture(scope="module")
+def ossa_doc():
+    from tradewar.replicate import ossa2014
+
+    return ossa2014.run(shared_dir("ossa2014"))
+
+
+def _published_cells(doc):
+    """``(table, region, published field, ours, published)`` for every cell of Tables 3-5 (``AVERAGE``: the mean)."""
+    ref = reference("ossa2014")["pe0"]
+    for table, fields in OSSA_FIELDS.items():
+        for region, row in ref[table].items():
+            for field, printed in row.items():
+                ours = doc[table]
+                value = (float(np.mean([ours[c][fields[field]] for c in ours])) if region == "AVERAGE"
+                         else ours[region][fields[field]])
+                yield table, region, field, value, printed
 
 
 @pytest.mark.slow
-def test_replication_full():
-    """Ossa (2014) Tables 3, 4 and 5 at their printed precision (see :data:`OSSA_OPTIMAL`)."""
+def test_replication_full(ossa_doc):
+    """Ossa (2014) Tables 3 (optimal tariffs), 4 (Nash war) and 5 (talks), every region and the average.
+
+    Welfare changes at the paper's printed precision (one decimal); median tariffs at one decimal except the
+    cells of :data:`KNOWN_MEDIAN_DIFFERENCES`, which are within :data:`MEDIAN_TARIFF_GAP_PP` (see there why).
+    The political-economy columns (``pe1``) are not replicated: the command solves lambda = 1.
+    """
     import json
 
     from tradewar.replicate import ossa2014
 
-    doc = ossa2014.run(DATA)
+    doc = ossa_doc
     json.dumps(doc)  # plain floats
     assert set(doc) == {"optimal", "nash", "talks", "seconds"}
     codes = ["BRA", "CHN", "EU", "IND", "JPN", "ROW", "USA"]
     assert list(doc["optimal"]) == codes and list(doc["nash"]) == codes and list(doc["talks"]) == codes
     assert set(doc["seconds"]) == {"optimal", "nash", "talks"}
-    for c in codes:
-        own, others, median = OSSA_OPTIMAL[c]
-        _assert_printed(doc["optimal"][c]["welfare_own_pct"], own, 2, f"{c} optimal own welfare")
-        _assert_printed(doc["optimal"][c]["welfare_others_avg_pct"], others, 2, f"{c} optimal others' welfare")
-        _assert_printed(doc["optimal"][c]["median_tariff_pct"], median, 1, f"{c} optimal median tariff")
-        welfare, median = OSSA_NASH[c]
-        _assert_printed(doc["nash"][c]["welfare_pct"], welfare, 2, f"{c} Nash welfare")
-        _assert_printed(doc["nash"][c]["median_tariff_pct"], median, 1, f"{c} Nash median tariff")
-        _assert_printed(doc["talks"][c]["welfare_from_factual_pct"], OSSA_TALKS[0], 3, f"{c} talks from factual")
-        _assert_printed(doc["talks"][c]["welfare_from_nash_pct"], OSSA_TALKS[1], 3, f"{c} talks from Nash")
+    cells = list(_published_cells(doc))
+    assert len(cells) == 8 * (3 + 2 + 2)
+    missed = set()
+    for table, region, field, value, printed in cells:
+        what = f"Ossa (2014) {OSSA_TABLES[table]}, {region} {field}"
+        if field.startswith("median") and (table, region) in KNOWN_MEDIAN_DIFFERENCES:
+            assert abs(value - printed) <= MEDIAN_TARIFF_GAP_PP, f"{what}: ours {value:.2f}, published {printed}"
+            if abs(value - printed) > 0.05 + 1e-9:
+                missed.add((table, region))
+        else:
+            assert_printed(value, printed, decimals(printed, 1), what)
+    assert missed == KNOWN_MEDIAN_DIFFERENCES, f"now at the printed precision: {KNOWN_MEDIAN_DIFFERENCES - missed}"
     assert len(ossa2014.render(doc)) == 4
