@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -17,7 +15,7 @@ from tradewar.data._world import World
 from tradewar.models.caliendo_parro import calibrate
 from tradewar.solve import Shock, SolverOptions, find_root, solve_model
 
-CP_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "cp2015"
+from .conftest import assert_printed, reference, shared_dir
 
 
 def random_world(seed: int, n: int = 4, s: int = 3, io: bool = True) -> World:
@@ -143,50 +141,29 @@ def test_aggregate_identical_sectors_keeps_equilibrium():
     np.testing.assert_allclose(g.extras["io_shares"].sum(axis=1), 1.0)
 
 
-#: Caliendo & Parro (2015), Table 2 (the welfare effects of NAFTA's tariff reductions): welfare, its
-#: terms-of-trade and volume-of-trade parts and the real wage, percent, as printed (two decimals).
-CP2015_TABLE2 = {
-    "MEX": {"welfare_pct": 1.31, "tot_pct": -0.41, "vot_pct": 1.72, "real_wage_pct": 1.72},
-    "CAN": {"welfare_pct": -0.06, "tot_pct": -0.11, "vot_pct": 0.04, "real_wage_pct": 0.32},
-    "USA": {"welfare_pct": 0.08, "tot_pct": 0.04, "vot_pct": 0.04, "real_wage_pct": 0.11},
-}
-
-
-#: The split of the terms-of-trade and volume-of-trade parts between the NAFTA partners and the rest of
-#: the world, percent at two decimals, as ``tradewar replicate cp2015`` prints it.
-CP2015_SPLIT = {
-    "MEX": {"tot_nafta_pct": -0.39, "tot_row_pct": -0.02, "vot_nafta_pct": 1.80, "vot_row_pct": -0.08},
-    "CAN": {"tot_nafta_pct": -0.09, "tot_row_pct": -0.02, "vot_nafta_pct": 0.08, "vot_row_pct": -0.04},
-    "USA": {"tot_nafta_pct": 0.03, "tot_row_pct": 0.01, "vot_nafta_pct": 0.04, "vot_row_pct": 0.00},
-}
-
-
-def _assert_printed(value: float, printed: float, decimals: int, what: str) -> None:
-    """``value`` rounds to ``printed`` at ``decimals`` (half a unit of the last digit, plus float slack)."""
-    assert abs(value - printed) <= 0.5 * 10.0**-decimals + 1e-9, f"{what}: {value!r} is not {printed} as printed"
-
-
 @pytest.mark.shared
 def test_cp2015_replication_matches_table2():
-    """Caliendo & Parro (2015), Table 2: NAFTA's welfare effects for MEX, CAN and USA at two decimals.
+    """Caliendo & Parro (2015), Table 2 (``../shared/reference/cp2015.json``): for MEX, CAN and USA the
+    welfare change, its terms-of-trade and volume-of-trade parts and the real wage, percent, at the two
+    decimals the paper prints.
 
     The split of each part between the NAFTA partners and the rest of the world (printed by
-    ``tradewar replicate cp2015``) is pinned at two decimals to today's replication: the paper
-    prints it only for some rows.
+    ``tradewar replicate cp2015``) is not in the table: it must add up to the part.
     """
-    if not CP_DIR.is_dir():
-        pytest.skip("cp2015 data not present")
     from tradewar.replicate import cp2015
 
-    doc = cp2015.run(CP_DIR)
+    table = reference("cp2015")
+    doc = cp2015.run(shared_dir("cp2015"))
     assert doc["converged"] and doc["max_residual"] <= 1e-10
     assert list(doc["countries"]) == ["MEX", "CAN", "USA"]
-    for code, row in CP2015_TABLE2.items():
-        for field, printed in row.items():
-            _assert_printed(doc["countries"][code][field], printed, 2, f"{code} {field}")
-    for code, row in CP2015_SPLIT.items():
-        for field, printed in row.items():
-            _assert_printed(doc["countries"][code][field], printed, 2, f"{code} {field}")
+    codes = [k for k in table if not k.startswith("_")]
+    assert codes == ["MEX", "CAN", "USA"]
+    for code in codes:
+        for field, printed in table[code].items():
+            assert_printed(doc["countries"][code][field], printed, 2, f"Caliendo-Parro (2015) Table 2, {code} {field}")
+        row = doc["countries"][code]
+        assert row["tot_nafta_pct"] + row["tot_row_pct"] == pytest.approx(row["tot_pct"], abs=1e-9)
+        assert row["vot_nafta_pct"] + row["vot_row_pct"] == pytest.approx(row["vot_pct"], abs=1e-9)
 
 
 # ----------------------------------------------------------------------------- readers
@@ -199,9 +176,7 @@ def _one_line(exc: pytest.ExceptionInfo, *parts: str) -> None:
 
 @pytest.mark.shared
 def test_cp2015_reader_rejects_bad_cell(tmp_path):
-    if not CP_DIR.is_dir():
-        pytest.skip("cp2015 data not present")
-    for f in CP_DIR.glob("*.txt"):
+    for f in shared_dir("cp2015").glob("*.txt"):
         (tmp_path / f.name).write_text(f.read_text())
     lines = (tmp_path / "B.txt").read_text().splitlines()
     cells = lines[2].split("\t")
