@@ -141,8 +141,8 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         r, cert, labels, c = (out.parts[k] for k in ("optimum", "certificate", "labels", "country"))
         from rich.table import Table
 
-        tab = Table(title=f"Optimal {instrument} tariff of {world.codes[c]} ({s.name})", header_style="bold",
-                    title_justify="left")
+        console.print(f"[bold]Optimal {instrument} tariff of {world.codes[c]}[/] ({s.title or s.name})")
+        tab = Table(header_style="bold")
         tab.add_column("on")
         tab.add_column("tariff %", justify="right")
         for lab, v in zip(labels, r.values, strict=True):
@@ -219,6 +219,13 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
             tab.add_row(world.codes[c], shown, f"{100 * (r.welfare_vs_base[c] - 1):.3f}",
                         f"{100 * (r.welfare_vs_free_trade[c] - 1):.3f}")
         console.print(tab)
+        others = "everyone else keeps the scenario's tariffs" if len(idx) < world.n else "every country plays"
+        console.print(
+            "[dim]welfare vs base: % change from the equilibrium at the scenario's tariffs, where the war starts; "
+            "vs free trade: % change from a world with no tariffs at all. Only the players change their tariffs "
+            f"({others}), so a large player can end above free trade: its tariffs on every partner improve its "
+            "terms of trade, and the countries that do not play do not answer them.[/]"
+        )
         _show(out.result, s.output.countries, "Outcomes at the Nash equilibrium")
         console.print(f"[dim]certificate ok: max gradient {max(cert['grad_norm'].values()):.1e}, best deviation gain "
                       f"{max(cert['max_deviation_gain'].values()):.1e}[/]")
