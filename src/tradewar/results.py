@@ -285,6 +285,20 @@ class Result:
             pct = np.where(base > 0, 100.0 * (new / np.where(base > 0, base, 1.0) - 1.0), np.nan)
         return self._long({"value_base": base, "value_new": new, "change_pct": pct})
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the scenario's title, one line of solver diagnostics, the per-country table."""
+        import html
+
+        eq = self.equilibrium
+        title = self.meta.get("title") or self.scenario or "tradewar result"
+        head = f"{self.scenario} ({self.model})" if self.scenario and self.model else (self.scenario or self.model)
+        line = (f"{eq.status.message}: {eq.steps} steps, max residual {eq.max_residual:.1e} "
+                f"(tolerance {eq.tol:.0e}), {eq.seconds:.2f} s")
+        table = self.countries().to_html(float_format=lambda v: f"{v:.3g}", na_rep="n/a",
+                                         classes="tradewar-result", border=0)
+        return (f"<div><h4>{html.escape(str(title))}</h4><p><code>{html.escape(head)}</code> · "
+                f"{html.escape(line)}</p>{table}</div>")
+
     # --- export --------------------------------------------------------------------------------
     def to_dict(self, codes=None, *, bilateral: bool = False) -> dict[str, Any]:
         """A JSON-ready document: diagnostics, ``countries`` (ISO3 -> fields) and, with sectors, ``sectors``.

@@ -67,10 +67,11 @@ these are the equations above, ``P^`` drops out of the unknowns, and the computa
 With ``t0 = 0`` (the paper) ``tau^_i = 1/(1 - R_i/Y'_i)`` exactly as in the paper; the baseline
 revenue ``R0`` generalises it to worlds with baseline tariffs, where ``T_i = E_i - Y_i - R0_i``.
 
-Real GDP (``real_gdp_pct``): value added in quantities valued at baseline prices. Producer prices are a
-fixed markup over unit costs, and output per worker at baseline prices is fixed: scale effects (``psi``)
-work through the number of varieties, which national accounts value at baseline prices, not through the
-output of each. So income deflated by the producer price is labour input, with ``beta = 1``::
+Real GDP (``real_gdp_pct``): value added in quantities valued at baseline prices. Labour is the one
+factor and output per worker, valued at baseline prices, is fixed: scale effects (``psi``) work through
+the number of varieties, which national accounts value at baseline prices, not through the output of
+each, and markups (``nu``, ``phi``) change prices, not quantities. So income deflated by the wage, the
+price of a unit of labour's output, is labour input, with ``beta = 1``::
 
     real GDP^_i = Y'_i / (Y_i w^_i) = L^_i        (0 whenever kappa = 0: labour is then fixed)
 
