@@ -270,6 +270,21 @@ def _codes(countries: str | None) -> list[str] | None:
 
 
 GDP_HELP = "GDP table (country,gdp) of a long trade table given with --data."
+DEFICITS_HELP = ("Deficit closure replacing the scenario's: fixed (held at the baseline), zero (removed first; "
+                 "changes relative to balanced trade) or gdp_share (a constant share of each country's income).")
+
+
+def _with_deficits(s, deficits: str | None):
+    """The scenario with ``[model] deficits`` replaced (validated by the family's schema)."""
+    if deficits is None:
+        return s
+    from .models._params import validate_params
+
+    params = validate_params(s.model.family, {**s.model.params(), "deficits": deficits})
+    model = type(s.model)(**{k: list(v) if isinstance(v, tuple) else v for k, v in params.items()})
+    out = s.model_copy(update={"model": model})
+    out._file = s._file
+    return out
 TARIFFS_HELP = "Baseline tariffs (exporter,importer,tariff) of a long trade table given with --data."
 
 
@@ -286,6 +301,7 @@ def run(
     csv_out: Annotated[Path | None, typer.Option("--csv", help="Write the per-country table as CSV.")] = None,
     by_sector: Annotated[bool, typer.Option("--by-sector", help="Also print per-sector tables.")] = False,
     all_countries: Annotated[bool, typer.Option("--all", help="Show every country.")] = False,
+    deficits: Annotated[str | None, typer.Option(help=DEFICITS_HELP, metavar="fixed|zero|gdp_share")] = None,
     tariffs_out: Annotated[Path | None, typer.Option(
         "--tariffs-out", help="Write the tariffs the scenario applied (exporter,importer[,sector],baseline_tariff,"
         "tariff) as CSV.")] = None,
@@ -303,7 +319,7 @@ def run(
     outs = [("--json", json_out), ("--csv", csv_out), ("--csv", sectors_csv), ("--tariffs-out", tariffs_out),
             ("--flows-out", flows_out)]
     check_output_paths(outs)
-    s = load_scenario(scenario)
+    s = _with_deficits(load_scenario(scenario), deficits)
     _require_data(s, data)
     s = s.with_data(data, gdp=gdp, tariffs=tariffs)
     check_not_inputs(outs, scenario_inputs(s))

@@ -577,6 +577,7 @@ def solve_model(
     throw: bool = True,
     what: str = "equilibrium",
     codes: tuple[str, ...] | None = None,
+    plausible: bool = True,
 ) -> Equilibrium:
     """Solve ``model`` under ``shock``, check the accounting and admissibility, return an :class:`Equilibrium`.
 
@@ -587,7 +588,11 @@ def solve_model(
     raises :class:`ConvergenceError` (:class:`InadmissibleError` for an impossible equilibrium) carrying
     its diagnostics; with ``throw=False`` the status says what went wrong and the caller must look at it.
     ``codes`` (country codes in the model's order; default ``model.codes`` where it has them) name the
-    country of a failed margin in the message.
+    country of a failed margin in the message; with deficits held fixed, the message names a country whose
+    fixed surplus makes the equilibrium impossible and the closure that would not (:mod:`tradewar._plausible`).
+    An accepted solve whose welfare or employment changes leave the plausibility bounds of
+    :mod:`tradewar._plausible` is returned with one :class:`~tradewar.TradewarWarning` naming the countries
+    (``plausible=False`` skips that check: for steps that are not results, such as removing the deficits).
 
     ``shock`` is a :class:`Shock` or an array of new tariffs; it is checked first
     (:func:`tradewar.policy._shock.check_shock`: shape, rates above -100%, own sales untaxed), and a bad
@@ -643,7 +648,7 @@ def solve_model(
         if status is Status.INADMISSIBLE:
             raise InadmissibleError(
                 f"{what}: {status.message}: {', '.join(_smallest(model, margins, codes))}; "
-                "the model has no admissible equilibrium for this policy",
+                f"the model has no admissible equilibrium for this policy{_hint(model, margins, codes)}",
                 eq.diagnostics(),
             )
         if status is not Status.SUCCESS:
@@ -652,6 +657,10 @@ def solve_model(
                 f"max residual {max_res:.3g}, tolerance {opts.tol:.1g}){_path_note(model, root, shock, codes)}",
                 eq.diagnostics(),
             )
+    if status is Status.SUCCESS and plausible:
+        from ._plausible import warn_implausible
+
+        warn_implausible(model, outcomes, codes if codes is not None else getattr(model, "codes", None), what)
     return eq
 
 
@@ -666,8 +675,15 @@ def _path_note(model, root: RootSolution, shock, codes) -> str:
         _, margins = _checks(model, root.value, _along(base, shock, path))
         bad = _smallest(model, margins, codes)
         if bad:
-            note += f", where the equilibrium is already impossible: {', '.join(bad)}"
+            note += f", where the equilibrium is already impossible: {', '.join(bad)}{_hint(model, margins, codes)}"
     return note
+
+
+def _hint(model, margins, codes) -> str:
+    """The closure that would make an impossible equilibrium possible (:mod:`tradewar._plausible`)."""
+    from ._plausible import inadmissible_hint
+
+    return inadmissible_hint(model, margins, codes if codes is not None else getattr(model, "codes", None))
 
 
 @eqx.filter_jit

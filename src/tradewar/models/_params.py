@@ -12,15 +12,17 @@ Admissible values:
   or unset (computed from ``nu``, then >= 1); ``phi_shift`` such that ``phi - phi_shift`` stays > 0
   (below 1 when ``phi`` is computed): with ``phi <= 0`` a tariff would lower the price of the goods
   it taxes, which no model of the family means; ``eps_calib`` > 0 or unset; ``revenue_use`` one of
-  ``income_tax``, ``lump_sum``; ``beta`` (labour share of value added) in (0, 1].
-- ``armington``: ``eps`` > 0 and ``revenue_use`` (the other ILMS parameters are fixed at
+  ``income_tax``, ``lump_sum``; ``beta`` (labour share of value added) in (0, 1]; ``deficits`` (the
+  closure of the trade deficits) one of ``fixed``, ``zero``, ``gdp_share``.
+- ``armington``: ``eps`` > 0, ``revenue_use`` and ``deficits`` (the other ILMS parameters are fixed at
   ``kappa = psi = nu = 0``, ``phi = 1``).
-- ``caliendo_parro``: ``deficits`` ``fixed`` or ``zero``; ``decomposition_nodes`` an integer >= 0;
+- ``caliendo_parro``: ``deficits`` ``fixed``, ``zero`` or ``gdp_share``; ``decomposition_nodes`` an integer >= 0;
   ``tol`` in (0, 1e-3]; ``method`` ``newton``, ``chord`` or ``newton_krylov``; ``intermediates``
   ``true`` (the data's input-output table, when it has one) or ``false`` (no intermediate inputs).
 - ``ossa``: ``sigma`` a list of elasticities > 1 (one per sector); ``lambda_`` a list of lists of
   weights >= 0 (country x sector); ``nx_new`` a list of net exports (one per country);
-  ``objective`` ``welfare`` or ``government``.
+  ``objective`` ``welfare`` or ``government``; ``deficits`` ``zero``, ``fixed`` or ``gdp_share`` (not
+  together with ``nx_new``).
 
 Examples
 --------
@@ -54,6 +56,8 @@ __all__ = [
 #: A finite real number (an int is accepted; text and booleans are not).
 Real = Annotated[float, Strict(), Field(allow_inf_nan=False)]
 RevenueUse = Literal["income_tax", "lump_sum"]
+#: Closures of the trade deficits in a counterfactual (see each family's module docstring).
+Deficits = Literal["fixed", "zero", "gdp_share"]
 
 
 def _number(v: Any, what: str) -> float:
@@ -123,6 +127,7 @@ class ILMSSchema(_Schema):
     phi_shift: Real = 0.0
     revenue_use: RevenueUse = "income_tax"
     beta: Annotated[Real, Field(gt=0, le=1)] = 1.0
+    deficits: Deficits = "fixed"
 
     @field_validator("nu", mode="before")
     @classmethod
@@ -165,13 +170,14 @@ class ArmingtonSchema(_Schema):
     family: Literal["armington"] = "armington"
     eps: Annotated[Real, Field(gt=0)] = 4.0
     revenue_use: RevenueUse = "lump_sum"
+    deficits: Deficits = "fixed"
 
 
 class CaliendoParroSchema(_Schema):
     """The Caliendo-Parro (2015) multi-sector model with input-output links."""
 
     family: Literal["caliendo_parro"] = "caliendo_parro"
-    deficits: Literal["fixed", "zero"] = "fixed"
+    deficits: Deficits = "fixed"
     decomposition_nodes: Annotated[int, Strict(), Field(ge=0, le=64)] = 0
     tol: Annotated[Real, Field(gt=0, le=1e-3)] = 1e-11
     method: Literal["newton", "chord", "newton_krylov"] = "newton_krylov"
@@ -186,6 +192,7 @@ class OssaSchema(_Schema):
     lambda_: list[list[Annotated[Real, Field(ge=0)]]] | None = None
     nx_new: list[Real] | None = None
     objective: Literal["welfare", "government"] | None = None
+    deficits: Deficits = "zero"
 
     @field_validator("sigma", "lambda_", "nx_new", mode="before")
     @classmethod

@@ -36,6 +36,15 @@ With ``kappa^_inj = (1 + tau'_inj)(1 + x'_inj) / (1 + tau_inj)``::
     w^_n VA_n = sum_j gamma_nj Y'_nj                                            (labour market clearing)
     sum_n w^_n VA_n = sum_n VA_n                                                (numeraire)
 
+Deficit closures (``deficits``)::
+
+    fixed      D'_n = D_n                        (in units of world value added, the numeraire)
+    zero       D'_n = 0, after a first solve at the baseline tariffs with D' = 0 whose equilibrium becomes
+               the baseline (the paper's two-step; changes are relative to that balanced world)
+    gdp_share  D'_n = w^_n VA_n (d_n - dbar'),  d_n = D_n / VA_n,  dbar' = sum_k d_k w^_k VA_k / sum_k w^_k VA_k
+               (a constant share of the country's value added; ``dbar'``, 0 at the baseline, keeps world
+               deficits summing to zero)
+
 These are the paper's equilibrium conditions in relative changes (section 3.1), with trade
 balance written as labour-market clearing (equivalent given the expenditure equations; one
 of the N conditions is redundant by Walras' law and the numeraire closes the system).
@@ -134,7 +143,8 @@ class CaliendoParro(eqx.Module):
     cost shares of inputs in gross output, ``alpha`` (N, S), ``pi`` (N, N, S) baseline trade shares
     ``[exporter, importer, sector]``, ``t0`` (N, N, S) baseline tariffs, ``X`` (N, S) baseline
     expenditure gross of tariffs, ``VA`` (N,), ``D`` (N,) baseline deficits, ``D_new`` (N,)
-    deficits imposed in the counterfactual (``D`` when fixed).
+    deficits imposed in the counterfactual (``D`` when fixed, zeros when zero; unused with
+    ``gdp_share``, whose deficits follow value added: :meth:`deficits_new`).
     """
 
     theta: jax.Array
@@ -221,9 +231,22 @@ class CaliendoParro(eqx.Module):
         Rt = jnp.einsum("inj,ij,nj->n", A * (t1 / (1.0 + t1)), b, z)
         Rx = jnp.einsum("inj,ij,nj->i", prod * x1, b, z)
         wh = jnp.exp(u)
-        In = wh * self.VA + Rt + Rx + self.D_new
+        Dn = self.deficits_new(wh)
+        In = wh * self.VA + Rt + Rx + Dn
         return dict(u=u, p=p, lc=lc, b=b, Q=Q, Xn=Xn, z=z, prod=prod, A=A, Yn=Yn, Rt=Rt, Rx=Rx, In=In, wh=wh,
-                    t1=t1, x1=x1)
+                    t1=t1, x1=x1, Dn=Dn)
+
+    def deficit_shares(self) -> jax.Array:
+        """Baseline trade deficit over value added, ``D_n / VA_n`` (N,): negative for a surplus."""
+        return self.D / self.VA
+
+    def deficits_new(self, wh) -> jax.Array:
+        """The counterfactual deficits ``D'`` (N,) given the wage changes ``w^`` (N,) (module docstring)."""
+        if self.deficits == "gdp_share":
+            va1 = wh * self.VA
+            d = self.D / self.VA
+            return va1 * (d - (d * va1).sum() / va1.sum())
+        return self.D_new
 
     def residual(self, y, shock) -> jax.Array:
         c = self._core(y, shock)
@@ -265,8 +288,8 @@ class CaliendoParro(eqx.Module):
         exports_fob = (f * (1.0 + c["x1"])).sum(axis=(1, 2)) - jnp.einsum("nnj->n", f)
         imports_fob = (f * (1.0 + c["x1"])).sum(axis=(0, 2)) - jnp.einsum("nnj->n", f)
         del imports
-        walras = jnp.abs(self.D_new.sum()) / world + jnp.max(
-            jnp.abs(imports_fob - exports_fob - self.D_new)
+        walras = jnp.abs(c["Dn"].sum()) / world + jnp.max(
+            jnp.abs(imports_fob - exports_fob - c["Dn"])
         ) / world
         return {
             "market_clearing": jnp.maximum(mc, supply),
@@ -323,7 +346,7 @@ class CaliendoParro(eqx.Module):
             "exports_gdp_change_pct": 100.0 * ((ex1 / va1) / (ex0 / self.VA) - 1.0),
             "imports_gdp_change_pct": 100.0 * ((im1 / va1) / (im0 / self.VA) - 1.0),
             "deficit_change_pct": 100.0 * jnp.where(
-                self.D != 0, (self.D_new - self.D) / jnp.where(self.D != 0, jnp.abs(self.D), 1.0), 0.0
+                self.D != 0, (c["Dn"] - self.D) / jnp.where(self.D != 0, jnp.abs(self.D), 1.0), 0.0
             ),
             "balance_gdp_change_pp": 100.0 * ((ex1 - im1) / va1 - (ex0 - im0) / self.VA),
             "sector_price_pct": 100.0 * jnp.expm1(c["p"]),
@@ -573,7 +596,8 @@ def calibrate(
         A one-sector world (N, N) is treated as S = 1.
     deficits : ``"fixed"`` - deficits held at their baseline value (in units of world value added);
         ``"zero"`` - the paper's two-step: a first solve removes all deficits at baseline tariffs and
-        the returned model's baseline is that equilibrium (changes are relative to it).
+        the returned model's baseline is that equilibrium (changes are relative to it);
+        ``"gdp_share"`` - each deficit a constant share of the country's value added (module docstring).
     decomposition_nodes : Gauss-Legendre nodes of the welfare decomposition (0 = skip it).
     tol : tolerance of the solves made here and in the decomposition.
     method : solver method of the model (``preferred_method``), see :class:`tradewar.solve.SolverOptions`.
@@ -593,8 +617,8 @@ def calibrate(
         raise CalibrationError(f"calibrate: intermediates must be True or False, got {intermediates!r}")
     if not intermediates:
         world = world.replace(extras={k: v for k, v in world.extras.items() if k not in ("va_share", "io_shares", "alpha")})
-    if deficits not in ("fixed", "zero"):
-        raise CalibrationError(f"calibrate: deficits must be 'fixed' or 'zero', got {deficits!r}")
+    if deficits not in ("fixed", "zero", "gdp_share"):
+        raise CalibrationError(f"calibrate: deficits must be 'fixed', 'zero' or 'gdp_share', got {deficits!r}")
     trade, tariffs, theta, gva, gio, no_inter, sectors, ex = _world_arrays(world)
     n, _, s = trade.shape
     Y = trade.sum(axis=1)

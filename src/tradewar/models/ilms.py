@@ -11,8 +11,9 @@ levies on ``j`` (fraction); hats are new/old ratios.
 
 Parameters: ``eps`` trade elasticity; ``kappa`` labour-supply elasticity; ``psi`` scale
 elasticity; ``nu_i`` profit share; ``phi_i`` tariff pass-through / markup term; revenue use
-``income_tax`` (tariff revenue cuts income taxes) or ``lump_sum``; deficits ``T_i`` held at their
-share of world income.
+``income_tax`` (tariff revenue cuts income taxes) or ``lump_sum``; ``T_i`` the baseline trade deficit
+(imports minus exports) and ``D'_i`` the deficit of the counterfactual, set by the closure ``deficits``
+(below; by default ``T_i`` held at its share of world income, as in the paper).
 
 Unknowns ``w^_i, E^_i, L^_i``. With baseline tariffs ``t0`` and new tariffs ``t``::
 
@@ -21,11 +22,25 @@ Unknowns ``w^_i, E^_i, L^_i``. With baseline tariffs ``t0`` and new tariffs ``t`
     P^_i     = (E^_i / w^_i)^(1-phi_i) (sum_k A[k,i])^(-1/eps)
     X'[j,i]  = lambda'[j,i] E^_i E_i / (1+t[j,i]);   R_i = sum_j t[j,i] X'[j,i];   Y'_i = w^_i L^_i Y_i
     income   sum_i (1-nu_i) X'[j,i] + nu_j sum_k X'[k,j] = Y'_j
-    budget   E^_i E_i = R_i + Y'_i + T_i (sum_k Y'_k / sum_k Y_k)
+    budget   E^_i E_i = R_i + Y'_i + D'_i
     labour   L^_i = (tau^_i w^_i / P^_i)^kappa,  tau^_i = (1 - R0_i/Y_i) / (1 - R_i/Y'_i)  (income tax; 1 lump sum)
     numeraire  sum_i E_i (P^_i - 1) = 0   (replaces the first income equation: Walras' law)
     welfare  delta_i = E_i / (E_i - kappa (1-tau_i) Y_i / (1+kappa)), tau_i = R_i / Y'_i (0 lump sum)
              W^_i = delta_i E^_i / P^_i + (1 - delta_i) w^_i L^_i / P^_i
+
+Deficit closures (``ILMSParams.deficits``). The deficits of the counterfactual are::
+
+    fixed      D'_i = T_i sum_k Y'_k / sum_k Y_k         (a constant share of world income; the paper)
+    gdp_share  D'_i = Y'_i (d_i - dbar'),  d_i = T_i / Y_i,  dbar' = sum_k d_k Y'_k / sum_k Y'_k
+               (a constant share of the country's own income; ``dbar'`` is one common correction that
+               keeps world deficits summing to zero, 0 at the baseline and small after a shock)
+    zero       D'_i = 0, after a first solve (Dekle, Eaton & Kortum 2007): at the baseline tariffs with
+               D' = 0, whose equilibrium becomes the baseline (flows, E, Y, R0 recomputed from its
+               flows X'); every change is then relative to that balanced-trade world, not to the data.
+
+With ``fixed`` a country with a large surplus must go on exporting a fixed amount whatever the tariffs,
+so in a large war its real income can fall to zero (no admissible equilibrium); ``zero`` and
+``gdp_share`` let the surplus shrink with the country's income.
 
 Solution method: the budget is linear in ``E^`` given ``w^, L^`` (revenue is the share
 ``1 - G_i/S_i`` of ``E'_i``, ``S_i = sum_k A[k,i]``, ``G_i = sum_k A[k,i]/(1+t[k,i])``), so ``E^`` is eliminated in
@@ -45,18 +60,18 @@ Unknowns ``w^, E^, L^, P^``. The unit cost is ``c_j = w^_j^beta P^_j^(1-beta)`` 
 
     A[j,i]   = lambda_[j,i] (c_j (e_j L^_j)^(-psi))^(-eps) ((1+t[j,i])/(1+t0[j,i]))^(-eps phi_i)
     income   beta sum_i (1-nu_i) X'[j,i] + nu_j sum_k X'[k,j] = Y'_j
-    budget   E'_i = R_i + Y'_i + (1-beta) sum_k (1-nu_k) X'[i,k] + T_i sum Y' / sum Y
+    budget   E'_i = R_i + Y'_i + (1-beta) sum_k (1-nu_k) X'[i,k] + D'_i
     prices   P^_i = (E^_i / w^_i)^(1-phi_i) (sum_k A[k,i])^(-1/eps)
     numeraire  sum_i Y_i (w^_i - 1) = 0   (wages, as the paper's input-output model; welfare and every
                real outcome do not depend on the choice, nominal changes are measured in it)
-    welfare  Ec_i = Y_i + T_i + R0_i final spending, Ec'_i = R_i + Y'_i + T_i sum Y'/sum Y,
+    welfare  Ec_i = Y_i + T_i + R0_i final spending, Ec'_i = R_i + Y'_i + D'_i,
              delta_i = Ec_i / (Ec_i - kappa (1-tau_i) Y_i / (1+kappa)),
              W^_i = delta_i Ec'_i / (Ec_i P^_i) + (1 - delta_i) w^_i L^_i / P^_i
 
 (labour supply, ``tau`` and the flows as above). ``E^`` is again eliminated in closed form: the
 income equation gives ``V'_j = (Y'_j - nu_j M_j) / beta`` with ``M_j = sum_k X'[k,j]`` (imports at
 exporter prices, ``E'_j G_j / S_j``), and the budget then reads
-``M_j (1 + (1-beta) nu_j / beta) = Y'_j / beta + T_j sum Y' / sum Y``: ``M``, hence ``E'``, follows from
+``M_j (1 + (1-beta) nu_j / beta) = Y'_j / beta + D'_j``: ``M``, hence ``E'``, follows from
 ``w^, L^`` directly, and the budget of country ``j`` holds exactly when its income equation does
 (the budgets and the income equations sum to the same identity, so the one income equation replaced by
 the numeraire holds by Walras' law with its budget). The price index is a fixed point (``P^`` enters
@@ -107,6 +122,8 @@ __all__ = [
     "armington",
     "complete_world",
     "input_output",
+    "accounts",
+    "balanced",
     "two_region_nu",
     "delta_optimal",
 ]
@@ -130,6 +147,10 @@ class ILMSParams:
     revenue_use : ``"income_tax"`` (revenue cuts income taxes) or ``"lump_sum"``.
     beta : labour's share in the cost of production, ``0 < beta <= 1``; ``beta < 1`` adds roundabout
         production (the input-output model of ILMS 2025 uses 0.49) and puts the numeraire on wages.
+    deficits : the closure of the trade deficits in the counterfactual (module docstring, "Deficit
+        closures"): ``"fixed"`` (the paper: each deficit a constant share of world income), ``"zero"``
+        (removed first, Dekle-Eaton-Kortum: changes are relative to the balanced-trade equilibrium) or
+        ``"gdp_share"`` (each deficit a constant share of the country's own income).
 
     Values are checked on construction (ranges in :mod:`tradewar.models._params`); a bad one raises
     :class:`~tradewar.ScenarioError` naming the parameter.
@@ -144,6 +165,7 @@ class ILMSParams:
     phi_shift: float = 0.0
     revenue_use: Literal["income_tax", "lump_sum"] = "income_tax"
     beta: float = 1.0
+    deficits: Literal["fixed", "zero", "gdp_share"] = "fixed"
 
     def __post_init__(self) -> None:
         from dataclasses import asdict
@@ -187,6 +209,9 @@ class ILMSModel(eqx.Module):
     income_tax: bool = eqx.field(static=True)
     beta: float = eqx.field(static=True, default=1.0)
     labour: bool = eqx.field(static=True, default=True)
+    #: the deficit closure (module docstring): ``"fixed"``, ``"zero"`` (the baseline is then balanced) or
+    #: ``"gdp_share"``
+    deficits: str = eqx.field(static=True, default="fixed")
     #: chord: one Jacobian factorisation reused (about 3x faster on the 194-country data), with a
     #: Newton restart when it does not converge (see tradewar.solve).
     preferred_method: str = eqx.field(static=True, default="chord")
@@ -208,6 +233,24 @@ class ILMSModel(eqx.Module):
     def initial_guess(self) -> jax.Array:
         return jnp.zeros(self.n_unknowns)
 
+    def deficits_new(self, Yn):
+        """The counterfactual deficits ``D'`` (N,) given incomes ``Y'`` (N,), by the closure (module docstring)."""
+        if self.deficits == "zero":
+            return jnp.zeros_like(Yn)
+        if self.deficits == "gdp_share":
+            d = self.T / self.Y
+            return Yn * (d - (d * Yn).sum() / Yn.sum())
+        return self.T * (Yn.sum() / self.Y.sum())
+
+    def deficit_shares(self):
+        """Baseline trade deficit over income, ``T_i / Y_i`` (N,): negative for a surplus."""
+        return self.T / self.Y
+
+    @property
+    def meta(self) -> dict:
+        """Metadata a result reports: the deficit closure."""
+        return {"deficits": self.deficits}
+
     def baseline_shock(self):
         from ..solve import Shock
 
@@ -217,9 +260,9 @@ class ILMSModel(eqx.Module):
     def _state(self, y, shock):
         # Unknowns: log w^ and (kappa > 0) log L^. E^ is eliminated in closed form: with
         # S_i = sum_k A[k,i], H_i = sum_k A[k,i] t[k,i]/(1+t[k,i]) and G_i = S_i - H_i, revenue is
-        # R_i = E'_i H_i/S_i, so the budget E'_i = R_i + Y'_i + T_i sum Y'/sum Y gives
-        # E'_i = (Y'_i + T_i sum Y'/sum Y) S_i/G_i. With beta < 1 (log P^ the last N unknowns) imports
-        # at exporter prices are M_i = (Y'_i/beta + T_i sum Y'/sum Y) / (1 + (1-beta) nu_i/beta) (module
+        # R_i = E'_i H_i/S_i, so the budget E'_i = R_i + Y'_i + D'_i gives
+        # E'_i = (Y'_i + D'_i) S_i/G_i. With beta < 1 (log P^ the last N unknowns) imports
+        # at exporter prices are M_i = (Y'_i/beta + D'_i) / (1 + (1-beta) nu_i/beta) (module
         # docstring) and E'_i = M_i S_i/G_i.
         # A[j,i] = B[j,i] c_j with B fixed by the tariffs: every sum over partners is then a
         # matrix-vector product, so the Jacobian (a batch of JVPs) costs a few matrix products.
@@ -241,10 +284,11 @@ class ILMSModel(eqx.Module):
         H = c @ (t * Bt)  # revenue share: R_i = E'_i H_i / S_i, exactly 0 where t = 0
         G = S - H
         Yn = w * Lh * self.Y
+        Dn = self.deficits_new(Yn)
         if self.roundabout:
-            imports = (Yn / b + self.T * (Yn.sum() / self.Y.sum())) / (1.0 + (1.0 - b) / b * self.nu)
+            imports = (Yn / b + Dn) / (1.0 + (1.0 - b) / b * self.nu)
         else:
-            imports = Yn + self.T * (Yn.sum() / self.Y.sum())  # E'_i - R_i = sum_k X'[k,i]
+            imports = Yn + Dn  # E'_i - R_i = sum_k X'[k,i]
         spend = imports / G  # E'_i / sum_k A[k,i]
         E1 = spend * S
         Eh = E1 / self.E
@@ -254,7 +298,7 @@ class ILMSModel(eqx.Module):
         if self.roundabout:
             sales = c * (Bt @ ((1.0 - self.nu) * spend))  # V'_j = sum_i (1-nu_i) X'[j,i]
             sales_income = b * sales + self.nu * imports
-            Ec1 = R + Yn + self.T * (Yn.sum() / self.Y.sum())
+            Ec1 = R + Yn + Dn
             # log P^ from the price equation; the unknown P^ is what the costs use
             extra = dict(lP_implied=(1.0 - self.phi) * jnp.log(Eh / w) - jnp.log(S) / self.eps, intermediates=(1.0 - b) * sales)
             Ph = jnp.exp(lP)
@@ -267,7 +311,7 @@ class ILMSModel(eqx.Module):
         else:
             tau_hat = jnp.ones_like(R)
             tau = jnp.zeros_like(R)
-        return dict(w=w, Eh=Eh, Lh=Lh, Ph=Ph, c=c, Bt=Bt, spend=spend, imports=imports, R=R, Yn=Yn,
+        return dict(w=w, Eh=Eh, Lh=Lh, Ph=Ph, c=c, Bt=Bt, spend=spend, imports=imports, R=R, Yn=Yn, Dn=Dn,
                     sales_income=sales_income, tau_hat=tau_hat, tau=tau, lw=lw, lL=lL, Ech=Ec1 / self.Ec, **extra)
 
     def _flows(self, s):
@@ -277,7 +321,7 @@ class ILMSModel(eqx.Module):
     def _equations(self, y, shock):
         s = self._state(y, shock)
         income = (s["sales_income"] - s["Yn"]) / self.Y
-        budget = s["Eh"] * self.E - s["R"] - s["Yn"] - self.T * (s["Yn"].sum() / self.Y.sum())
+        budget = s["Eh"] * self.E - s["R"] - s["Yn"] - s["Dn"]
         if self.roundabout:
             budget = budget - s["intermediates"]
             numeraire = (self.Y * (s["w"] - 1.0)).sum() / self.Y.sum()
@@ -511,12 +555,21 @@ def input_output(c: Completed, beta: float) -> Completed:
         return c
     X = c.X.copy()
     np.fill_diagonal(X, np.diag(X) / beta)
-    E = ((1 + c.t0) * X).sum(0)
-    R0 = (c.t0 * X).sum(0)
-    V = ((1 - c.nu)[None, :] * X).sum(1)
-    Y = beta * V + c.nu * X.sum(0)
+    return accounts(X, c.t0, c.nu, beta)
+
+
+def accounts(X: np.ndarray, t0: np.ndarray, nu: np.ndarray, beta: float = 1.0) -> Completed:
+    """The baseline of flows ``X`` (at the level of the model: ``X_IO`` when ``beta < 1``), as an equilibrium.
+
+    ``E_i = sum_j (1+t0[j,i]) X[j,i]``, ``R0_i = sum_j t0[j,i] X[j,i]``, ``V_j = sum_i (1-nu_i) X[j,i]``,
+    ``Y_j = beta V_j + nu_j sum_k X[k,j]`` and ``T_j = E_j - Y_j - (1-beta) V_j - R0_j``.
+    """
+    E = ((1 + t0) * X).sum(0)
+    R0 = (t0 * X).sum(0)
+    V = ((1 - nu)[None, :] * X).sum(1)
+    Y = beta * V + nu * X.sum(0)
     T = E - Y - (1 - beta) * V - R0
-    return Completed(X=X, t0=c.t0, E=E, Y=Y, T=T, R0=R0, nu=c.nu)
+    return Completed(X=X, t0=t0, E=E, Y=Y, T=T, R0=R0, nu=nu)
 
 
 def calibrate(world: World, params: ILMSParams | None = None, *, completed: Completed | None = None,
@@ -558,6 +611,12 @@ def calibrate(world: World, params: ILMSParams | None = None, *, completed: Comp
     if not 0.0 < beta <= 1.0:
         raise CalibrationError(f"parameter 'beta': labour's cost share must lie in (0, 1], got {beta}")
     c = input_output(c, beta)
+    if p.deficits == "zero":
+        c = balanced(_assemble(c, p, phi, psi, beta, host=False), world.codes)
+    return _assemble(c, p, phi, psi, beta, host)
+
+
+def _assemble(c: Completed, p: ILMSParams, phi, psi: float, beta: float, host: bool) -> ILMSModel:
     # final spending: expenditure less intermediate inputs, E - (1-beta) V = Y + T + R0
     Ec = c.E if beta == 1.0 else c.Y + c.T + c.R0
     lam = (1 + c.t0) * c.X / c.E[None, :]
@@ -579,7 +638,30 @@ def calibrate(world: World, params: ILMSParams | None = None, *, completed: Comp
         income_tax=p.revenue_use == "income_tax",
         beta=beta,
         labour=float(p.kappa) != 0,
+        deficits=p.deficits,
     )
+
+
+def balanced(model: ILMSModel, codes=None) -> Completed:
+    """The balanced-trade baseline of ``model`` (Dekle, Eaton & Kortum 2007): the first step of ``"zero"``.
+
+    Solves the equilibrium at the baseline tariffs with every deficit removed (``D' = 0``) and returns
+    the accounts of its flows (:func:`accounts`; ``T`` is zero up to the solver's tolerance). A model
+    without deficits is returned as it is. Raises :class:`~tradewar.ConvergenceError` when that
+    equilibrium does not exist or cannot be found.
+    """
+    import dataclasses
+
+    from ..solve import solve_model
+
+    X, t0, nu = (np.asarray(a, dtype=float) for a in (model.X, model.t0, model.nu))
+    if not np.any(np.asarray(model.T)):
+        return Completed(X=X, t0=t0, E=np.asarray(model.E), Y=np.asarray(model.Y), T=np.asarray(model.T),
+                         R0=np.asarray(model.R0), nu=nu)
+    zero = dataclasses.replace(model, deficits="zero")
+    eq = solve_model(zero, zero.baseline_shock(), what='removing the trade deficits (deficits = "zero")', codes=codes,
+                     plausible=False)
+    return accounts(np.asarray(eq.outcomes["flows_new"], dtype=float), t0, nu, model.beta)
 
 
 def delta_optimal(X: np.ndarray, E: np.ndarray, nu: np.ndarray, i: int, denom: np.ndarray | None = None) -> float:

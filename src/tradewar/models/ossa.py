@@ -26,9 +26,21 @@ log w^ (N)]``::
     Pi^[i,s] = sum_j alpha[i,j,s] B[i,j,s] E^_j
     wages    w^_i = sum_s delta[i,s] Pi^[i,s]        for i = 0..N-2 (the last is dropped: Walras' law)
     budget   E^_j (1 - sum_{i,s} X[i,j,s] t'[i,j,s] B[i,j,s] / E_j)
-                 = L_j w^_j / E_j - NX'_j / E_j + sum_s Pi[j,s] Pi^[j,s] / E_j    (NX' = 0 by default)
+                 = L_j w^_j / E_j - NX'_j / E_j + sum_s Pi[j,s] Pi^[j,s] / E_j    (NX' by the closure)
     numeraire sum_j L_j w^_j / sum_j L_j = 1          (replaces the dropped wage equation)
     P^[j,s] = Q[j,s]^(1/(sigma_s-1)),  P^_j = prod_s P^[j,s]^mu[j,s],  W^_j = E^_j / P^_j
+
+Net exports of the counterfactual (``deficits``; ``Y_j = L_j + sum_s Pi[j,s]`` is income, GDP)::
+
+    zero       NX'_j = 0 (the paper, which purges the deficits from its data first). Data with deficits
+               are made balanced first (Dekle, Eaton & Kortum): a solve at the baseline tariffs with
+               NX' = 0 whose flows become the baseline; changes are then relative to that world.
+    fixed      NX'_j = NX_j (levels, in the numeraire: world labour income)
+    gdp_share  NX'_j = Y'_j (s_j - sbar'),  s_j = NX_j / Y_j,  sbar' = sum_k s_k Y'_k / sum_k Y'_k
+               (a constant share of the country's own income; ``sbar'``, 0 at the baseline, keeps world
+               net exports summing to zero)
+
+``nx_new`` imposes given levels instead (with the default closure only).
 
 Government welfare with political-economy weights ``lambda_[j, s]`` (all ones = welfare)::
 
@@ -109,6 +121,8 @@ class OssaModel(eqx.Module):
     R: jax.Array
     L: jax.Array
     objective: str = eqx.field(static=True, default="welfare")
+    #: the closure of net exports (module docstring): ``"zero"`` and ``"fixed"`` impose ``nx_new``
+    deficits: str = eqx.field(static=True, default="zero")
     codes: tuple[str, ...] = eqx.field(static=True, default=())
     sectors: tuple[str, ...] = eqx.field(static=True, default=())
 
@@ -142,7 +156,20 @@ class OssaModel(eqx.Module):
         Phat = jnp.exp(jnp.sum(self.mu * jnp.log(Phat_js), axis=1))
         Xnew = self.X * B * Ehat[None, :, None]
         return {"Ehat": Ehat, "what": what, "Q": Q, "B": B, "Pihat": Pihat, "Phat_js": Phat_js, "Phat": Phat,
-                "Xnew": Xnew, "t1": t1}
+                "Xnew": Xnew, "t1": t1, "nx": self.net_exports_new(what, Pihat)}
+
+    def deficit_shares(self) -> jax.Array:
+        """Baseline trade deficit over income, ``-NX_j / (L_j + sum_s Pi[j,s])`` (N,): negative for a surplus."""
+        return -self.NX / (self.L + jnp.sum(self.Pi, axis=1))
+
+    def net_exports_new(self, what: jax.Array, Pihat: jax.Array) -> jax.Array:
+        """Net exports ``NX'`` (N,) of the counterfactual, by the closure (module docstring)."""
+        if self.deficits != "gdp_share":
+            return self.nx_new
+        Y0 = self.L + jnp.sum(self.Pi, axis=1)
+        Y1 = self.L * what + jnp.sum(self.Pi * Pihat, axis=1)
+        s = self.NX / Y0
+        return Y1 * (s - jnp.sum(s * Y1) / jnp.sum(Y1))
 
     def residual(self, y: jax.Array, shock: Shock) -> jax.Array:
         c = self._core(y, shock)
@@ -150,7 +177,7 @@ class OssaModel(eqx.Module):
         wage = jnp.sum(self.delta * Pihat, axis=1) / what - 1.0  # (N,)
         numeraire = jnp.sum(self.L * what) / jnp.sum(self.L) - 1.0
         tariff_share = jnp.sum(self.X * c["t1"] * B, axis=(0, 2)) / self.E
-        rhs = (self.L * what - self.nx_new + jnp.sum(self.Pi * Pihat, axis=1)) / self.E
+        rhs = (self.L * what - c["nx"] + jnp.sum(self.Pi * Pihat, axis=1)) / self.E
         budget = Ehat * (1.0 - tariff_share) - rhs
         return jnp.concatenate([budget, wage[:-1], numeraire[None]])
 
@@ -225,12 +252,12 @@ class OssaModel(eqx.Module):
         profits = jnp.max(jnp.abs(jnp.sum(Xn, axis=1) / self.sigma[None, :] - lv["Pi_new"])) / scale
         # income = labour + profits + revenue - NX'
         budget = jnp.max(jnp.abs(lv["E_new"] - (lv["L_new"] + jnp.sum(lv["Pi_new"], axis=1) + lv["R_new"]
-                                               - self.nx_new))) / scale
+                                               - lv["nx"]))) / scale
         # labour market of every country (including the one whose equation was dropped)
         labour = jnp.sum(((self.sigma - 1.0) / self.sigma)[None, None, :] * Xn, axis=(1, 2))
         market = jnp.max(jnp.abs(labour - lv["L_new"])) / scale
         # Walras: trade balances equal NX'
-        walras = jnp.max(jnp.abs(lv["sales_new"] - lv["purchases_new"] - self.nx_new)) / scale
+        walras = jnp.max(jnp.abs(lv["sales_new"] - lv["purchases_new"] - lv["nx"])) / scale
         return {"flows_add_up": flows, "profits": profits, "income_expenditure": budget,
                 "market_clearing": market, "walras": walras}
 
@@ -241,7 +268,7 @@ class OssaModel(eqx.Module):
         profits minus net exports ``NX'``) relative to baseline expenditure.
         """
         c = self._core(y, shock)
-        net = (self.L * c["what"] - self.nx_new + jnp.sum(self.Pi * c["Pihat"], axis=1)) / self.E
+        net = (self.L * c["what"] - c["nx"] + jnp.sum(self.Pi * c["Pihat"], axis=1)) / self.E
         return {"expenditure": c["Ehat"], "wage": c["what"], "real_income": c["Ehat"] / c["Phat"], "net_income": net}
 
 
@@ -252,6 +279,7 @@ def calibrate(
     lambda_: Any = None,
     nx_new: Any = None,
     objective: str | None = None,
+    deficits: str = "zero",
 ) -> OssaModel:
     """Calibrate the Ossa (2014) model to a sectoral :class:`~tradewar.data.World`.
 
@@ -263,6 +291,8 @@ def calibrate(
     lambda_ : (N, S) political-economy weights; default ``extras["lambda_"]`` if present, else ones.
     nx_new : (N,) counterfactual net exports (levels); default zeros (the paper's experiments).
     objective : ``"welfare"`` or ``"government"``; default ``"welfare"`` when the weights are all ones.
+    deficits : the closure of net exports, ``"zero"`` (the paper; data with deficits are balanced first
+        and changes are relative to that balanced world), ``"fixed"`` or ``"gdp_share"`` (module docstring).
     """
     from ..data._world import require_world
 
@@ -293,6 +323,11 @@ def calibrate(
         objective = "welfare" if np.all(lambda_ == 1.0) else "government"
     if objective not in ("welfare", "government"):
         raise CalibrationError(f"Ossa model: objective must be 'welfare' or 'government', got {objective!r}")
+    if deficits not in ("zero", "fixed", "gdp_share"):
+        raise CalibrationError(f"Ossa model: deficits must be 'zero', 'fixed' or 'gdp_share', got {deficits!r}")
+    if nx_new is not None and deficits != "zero":
+        raise CalibrationError(f"Ossa model: give either nx_new (net exports imposed) or deficits = {deficits!r}, not both")
+    given = nx_new is not None
     nx_new = np.zeros(n) if nx_new is None else np.asarray(nx_new, dtype=np.float64)
     if nx_new.shape != (n,):
         raise CalibrationError(f"Ossa model: nx_new has shape {nx_new.shape}, expected ({n},)")
@@ -321,9 +356,24 @@ def calibrate(
     if np.any(L <= 0):
         i = int(np.argmin(L))
         raise CalibrationError(f"Ossa model: country {codes[i]}: non-positive labour income {L[i]:.4g}")
+    if deficits == "fixed":
+        nx_new = NX
     j = jnp.asarray
-    return OssaModel(
+    model = OssaModel(
         X=j(X), t=j(t), sigma=j(sigma), lambda_=j(lambda_), nx_new=j(nx_new), alpha=j(alpha), gamma=j(gamma),
         delta=j(delta), mu=j(mu), E=j(E), Pi=j(Pi), NX=j(NX), R=j(R), L=j(L),
-        objective=objective, codes=codes, sectors=sectors,
+        objective=objective, deficits=deficits, codes=codes, sectors=sectors,
     )
+    if deficits == "zero" and not given and np.max(np.abs(NX) / E) > BALANCED:
+        from ..solve import solve_model
+
+        # Dekle-Eaton-Kortum: the balanced world at the baseline tariffs becomes the baseline
+        eq = solve_model(model, Shock(t=model.t), what='removing the trade deficits (deficits = "zero")', codes=codes,
+                         plausible=False)
+        balanced = world.replace(trade=np.asarray(eq.outcomes["flows_new"], dtype=np.float64))
+        return calibrate(balanced, sigma=sigma, lambda_=lambda_, objective=objective, nx_new=np.zeros(n))
+    return model
+
+
+#: Net exports below this share of each country's expenditure count as balanced trade (the solver's tolerance).
+BALANCED = 1e-10
