@@ -44,6 +44,18 @@ def _load_manifest(out: Path) -> dict[str, Any] | None:
         raise ScenarioError(f"{p}: unreadable manifest ({e}); remove the folder to start again") from None
 
 
+def _whole_part(path: Path, rows: Any) -> bool:
+    """True when ``path`` is a readable Parquet file with ``rows`` rows."""
+    import pyarrow.parquet as pq
+
+    if not path.is_file():
+        return False
+    try:
+        return pq.read_metadata(path).num_rows == rows
+    except (OSError, ValueError, TypeError):  # pyarrow's ArrowInvalid is a ValueError
+        return False
+
+
 def _write_manifest(out: Path, doc: dict[str, Any]) -> None:
     atomic_write(out / MANIFEST, lambda fh: json.dump(doc, fh, indent=1, sort_keys=True))
 
@@ -65,6 +77,10 @@ def read_parts(out: str | Path):
     if missing:
         raise ScenarioError(f"{out}: run incomplete ({len(missing)} of {man['chunks']} chunks missing); "
                             "run it again with --resume")
+    bad = [i for i in range(man["chunks"]) if not _whole_part(out / _part(i), man["done"][str(i)].get("rows"))]
+    if bad:
+        raise ScenarioError(f"{out / _part(bad[0])}: part file damaged or truncated ({len(bad)} of {man['chunks']}); "
+                            "run it again with --resume, which solves those chunks again")
     return pd.concat([pd.read_parquet(out / _part(i)) for i in range(man["chunks"])], ignore_index=True)
 
 
@@ -177,7 +193,9 @@ def run_chunks(
             if old.get("fingerprint") != fingerprint or old.get("chunks") != total:
                 raise ScenarioError(f"{folder}: holds a different run (scenario, members, chunk size or solver "
                                     "settings differ); choose a new folder")
-            manifest["done"] = {k: v for k, v in old["done"].items() if (folder / v["file"]).is_file()}
+            # a part counts as done only if it is a whole Parquet file of the recorded rows (a truncated
+            # or foreign file is solved again)
+            manifest["done"] = {k: v for k, v in old["done"].items() if _whole_part(folder / v["file"], v.get("rows"))}
         elif folder.exists() and any(folder.iterdir()):
             raise ScenarioError(f"{folder}: exists and is not a tradewar run folder; choose a new folder")
         folder.mkdir(parents=True, exist_ok=True)

@@ -41,7 +41,7 @@ __all__ = ["UncertaintySpec", "Dist", "sample", "from_uniform", "DEFAULT_SPECS"]
 
 
 class _Base(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     relative: bool = False
     joint: bool = True
 

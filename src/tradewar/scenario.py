@@ -78,7 +78,7 @@ __all__ = ["Scenario", "load_scenario", "list_presets", "preset_path", "run_scen
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     def __init__(self, **data: Any) -> None:
         try:

@@ -490,7 +490,11 @@ def _nu_vector(world: World, nu) -> np.ndarray:
         v = np.full(n, nu_rest)
         v[us] = nu_us
         return v
-    v = np.broadcast_to(np.asarray(nu, dtype=float), (n,)).copy()
+    a = np.asarray(nu, dtype=float)
+    if a.ndim > 1 or (a.ndim == 1 and a.size not in (1, n)):
+        raise CalibrationError(f"parameter 'nu': {a.size} profit shares for a world of {n} countries; give one number, "
+                               f"{n} numbers (one per country, in the world's order) or 'calibrate'")
+    v = np.broadcast_to(a, (n,)).copy()
     if np.any((v < 0) | (v >= 1) | ~np.isfinite(v)):
         raise CalibrationError("parameter 'nu': profit shares must lie in [0, 1)")
     return v
