@@ -297,3 +297,102 @@ def test_duplicate_players_and_long_names_are_bad_input(tmp_path, preset):
         assert r.status_code == 422 and r.json()["detail"].startswith("query parameter 'steps': unknown preset")
         r = c.post("/api/bloc", json={"bloc": long})
         assert r.status_code == 422
+
+
+# --- signals ---------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("sig", ["SIGHUP", "SIGTERM"])
+def test_a_signal_stops_the_server_cleanly_and_fails_the_running_job(tmp_path, preset, sig):
+    import signal
+    import socket
+    import sqlite3
+    import subprocess
+    import sys
+
+    httpx = pytest.importorskip("httpx")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    state = tmp_path / "state"
+    log = tmp_path / "server.log"
+    env = {**os.environ, "TRADEWAR_TOKEN": ""}
+    with open(log, "w") as fh:
+        proc = subprocess.Popen([sys.executable, "-m", "tradewar", "serve", "--port", str(port), "--state", str(state),
+                                 "--no-warm", "--workers", "1", "--shutdown-seconds", "0"], stdout=fh,
+                                stderr=subprocess.STDOUT, env=env)
+        try:
+            def ready():
+                assert proc.poll() is None, log.read_text()
+                try:
+                    return httpx.get(url + "/api/datasets", timeout=30.0).status_code == 200
+                except httpx.TransportError:
+                    return False
+
+            _until(ready, "the server answers")
+            jid = httpx.post(url + "/api/nash", json={"scenario": preset, "players": ["USA", "CHN"]},
+                             timeout=60.0).json()["id"]
+            _until(lambda: httpx.get(f"{url}/api/jobs/{jid}", timeout=30.0).json()["status"] == "running", "running")
+            proc.send_signal(getattr(signal, sig))
+            assert proc.wait(timeout=300) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    text = " ".join(log.read_text().split())
+    assert f"tradewar: {sig} received: shutting down" in text and "tradewar: stopped" in text
+    with sqlite3.connect(state / "tradewar.sqlite") as db:
+        status, error = db.execute("SELECT status, error FROM jobs WHERE id=?", (jid,)).fetchone()
+    assert status == "failed" and error.startswith("the server shut down before the job finished")
+
+
+# --- the sectoral world ------------------------------------------------------------------------------------------
+def test_every_listed_preset_solves_through_the_api(tmp_path):
+    from tradewar.scenario import list_presets, needs_data
+
+    with _client(tmp_path) as c:
+        assert {d["name"]: d["sectors"] for d in c.get("/api/datasets").json()} == {"world2023": None, "world2022s": 16}
+        listed = [p for p in c.get("/api/presets").json() if p["kind"] == "scenario"]
+        names = {p["name"] for p in listed}
+        # every preset of the package is listed, but those written for data the server does not hold
+        assert names == {s.name for s in list_presets() if not needs_data(s)}
+        assert {p["data"] for p in listed} == {"world2023", "world2022s"}
+        for p in listed:
+            s = c.get(f"/api/presets/{p['name']}").json()
+            r = c.post("/api/solve?figures=JPN", json=s)
+            assert r.status_code == 200, (p["name"], r.text)
+            doc = r.json()
+            assert doc["converged"] is True and doc["scenario"] == p["name"]
+            assert ("sectors" in doc["figures"]) == (p["data"] == "world2022s"), p["name"]
+
+
+def test_the_sectoral_answer_of_a_solve_and_of_the_2025_steps(tmp_path):
+    from tradewar.report._sectors import WORLD2022S_TIMELINE
+
+    with _client(tmp_path) as c:
+        s = c.get("/api/presets/2025-07-22-us-japan-deal-sectoral").json()
+        doc = c.post("/api/solve?figures=jpn", json=s).json()
+        sec = doc["figures"]["sectors"]
+        assert len(sec["sectors"]) == 16 and sec["countries"] == ["JPN", "USA", "CHN"]
+        assert set(sec["output_employment"]) == {f"{c} {k} %" for c in ("JPN", "USA", "CHN") for k in ("output", "employment")}
+        assert all(len(v) == 16 for v in sec["output_employment"].values())
+        cars = sec["cars"]
+        assert cars["tariff_pct"] == pytest.approx(15.0)  # the deal's all-in US tariff on Japan's cars
+        assert cars["change_pct"] < 0
+        assert cars["level_usd_bn"] == pytest.approx(cars["base_usd_bn"] * (1 + cars["change_pct"] / 100), rel=1e-9)
+        by = doc["figures"]["tariffs"]["on_imports_from_by_sector"]
+        assert set(by) == set(sec["sectors"]) and "USA" in by["Motor vehicles"]
+        # a slider on one sector: Japan's tariff on US cars only
+        s2 = {**s, "tariffs": [*s["tariffs"], {"type": "partner", "importer": "JPN", "rates": {"USA": 0.5}, "mode": "set",
+                                               "sectors": ["Motor vehicles"]}]}
+        t2 = c.post("/api/solve?figures=JPN", json=s2).json()["figures"]["tariffs"]["on_imports_from_by_sector"]
+        assert t2["Motor vehicles"]["USA"] == pytest.approx(0.5) and t2["Food"]["USA"] == pytest.approx(by["Food"]["USA"])
+
+        r = c.post("/api/timeline", json={"country": "JPN", "dataset": "world2022s"})
+        assert r.status_code == 202 and r.json()["request"]["steps"] == list(WORLD2022S_TIMELINE)
+        job = _until(lambda: (j := c.get(f"/api/jobs/{r.json()['id']}").json())["status"] not in ("queued", "running")
+                     and j, "the timeline ended")
+        assert job["status"] == "done", job["error"]
+        steps = c.get(f"/api/results/{job['id']}").json()["cars"]["steps"]
+        assert [x["scenario"] for x in steps] == list(WORLD2022S_TIMELINE)
+        assert [round(x["tariff_pct"], 6) for x in steps] == [0, 25, 25, 25, 25, 25, 15]
+        assert steps[-1]["change_pct"] == pytest.approx(cars["change_pct"], abs=1e-9)  # the same solve as above

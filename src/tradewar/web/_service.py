@@ -126,12 +126,47 @@ def figures_of(res, focus: str) -> dict[str, Any]:
     out: dict[str, Any] = {"map": figure_json(charts.world_map([res], focus, geojson=GEO_PLACEHOLDER)),
                            "bars": figure_json(charts.welfare_bars([res], focus)), "focus": res.world.codes[k]}
     if res.tariffs is not None:
-        t = np.asarray(res.tariffs, dtype=float)
-        t = t.mean(axis=2) if t.ndim == 3 else t
+        t3 = np.asarray(res.tariffs, dtype=float)
+        t = t3.mean(axis=2) if t3.ndim == 3 else t3
         codes = res.world.codes
         out["tariffs"] = {"on_imports_from": {c: float(t[j, k]) for j, c in enumerate(codes) if j != k},
                           "faced_in": {c: float(t[k, j]) for j, c in enumerate(codes) if j != k}}
+        if t3.ndim == 3 and res.world.sectors:
+            out["tariffs"]["on_imports_from_by_sector"] = {
+                s: {c: float(t3[j, k, n]) for j, c in enumerate(codes) if j != k}
+                for n, s in enumerate(res.world.sectors)}
+    sec = sectors_of(res, res.world.codes[k])
+    if sec is not None:
+        out["sectors"] = sec
     return out
+
+
+def sectors_of(res, focus: str) -> dict[str, Any] | None:
+    """The sectoral answer of a result, from the report's sectors section (None in a one-sector world).
+
+    ``output_employment``: gross output and employment by sector (% change) of the focus country, the
+    USA and China (:func:`tradewar.report._sectors.sector_table`); ``cars``: the focus country's car
+    exports to the USA, with the US tariff on them (:func:`tradewar.report._sectors.car_exports_table`)
+    and their 2022 level.
+    """
+    from .._io import json_safe
+    from ..report._sectors import CARS, car_exports_table, sector_table
+
+    w = res.world
+    oc = res.equilibrium.outcomes
+    if not w.sectors or len(w.sectors) < 2 or "gross_output_pct" not in oc or "sector_employment_pct" not in oc:
+        return None
+    codes = [c for c in dict.fromkeys((focus, "USA", "CHN")) if c in w.codes]
+    tab = sector_table(res, codes)
+    out: dict[str, Any] = {"sectors": list(w.sectors), "countries": codes,
+                           "output_employment": {col: [float(v) for v in tab[col]] for col in tab.columns}}
+    if CARS in w.sectors and focus != "USA" and "USA" in w.codes:
+        row = car_exports_table([res], focus).iloc[0]
+        base = float(w.trade[w.index(focus), w.index("USA"), w.sectors.index(CARS)]) / 1000.0
+        out["cars"] = {"exporter": focus, "importer": "USA", "sector": CARS, "tariff_pct": float(row["tariff_pct"]),
+                       "change_pct": float(row["change_pct"]), "level_usd_bn": float(row["level_usd_bn"]),
+                       "base_usd_bn": base}
+    return json_safe(out)
 
 
 def frontier_figure(doc: dict[str, Any], result) -> dict[str, Any] | None:
@@ -223,6 +258,14 @@ def timeline_doc(country: str, steps: list[str], dataset_source: str, progress: 
     df = tl.table(c, partners_for(c))
     doc = {"country": c, "steps": [{"scenario": str(k), **{kk: v for kk, v in row.items()}} for k, row in df.iterrows()],
            "results": {r.scenario: r.to_dict() for r in tl}}
+    w = tl[0].world
+    from ..report._sectors import CARS, car_exports_table
+
+    if w.sectors and CARS in w.sectors and c != "USA" and "USA" in w.codes:  # as in the report's sectors section
+        cars = car_exports_table(tl, c)
+        doc["cars"] = {"exporter": c, "importer": "USA", "base_usd_bn": float(
+            w.trade[w.index(c), w.index("USA"), w.sectors.index(CARS)]) / 1000.0,
+            "steps": [{"scenario": str(k), **row} for k, row in cars.to_dict(orient="index").items()]}
     from .._io import json_safe
 
     return json_safe(doc), df.to_csv()

@@ -9,7 +9,6 @@
     ["real_wage_pct", "real wage %"], ["employment_pct", "employment %"],
     ["price_index_pct", "prices %"], ["exports_gdp_change_pct", "exports/GDP %"],
     ["imports_gdp_change_pct", "imports/GDP %"]];
-  var token = null;
   var geo = null;
   var S = {datasets: [], presets: [], base: null, overrides: {}, last: null, pinned: null, sortKey: "welfare_pct",
     sortDir: -1, running: false};
@@ -27,8 +26,7 @@
   function headers(json) {
     var h = {};
     if (json) h["Content-Type"] = "application/json";
-    if (token) h["Authorization"] = "Bearer " + token;
-    return h;
+    return h;  // a server with a token: the browser sends it (HTTP Basic, asked once) with every request
   }
   function api(method, path, body) {
     return fetch(path, {method: method, headers: headers(body !== undefined), body: body === undefined ? undefined : JSON.stringify(body)})
@@ -59,7 +57,7 @@
   }
 
   // --- errors next to their controls ---------------------------------------------------------
-  var ERR_IDS = ["dataset", "preset", "focus", "retaliation", "eps", "kappa", "revenue", "tariffs", "run", "bloc", "deal"];
+  var ERR_IDS = ["dataset", "preset", "focus", "retaliation", "eps", "kappa", "revenue", "tariffs", "run", "bloc", "deal", "cars"];
   function clearErrors() { ERR_IDS.forEach(function (k) { $("err-" + k).textContent = ""; }); }
   function controlOf(msg) {
     var m = /key '([^']+)'/.exec(msg || "");
@@ -87,8 +85,9 @@
     delete s.path;
     var ov = S.overrides, focus = $("focus").value;
     if (Object.keys(ov).length) {
-      s.tariffs = (s.tariffs || []).concat([{type: "partner", importer: focus, rates: Object.assign({}, ov), mode: "set",
-        name: "set on the page"}]);
+      var layer = {type: "partner", importer: focus, rates: Object.assign({}, ov), mode: "set", name: "set on the page"};
+      if (sectorChosen()) layer.sectors = [$("sector").value];
+      s.tariffs = (s.tariffs || []).concat([layer]);
     }
     var r = $("retaliation").value;
     if (r) s.retaliation = Object.assign({}, s.retaliation, {rule: r});
@@ -146,6 +145,7 @@
     if ($("revenue").value) q.set("revenue", $("revenue").value);
     var ov = Object.keys(S.overrides).map(function (c) { return c + ":" + S.overrides[c]; }).join(",");
     if (ov) q.set("tariffs", ov);
+    if (sectorChosen()) q.set("sector", $("sector").value);
     history.replaceState(null, "", "#" + q.toString());
   }
   function readUrl() {
@@ -246,7 +246,9 @@
   function renderTariffTable() {
     var focus = $("focus").value;
     document.querySelectorAll(".focus-name").forEach(function (e) { e.textContent = focus; });
-    var last = S.last && S.last.figures && S.last.figures.tariffs ? S.last.figures.tariffs.on_imports_from : {};
+    var tf = S.last && S.last.figures && S.last.figures.tariffs ? S.last.figures.tariffs : null;
+    var bySector = tf && tf.on_imports_from_by_sector && sectorChosen() ? tf.on_imports_from_by_sector[$("sector").value] : null;
+    var last = bySector || (tf ? tf.on_imports_from : {});
     var tbody = $("tariff-table").tBodies[0]; tbody.innerHTML = "";
     var partners = S.countries.filter(function (c) { return c[0] !== focus; });
     partners.forEach(function (c) {
@@ -255,8 +257,9 @@
       tr.appendChild(el("th", {scope: "row"}, c[1] + " (" + code + ")"));
       var td = el("td");
       var start = set !== undefined ? set : (cur !== undefined ? cur : 0);
+      var what = sectorChosen() ? $("sector").value + " from " : "goods from ";
       var range = el("input", {type: "range", min: "0", max: "150", step: "1", value: String(Math.round(100 * start)),
-        id: "t-" + code, "aria-label": "Tariff of " + focus + " on goods from " + c[1] + ", percent"});
+        id: "t-" + code, "aria-label": "Tariff of " + focus + " on " + what + c[1] + ", percent"});
       td.appendChild(range); tr.appendChild(td);
       var out = el("td", {"class": "num set"}, set !== undefined ? (100 * set).toFixed(0) : "–");
       tr.appendChild(out);
@@ -291,11 +294,13 @@
     return api("POST", "/api/solve?figures=" + encodeURIComponent($("focus").value), s).then(function (doc) {
       S.last = {doc: doc, figures: doc.figures, id: doc.id, scenario: s};
       busy(false, "done");
+      setCountries(doc);
+      setSectors(doc.figures.sectors);
       $("dl-csv").disabled = false; $("dl-json").disabled = false; $("pin").disabled = false;
       plot("map", withGeo(JSON.parse(JSON.stringify(doc.figures.map))));
       plot("bars", doc.figures.bars);
       if (S.pinned) { $("diffmap").hidden = false; plot("diffmap", diffMap(S.pinned, S.last)); }
-      renderResults(); renderTariffTable();
+      renderResults(); renderTariffTable(); renderSectors();
       document.body.setAttribute("data-result", doc.id);
     }, function (err) { busy(false, ""); showError(null, err); });
   }
@@ -311,14 +316,100 @@
     var ov = Object.keys(S.overrides).map(function (c) { return c + " " + (100 * S.overrides[c]).toFixed(0) + "%"; });
     return $("preset").value + (ov.length ? ", " + $("focus").value + " on " + ov.join(", ") : "");
   }
-  function loadPreset(name) {
+  function loadPreset(name, keepDataset) {
     $("err-preset").textContent = "";
     return api("GET", "/api/presets/" + encodeURIComponent(name)).then(function (s) {
       S.base = s;
+      // the preset's own world (e.g. world2022s, with sectors), unless the link chose another
+      var src = s.data && s.data.source;
+      if (!keepDataset && S.datasets.some(function (d) { return d.name === src; })) $("dataset").value = src;
       var p = S.presets.filter(function (x) { return x.name === name; })[0];
       $("preset-title").textContent = p ? (p.title + (p.needs_data ? " (needs a sectoral dataset)" : "")) : "";
     }, function (err) { showError("preset", err); });
   }
+  // --- sectors (worlds with sectors: the report's sectors section, on the page) --------------------
+  function sectorChosen() { return !$("sector-field").hidden && $("sector").value !== ""; }
+  function setCountries(doc) {
+    var codes = Object.keys(doc.countries).sort().join(",");
+    if (S.countries && S.countries.map(function (c) { return c[0]; }).sort().join(",") === codes) return;
+    var focus = $("focus").value;
+    S.countries = Object.keys(doc.countries).map(function (c) { return [c, doc.countries[c].name]; })
+      .sort(function (a, b) { return a[1].localeCompare(b[1]); });
+    $("focus").innerHTML = "";
+    S.countries.forEach(function (c) { $("focus").appendChild(el("option", {value: c[0]}, c[1] + " (" + c[0] + ")")); });
+    $("focus").value = S.countries.some(function (c) { return c[0] === focus; }) ? focus : S.countries[0][0];
+  }
+  function setSectors(sec) {
+    var names = sec ? sec.sectors : [];
+    var have = Array.prototype.slice.call($("sector").options, 1).map(function (o) { return o.value; });
+    if (have.join("|") !== names.join("|")) {
+      var keep = S.wantSector !== undefined ? S.wantSector : $("sector").value;
+      S.wantSector = undefined;
+      $("sector").innerHTML = "";
+      $("sector").appendChild(el("option", {value: ""}, "every sector"));
+      names.forEach(function (n) { $("sector").appendChild(el("option", {value: n}, n)); });
+      $("sector").value = names.indexOf(keep) >= 0 ? keep : "";
+    }
+    $("sector-field").hidden = !names.length;
+    $("sectors-panel").hidden = !sec;
+  }
+  function renderSectors() {
+    var sec = S.last && S.last.figures ? S.last.figures.sectors : null;
+    if (!sec) return;
+    var focus = $("focus").value, doc = S.last.doc;
+    var name = doc.countries[focus] ? doc.countries[focus].name : focus;
+    var car = sec.cars;
+    $("cars-answer").textContent = car ? name + "'s car exports to the USA (" + doc.scenario + "): US tariff " +
+      car.tariff_pct.toFixed(1) + "%, value " + fmt(car.change_pct, 1) + "% (USD " + car.level_usd_bn.toFixed(1) +
+      " bn; 2022: " + car.base_usd_bn.toFixed(1) + " bn)." : "";
+    $("cars-run").hidden = !car;
+    var t = $("sector-table"), cols = Object.keys(sec.output_employment);
+    t.tHead.innerHTML = ""; t.tBodies[0].innerHTML = "";
+    var h = el("tr");
+    h.appendChild(el("th", {scope: "col"}, "sector"));
+    cols.forEach(function (c) { h.appendChild(el("th", {scope: "col", "class": "num"}, c)); });
+    t.tHead.appendChild(h);
+    sec.sectors.forEach(function (s, i) {
+      var tr = el("tr", {"class": sectorChosen() && $("sector").value === s ? "focus" : ""});
+      tr.appendChild(el("th", {scope: "row"}, s));
+      cols.forEach(function (c) {
+        var v = sec.output_employment[c][i];
+        tr.appendChild(el("td", {"class": "num " + (v < 0 ? "neg" : v > 0 ? "pos" : "")}, fmt(v, 2)));
+      });
+      t.tBodies[0].appendChild(tr);
+    });
+  }
+  function carsStepByStep() {
+    clearErrors();
+    var focus = $("focus").value;
+    $("cars-run").disabled = true; $("cars-status").textContent = "queued…";
+    function done() { $("cars-run").disabled = false; $("cars-status").textContent = ""; }
+    return api("POST", "/api/timeline", {country: focus, dataset: $("dataset").value}).then(function (job) {
+      pollJob(job, $("cars-status"), function (j) {
+        api("GET", "/api/results/" + j.id).then(function (doc) {
+          done();
+          var t = $("cars-table"); t.tHead.innerHTML = ""; t.tBodies[0].innerHTML = "";
+          if (!doc.cars) { $("err-cars").textContent = "No car exports to the USA in this world."; return; }
+          t.setAttribute("data-country", doc.cars.exporter);
+          var h = el("tr");
+          ["step", "date", "US tariff %", "change %", "USD bn"].forEach(function (x, i) { h.appendChild(el("th", {scope: "col", "class": i > 1 ? "num" : ""}, x)); });
+          t.tHead.appendChild(h);
+          doc.cars.steps.forEach(function (r) {
+            var tr = el("tr");
+            tr.appendChild(el("th", {scope: "row"}, r.scenario));
+            tr.appendChild(el("td", {}, r.date));
+            tr.appendChild(el("td", {"class": "num"}, r.tariff_pct.toFixed(1)));
+            tr.appendChild(el("td", {"class": "num " + (r.change_pct < 0 ? "neg" : "pos")}, fmt(r.change_pct, 1)));
+            tr.appendChild(el("td", {"class": "num"}, r.level_usd_bn.toFixed(1)));
+            t.tBodies[0].appendChild(tr);
+          });
+          var cap = el("caption", {}, doc.cars.exporter + ": car exports to the USA, step by step (2022: USD " + doc.cars.base_usd_bn.toFixed(1) + " bn)");
+          t.insertBefore(cap, t.tHead);
+        }, function (err) { done(); showError("cars", err); });
+      }, function (err) { done(); showError("cars", err); });
+    }, function (err) { done(); showError("cars", err); });
+  }
+
   function blocGame() {
     clearErrors();
     $("bloc-run").disabled = true; $("bloc-status").textContent = "queued…";
@@ -377,11 +468,9 @@
 
   // --- start ---------------------------------------------------------------------------------
   function init() {
-    var q = new URLSearchParams(location.search);
-    if (q.get("token")) { token = q.get("token"); try { sessionStorage.setItem("tradewar-token", token); } catch (e) { /* private mode */ } }
-    else { try { token = sessionStorage.getItem("tradewar-token"); } catch (e) { token = null; } }
     seedTopojson();
     var url = readUrl();
+    if (url.sector) S.wantSector = url.sector;
     Promise.all([api("GET", "/api/datasets"), api("GET", "/api/presets"), fetch("/assets/world.geojson", {headers: headers(false)}).then(function (r) { return r.json(); })])
       .then(function (got) {
         S.datasets = got[0]; S.presets = got[1].filter(function (p) { return p.kind === "scenario"; }); geo = got[2];
@@ -398,16 +487,20 @@
         if (url.eps) $("eps").value = url.eps;
         if (url.kappa) $("kappa").value = url.kappa;
         if (url.revenue) $("revenue").value = url.revenue;
-        return loadPreset($("preset").value).then(function () {
+        return loadPreset($("preset").value, !!url.dataset).then(function () {
           // the countries of the dataset come from a first solve of the starting point
           var focus = (url.focus || "JPN").toUpperCase();
           S.countries = [];
-          return api("POST", "/api/solve", Object.assign({}, S.base, {data: Object.assign({}, S.base.data, {source: $("dataset").value}), path: null}))
+          var base = Object.assign({}, S.base, {data: Object.assign({}, S.base.data, {source: $("dataset").value}), path: null});
+          // with figures: a world with sectors says which, before a link's tariffs on one sector are applied
+          return api("POST", "/api/solve?figures=" + encodeURIComponent(focus), base)
+            .catch(function () { return api("POST", "/api/solve", base); })
             .then(function (doc) {
               S.countries = Object.keys(doc.countries).map(function (c) { return [c, doc.countries[c].name]; })
                 .sort(function (a, b) { return a[1].localeCompare(b[1]); });
               S.countries.forEach(function (c) { $("focus").appendChild(el("option", {value: c[0]}, c[1] + " (" + c[0] + ")")); });
               $("focus").value = S.countries.some(function (c) { return c[0] === focus; }) ? focus : S.countries[0][0];
+              setSectors(doc.figures ? doc.figures.sectors : null);
               renderTariffTable();
               return run();
             });
@@ -434,11 +527,13 @@
     });
     $("share").addEventListener("click", function () {
       writeUrl();
-      var link = location.href.replace(/([?&])token=[^&#]*/, "$1").replace(/\?(#|$)/, "$1");
+      var link = location.href;
       if (navigator.clipboard) navigator.clipboard.writeText(link).then(function () { $("status").textContent = "link copied"; },
         function () { $("status").textContent = link; });
       else $("status").textContent = link;
     });
+    $("sector").addEventListener("change", function () { writeUrl(); renderTariffTable(); renderSectors(); });
+    $("cars-run").addEventListener("click", carsStepByStep);
     $("bloc-run").addEventListener("click", blocGame);
     $("deal-run").addEventListener("click", deal);
   }
