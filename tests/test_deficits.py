@@ -198,7 +198,9 @@ def test_implausible_result_is_a_warning(world2023, closure_models):
     worst = world2023.codes[int(np.argmax(np.abs(w)))]
     assert msgs[0].startswith("global 100% war: implausible result outside the plausibility bounds")
     assert f"{worst} welfare {w[world2023.index(worst)]:+.1f}%" in msgs[0]
-    assert "held fixed (deficits = \"fixed\")" in msgs[0] and 'try deficits = "zero"' in msgs[0]
+    assert "fixed trade surplus of" in msgs[0]
+    assert msgs[0].endswith('likely cause: deficits held fixed (deficits = "fixed"): try deficits = "zero" (see the '
+                            "deficit closures in the README)")
 
 
 def test_plausible_result_is_quiet(world2023, closure_models):
@@ -295,5 +297,5 @@ def test_cli_prints_one_warning_line(tmp_path):
     r = CliRunner().invoke(app, ["run", str(f), "--json", str(out)])
     assert r.exit_code == 0, r.output
     lines = [ln for ln in r.output.splitlines() if ln.startswith("warning:") and "implausible" in ln]
-    assert len(lines) == 1 and "held fixed" in lines[0]
+    assert len(lines) == 1 and 'try deficits = "zero"' in lines[0]
     assert json.loads(out.read_text())["params"]["deficits"] == "fixed"

@@ -47,12 +47,12 @@ def deficit_shares(model: Any) -> np.ndarray | None:
 
 
 def fixed_deficit_cause(model: Any, i: int) -> str:
-    """``its trade surplus of 24% of income held fixed (deficits = "fixed")`` for country ``i``, or ``""``."""
+    """``fixed trade surplus of 24% of its income`` for country ``i`` (deficits held fixed), or ``""``."""
     d = deficit_shares(model)
     if d is None or i >= d.size or not abs(d[i]) >= DEFICIT_HINT:
         return ""
     kind = "surplus" if d[i] < 0 else "deficit"
-    return f"its trade {kind} of {abs(d[i]):.0%} of its income held fixed (deficits = \"fixed\")"
+    return f"fixed trade {kind} of {abs(d[i]):.0%} of its income"
 
 
 def _names(codes, n: int) -> list[str]:
@@ -84,7 +84,8 @@ def warn_implausible(model: Any, outcomes: dict[str, Any], codes=None, what: str
         parts.append(f"{names[i]} {', '.join(flagged[i])}" + (f" ({cause})" if cause else ""))
     more = f" and {len(order) - NAMED} more" if len(order) > NAMED else ""
     fixed = getattr(model, "deficits", None) == "fixed"
-    advice = ("; likely cause: deficits held fixed: try deficits = \"zero\" (see the deficit closures in the README)"
+    advice = ("; likely cause: deficits held fixed (deficits = \"fixed\"): try deficits = \"zero\" (see the deficit "
+              "closures in the README)"
               if fixed and any(fixed_deficit_cause(model, i) for i in order[:NAMED])
               else "; likely cause: a very large shock or a data problem for these countries (check their trade "
                    "against their income)")
