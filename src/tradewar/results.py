@@ -247,6 +247,9 @@ class Result:
         """A bilateral outcome as an ``xarray.DataArray`` (dims ``exporter, importer[, sector]``)."""
         import xarray as xr
 
+        if name not in self.equilibrium.outcomes:
+            known = sorted(k for k, v in self.equilibrium.outcomes.items() if np.ndim(v) >= 2)
+            raise TradewarError(f"bilateral: no outcome '{name}' (bilateral outcomes: {', '.join(known)})")
         a = np.asarray(self.equilibrium.outcomes[name])
         dims = ["exporter", "importer"] + (["sector"] if a.ndim == 3 else [])
         coords: dict[str, Any] = {"exporter": list(self.world.codes), "importer": list(self.world.codes)}

@@ -84,6 +84,9 @@ def aggregate(
     >>> r.codes, r.trade.tolist(), r.gdp.tolist()
     (('AAA', 'BC'), [[0.0, 3.0], [8.0, 10.0]], [10.0, 50.0])
     """
+    if not isinstance(mapping, Mapping | str | os.PathLike):
+        raise DataError(f"aggregate: mapping must be a dict country -> region or a CSV file (country,region), "
+                        f"got {type(mapping).__name__}")
     rules = {k: _extras_rule(k) for k in world.extras}
     if not keep_domestic and any(r not in ("sector", "pair") for r in rules.values()):
         raise DataError(
