@@ -157,6 +157,9 @@ CASES = [
      "the scenario file"),
     ("sweep-html-is-the-scenario", ["sweep", "mine.toml", "--grid", "eps=3,4", "--html", "mine.toml",
                                     "--scheduler", "none"], "mine", 2, "the scenario file"),
+    ("json-trailing-slash", ["run", "liberation-day", "--json", "out/"], None, 2, "names a folder"),
+    ("csv-trailing-slash-equals", ["run", "liberation-day", "--csv=out/"], None, 2, "names a folder"),
+    ("report-out-trailing-slash", ["report", "JPN", "-o", "rep/"], None, 2, "names a folder"),
     # values that used to be read as something else
     ("empty-scenario", ["run", "empty.toml"], "empty", 2, "is empty"),
     ("rate-is-boolean", ["run", "bool.toml"], "rate-true", 2, "valid number"),

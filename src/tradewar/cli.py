@@ -46,6 +46,26 @@ def _untyped_flags(params, ctx):
     return params
 
 
+#: Options whose value is a file to write (``report --out`` too; ``sweep --out`` is a folder).
+FILE_OPTIONS = ("--json", "--csv", "--html", "--tariffs-out", "--flows-out")
+
+
+def _file_option_naming_a_folder(args: list[str]) -> str | None:
+    """The message for an output-file option written with a trailing '/' (a folder), else None.
+
+    Checked on the raw arguments: the parsed ``Path`` has lost the slash, and ``--json out/`` would
+    write a file named ``out``.
+    """
+    names = FILE_OPTIONS + (("--out", "-o") if args[:1] == ["report"] else ())
+    for k, a in enumerate(args):
+        opt, eq, val = a.partition("=")
+        if opt in names:
+            value = val if eq else (args[k + 1] if k + 1 < len(args) else "")
+            if value.endswith("/"):
+                return f"option '{opt}': {value}: ends with '/', so it names a folder; give a file name"
+    return None
+
+
 class _Group(typer.core.TyperGroup):
     """The command group: usage errors in one line (exit 2), help pages list flags without a value type."""
 
@@ -57,6 +77,11 @@ class _Group(typer.core.TyperGroup):
         except ImportError:  # pragma: no cover - older Typer on Click
             from click.exceptions import ClickException, UsageError
 
+        raw = list(sys.argv[1:] if args is None else args)
+        folder_out = _file_option_naming_a_folder(raw)
+        if folder_out is not None:
+            err_console.print(f"[bold red]error:[/] {_plain(folder_out)}", highlight=False, soft_wrap=True)
+            sys.exit(2)
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except ClickException as e:
@@ -449,7 +474,9 @@ def data_info(
     )
     summ = w.summary().sort_values("gdp", ascending=False).head(top)
     summ["trade % of GDP"] = 100.0 * (summ["exports"] + summ["imports"]) / summ["gdp"].where(summ["gdp"] > 0)
+    summ["balance % of GDP"] = 100.0 * summ["balance"] / summ["gdp"].where(summ["gdp"] > 0)
     console.print(frame_table(summ, f"Largest {min(top, w.n)} economies ({w.units})", "country"))
+    _print_balances(w, country)
     if country:
         p = w.partners(country, top)
         shares = {"export_share": "% of its exports", "import_share": "% of its imports", "trade_share": "% of its trade"}
@@ -459,6 +486,26 @@ def data_info(
         console.print(frame_table(p, f"Largest partners of {country.upper()} ({w.units}; shares in %)", "partner"))
     _explain_na(summ)
     del x
+
+
+def _print_balances(w, country: str | None) -> None:
+    """The trade balances beyond the calibration threshold, and that of ``country`` (in % of GDP)."""
+    import numpy as np
+
+    from .data._checks import MAX_BALANCE_TO_GDP, balances
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = 100.0 * balances(w)
+    limit = 100.0 * MAX_BALANCE_TO_GDP
+    over = [k for k in np.argsort(-np.abs(np.nan_to_num(share)), kind="stable") if abs(share[k]) > limit]
+    listed = ", ".join(f"{w.codes[k]} {share[k]:+.1f}%" for k in over)
+    console.print(f"trade balance beyond {limit:g}% of GDP (a warning at calibration): {listed}" if over
+                  else f"no trade balance beyond {limit:g}% of GDP")
+    if country:
+        k = w.index(country)
+        exp, imp = float(w.exports()[k]), float(w.imports()[k])
+        console.print(f"{w.codes[k]}: exports {exp:,.0f}, imports {imp:,.0f}, trade balance {exp - imp:,.0f} "
+                      f"{w.units} ({share[k]:+.1f}% of GDP)")
 
 
 # --- replicate -------------------------------------------------------------------------------------
