@@ -104,14 +104,12 @@ def test_solve_matches_the_library_and_is_stored(client, preset):
     assert client.get(f"/api/jobs/{doc['id']}").json()["status"] == "done"
 
 
-def test_warm_solve_with_figures_is_fast_and_moves_japan(client, preset):
+def test_warm_solve_with_figures_moves_japan(client, preset):
+    """A new policy on a compiled model is solved (not served from the store); its timing is a benchmark's."""
     client.post("/api/solve", json=preset)  # compiled by now
     s = _with_layer(preset, type="pair", importer="JPN", exporter="CHN", rate=0.5, mode="set")
-    t0 = time.perf_counter()
     r = client.post("/api/solve", json=s)
-    seconds = time.perf_counter() - t0
     assert r.status_code == 200 and r.json()["cached"] is False
-    assert seconds < 1.0, f"a warm one-sector world2023 solve took {seconds:.2f} s"
     f = client.post("/api/solve?figures=jpn&bilateral=true", json=s).json()
     assert f["countries"]["JPN"]["welfare_pct"] == pytest.approx(r.json()["countries"]["JPN"]["welfare_pct"], abs=1e-12)
     assert f["countries"]["JPN"]["welfare_pct"] != pytest.approx(JPN_WELFARE, abs=1e-4)
