@@ -169,7 +169,7 @@ def test_shock_checks_shape_rates_and_types(w3):
         ('family = "ilms"\ntheta = 4', "model.theta", ["unknown key", "allowed: eps, kappa"]),
         ('family = "armington"\nkappa = 0.5', "model.kappa", ["unknown key", "allowed: eps, revenue_use"]),
         ('family = "caliendo_parro"\neps = 4', "model.eps", ["unknown key", "allowed: deficits"]),
-        ('family = "caliendo_parro"\ndeficits = "balanced"', "model.deficits", ["'fixed' or 'zero'"]),
+        ('family = "caliendo_parro"\ndeficits = "balanced"', "model.deficits", ["'fixed', 'zero' or 'gdp_share'"]),
         ('family = "ossa"\nsigma = [1.0, 3.0]', "model.sigma.0", ["greater than 1"]),
         ('family = "caliendo-parro"', "model.family", ["unknown model family", "caliendo_parro"]),
     ],
