@@ -24,21 +24,20 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-sync"]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    state = tmp_path_factory.mktemp("state")
+def _serve(state, token: str = ""):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "TRADEWAR_TOKEN": ""}
+    env = {**os.environ, "TRADEWAR_TOKEN": token}
     proc = subprocess.Popen([sys.executable, "-m", "tradewar", "serve", "--port", str(port), "--state", str(state)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     url = f"http://127.0.0.1:{port}"
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
         t0 = time.monotonic()
         while True:
             try:
-                if httpx.get(url + "/api/datasets", timeout=2.0).status_code == 200:
+                if httpx.get(url + "/api/datasets", timeout=2.0, headers=headers).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
@@ -48,6 +47,11 @@ def server(tmp_path_factory):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    yield from _serve(tmp_path_factory.mktemp("state"))
 
 
 def _artifacts(tmp_path: Path) -> Path:
@@ -163,3 +167,55 @@ def test_change_japan_on_china_run_and_download(server, tmp_path):
             browser.close()
     assert errors == [] and outside == []
     assert (shots / "web-laptop.png").stat().st_size > 10_000
+
+
+def test_the_sectoral_world_on_the_page_behind_a_token(tmp_path):
+    """A preset on world2022s: output and employment by sector, Japan's car exports to the USA step by step,
+    and a slider on one sector; the browser gives the token as the HTTP Basic password (never in the URL)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is absent (Debian's chromium package; .ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    shots = _artifacts(tmp_path)
+    gen = _serve(tmp_path / "state", token="page-s3cret")
+    url = next(gen)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                page = browser.new_context(viewport={"width": 1366, "height": 900},
+                                           http_credentials={"username": "me", "password": "page-s3cret"}).new_page()
+                errors = []
+                page.on("pageerror", lambda e: errors.append(str(e)))
+                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+                page.goto(url + "/#preset=2025-07-22-us-japan-deal-sectoral&focus=JPN", wait_until="load")
+                page.wait_for_selector("body[data-result]", timeout=180_000)
+                assert page.locator("#dataset").input_value() == "world2022s"  # the preset's own world
+                assert page.locator("#sectors-panel").is_visible() and page.locator("#sector-field").is_visible()
+                cars = page.locator("#cars-answer").inner_text()
+                assert cars.startswith("Japan's car exports to the USA") and "US tariff 15.0%" in cars, cars
+                assert page.locator("#sector-table tbody tr").count() == 16
+
+                # Japan's tariff on US cars only: 50%
+                page.select_option("#sector", "Motor vehicles")
+                page.locator("#t-USA").fill("50")
+                first = page.get_attribute("body", "data-result")
+                page.click("#run")
+                page.wait_for_function(f"document.body.dataset.result !== '{first}'", timeout=60_000)
+                assert page.locator("tr[data-partner='USA'] td.last").inner_text() == "50.0"
+                assert "sector=Motor+vehicles" in page.url and "token" not in page.url
+                page.select_option("#sector", "Food")  # another sector: its tariff on US goods is untouched
+                assert page.locator("tr[data-partner='USA'] td.last").inner_text() != "50.0"
+
+                page.click("#cars-run")
+                page.wait_for_function("document.querySelectorAll('#cars-table tbody tr').length > 0", timeout=180_000)
+                rows = page.locator("#cars-table tbody tr")
+                assert rows.count() == 7
+                tariffs = [rows.nth(k).locator("td").nth(1).inner_text() for k in range(7)]
+                assert tariffs == ["0.0", "25.0", "25.0", "25.0", "25.0", "25.0", "15.0"]
+                page.screenshot(path=str(shots / "web-sectors.png"), full_page=True)
+            finally:
+                browser.close()
+    finally:
+        gen.close()
+    assert errors == []
