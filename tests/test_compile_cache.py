@@ -1,0 +1,106 @@
+"""The strategic commands' compiled programs are stored: a second process compiles none of the slow ones again.
+
+Each round runs every strategic command in one fresh Python process with ``JAX_LOG_COMPILES=1`` and the
+persistent-cache log of JAX at DEBUG, against one new ``TRADEWAR_CACHE_DIR``. A program is identified by
+its persistent-cache key (the hash of the compiled module and the compile options). The first round
+says which programs took longer than :data:`SLOW` seconds to compile; the second round must find every
+one of them in the cache (no cache miss for any of their keys). A program holding a host callback is
+never written to the cache; the first round names it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+#: A program that took longer than this to compile the first time must never be compiled again.
+SLOW = 0.5
+
+COMMANDS = [
+    ["optimal", "liberation-day", "--country", "USA"],
+    ["optimal", "liberation-day", "--country", "USA", "--instrument", "partner"],
+    ["nash", "liberation-day"],
+    ["talks", "liberation-day"],
+    ["bloc", "us-bloc-china"],
+]
+
+ROUND = """
+import logging, sys
+handler = logging.StreamHandler(sys.stderr)
+handler.setFormatter(logging.Formatter("%(message)s"))
+compiler = logging.getLogger("jax._src.compiler")
+compiler.setLevel(logging.DEBUG)
+compiler.addHandler(handler)
+from tradewar.cli import main
+for args in {commands!r}:
+    sys.argv = ["tradewar", *args]
+    try:
+        main()
+        code = 0
+    except SystemExit as e:
+        code = e.code or 0
+    print("command", " ".join(args), "exit", code, file=sys.stderr, flush=True)
+"""
+
+MISS = re.compile(r"PERSISTENT COMPILATION CACHE MISS for '([^']+)' with key '([^']+)'")
+HIT = re.compile(r"Persistent compilation cache hit for '([^']+)' with key '([^']+)'")
+DONE = re.compile(r"Finished XLA compilation of (\S+) in ([0-9.eE+-]+) sec")
+CALLBACK = re.compile(r"Not writing persistent cache entry for '([^']+)' because it uses host callbacks")
+
+
+def _round(cache, commands) -> str:
+    env = dict(os.environ, TRADEWAR_CACHE_DIR=str(cache), JAX_LOG_COMPILES="1", COLUMNS="160", TERM="dumb")
+    code = ROUND.format(commands=commands)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=1800)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    failed = [line for line in proc.stderr.splitlines() if line.startswith("command ") and not line.endswith(" exit 0")]
+    assert not failed, "\n".join(failed) + "\n" + proc.stderr[-3000:]
+    return proc.stderr
+
+
+def compiles(log: str) -> tuple[dict[str, tuple[str, float]], set[str], list[str]]:
+    """Programs compiled (cache key -> (name, seconds)), keys found in the cache, programs with host callbacks."""
+    compiled: dict[str, tuple[str, float]] = {}
+    hits: set[str] = set()
+    callbacks: list[str] = []
+    pending: tuple[str, str] | None = None
+    for line in log.splitlines():
+        if m := MISS.search(line):
+            pending = (m.group(1), m.group(2))
+        elif m := HIT.search(line):
+            hits.add(m.group(2))
+            pending = None
+        elif (m := DONE.search(line)) and pending is not None:
+            compiled[pending[1]] = (pending[0], float(m.group(2)))
+            pending = None
+        elif m := CALLBACK.search(line):
+            callbacks.append(m.group(1))
+    return compiled, hits, callbacks
+
+
+def test_log_parser_pairs_each_miss_with_its_compile_time():
+    log = "\n".join([
+        "PERSISTENT COMPILATION CACHE MISS for 'jit_a' with key 'jit_a-1'",
+        "Finished XLA compilation of jit(a) in 0.7 sec",
+        "Persistent compilation cache hit for 'jit_b' with key 'jit_b-2'",
+        "Finished XLA compilation of jit(b) in 0.3 sec",
+        "Not writing persistent cache entry for 'jit_c' because it uses host callbacks (e.g. from jax.debug.print)",
+    ])
+    assert compiles(log) == ({"jit_a-1": ("jit_a", 0.7)}, {"jit_b-2"}, ["jit_c"])
+
+
+@pytest.mark.slow
+def test_second_run_of_every_strategic_command_compiles_nothing_slow(tmp_path):
+    first, _, callbacks = compiles(_round(tmp_path, COMMANDS))
+    slow = {key: v for key, v in first.items() if v[1] > SLOW}
+    assert slow, "the first round compiled no slow program: the log format of JAX changed"
+    held = sorted({name for name in callbacks if any(v[0] == name for v in slow.values())})
+    assert not held, f"programs with host callbacks (never stored): {', '.join(held)}"
+    again, hits, _ = compiles(_round(tmp_path, COMMANDS))
+    recompiled = sorted(f"{slow[key][0]} ({slow[key][1]:.1f} s the first time)" for key in again if key in slow)
+    assert not recompiled, f"compiled again in a new process: {', '.join(recompiled)}"
+    assert set(slow) <= hits
