@@ -128,7 +128,7 @@ def test_bad_field_in_the_words_of_the_cli(client, preset, tmp_path):
     r = client.post("/api/solve", json=_with_layer(preset, type="pair", importer="JPN", exporter="CHN", rate=30))
     assert r.status_code == 422
     detail = r.json()["detail"]
-    assert detail.startswith("key 'tariffs.1.rate': rate 30 looks like a percentage")
+    assert detail.startswith(f"key 'tariffs.{len(preset['tariffs'])}.rate': rate 30 looks like a percentage")
     f = tmp_path / "bad.toml"
     f.write_text('name = "bad"\n[[tariffs]]\ntype = "pair"\nimporter = "JPN"\nexporter = "CHN"\nrate = 30\n')
     with pytest.raises(ScenarioError) as e:

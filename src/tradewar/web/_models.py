@@ -15,7 +15,8 @@ Instrument = Literal["uniform", "partner", "sector", "partner_sector"]
 
 
 class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: ``"lower": false`` or ``"max_rounds": "5"`` is refused rather than read as 0 or 5
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 def _distinct(codes: list[str]) -> list[str]:
