@@ -46,3 +46,17 @@ def test_misuse_is_a_tradewar_error(world, result, call, words):
     with pytest.raises(tw.TradewarError) as e:
         call(world, result)
     assert words in str(e.value) and "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("value", [False, True, "0.1", float("nan"), float("inf")])
+def test_http_requests_refuse_numbers_that_are_not_numbers(value):
+    pytest.importorskip("fastapi")
+    from pydantic import ValidationError
+
+    from tradewar.scenario import load_scenario
+    from tradewar.web._models import OptimalRequest
+
+    s = load_scenario("liberation-day")
+    with pytest.raises(ValidationError):
+        OptimalRequest(scenario=s, lower=value)
+    assert OptimalRequest(scenario=s, lower=0).lower == 0.0
