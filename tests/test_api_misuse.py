@@ -50,7 +50,6 @@ def test_misuse_is_a_tradewar_error(world, result, call, words):
 
 @pytest.mark.parametrize("value", [False, True, "0.1", float("nan"), float("inf")])
 def test_http_requests_refuse_numbers_that_are_not_numbers(value):
-    pytest.importorskip("fastapi")
     from pydantic import ValidationError
 
     from tradewar.scenario import load_scenario
