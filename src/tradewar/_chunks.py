@@ -125,6 +125,10 @@ def _close_cluster(cluster) -> None:
             shutil.rmtree(scratch, ignore_errors=True)
 
 
+#: Address of the local cluster's HTTP server (health and metrics; no dashboard): a free port on the loopback.
+LOCAL_HTTP = "127.0.0.1:0"
+
+
 def _client(scheduler: str, workers: int | None):
     try:
         from dask.distributed import Client, LocalCluster
@@ -143,9 +147,11 @@ def _client(scheduler: str, workers: int | None):
         scratch = tempfile.mkdtemp(prefix="tradewar-dask-")
         import dask
 
+        # the scheduler's HTTP server on a free port of this machine only: Dask's default (even with
+        # dashboard_address=None) is port 8787, taken by any other cluster running here
         with dask.config.set({"temporary-directory": scratch}):
-            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                                   local_directory=scratch)
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=LOCAL_HTTP,
+                                   scheduler_kwargs={"dashboard": False}, local_directory=scratch)
         cluster._tradewar_scratch = scratch
         try:
             return Client(cluster), cluster
