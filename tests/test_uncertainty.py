@@ -4,9 +4,8 @@ zero variance = the deterministic solve, flip points, Sobol indices, the command
 
 from __future__ import annotations
 
-import os
-
 import json
+import os
 
 import numpy as np
 import pytest

@@ -330,10 +330,9 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         _check_out(json_out)  # before anything slow, imports included
         import numpy as np
 
+        from ._io import check_not_inputs
         from .strategy._blocs import load_bloc
         from .strategy._documents import bloc_document
-
-        from ._io import check_not_inputs
 
         check_not_inputs([("--json", json_out)], [("the bloc file", bloc_name)])
         b = load_bloc(bloc_name)

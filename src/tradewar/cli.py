@@ -337,7 +337,12 @@ def run(
     """Solve a scenario and print the outcomes of its countries (--all: every country), sorted by welfare."""
     from ._io import check_not_inputs, check_output_paths
     from .scenario import (
-        check_option_codes, load_scenario, output_countries, run_scenario, scenario_inputs, scenario_world,
+        check_option_codes,
+        load_scenario,
+        output_countries,
+        run_scenario,
+        scenario_inputs,
+        scenario_world,
     )
 
     sectors_csv = csv_out.with_name(csv_out.stem + "_sectors" + csv_out.suffix) if csv_out and csv_out.name else None
