@@ -10,14 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import _jax  # float64, stored programs
 from .._batch import solve_members
 from .._exceptions import ConvergenceError, InadmissibleError
-from ..solve import Shock, Status, accepted, find_root, verdict
+from ..solve import Status, accepted, verdict
 
 __all__ = ["welfare_of_tariffs", "welfare_one", "welfare_jacobian", "WelfareEvaluator"]
 
@@ -93,22 +91,17 @@ def welfare_one(model: Any, t: Any, x: Any = None, *, tol: float = 1e-10, what: 
                               tol=tol, what=what)[0]
 
 
-@_jax.stored
 def welfare_jacobian(model, u, t_base, cells, groups, idx, y0, tol=1e-11, max_steps=60):
-    """``W^[idx]`` (k,), its Jacobian in ``u`` (k, K) by reverse-mode implicit differentiation, W^ (N,), solution.
+    """``W^[idx]`` (k,), its Jacobian in ``u`` (k, K) by implicit differentiation, W^ (N,), solution.
 
     The tariffs are ``t_base`` with the flat ``cells`` set to ``exp(u[groups]) - 1`` (above -100%).
     """
+    from ._objective import _log_welfare_jacobian_at, welfare_vector
 
-    def f(u_):
-        t = t_base.reshape(-1).at[cells].set(jnp.expm1(u_)[groups]).reshape(t_base.shape)
-        shock = Shock(t)
-        sol = find_root(model.residual, y0, shock, tol, max_steps)
-        W = model.welfare(sol.value, shock)
-        return W[idx], (W, sol)
-
-    J, (W, sol) = jax.jacrev(f, has_aux=True)(u)
-    return W[idx], J, W, sol
+    W, sol = welfare_vector(model, u, t_base, cells, groups, y0, tol, max_steps)
+    J = np.asarray(_log_welfare_jacobian_at(model, sol.value, u, t_base, cells, groups))  # d log W^ / du
+    W, idx = np.asarray(W), np.asarray(idx)
+    return W[idx], W[idx, None] * J[idx], W, sol
 
 
 class WelfareEvaluator:

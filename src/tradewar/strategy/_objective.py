@@ -40,6 +40,9 @@ __all__ = [
     "baseline_tariffs",
     "country_index",
     "tariffs_from_u",
+    "tariffs_at",
+    "solved",
+    "lagrangian_at",
     "welfare_vector",
     "log_welfare_value_and_grad",
     "log_welfare_jacobian",
@@ -172,57 +175,74 @@ def tariffs_from_u(u: jax.Array, t_base: jax.Array, cells: jax.Array, groups: ja
     return flat.reshape(t_base.shape)
 
 
-def _solve_welfare(model, u, t_base, cells, groups, y0, tol, max_steps):
-    t = tariffs_from_u(u, t_base, cells, groups)
+def tariffs_at(u: Any, t_base: Any, cells: Any, groups: Any) -> np.ndarray:
+    """:func:`tariffs_from_u` for concrete arrays, in NumPy (the tariffs a solve program is called with)."""
+    flat = np.array(t_base, dtype=np.float64, copy=True).reshape(-1)
+    flat[np.asarray(cells)] = np.expm1(np.asarray(u, dtype=np.float64))[np.asarray(groups)]
+    return flat.reshape(np.shape(t_base))
+
+
+@_jax.stored
+def solved(model, y0, t, tol=1e-11, max_steps=60):
+    """Welfare W^ (N,) and the root solution at the tariffs ``t``.
+
+    The strategic layer's only program that holds the solver: its values, gradients, Hessians and
+    batches solve here and differentiate at the root in separate small programs (:func:`lagrangian_at`),
+    so a command compiles the solver once per model and tolerance, whatever it asks for.
+    """
     shock = Shock(t)
     sol = find_root(model.residual, y0, shock, tol, max_steps)
-    W = model.welfare(sol.value, shock)
-    return W, sol
+    return model.welfare(sol.value, shock), sol
 
 
-@_jax.stored
 def welfare_vector(model, u, t_base, cells, groups, y0, tol=1e-11, max_steps=60):
     """Welfare W^ of every country (N,) at the tariffs of ``u``, and the root solution."""
-    return _solve_welfare(model, u, t_base, cells, groups, y0, tol, max_steps)
+    return solved(model, y0, tariffs_at(u, t_base, cells, groups), tol, max_steps)
 
 
 @_jax.stored
+def _first_order(model, y, u, t_base, cells, groups, weights):
+    L = lagrangian_at(model, y, u, t_base, cells, groups, weights, tangents=False)
+    return L.value, L.grad
+
+
 def log_welfare_value_and_grad(model, u, t_base, cells, groups, weights, y0, tol=1e-11, max_steps=60):
     """``sum_j weights_j log W^_j`` and its gradient in ``u`` (implicit differentiation), W^ (N,), the solution.
 
     ``weights`` (N,): one-hot for one country's welfare, or Pareto weights.
     """
-
-    def f(u_):
-        W, sol = _solve_welfare(model, u_, t_base, cells, groups, y0, tol, max_steps)
-        return jnp.sum(weights * jnp.log(W)), (W, sol)
-
-    (v, (W, sol)), g = jax.value_and_grad(f, has_aux=True)(u)
+    W, sol = welfare_vector(model, u, t_base, cells, groups, y0, tol, max_steps)
+    v, g = _first_order(model, sol.value, u, t_base, cells, groups, weights)
     return v, g, W, sol
 
 
 @_jax.stored
+def _log_welfare_jacobian_at(model, y, u, t_base, cells, groups):
+    L = lagrangian_at(model, y, u, t_base, cells, groups, jnp.zeros(t_base.shape[0]))
+    ny = y.shape[0]
+
+    def log_w(z):
+        return jnp.log(model.welfare(z[:ny], Shock(tariffs_from_u(z[ny:], t_base, cells, groups))))
+
+    G = jax.jacfwd(log_w)(L.z)  # (N, ny + K)
+    return G[:, ny:] + G[:, :ny] @ L.Y
+
+
 def log_welfare_jacobian(model, u, t_base, cells, groups, y0, tol=1e-11, max_steps=60):
-    """``log W^`` (N,), its Jacobian in ``u`` (N, K) by reverse-mode implicit differentiation, and the solution."""
-
-    def f(u_):
-        W, sol = _solve_welfare(model, u_, t_base, cells, groups, y0, tol, max_steps)
-        return jnp.log(W), sol
-
-    J, sol = jax.jacrev(f, has_aux=True)(u)
-    lw, _ = f(u)
-    return lw, J, sol
+    """``log W^`` (N,), its Jacobian in ``u`` (N, K) by implicit differentiation, and the solution."""
+    W, sol = welfare_vector(model, u, t_base, cells, groups, y0, tol, max_steps)
+    return jnp.log(W), _log_welfare_jacobian_at(model, sol.value, u, t_base, cells, groups), sol
 
 
-@_jax.stored
 def welfare_batch(model, U, t_base, cells, groups, y0, tol=1e-11, max_steps=60):
-    """Welfare (B, N) and max residuals (B,) for a batch of ``u`` vectors (B, K), solved with ``vmap``."""
+    """Welfare (B, N) and max residuals (B,) for a batch of ``u`` vectors (B, K), each solved from ``y0``.
 
-    def one(u):
-        W, sol = _solve_welfare(model, u, t_base, cells, groups, y0, tol, max_steps)
-        return W, sol.max_residual
-
-    return jax.vmap(one)(U)
+    The members are solved one after the other by the program of :func:`solved`: a few milliseconds
+    each, where a ``vmap``-ed batch would be a program of its own, compiled for every batch size.
+    """
+    out = [welfare_vector(model, u, t_base, cells, groups, y0, tol, max_steps) for u in np.asarray(U)]
+    W = np.stack([np.asarray(w) for w, _ in out]) if out else np.zeros((0, np.shape(t_base)[0]))
+    return W, np.array([float(sol.max_residual) for _, sol in out])
 
 
 class ImplicitLagrangian(NamedTuple):
@@ -237,16 +257,26 @@ class ImplicitLagrangian(NamedTuple):
     sol: Any
     y: jax.Array
     z: jax.Array
-    Y: jax.Array
+    Y: jax.Array | None
     grad: jax.Array
     lag_grad: Callable
+    value: jax.Array
 
 
 def implicit_lagrangian(model, u, t_base, cells, groups, weights, y0, tol, max_steps) -> ImplicitLagrangian:
-    """Solve at ``u`` and build :class:`ImplicitLagrangian` (used by the optimal tariff and the talks)."""
+    """Solve at ``u`` and build :class:`ImplicitLagrangian` (used by the talks)."""
     t = tariffs_from_u(u, t_base, cells, groups)
     sol = find_root(model.residual, y0, Shock(t), tol, max_steps)
-    y = jax.lax.stop_gradient(sol.value)
+    return lagrangian_at(model, sol.value, u, t_base, cells, groups, weights, sol)
+
+
+def lagrangian_at(model, y, u, t_base, cells, groups, weights, sol=None, tangents=True) -> ImplicitLagrangian:
+    """:class:`ImplicitLagrangian` at the solved equilibrium ``y`` of the tariffs of ``u`` (no solve).
+
+    ``tangents=False`` skips ``Y`` (the gradient needs only the adjoint).
+    """
+    t = tariffs_from_u(u, t_base, cells, groups)
+    y = jax.lax.stop_gradient(y)
     ny = y.shape[0]
 
     def res(z):
@@ -259,18 +289,27 @@ def implicit_lagrangian(model, u, t_base, cells, groups, weights, y0, tol, max_s
     z = jnp.concatenate([y, u])
     Jz = jax.jacfwd(res)(z)  # (ny, ny + K)
     Jy, Ju = Jz[:, :ny], Jz[:, ny:]
-    gz = jax.grad(phi)(z)
-    lam = -jnp.linalg.solve(Jy.T, gz[:ny])
-    Y = -jnp.linalg.solve(Jy, Ju)  # (ny, K)
+    value, gz = jax.value_and_grad(phi)(z)
+    lu = jax.scipy.linalg.lu_factor(Jy)
+    lam = -jax.scipy.linalg.lu_solve(lu, gz[:ny], trans=1)
+    Y = -jax.scipy.linalg.lu_solve(lu, Ju) if tangents else None  # (ny, K)
     grad = gz[ny:] + lam @ Ju
 
     def lag_grad(zz):
         return jax.grad(lambda q: phi(q) + lam @ res(q))(zz)
 
-    return ImplicitLagrangian(t=t, sol=sol, y=y, z=z, Y=Y, grad=grad, lag_grad=lag_grad)
+    return ImplicitLagrangian(t=t, sol=sol, y=y, z=z, Y=Y, grad=grad, lag_grad=lag_grad, value=value)
 
 
 @_jax.stored
+def _second_order(model, y, u, t_base, cells, groups, weights):
+    L = lagrangian_at(model, y, u, t_base, cells, groups, weights)
+    D = jnp.concatenate([L.Y, jnp.eye(u.shape[0])], axis=0)  # (ny + K, K)
+    HD = jax.vmap(lambda v: jax.jvp(L.lag_grad, (L.z,), (v,))[1], in_axes=1, out_axes=1)(D)
+    H = D.T @ HD
+    return L.value, L.grad, 0.5 * (H + H.T)
+
+
 def log_welfare_hessian(model, u, t_base, cells, groups, weights, y0, tol=1e-11, max_steps=60):
     """``sum_j weights_j log W^_j``, its gradient and Hessian in ``u``, W^ (N,) and the root solution.
 
@@ -280,11 +319,6 @@ def log_welfare_hessian(model, u, t_base, cells, groups, weights, y0, tol=1e-11,
     implicit differentiation with only first and second derivatives of the residual, no differentiation
     through the Newton iterations.
     """
-    L = implicit_lagrangian(model, u, t_base, cells, groups, weights, y0, tol, max_steps)
-    D = jnp.concatenate([L.Y, jnp.eye(u.shape[0])], axis=0)  # (ny + K, K)
-    HD = jax.vmap(lambda v: jax.jvp(L.lag_grad, (L.z,), (v,))[1], in_axes=1, out_axes=1)(D)
-    H = D.T @ HD
-    H = 0.5 * (H + H.T)
-    grad, sol, t, y = L.grad, L.sol, L.t, L.y
-    W = model.welfare(y, Shock(t))
-    return jnp.sum(weights * jnp.log(W)), grad, H, W, sol
+    W, sol = welfare_vector(model, u, t_base, cells, groups, y0, tol, max_steps)
+    v, grad, H = _second_order(model, sol.value, u, t_base, cells, groups, weights)
+    return v, grad, H, W, sol

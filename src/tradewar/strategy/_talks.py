@@ -46,11 +46,11 @@ import scipy.linalg
 
 from .. import _jax  # stored programs
 from .._exceptions import ConvergenceError, ScenarioError
-from ..solve import Shock, accepted
+from ..solve import accepted
 from ._objective import (
     baseline_tariffs,
     country_index,
-    implicit_lagrangian,
+    lagrangian_at,
     log_welfare_jacobian,
     make_instrument,
     welfare_vector,
@@ -60,42 +60,53 @@ from ._optimal import _Evaluator, _grad_t, _projected_newton
 __all__ = ["TalksResult", "efficient_talks"]
 
 
-def _pieces(model, u, t_base, cells, groups, weights, y0, colors, tol, max_steps):
+def _pieces(model, y, u, t_base, cells, groups, weights, colors):
     """Pieces of the Hessian of ``sum_j weights_j log W^_j`` in ``u`` (second-order implicit differentiation).
 
     With the equilibrium ``r(y, u) = 0`` at ``y*``, ``phi = sum_j weights_j log W^_j``, the adjoint ``lam``,
     the Lagrangian ``L = phi + lam . r`` and ``Y = dy/du``: returns the value, gradient, W^, the solution,
     ``Y`` (ny, K), ``L_yy`` (ny, ny), ``L_uy`` (K, ny) and ``L_uu colors^T`` (K, C), the second derivatives
     in ``u`` along the C directions ``colors`` (C, K); the Hessian is
-    ``L_uu + Y^T L_yy Y + L_uy Y + (L_uy Y)^T`` (see :func:`~._objective.log_welfare_hessian`).
+    ``L_uu + Y^T L_yy Y + L_uy Y + (L_uy Y)^T`` (see :func:`~._objective.log_welfare_hessian`). ``y`` is the
+    equilibrium at ``u`` (from :func:`~._objective.solved`), where everything is evaluated.
     """
-    L = implicit_lagrangian(model, u, t_base, cells, groups, weights, y0, tol, max_steps)
+    L = lagrangian_at(model, y, u, t_base, cells, groups, weights)
     ny = L.y.shape[0]
     dirs = jnp.concatenate([
         jnp.concatenate([jnp.eye(ny), jnp.zeros((u.shape[0], ny))], axis=0),
         jnp.concatenate([jnp.zeros((ny, colors.shape[0])), colors.T], axis=0),
     ], axis=1)  # (ny + K, ny + C)
     HD = jax.vmap(lambda v: jax.jvp(L.lag_grad, (L.z,), (v,))[1], in_axes=1, out_axes=1)(dirs)
-    W = model.welfare(L.y, Shock(L.t))
-    return jnp.sum(weights * jnp.log(W)), L.grad, W, L.sol, L.Y, HD[:ny, :ny], HD[ny:, :ny], HD[ny:, ny:]
+    return L.value, L.grad, L.Y, HD[:ny, :ny], HD[ny:, :ny], HD[ny:, ny:]
 
 
-@_jax.stored
+_pieces_at = _jax.stored(_pieces)
+
+
 def _lagrangian_pieces(model, u, t_base, cells, groups, weights, y0, colors, tol=1e-11, max_steps=60):
-    """:func:`_pieces`, jitted (used with ``colors`` the identity to read the sparsity pattern)."""
-    return _pieces(model, u, t_base, cells, groups, weights, y0, colors, tol, max_steps)
+    """Value, gradient, W^, the solution and the pieces of :func:`_pieces` at the equilibrium of ``u``
+    (used with ``colors`` the identity to read the sparsity pattern)."""
+    W, sol = welfare_vector(model, u, t_base, cells, groups, y0, tol, max_steps)
+    v, g, Y, Lyy, Luy, Cm = _pieces_at(model, sol.value, u, t_base, cells, groups, weights, colors)
+    return v, g, W, sol, Y, Lyy, Luy, Cm
 
 
 @_jax.stored
+def _coloured_hessian_at(model, y, u, t_base, cells, groups, weights, colors, pattern, colour):
+    v, g, Y, Lyy, Luy, Cm = _pieces(model, y, u, t_base, cells, groups, weights, colors)
+    Luu = jnp.where(pattern, Cm[:, colour], 0.0)
+    A = Luy @ Y
+    H = Luu + Y.T @ (Lyy @ Y) + A + A.T
+    return v, g, 0.5 * (H + H.T)
+
+
 def _coloured_hessian(model, u, t_base, cells, groups, weights, y0, colors, pattern, colour, tol=1e-11,
                       max_steps=60):
     """Value, gradient, Hessian, W^ and the solution, ``L_uu`` recovered from its coloured compression
     (``pattern`` (K, K): its non-zeros; ``colour`` (K,): the colour of each column)."""
-    v, g, W, sol, Y, Lyy, Luy, Cm = _pieces(model, u, t_base, cells, groups, weights, y0, colors, tol, max_steps)
-    Luu = jnp.where(pattern, Cm[:, colour], 0.0)
-    A = Luy @ Y
-    H = Luu + Y.T @ (Lyy @ Y) + A + A.T
-    return v, g, 0.5 * (H + H.T), W, sol
+    W, sol = welfare_vector(model, u, t_base, cells, groups, y0, tol, max_steps)
+    v, g, H = _coloured_hessian_at(model, sol.value, u, t_base, cells, groups, weights, colors, pattern, colour)
+    return v, g, H, W, sol
 
 
 def _colouring(model, u, t_base, cells, groups, y0, tol, steps, n):
