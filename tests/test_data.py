@@ -54,12 +54,86 @@ def test_world2023_figures(w2023):
     assert sched[i("EU27")] == pytest.approx(0.2) and sched[i("KHM")] == pytest.approx(0.49)
 
 
-def test_world2023_known_gaps_are_zero(w2023):
-    """The source aggregate has no flows for these pairs (documented in the dataset README)."""
+def _filled() -> "pd.DataFrame":
+    """The pairs of world2023 filled from OECD ICIO 2022 (``filled_pairs.csv`` shipped with the data)."""
+    import importlib.resources
+
+    import pandas as pd
+
+    with importlib.resources.as_file(importlib.resources.files("tradewar") / "data/world2023/filled_pairs.csv") as f:
+        return pd.read_csv(f)
+
+
+def test_world2023_filled_pairs(w2023):
+    """The pairs the source lacks hold the scaled ICIO 2022 goods flows (documented in the dataset README)."""
     x, i = w2023.trade, w2023.index
-    for a, b in [("KOR", "VNM"), ("KOR", "PHL"), ("KOR", "RUS"), ("VNM", "PHL"), ("VNM", "RUS"), ("ARG", "KOR")]:
-        assert x[i(a), i(b)] == 0.0 and x[i(b), i(a)] == 0.0
-    assert x[i("ISR"), i("SAU")] == 0.0 and x[i("SAU"), i("ISR")] == 0.0
+    f = _filled()
+    assert len(f) == 38 and not f.duplicated(["exporter", "importer"]).any()
+    pairs = set(zip(f["exporter"], f["importer"], strict=True))
+    for a, b in [("KOR", "VNM"), ("KOR", "PHL"), ("KOR", "RUS"), ("VNM", "PHL"), ("VNM", "RUS"), ("ARG", "KOR"),
+                 ("ISR", "SAU")]:
+        assert (a, b) in pairs and (b, a) in pairs
+    for r in f.itertuples():
+        assert x[i(r.exporter), i(r.importer)] == pytest.approx(r.value, abs=1e-9)
+        assert r.value == pytest.approx(r.scale * r.icio2022_goods, abs=0.1)
+        # an empty cell of the source, or a nearly empty one (crude oil and petroleum the source misses)
+        assert r.baci == 0.0 or (r.icio2022_goods > 1000.0 and r.baci < 0.1 * r.icio2022_goods)
+    assert list(f.loc[f["baci"] > 0, "exporter"]) == ["SAU", "ARE", "SAU", "SAU", "SAU"]
+    # every other off-diagonal cell with no trade has none in ICIO 2022 either
+    assert np.count_nonzero(x == 0.0) == 32
+    # published as built by tools/build_world2023.py (USD million)
+    assert x[i("KOR"), i("VNM")] == pytest.approx(57153.8) and x[i("VNM"), i("KOR")] == pytest.approx(22676.9)
+    assert x[i("SAU"), i("KOR")] == pytest.approx(32067.3) and x[i("ARE"), i("KOR")] == pytest.approx(17345.7)
+    assert x[i("KOR"), i("PHL")] == pytest.approx(12636.7) and x[i("RUS"), i("KOR")] == pytest.approx(7578.7)
+    assert x[i("VNM"), i("PHL")] == pytest.approx(5489.4) and x[i("ARG"), i("KOR")] == pytest.approx(1693.3)
+    assert x[i("ISR"), i("SAU")] == pytest.approx(23.3) and x[i("SAU"), i("ISR")] == pytest.approx(5.2)
+    assert w2023.trade.sum() == pytest.approx(17768831.2, abs=1.0)
+
+
+def test_world2023_trade_balances(w2023):
+    """Goods trade balance in % of GDP: Vietnam +26.8 (+34.0 before the filled pairs); the table of the README."""
+    from tradewar.data._checks import balances, imbalances
+
+    b = dict(zip(w2023.codes, 100 * balances(w2023), strict=True))
+    assert b["VNM"] == pytest.approx(26.8, abs=0.05) and b["HKG"] == pytest.approx(-115.5, abs=0.05)
+    assert b["MYS"] == pytest.approx(25.1, abs=0.05) and b["NOR"] == pytest.approx(19.8, abs=0.05)
+    assert b["KOR"] == pytest.approx(8.0, abs=0.05) and b["PHL"] == pytest.approx(-11.9, abs=0.05)
+    assert b["SAU"] == pytest.approx(10.7, abs=0.05) and b["USA"] == pytest.approx(-3.7, abs=0.05)
+    assert imbalances(w2023).startswith(
+        "HKG (-115.5%), VNM (+26.8%), MYS (+25.1%), NOR (+19.8%): trade balance beyond 15% of GDP"
+    )
+    assert imbalances(w2023, threshold=1.2) is None
+
+
+def test_calibration_warns_of_large_trade_balances(w2023):
+    from tradewar import TradewarWarning
+    from tradewar.models._registry import build_model
+
+    with pytest.warns(TradewarWarning, match=r"^HKG \(-115\.5%\), VNM \(\+26\.8%\), MYS .*deficits = \"zero\""):
+        build_model("ilms", w2023, {})
+    # a world within the threshold calibrates without a warning
+    x = np.array([[0.0, 10.0], [9.0, 0.0]])
+    small = World(codes=("USA", "JPN"), trade=x, gdp=np.array([100.0, 50.0]))
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        build_model("armington", small, {})
+    with pytest.warns(TradewarWarning, match=r"^JPN \(\+18\.0%\): trade balance beyond 15% of GDP"):
+        build_model("armington", small.replace(trade=np.array([[0.0, 1.0], [10.0, 0.0]])), {})
+
+
+def test_data_info_shows_trade_balances():
+    from typer.testing import CliRunner
+
+    from tradewar.cli import app
+
+    res = CliRunner().invoke(app, ["data", "info", "--country", "VNM", "--top", "3"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "balance % of GDP" in res.stdout and "7.30" in res.stdout  # China, among the 3 largest
+    assert ("trade balance beyond 15% of GDP (a warning at calibration): HKG -115.5%, VNM +26.8%, MYS +25.1%, "
+            "NOR +19.8%") in res.stdout
+    assert "VNM: exports 440,398, imports 325,150, trade balance 115,248 USD million (+26.8% of GDP)" in res.stdout
 
 
 def test_japan_sanity_shares(w2023):
@@ -374,9 +448,39 @@ def test_shared_baci_aggregates_to_world2023(w2023):
     assert agg.codes == w2023.codes
     assert agg.gdp.sum() == pytest.approx(b.gdp.sum())
     off = ~np.eye(32, dtype=bool)
-    # world2023 drops intra-EU27 and intra-ROW trade (zero diagonal) and is rounded to 0.1 USD million
-    np.testing.assert_allclose(agg.trade[off], w2023.trade[off], rtol=0.005, atol=1.0)
+    filled = np.zeros((32, 32), dtype=bool)
+    f = _filled()
+    e, m = [w2023.indices(list(f[k])) for k in ("exporter", "importer")]
+    filled[e, m] = True
+    # world2023 drops intra-EU27 and intra-ROW trade (zero diagonal) and is rounded to 0.1 USD million;
+    # every cell is the source's but the filled pairs, whose source values the provenance table keeps
+    np.testing.assert_allclose(agg.trade[off & ~filled], w2023.trade[off & ~filled], rtol=0, atol=0.051)
+    np.testing.assert_allclose(agg.trade[e, m], f["baci"], rtol=0, atol=0.051)
+    assert np.all(w2023.trade[e, m] > agg.trade[e, m])
     np.testing.assert_allclose(agg.gdp, w2023.gdp, rtol=0.005, atol=1.0)
     np.testing.assert_allclose(agg.schedules["us_2025_04_02"], w2023.schedules["us_2025_04_02"], rtol=0, atol=0.005)
     kept = aggregate(b, mapping, rest="ROW", order=w2023.codes)
     assert kept.trade[3, 3] > 0 and kept.trade[31, 31] > 0  # intra-EU27 and intra-ROW flows kept as domestic
+
+
+@pytest.mark.shared
+def test_build_script_reproduces_world2023(w2023):
+    """tools/build_world2023.py rebuilds the shipped trade.csv and filled_pairs.csv from ../shared/data."""
+    import importlib.util
+
+    cube = SHARED_BACI.parent / "tariffwar_cubes" / "ICIO2022.mat"
+    if not (SHARED_BACI / "country_labels.csv").is_file() or not cube.is_file():
+        pytest.skip("shared data (baci2023, tariffwar_cubes) not found")
+    pytest.importorskip("h5py")
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("build_world2023", root / "tools" / "build_world2023.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    trade, filled = mod.build(SHARED_BACI, cube)
+    assert tuple(trade.index) == w2023.codes and tuple(trade.columns) == w2023.codes
+    np.testing.assert_allclose(trade.to_numpy(), w2023.trade, rtol=0, atol=1e-9)
+    shipped = _filled()
+    for col in ("exporter", "importer"):
+        assert list(filled[col]) == list(shipped[col])
+    for col in ("baci", "icio2022_goods", "scale", "value"):
+        np.testing.assert_allclose(filled[col], shipped[col], rtol=0, atol=1e-9)

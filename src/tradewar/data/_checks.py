@@ -7,6 +7,11 @@ one ``warning:`` line); the world is still returned. Findings:
   one-line error), or no exports, or no imports (percent changes of that side's trade are undefined);
 - GDP below one millionth of world GDP (e.g. a GDP typed in the wrong units);
 - exports or imports above :data:`MAX_TRADE_TO_GDP` (100) times GDP (a GDP implausibly small for the flows).
+
+A separate check runs at calibration, where a model holds trade deficits fixed
+(:func:`imbalances`, :func:`warn_imbalances`): a trade balance beyond :data:`MAX_BALANCE_TO_GDP`
+of GDP is valid data (Norway's gas, Hong Kong's re-exports) but magnifies every counterfactual of a
+model that keeps it, and is often a sign of missing flows.
 """
 
 from __future__ import annotations
@@ -18,7 +23,16 @@ import numpy as np
 from .._exceptions import TradewarWarning
 from ._world import World
 
-__all__ = ["MIN_GDP_SHARE", "MAX_TRADE_TO_GDP", "suspicious", "warn_suspicious"]
+__all__ = [
+    "MIN_GDP_SHARE",
+    "MAX_TRADE_TO_GDP",
+    "MAX_BALANCE_TO_GDP",
+    "balances",
+    "imbalances",
+    "suspicious",
+    "warn_imbalances",
+    "warn_suspicious",
+]
 
 #: A GDP below this share of world GDP is implausibly small (the smallest economy of the
 #: 194-country data, Tuvalu, has 2.5e-6).
@@ -26,6 +40,11 @@ MIN_GDP_SHARE = 1e-6
 #: Exports or imports above this multiple of GDP make the GDP implausibly small (the largest ratio
 #: of real data, the Marshall Islands' imports of ships under its flag in BACI 2023, is 27).
 MAX_TRADE_TO_GDP = 100.0
+#: A trade balance (exports less imports) beyond this share of GDP, either sign, is flagged at
+#: calibration. Among the 40 largest economies of the 194-country BACI 2023 data only Vietnam,
+#: Malaysia, Norway and Ireland pass it; the others stay within 10%. A fixed deficit of this size
+#: moves a country's spending by the same share of its income in every counterfactual.
+MAX_BALANCE_TO_GDP = 0.15
 
 
 def _list(codes: list[str]) -> str:
@@ -69,6 +88,48 @@ def suspicious(world: World) -> list[str]:
             f"{world.units}; the GDP is implausibly small for its trade"
         )
     return out
+
+
+def balances(world: World) -> np.ndarray:
+    """Trade balance (exports less imports, domestic sales excluded) over GDP, by country (a fraction).
+
+    >>> w = World(codes=("USA", "JPN"), trade=np.array([[0, 1.0], [3.0, 0]]), gdp=np.array([10.0, 5.0]))
+    >>> balances(w).tolist()
+    [-0.2, 0.4]
+    """
+    return (world.exports() - world.imports()) / np.asarray(world.gdp, dtype=float)
+
+
+def imbalances(world: World, threshold: float = MAX_BALANCE_TO_GDP) -> str | None:
+    """One message naming every country whose trade balance exceeds ``threshold`` of GDP (None: none does).
+
+    Countries are listed from the largest imbalance, each with its balance in % of GDP.
+
+    >>> w = World(codes=("USA", "JPN"), trade=np.array([[0, 1.0], [3.0, 0]]), gdp=np.array([10.0, 5.0]))
+    >>> imbalances(w)
+    'JPN (+40.0%), USA (-20.0%): trade balance beyond 15% of GDP in these data; a model that holds deficits fixed keeps these imbalances and magnifies the welfare changes of these countries (deficits = "zero" removes them first; tradewar data info lists every balance)'
+    >>> imbalances(w, threshold=0.5) is None
+    True
+    """
+    share = balances(world)
+    over = np.flatnonzero(np.abs(share) > threshold)
+    if not over.size:
+        return None
+    over = over[np.argsort(-np.abs(share[over]), kind="stable")]
+    listed = ", ".join(f"{world.codes[k]} ({100 * share[k]:+.1f}%)" for k in over[:8])
+    more = f" and {over.size - 8} more" if over.size > 8 else ""
+    return (
+        f"{listed}{more}: trade balance beyond {100 * threshold:g}% of GDP in these data; a model that holds "
+        "deficits fixed keeps these imbalances and magnifies the welfare changes of these countries "
+        '(deficits = "zero" removes them first; tradewar data info lists every balance)'
+    )
+
+
+def warn_imbalances(world: World, threshold: float = MAX_BALANCE_TO_GDP) -> None:
+    """Issue a :class:`~tradewar.TradewarWarning` with :func:`imbalances`' message, if any."""
+    msg = imbalances(world, threshold)
+    if msg:
+        warnings.warn(msg, TradewarWarning, stacklevel=3)
 
 
 def warn_suspicious(world: World) -> None:

@@ -35,7 +35,7 @@ US_SCHEDULE = "us_2025_04_02"
 EMBEDDED = ("world2023", "world2022s")
 WORLD2023_SOURCE = (
     "world2023: 32 regions; 2023 goods trade from CEPII BACI HS22 V202501 and 2023 GDP from World Bank WDI, "
-    "via the replication package of Ignatenko, Macedoni, Lashkaripour & Simonovska (2025), 19 pairs the source "
+    "via the replication package of Ignatenko, Macedoni, Lashkaripour & Simonovska (2025), 38 pairs the source "
     "lacks filled from the OECD Inter-Country Input-Output tables 2022 (CC BY 4.0); "
     "US tariffs announced 2 April 2025 (USTR)"
 )

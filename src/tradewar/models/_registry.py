@@ -28,12 +28,19 @@ def build_model(family: str, world: World, params: dict[str, Any]):
 
     The parameters are validated first (:func:`tradewar.models._params.validate_params`): an unknown
     family or key, a wrong type or a value out of range raises :class:`ScenarioError` naming it.
+    Unless the deficits are removed (``deficits = "zero"``), a trade balance beyond
+    :data:`~tradewar.data._checks.MAX_BALANCE_TO_GDP` of GDP gives a :class:`~tradewar.TradewarWarning`
+    naming the countries (:func:`~tradewar.data._checks.imbalances`).
     """
     from ._params import FAMILY_SCHEMAS, validate_params
 
     if family in FAMILY_SCHEMAS:
         params = validate_params(family, params)
     _check_open(world)
+    if params.get("deficits", "zero" if family == "ossa" else "fixed") != "zero":
+        from ..data._checks import warn_imbalances
+
+        warn_imbalances(world)
     if family in ("ilms", "armington"):
         from .ilms import ILMSParams, armington, calibrate
 

@@ -60,8 +60,8 @@ def data_line(world) -> str:
     """Short provenance of a world's data."""
     src = str(getattr(world, "source", "") or "")
     if src.startswith("world2023"):
-        return ("Data: CEPII BACI HS22 V202501 (2023 goods trade), World Bank WDI (2023 GDP), "
-                "USTR (2 April 2025 tariffs); embedded world2023, 32 regions")
+        return ("Data: CEPII BACI HS22 V202501 (2023 goods trade; 38 missing pairs from OECD ICIO 2022, CC BY 4.0), "
+                "World Bank WDI (2023 GDP), USTR (2 April 2025 tariffs); embedded world2023, 32 regions")
     if "BACI" in src:
         return "Data: CEPII BACI (goods trade), World Bank WDI (GDP); " + src.split(";")[0]
     from ..data._world2022s import WORLD2022S_IOT_ATTRIBUTION
