@@ -11,8 +11,9 @@ levies on ``j`` (fraction); hats are new/old ratios.
 
 Parameters: ``eps`` trade elasticity; ``kappa`` labour-supply elasticity; ``psi`` scale
 elasticity; ``nu_i`` profit share; ``phi_i`` tariff pass-through / markup term; revenue use
-``income_tax`` (tariff revenue cuts income taxes) or ``lump_sum``; ``T_i`` the baseline trade deficit
-(imports minus exports) and ``D'_i`` the deficit of the counterfactual, set by the closure ``deficits``
+``income_tax`` (tariff revenue cuts income taxes) or ``lump_sum``; ``T_i = E_i - Y_i - R0_i`` the baseline
+deficit (spending beyond income and tariff revenue: imports minus exports when ``nu = 0``) and ``D'_i`` the
+deficit of the counterfactual, set by the closure ``deficits``
 (below; by default ``T_i`` held at its share of world income, as in the paper).
 
 Unknowns ``w^_i, E^_i, L^_i``. With baseline tariffs ``t0`` and new tariffs ``t``::
