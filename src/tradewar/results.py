@@ -131,11 +131,20 @@ def baseline_tariffs_note(world: World) -> str:
     return "from the data"
 
 
+#: What a result says about a deficit closure other than the default (``fixed``).
+DEFICIT_NOTES = {
+    "zero": "deficits removed first: changes are relative to a balanced-trade baseline",
+    "gdp_share": "each deficit a constant share of its country's income",
+}
+
+
 def model_notes(meta: dict[str, Any]) -> list[str]:
-    """Plain lines a result's table, report and captions show: intermediate inputs, baseline tariffs.
+    """Plain lines a result's table, report and captions show: intermediate inputs, baseline tariffs, deficits.
 
     >>> model_notes({"no_intermediates": False, "baseline_tariffs": "from the data"})
     ['with intermediate inputs (input-output links)', 'baseline tariffs are from the data']
+    >>> model_notes({"deficits": "zero"})
+    ['deficits removed first: changes are relative to a balanced-trade baseline']
     """
     out = []
     if "no_intermediates" in meta:
@@ -143,6 +152,8 @@ def model_notes(meta: dict[str, Any]) -> list[str]:
                    else "with intermediate inputs (input-output links)")
     if meta.get("baseline_tariffs"):
         out.append(f"baseline tariffs are {meta['baseline_tariffs']}")
+    if meta.get("deficits") in DEFICIT_NOTES:
+        out.append(DEFICIT_NOTES[meta["deficits"]])
     return out
 
 

@@ -85,7 +85,10 @@ def model_line(res: Result) -> str:
         rev = "tariff revenue cuts income taxes" if p.revenue_use == "income_tax" else "revenue rebated lump sum"
         name = ("one-sector ILMS (Ignatenko, Macedoni, Lashkaripour & Simonovska 2025)" if fam == "ilms"
                 else "one-sector Armington / Eaton–Kortum")
-        return f"Model: {name}; ε={eps:g}, κ={p.kappa:g}, ψ={psi}, profit share {nu}, {rev}"
+        from ..results import DEFICIT_NOTES
+
+        closure = f", {DEFICIT_NOTES[p.deficits]}" if p.deficits in DEFICIT_NOTES else ""
+        return f"Model: {name}; ε={eps:g}, κ={p.kappa:g}, ψ={psi}, profit share {nu}, {rev}{closure}"
     from ..results import model_notes
 
     names = {
