@@ -33,10 +33,18 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
                                            "in the deal section).")] = False,
         draws: Annotated[int, typer.Option(min=0, help="Monte Carlo draws for the uncertainty section's 90% bands "
                                            "(0: point estimates only).")] = 0,
+        lang: Annotated[str | None, typer.Option("--lang", metavar="en|ja|zh", help="Language of the report and "
+                                                 "of its five numbers: en (English), ja (Japanese), zh (Simplified "
+                                                 "Chinese); default: $TRADEWAR_LANG, else en.")] = None,
     ) -> None:
         """Write a self-contained HTML report of the 2025 tariff war for COUNTRY and print its five numbers."""
+        from ._i18n import resolve
         from ._io import check_output_folder, check_output_paths
 
+        try:
+            lang = resolve(lang)
+        except ValueError as e:
+            raise typer.BadParameter(str(e), param_hint="'--lang'") from None
         check_output_paths([("--out", out)])  # before anything slow, imports included
         if png is not None:
             check_output_folder(png, "--png")
@@ -66,13 +74,22 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
                 prog.update(task, description=msg)
 
             rep = build_report(country, scenarios=steps, data=data, sectoral_data=sectoral_data, progress=progress,
-                               full=full, draws=draws)
+                               full=full, draws=draws, lang=lang)
         path = rep.write(out)
         console.print(f"wrote {path}  ({len(rep.html) / 1e6:.1f} MB, opens offline)")
-        console.print(f"[bold]{rep.country} in the 2025 tariff war[/] (% change from the baseline):")
-        for s in rep.summary.values():
-            v = "n/a" if not math.isfinite(s.value) else f"{s.value:+.2f}%"
-            console.print(f"  {s.label:<48} {v:>9}", highlight=False)
+        from rich.cells import cell_len
+        from rich.markup import escape
+
+        from ._i18n import _, language
+
+        with language(lang) as tr:
+            title = _("{country} in the 2025 tariff war").format(country=tr.country(rep.country, rep.country))
+            unit = _("% change from the baseline")
+            console.print(f"[bold]{escape(title)}[/] ({escape(unit)}):")
+            for s in rep.summary.values():
+                v = tr.percent(s.value)
+                pad = " " * max(0, 48 - cell_len(s.label))  # CJK characters take two cells
+                console.print(f"  {escape(s.label)}{pad} {v:>9}", highlight=False)
         for sid, why in rep.unavailable().items():
             console.print(f"[dim]  {sid}: {why}[/]", highlight=False)
         if png is not None:

@@ -26,23 +26,26 @@ from typing import Any
 
 import numpy as np
 
+from .._i18n import N_, _
+
 __all__ = ["EVENTS", "Published", "published", "sources", "event_presets", "our_figures", "comparison",
            "solve_events", "markdown", "section"]
 
 #: Event id -> (label, one-sector preset or None, sectoral preset or None).
 EVENTS: dict[str, tuple[str, str | None, str | None]] = {
-    "liberation-day": ("Liberation Day tariffs (2 April 2025)", "2025-04-02-liberation-day",
+    "liberation-day": (N_("Liberation Day tariffs (2 April 2025)"), "2025-04-02-liberation-day",
                        "2025-04-05-liberation-day-sectoral"),
-    "pause-escalation": ("US 145% / China 125% (9 April 2025)", "2025-04-09-pause-escalation",
+    "pause-escalation": (N_("US 145% / China 125% (9 April 2025)"), "2025-04-09-pause-escalation",
                          "2025-04-09-pause-escalation-sectoral"),
-    "geneva-truce": ("Geneva truce (12 May 2025)", "2025-05-12-geneva-truce", "2025-05-12-geneva-truce-sectoral"),
-    "car-tariffs": ("25% US car tariff (3 April 2025)", None, "2025-04-03-us-car-tariffs-sectoral"),
-    "us-japan-deal": ("US–Japan deal, 15% (22 July 2025)", "2025-07-22-us-japan-deal",
+    "geneva-truce": (N_("Geneva truce (12 May 2025)"), "2025-05-12-geneva-truce", "2025-05-12-geneva-truce-sectoral"),
+    "car-tariffs": (N_("25% US car tariff (3 April 2025)"), None, "2025-04-03-us-car-tariffs-sectoral"),
+    "us-japan-deal": (N_("US–Japan deal, 15% (22 July 2025)"), "2025-07-22-us-japan-deal",
                       "2025-07-22-us-japan-deal-sectoral"),
 }
 
-_LABELS = {"nonUS": "non-US average", "WLD": "world", "EU27": "EU", "trade:USA-CHN": "US–China goods trade",
-           "share:CHN-USA": "China's share of US imports", "cars:JPN-USA": "Japan's car exports to the USA"}
+_LABELS = {"nonUS": N_("non-US average"), "WLD": N_("world"), "EU27": N_("EU"),
+           "trade:USA-CHN": N_("US–China goods trade"), "share:CHN-USA": N_("China's share of US imports"),
+           "cars:JPN-USA": N_("Japan's car exports to the USA")}
 CARS = "Motor vehicles"
 
 
@@ -135,10 +138,10 @@ def _cell(f: dict[str, float]) -> str:
     if not f:
         return "—"
     if "welfare_pct" in f:
-        return f"welfare {n(f['welfare_pct'])}, real GDP {n(f['real_gdp_pct'])}"
+        return _("welfare {welfare}, real GDP {gdp}").format(welfare=n(f["welfare_pct"]), gdp=n(f["real_gdp_pct"]))
     if "share_pct" in f:
         return f"{f['share0_pct']:.1f}% → {f['share_pct']:.1f}%"
-    return f"value {n(f['value_pct'], 1)}"
+    return _("value {value}").format(value=n(f["value_pct"], 1))
 
 
 def solve_events(get: Callable[[str], Any] | None = None, *, data: str | None = None, options: Any = None,
@@ -174,7 +177,7 @@ def comparison(results: Mapping[str, Any]):
         label, one, sec = EVENTS[p.event]
         f1 = our_figures(results[one], p.economy) if one else {}
         fs = our_figures(results[sec], p.economy) if sec else {}
-        rows.append({"event": label, "economy": _LABELS.get(p.economy, p.economy), "published": p.published,
+        rows.append({"event": _(label), "economy": _(_LABELS[p.economy]) if p.economy in _LABELS else p.economy, "published": p.published,
                      "measures": p.measures, "horizon": p.horizon, "model_class": p.model_class, "source": p.source,
                      "ours_one_sector": _cell(f1), "ours_sectoral": _cell(fs), "why": p.why,
                      "one_sector": f1, "sectoral": fs})
@@ -217,21 +220,26 @@ def section(ctx) -> str:
                 "ours_sectoral", "why"]].copy()
     shown["source"] = "[" + shown["source"].astype(str) + "]"
     shown = shown.set_index(pd.Index(range(1, len(shown) + 1), name="#"))
-    header = {"published": "published figure", "model_class": "model class",
-              "ours_one_sector": "ours: one-sector", "ours_sectoral": "ours: sectoral", "why": "why they differ"}
+    header = {"event": _("event"), "economy": _("economy"), "published": _("published figure"),
+              "measures": _("measures"), "horizon": _("horizon"), "model_class": _("model class"),
+              "source": _("source"), "ours_one_sector": _("ours: one-sector"), "ours_sectoral": _("ours: sectoral"),
+              "why": _("why they differ")}
     src = sources()
     cites = "".join(f"<li value='{esc(k)}'>{esc(src[k])}</li>" for k in sorted({str(s) for s in df["source"]}, key=int))
     return (
-        "<p class='lead'>Each 2025 event beside published estimates of the same event. Published figures are "
-        "quoted with their source and say what they measure: welfare (real income, including terms of trade and "
-        "tariff revenue) is not real GDP, and a one-year GDP forecast with short-run elasticities is not a long-run "
-        "equilibrium. Ours are computed now from the presets, in percent changes from the baseline.</p>"
-        f"<p class='note'>Our models: one-sector, the ILMS family on {esc(one.world.source.split(';')[0])} "
-        f"(labour-supply elasticity kappa = {kappa}); real GDP there moves with employment only. Sectoral, "
-        f"Caliendo &amp; Parro (2015) {esc(model_words(sec))} on {esc(sec.world.source.split(';')[0])}; "
-        "labour is fixed, so real GDP (value added at baseline prices) barely moves. The IMF's April 2025 "
-        "growth revisions [10] are forecasts from all causes and are not set beside these counterfactuals.</p>"
-        + table_html(shown, {}, header=header, caption="Our figures beside published estimates of the same events "
-                     "(percent changes; trade shares in percent)")
+        "<p class='lead'>" + esc(_(
+            "Each 2025 event beside published estimates of the same event. Published figures are quoted with their "
+            "source and say what they measure: welfare (real income, including terms of trade and tariff revenue) is "
+            "not real GDP, and a one-year GDP forecast with short-run elasticities is not a long-run equilibrium. "
+            "Ours are computed now from the presets, in percent changes from the baseline.")) + "</p>"
+        "<p class='note'>" + esc(_(
+            "Our models: one-sector, the ILMS family on {one} (labour-supply elasticity kappa = {kappa}); real GDP "
+            "there moves with employment only. Sectoral, Caliendo & Parro (2015) {how} on {sectoral}; labour is "
+            "fixed, so real GDP (value added at baseline prices) barely moves. The IMF's April 2025 growth revisions "
+            "[10] are forecasts from all causes and are not set beside these counterfactuals.").format(
+            one=one.world.source.split(";")[0], kappa=kappa, how=model_words(sec),
+            sectoral=sec.world.source.split(";")[0])) + "</p>"
+        + table_html(shown, {}, header=header, caption=esc(_("Our figures beside published estimates of the same "
+                                                             "events (percent changes; trade shares in percent)")))
         + f"<ol class='sources'>{cites}</ol>"
     )

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from .._i18n import N_, _
+
 __all__ = ["WORLD2022S_TIMELINE", "CARS", "ICIO_ATTRIBUTION", "car_exports_table", "model_words", "sector_table",
            "section"]
 
@@ -33,6 +35,12 @@ WORLD2022S_TIMELINE = (
     "2025-07-22-us-japan-deal-sectoral",
 )
 CARS = "Motor vehicles"
+#: The sector names of world2022s, for the catalogue (tables and charts show them translated).
+SECTOR_NAMES = (N_("Agriculture"), N_("Mining and energy"), N_("Food"), N_("Textiles and apparel"),
+                N_("Wood and paper"), N_("Chemicals and pharmaceuticals"), N_("Rubber, plastics and minerals"),
+                N_("Basic metals"), N_("Metal products"), N_("Electronics"), N_("Electrical equipment"),
+                N_("Machinery"), N_("Motor vehicles"), N_("Other transport equipment"), N_("Other manufacturing"),
+                N_("Services"))
 ICIO_ATTRIBUTION = ("Trade flows: OECD (2023), Inter-Country Input-Output tables, 2023 edition, CC BY 4.0 "
                     "(2022 data, aggregated by tradewar to 33 regions and 16 sectors). Value-added and "
                     "input-output shares: OECD (2025), Input-Output Tables, 2025 edition, http://oe.cd/icio; "
@@ -41,7 +49,7 @@ ICIO_ATTRIBUTION = ("Trade flows: OECD (2023), Inter-Country Input-Output tables
 
 def model_words(res) -> str:
     """``with intermediate inputs`` or ``without intermediate inputs``: what the solved model had."""
-    return "without intermediate inputs" if res.meta.get("no_intermediates", True) else "with intermediate inputs"
+    return _("without intermediate inputs") if res.meta.get("no_intermediates", True) else _("with intermediate inputs")
 
 
 def car_exports_table(tl, country: str, importer: str = "USA"):
@@ -95,47 +103,56 @@ def section(ctx) -> str:
     w = tl[0].world
     last = tl[-1]
     how = model_words(tl[0])
-    links = ("(input-output links from the OECD national tables of 2022: a sector's costs follow the prices of "
-             "the inputs it buys, so a tariff reaches its suppliers)" if how.startswith("with ")
-             else "(no input-output links: each sector uses labour only)")
+    links = (_("(input-output links from the OECD national tables of 2022: a sector's costs follow the prices of "
+               "the inputs it buys, so a tariff reaches its suppliers)") if not tl[0].meta.get("no_intermediates", True)
+             else _("(no input-output links: each sector uses labour only)"))
     model_note = (
-        "<p class='note'>Model of this section: the multi-sector model of Caliendo &amp; Parro (2015) "
-        f"<b>{how}</b> {links}, "
-        f"{w.n} economies x {w.n_sectors} sectors, Caliendo-Parro (2015) trade elasticities (motor vehicles "
-        f"{float(w.extras['theta'][w.sectors.index(CARS)]):.2f}); baseline tariffs are zero (the data carry none): "
-        "each step is the set of 2025 measures in force on its date, from the 2022 baseline. The sections above "
-        f"use the one-sector model on world2023. {esc(ICIO_ATTRIBUTION)}</p>"
+        "<p class='note'>" + esc(_("Model of this section: the multi-sector model of Caliendo & Parro (2015)")) + " "
+        f"<b>{esc(how)}</b> " + esc(_(
+            "{links}, {n} economies x {sectors} sectors, Caliendo-Parro (2015) trade elasticities (motor vehicles "
+            "{theta}); baseline tariffs are zero (the data carry none): each step is the set of 2025 measures in "
+            "force on its date, from the 2022 baseline. The sections above use the one-sector model on "
+            "world2023.").format(links=links, n=w.n, sectors=w.n_sectors,
+                                 theta=f"{float(w.extras['theta'][w.sectors.index(CARS)]):.2f}"))
+        + f" {esc(ICIO_ATTRIBUTION)}</p>"
     )
     body = [
-        "<p class='lead'>The US tariffs of 2025 by sector: steel and aluminium (25%, then 50%), cars and parts "
-        "(25% from 3 April; 15% all-in for Japan under the July deal), the reciprocal tariffs that exempt the "
-        "Section 232 sectors, China's retaliation and the Geneva truce.</p>",
+        "<p class='lead'>" + esc(_(
+            "The US tariffs of 2025 by sector: steel and aluminium (25%, then 50%), cars and parts (25% from 3 "
+            "April; 15% all-in for Japan under the July deal), the reciprocal tariffs that exempt the Section 232 "
+            "sectors, China's retaliation and the Geneva truce.")) + "</p>",
         model_note,
     ]
     if c in w.codes and c != "USA":
         cars = car_exports_table(tl, c)
+        cars.index.name = _("scenario")
         body.append(table_html(
             cars, {"tariff_pct": ".1f", "change_pct": "+.1f", "level_usd_bn": ",.1f"},
-            caption=f"{esc(c)}: car exports to the USA, step by step (US tariff on its motor vehicles, %; change in "
-                    "their value, %; new value, USD billion; 2022 baseline "
-                    f"{float(w.trade[w.index(c), w.index('USA'), w.sectors.index(CARS)]) / 1000:,.1f})",
-            header={"tariff_pct": "US tariff %", "change_pct": "change %", "level_usd_bn": "USD bn"},
+            caption=esc(_("{country}: car exports to the USA, step by step (US tariff on its motor vehicles, %; "
+                          "change in their value, %; new value, USD billion; 2022 baseline {base})").format(
+                country=c, base=f"{float(w.trade[w.index(c), w.index('USA'), w.sectors.index(CARS)]) / 1000:,.1f}")),
+            header={"date": _("date"), "tariff_pct": _("US tariff %"), "change_pct": _("change %"),
+                    "level_usd_bn": _("USD bn")},
         ))
     peers = [k for k in ("JPN", "KOR", "EU27", "MEX", "CAN", "CHN") if k in w.codes and k != c][:5]
     ch = pd.DataFrame({k: car_exports_table(tl, k)["change_pct"] for k in ([c] if c in w.codes and c != "USA" else [])
                        + peers})
+    ch.index.name = _("scenario")
     body.append(table_html(ch, {k: "+.1f" for k in ch.columns},
-                           caption="Car exports to the USA by exporter, % change from 2022, at each step"))
+                           caption=esc(_("Car exports to the USA by exporter, % change from 2022, at each step"))))
     codes = [k for k in dict.fromkeys((c, "USA", "CHN")) if k in w.codes]
     wel = pd.DataFrame({r.scenario: {k: country_metrics(r, k)["welfare_pct"] for k in codes} for r in tl}).T
-    wel.index.name = "step"
-    body.append(table_html(wel, {k: "+.3f" for k in wel.columns}, caption="Welfare (real income), % change, "
-                                                                          f"multi-sector model {how}"))
+    wel.index.name = _("step")
+    body.append(table_html(wel, {k: "+.3f" for k in wel.columns}, caption=esc(_(
+        "Welfare (real income), % change, multi-sector model {how}").format(how=how))))
     sec = sector_table(last, codes)
-    body.append(table_html(sec, {k: "+.2f" for k in sec.columns},
-                           caption=f"Output and employment by sector after the last step ({esc(last.scenario)}), "
-                                   f"% change, multi-sector model {how}; employment = output over the wage "
-                                   "(one factor, labour)"))
+    sec_header = {f"{k} output %": _("{country} output %").format(country=k) for k in codes}
+    sec_header |= {f"{k} employment %": _("{country} employment %").format(country=k) for k in codes}
+    sec.index = pd.Index([_(s) for s in sec.index], name=_("sector"))
+    body.append(table_html(sec, {k: "+.2f" for k in sec.columns}, header=sec_header,
+                           caption=esc(_("Output and employment by sector after the last step ({scenario}), % "
+                                         "change, multi-sector model {how}; employment = output over the wage (one "
+                                         "factor, labour)").format(scenario=last.scenario, how=how))))
     keep = [s for s in w.sectors if s in (CARS, "Basic metals", "Machinery", "Electronics", "Electrical equipment",
                                           "Other transport equipment")]
     fig = charts.sector_chart([tl[1], tl[-1]], c if c in w.codes else "USA", "gross_output_pct", keep)

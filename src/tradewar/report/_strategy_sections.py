@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .._i18n import _, current
 from . import charts
 from .html import esc, table_html
 
@@ -55,7 +56,8 @@ def bloc(ctx: Any, strategy) -> str | None:
     elif c in (b.leader, b.target):
         cands = tuple(k for k in OTHER_CANDIDATES if k in b.candidates)[:3]
     else:
-        raise Unavailable(f"{c} is not a candidate of the bloc '{b.name}' ({', '.join(b.candidates)})")
+        raise Unavailable(_("{country} is not a candidate of the bloc '{bloc}' ({candidates})").format(
+            country=c, bloc=b.name, candidates=", ".join(b.candidates)))
     small = dataclasses.replace(b, candidates=cands)
     ctx.say("bloc game")
     world, model, base_t, _s = prepare_bloc(small, data=ctx.data)
@@ -64,34 +66,41 @@ def bloc(ctx: Any, strategy) -> str | None:
     rows, labels = [], []
     for m in range(game.members.shape[0]):
         names = game.names(m)
-        label = "no bloc" if not names else " + ".join(names)
+        label = _("no bloc") if not names else " + ".join(names)
         wp = game.welfare_pct(m)
-        rows.append({k: wp[k] for k in show} | {"stable": "yes" if m in game.stable else "no"})
+        rows.append({k: wp[k] for k in show} | {"stable": _("yes") if m in game.stable else _("no")})
         labels.append(label)
-    df = pd.DataFrame(rows, index=pd.Index(labels, name="coalition"))
+    df = pd.DataFrame(rows, index=pd.Index(labels, name=_("coalition")))
     body = [
-        f"<p class='lead'>{esc(b.title)} {esc(b.notes)} Candidates here: {esc(', '.join(cands))} (the others stay "
-        "out, facing the 2 April schedule). Welfare in % change from the 2023 baseline; a coalition is stable "
-        "when no member gains by leaving and no outsider by joining.</p>",
-        table_html(df, {k: "+.2f" for k in show}, caption=f"Payoffs of every coalition ({esc(b.name)}); the coalition "
-                   "lists the members besides the USA"),
+        f"<p class='lead'>{esc(b.title)} {esc(b.notes)} " + esc(_(
+            "Candidates here: {candidates} (the others stay out, facing the 2 April schedule). Welfare in % change "
+            "from the 2023 baseline; a coalition is stable when no member gains by leaving and no outsider by "
+            "joining.").format(candidates=", ".join(cands))) + "</p>",
+        table_html(df, {k: "+.2f" for k in show}, header={"stable": _("stable")},
+                   caption=esc(_("Payoffs of every coalition ({bloc}); the coalition lists the members besides the "
+                                 "USA").format(bloc=b.name))),
     ]
     if c in cands:
         rest = [k for k in cands if k != c]
         j0, o0 = game.in_vs_out(c, [])
         j1, o1 = game.in_vs_out(c, rest)
-        verdict = "join" if j0 > o0 else "stay out"
+        verdict = _("join") if j0 > o0 else _("stay out")
+        tr = current()
+        stable = "; ".join(("USA + " + " + ".join(s)) if s else _("no bloc") for s in game.stable_coalitions())
+        choice = _("{country}'s choice.").format(country=c)
         body.append(
-            f"<p><b>{esc(c)}'s choice.</b> If the others stay out: joining gives {j0:+.2f}%, staying neutral "
-            f"{o0:+.2f}% (so {esc(c)} would {verdict}). If {esc(' and '.join(rest))} join: {j1:+.2f}% against "
-            f"{o1:+.2f}%. Stable coalitions: "
-            + esc("; ".join(("USA + " + " + ".join(s)) if s else "no bloc" for s in game.stable_coalitions()) or "none")
-            + ".</p>"
+            f"<p><b>{esc(choice)}</b> " + esc(_(
+                "If the others stay out: joining gives {join}, staying neutral {out} (so {country} would {verdict}). "
+                "If {others} join: {join_all} against {out_all}. Stable coalitions: {stable}.").format(
+                join=tr.percent(j0), out=tr.percent(o0), country=c, verdict=verdict,
+                others=_(" and ").join(rest), join_all=tr.percent(j1), out_all=tr.percent(o1),
+                stable=stable or _("none"))) + "</p>"
         )
-    note = charts.sources_line(ctx.timeline[0], extra=f"Bloc '{b.name}': members {b.member_tariff:.0%} on "
-                               f"{b.target}, US carrot {b.carrot:.0%}, {b.target} answers with '{b.response}'")
-    fig = charts.payoff_chart(df[show], "The bloc choice: welfare under each coalition", note,
-                              unit="welfare, % change", xtitle="members of the US-led bloc besides the USA")
+    note = charts.sources_line(ctx.timeline[0], extra=_(
+        "Bloc '{bloc}': members {tariff} on {target}, US carrot {carrot}, {target} answers with '{response}'").format(
+        bloc=b.name, tariff=f"{b.member_tariff:.0%}", target=b.target, carrot=f"{b.carrot:.0%}", response=b.response))
+    fig = charts.payoff_chart(df[show], _("The bloc choice: welfare under each coalition"), note,
+                              unit=_("welfare, % change"), xtitle=_("members of the US-led bloc besides the USA"))
     body.append(ctx.figure("bloc", fig))
     return "".join(body)
 
@@ -110,7 +119,7 @@ def _bilateral_war(model, world, ia: int, ib: int, t0, strategy, *, tol: float =
     a, b = world.codes[ia], world.codes[ib]
     (best_response,) = strategy("best_response")
     t = np.array(t0, dtype=np.float64)
-    for _ in range(max_rounds):
+    for _round in range(max_rounds):
         old = (t[ib, ia], t[ia, ib])
         t = np.asarray(best_response(model, ia, t, "uniform", partners=[ib], lower=0.0).tariffs, dtype=np.float64)
         t = np.asarray(best_response(model, ib, t, "uniform", partners=[ia], lower=0.0).tariffs, dtype=np.float64)
@@ -119,7 +128,9 @@ def _bilateral_war(model, world, ia: int, ib: int, t0, strategy, *, tol: float =
     else:
         raise ConvergenceError(f"the {a}-{b} tariff war did not settle in {max_rounds} rounds",
                                {"rounds": max_rounds, "tol": tol})
-    return f"Nash war ({a} {t[ib, ia]:.0%} on {b}, {b} {t[ia, ib]:.0%} on {a})", _welfare_pct(model, t)
+    label = _("Nash war ({a} {ta} on {b}, {b} {tb} on {a})").format(a=a, b=b, ta=f"{t[ib, ia]:.0%}",
+                                                                    tb=f"{t[ia, ib]:.0%}")
+    return label, _welfare_pct(model, t)
 
 
 def deal(ctx: Any, strategy) -> str | None:
@@ -135,13 +146,13 @@ def deal(ctx: Any, strategy) -> str | None:
     last = ctx.timeline[-1]
     s = load_scenario(last.scenario) if last.meta.get("title") is not None else None
     if s is None:
-        raise Unavailable("the last step is not a scenario file")
+        raise Unavailable(_("the last step is not a scenario file"))
     s = s.with_data(ctx.data)
     world, model, t, _x, rule = prepare(s, last.world)
     if world.has_sectors or "us_2025_04_02" not in world.schedules:
-        raise Unavailable("the deal section needs one-sector data with the 2 April 2025 US schedule")
+        raise Unavailable(_("the deal section needs one-sector data with the 2 April 2025 US schedule"))
     if b not in world.codes:
-        raise Unavailable(f"{b} is not in the data")
+        raise Unavailable(_("{country} is not in the data").format(country=b))
     ia, ib = world.index(a), world.index(b)
     base = np.asarray(last.tariffs if last.tariffs is not None else t, dtype=np.float64)
     deal_rate = float(base[ib, ia])
@@ -152,14 +163,14 @@ def deal(ctx: Any, strategy) -> str | None:
     w_deal = _welfare_pct(model, base)
     w_threat = _welfare_pct(model, threat)
     points = {
-        f"{threat_rate:.0%} threat (2 April)": (w_threat[ia], w_threat[ib]),
-        f"{deal_rate:.0%} ({last.meta.get('date') or last.scenario})": (w_deal[ia], w_deal[ib]),
+        _("{rate} threat (2 April)").format(rate=f"{threat_rate:.0%}"): (w_threat[ia], w_threat[ib]),
+        f"{deal_rate:.0%} ({current().date(last.meta.get('date')) or last.scenario})": (w_deal[ia], w_deal[ib]),
     }
     rows = {k: {a: v[0], b: v[1]} for k, v in points.items()}
     notes = []
     if not ctx.extras.get("full"):
-        notes.append("The Nash tariff war and the Nash bargaining solution are computed with "
-                     "tradewar report --full (about 15 s more).")
+        notes.append(_("The Nash tariff war and the Nash bargaining solution are computed with "
+                       "tradewar report --full (about 15 s more)."))
     else:
         try:
             ctx.say("deal: tariff war between the two")
@@ -167,7 +178,7 @@ def deal(ctx: Any, strategy) -> str | None:
             points[label] = (w_war[ia], w_war[ib])
             rows[label] = {a: w_war[ia], b: w_war[ib]}
         except ConvergenceError as e:  # keep the section: say what did not converge
-            notes.append(f"Nash war not computed ({str(e).splitlines()[0]}).")
+            notes.append(_("Nash war not computed ({reason}).").format(reason=str(e).splitlines()[0]))
         try:
             (bargain,) = strategy("bargain")
             from ..strategy._documents import bargain_settled
@@ -178,11 +189,12 @@ def deal(ctx: Any, strategy) -> str | None:
                 raise ConvergenceError(f"the optimiser {nb.certificate.get('status')} with projected gradient "
                                        f"{nb.certificate.get('grad_norm', float('nan')):.1e}")
             w_nb = 100.0 * (np.asarray(nb.welfare, dtype=float) - 1.0)
-            label = f"Nash bargain ({a} {nb.values[0]:.0%} on {b}, {b} {nb.values[1]:.0%} on {a})"
+            label = _("Nash bargain ({a} {ta} on {b}, {b} {tb} on {a})").format(
+                a=a, b=b, ta=f"{nb.values[0]:.0%}", tb=f"{nb.values[1]:.0%}")
             points[label] = (w_nb[ia], w_nb[ib])
             rows[label] = {a: w_nb[ia], b: w_nb[ib]}
         except ConvergenceError as e:
-            notes.append(f"Nash bargain not computed ({str(e).splitlines()[0]}).")
+            notes.append(_("Nash bargain not computed ({reason}).").format(reason=str(e).splitlines()[0]))
     front = np.zeros((0, 2))
     try:
         (deal_frontier,) = strategy("deal_frontier")
@@ -190,20 +202,21 @@ def deal(ctx: Any, strategy) -> str | None:
         fr = deal_frontier(model, world, (a, b), threat=threat, base_t=threat, n_points=9, grid=9)
         front = np.array([p["welfare_pct"] for p in fr.points], dtype=float).reshape(-1, 2)
     except Unavailable as e:
-        notes.insert(0, f"Frontier not available: {e}.")
+        notes.insert(0, _("Frontier not available: {reason}.").format(reason=e))
     except ConvergenceError as e:
-        notes.insert(0, f"Frontier not computed ({str(e).splitlines()[0]}).")
+        notes.insert(0, _("Frontier not computed ({reason}).").format(reason=str(e).splitlines()[0]))
     df = pd.DataFrame(rows).T
-    df.index.name = "outcome"
-    note = charts.sources_line(last, extra=("Frontier: efficient pairs of the two uniform tariffs on each other; "
-                                            if front.size else "") + "every other tariff as at the last step")
+    df.index.name = _("outcome")
+    note = charts.sources_line(last, extra=(_("Frontier: efficient pairs of the two uniform tariffs on each other; ")
+                                            if front.size else "") + _("every other tariff as at the last step"))
     body = [
-        f"<p class='lead'>What {esc(a)} and {esc(b)} could agree on: the welfare frontier over their uniform tariffs "
-        f"on each other, with the {threat_rate:.0%} US threat of 2 April, the {deal_rate:.0%} of the last step, "
-        f"and (with --full) a tariff war between the two. Every other tariff stays as at the last step, so the threat "
-        "point differs from the 2 April step of the timeline, when every partner faced the schedule. Welfare in % "
-        "change from the 2023 baseline.</p>",
-        table_html(df, {a: "+.3f", b: "+.3f"}, caption=f"Welfare of {esc(a)} and {esc(b)}, %"),
+        "<p class='lead'>" + esc(_(
+            "What {a} and {b} could agree on: the welfare frontier over their uniform tariffs on each other, with "
+            "the {threat} US threat of 2 April, the {deal} of the last step, and (with --full) a tariff war between "
+            "the two. Every other tariff stays as at the last step, so the threat point differs from the 2 April "
+            "step of the timeline, when every partner faced the schedule. Welfare in % change from the 2023 "
+            "baseline.").format(a=a, b=b, threat=f"{threat_rate:.0%}", deal=f"{deal_rate:.0%}")) + "</p>",
+        table_html(df, {a: "+.3f", b: "+.3f"}, caption=esc(_("Welfare of {a} and {b}, %").format(a=a, b=b))),
         "".join(f"<p class='unavailable'>{esc(n)}</p>" for n in notes),
         ctx.figure("deal", charts.frontier_chart(front, points, a, b, note)),
     ]

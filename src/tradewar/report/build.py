@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .._exceptions import TradewarError
+from .._i18n import _, current
 from .._io import atomic_write, inflight
 from . import charts
 from .html import Section, esc, render_page
@@ -40,32 +41,37 @@ class SummaryNumber:
     scenario: str
 
     def text(self) -> str:
-        v = "n/a" if not math.isfinite(self.value) else f"{self.value:+.2f}{'%' if self.unit == '%' else ''}"
+        tr = current()
+        v = tr.percent(self.value) if self.unit == "%" else tr.number(self.value, sign=True)
         return f"{self.label}: {v}"
 
 
 def summary_numbers(tl: Timeline, country: str | None = None) -> dict[str, SummaryNumber]:
     """The five numbers that matter: welfare now and at its worst, real wage now, exports to two partners now.
 
-    "Now" is the last step of the timeline; values are percent changes from the baseline.
+    "Now" is the last step of the timeline; values are percent changes from the baseline. Labels are in the
+    language of the running context (:func:`tradewar._i18n.language`).
     """
+    tr = current()
     c = (country or tl.country).upper()
     last = tl[-1]
     p1, p2 = partners_for(c)
     m = country_metrics(last, c, (p1, p2))
-    when = last.meta.get("date") or last.scenario
+    when = tr.date(last.meta.get("date")) or last.scenario
     welf = [country_metrics(r, c)["welfare_pct"] for r in tl]
     k = min(range(len(tl)), key=lambda j: welf[j] if math.isfinite(welf[j]) else math.inf)
     worst = tl[k]
     out = [
-        SummaryNumber("welfare_pct", f"Welfare after {when}", m["welfare_pct"], "%", last.scenario),
-        SummaryNumber("worst_welfare_pct", f"Welfare at the worst step ({worst.meta.get('date') or worst.scenario})",
-                      welf[k], "%", worst.scenario),
-        SummaryNumber("real_wage_pct", f"Real wage after {when}", m["real_wage_pct"], "%", last.scenario),
-        SummaryNumber(f"exports_to_{p1}_pct", f"Exports to {p1} after {when}", m[f"exports_to_{p1}_pct"], "%",
+        SummaryNumber("welfare_pct", _("Welfare after {when}").format(when=when), m["welfare_pct"], "%",
                       last.scenario),
-        SummaryNumber(f"exports_to_{p2}_pct", f"Exports to {p2} after {when}", m[f"exports_to_{p2}_pct"], "%",
+        SummaryNumber("worst_welfare_pct", _("Welfare at the worst step ({when})").format(
+            when=tr.date(worst.meta.get("date")) or worst.scenario), welf[k], "%", worst.scenario),
+        SummaryNumber("real_wage_pct", _("Real wage after {when}").format(when=when), m["real_wage_pct"], "%",
                       last.scenario),
+        SummaryNumber(f"exports_to_{p1}_pct", _("Exports to {partner} after {when}").format(
+            partner=tr.country(p1, p1), when=when), m[f"exports_to_{p1}_pct"], "%", last.scenario),
+        SummaryNumber(f"exports_to_{p2}_pct", _("Exports to {partner} after {when}").format(
+            partner=tr.country(p2, p2), when=when), m[f"exports_to_{p2}_pct"], "%", last.scenario),
     ]
     return {s.key: s for s in out}
 
@@ -164,14 +170,16 @@ def _with_geometry(fig):
 
 
 def _summary_html(summary: dict[str, SummaryNumber]) -> str:
+    tr = current()
     cards = []
     for s in summary.values():
         v = s.value
         cls = "" if not math.isfinite(v) else ("neg" if v < 0 else "pos")
-        txt = "n/a" if not math.isfinite(v) else f"{v:+.2f}%"
-        cards.append(f"<div class='card'><div class='v {cls}'>{txt}</div><div class='l'>{esc(s.label)}</div></div>")
-    return ("<section id='summary'><h2>In five numbers</h2><p class='lead'>Percent changes from the 2023 "
-            "baseline without the 2025 tariffs.</p>"
+        txt = tr.percent(v)
+        cards.append(f"<div class='card'><div class='v {cls}'>{esc(txt)}</div><div class='l'>{esc(s.label)}</div>"
+                     "</div>")
+    return ("<section id='summary'><h2>" + esc(_("In five numbers")) + "</h2><p class='lead'>"
+            + esc(_("Percent changes from the 2023 baseline without the 2025 tariffs.")) + "</p>"
             f"<div class='summary'>{''.join(cards)}</div></section>")
 
 
@@ -186,6 +194,7 @@ def build_report(
     sections: Sequence[str] | None = None,
     full: bool = False,
     draws: int = 0,
+    lang: str | None = None,
 ) -> Report:
     """Solve the timeline for ``country`` and build its report.
 
@@ -194,9 +203,19 @@ def build_report(
     dataset for the car-tariff section; ``sections``: ids of the sections to build (default all);
     ``progress``: called with a short message before each long step (the library never prints);
     ``full``: also the slower analyses (the Nash tariff war and the Nash bargain of the deal section);
-    ``draws``: Monte Carlo draws of the parameters for the uncertainty section (0: point estimates only).
+    ``draws``: Monte Carlo draws of the parameters for the uncertainty section (0: point estimates only);
+    ``lang``: the language of the page (``en``, ``ja``, ``zh``; None: that of the running context, see
+    :func:`tradewar._i18n.language`).
     """
+    from .._i18n import language
+
+    if lang is not None:
+        with language(lang):
+            return build_report(country, scenarios, data, sectoral_data, options=options, progress=progress,
+                                sections=sections, full=full, draws=draws)
     from .. import __version__ as version
+
+    tr = current()
 
     c = country.upper()
     steps = list(scenarios) if scenarios else list(DEFAULT_TIMELINE)
@@ -214,15 +233,16 @@ def build_report(
             body = fn(ctx)
             missing = "" if body is not None else "not available for this country or data"
         except Unavailable as e:  # the one documented reason for a section to be missing
-            body, missing = None, f"Not available: {e}."
-        built.append(Section(sid, title, body, missing))
+            body, missing = None, _("Not available: {reason}.").format(reason=e)
+        built.append(Section(sid, _(title), body, missing))
     summary = summary_numbers(tl, c)
     w = tl[0].world
-    name = w.names[w.index(c)]
-    today = _dt.date.today().isoformat()
+    name = tr.country(c, w.names[w.index(c)])
+    today = tr.date(_dt.date.today().isoformat())
     subtitle = [
-        f"What the 2025 tariff war means for {esc(name)}: {len(tl)} steps from "
-        f"{esc(tl[0].meta.get('date') or tl[0].scenario)} to {esc(tl[-1].meta.get('date') or tl[-1].scenario)}.",
+        esc(_("What the 2025 tariff war means for {country}: {n} steps from {first} to {last}.").format(
+            country=name, n=len(tl), first=tr.date(tl[0].meta.get("date")) or tl[0].scenario,
+            last=tr.date(tl[-1].meta.get("date")) or tl[-1].scenario)),
         esc(charts.data_line(w)),
         esc(charts.model_line(tl[0])),
     ]
@@ -231,16 +251,19 @@ def build_report(
         from ._geo import world_geojson
 
         geo = world_geojson()
+    command = f"tradewar report {c}" + (f" --lang {tr.lang}" if tr.lang != "en" else "")
     footer = (
-        f"<p>Generated by tradewar {esc(version)} on {today} with "
-        f"<code>tradewar report {esc(c)}</code>. Every step is a general-equilibrium counterfactual solved from "
-        "the baseline year of the data; percent changes compare with that baseline, not with a forecast. "
-        "Charts: Okabe–Ito and ColorBrewer RdBu colours (colour-blind safe). The page is self-contained: "
-        "plotly.js and the map outlines are embedded and nothing is loaded from the network.</p>"
-        f"<p>Solver: every step converged (largest residual {max(r.max_residual for r in tl):.1e}).</p>"
+        "<p>" + esc(_("Generated by tradewar {version} on {date} with {command}.")).format(
+            version=esc(version), date=esc(today), command=f"<code>{esc(command)}</code>") + " "
+        + esc(_("Every step is a general-equilibrium counterfactual solved from the baseline year of the data; "
+                "percent changes compare with that baseline, not with a forecast. Charts: Okabe–Ito and "
+                "ColorBrewer RdBu colours (colour-blind safe). The page is self-contained: plotly.js and the map "
+                "outlines are embedded and nothing is loaded from the network.")) + "</p>"
+        + "<p>" + esc(_("Solver: every step converged (largest residual {residual}).").format(
+            residual=f"{max(r.max_residual for r in tl):.1e}")) + "</p>"
     )
     page = render_page(
-        title=f"{name} in the 2025 tariff war", subtitle=subtitle, summary_html=_summary_html(summary),
-        sections=built, footer_html=footer, geojson=geo,
+        title=_("{country} in the 2025 tariff war").format(country=name), subtitle=subtitle,
+        summary_html=_summary_html(summary), sections=built, footer_html=footer, geojson=geo, lang=tr.lang,
     )
     return Report(country=c, html=page, summary=summary, figures=ctx.figures, timeline=tl, sections=built)

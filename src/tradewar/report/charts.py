@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .._i18n import _, current
 from ..results import Result
 from .timeline import METRICS, Timeline, country_metrics, focus_codes, partners_for
 
@@ -162,17 +163,21 @@ def exposure_chart(world, country: str, top: int = 10):
     """Exports to and imports from the largest partners (USD billion), horizontal grouped bars."""
     import plotly.graph_objects as go
 
+    tr = current()
     p = world.partners(country, top).iloc[::-1]
-    labels = [f"{n} ({c})" for c, n in zip(p.index, p["name"], strict=True)]
+    labels = [f"{tr.country(c, n)} ({c})" for c, n in zip(p.index, p["name"], strict=True)]
     fig = go.Figure()
-    fig.add_bar(y=labels, x=p["imports"] / 1e3, orientation="h", name=f"Imports of {country.upper()} from",
+    bn = _("bn USD")
+    fig.add_bar(y=labels, x=p["imports"] / 1e3, orientation="h",
+                name=_("Imports of {country} from").format(country=country.upper()),
                 marker_color=PALETTE[4], marker_pattern_shape="/",
-                hovertemplate="%{y}: %{x:,.1f} bn USD<extra>imports</extra>")
-    fig.add_bar(y=labels, x=p["exports"] / 1e3, orientation="h", name=f"Exports of {country.upper()} to",
-                marker_color=PALETTE[0], hovertemplate="%{y}: %{x:,.1f} bn USD<extra>exports</extra>")
+                hovertemplate=f"%{{y}}: %{{x:,.1f}} {bn}<extra>" + _("imports") + "</extra>")
+    fig.add_bar(y=labels, x=p["exports"] / 1e3, orientation="h",
+                name=_("Exports of {country} to").format(country=country.upper()),
+                marker_color=PALETTE[0], hovertemplate=f"%{{y}}: %{{x:,.1f}} {bn}<extra>" + _("exports") + "</extra>")
     fig.update_layout(barmode="group", legend={"traceorder": "reversed"})
-    fig.update_xaxes(title_text="USD billion (2023, exporter prices)")
-    return _finish(fig, f"{country.upper()}: trade with its {len(p)} largest partners",
+    fig.update_xaxes(title_text=_("USD billion (2023, exporter prices)"))
+    return _finish(fig, _("{country}: trade with its {n} largest partners").format(country=country.upper(), n=len(p)),
                    sources_line(world=world), height=40 + 34 * len(p), controls=30)
 
 
@@ -180,21 +185,23 @@ def official_shares_chart(rows: Sequence[dict], country: str, world):
     """Shares of partners in the dataset next to the official figures (percent of the country's total)."""
     import plotly.graph_objects as go
 
-    rows = [r for r in rows if "total" not in r["label"]]
+    rows = [r for r in rows if not r.get("total", "total" in r["label"])]
     cats = [r["label"].replace(" to ", "<br>to ").replace(" from ", "<br>from ").replace(" (", "<br>(") for r in rows]
     fig = go.Figure()
-    fig.add_bar(x=cats, y=[r["data_share"] for r in rows], name="This dataset (2023)", marker_color=PALETTE[0],
+    fig.add_bar(x=cats, y=[r["data_share"] for r in rows], name=_("This dataset (2023)"), marker_color=PALETTE[0],
                 text=[f"{r['data_share']:.1f}" for r in rows], textposition="outside")
-    fig.add_bar(x=cats, y=[r["official_share"] for r in rows], name="Ministry of Finance (2024)",
+    fig.add_bar(x=cats, y=[r["official_share"] for r in rows], name=_("Ministry of Finance (2024)"),
                 marker_color=PALETTE[4], marker_pattern_shape="/",
                 text=[f"{r['official_share']:.1f}" for r in rows], textposition="outside")
     fig.update_layout(barmode="group")
     fig.update_xaxes(tickangle=0)
-    fig.update_yaxes(title_text="% of total exports, imports or trade", rangemode="tozero",
+    fig.update_yaxes(title_text=_("% of total exports, imports or trade"), rangemode="tozero",
                      range=[0, 1.18 * max(max(r["data_share"], r["official_share"]) for r in rows)])
-    note = sources_line(world=world, extra="Official: Ministry of Finance of Japan, Trade Statistics 2024 "
-                        "(exports FOB, imports CIF, yen); the dataset values flows at exporter prices (FOB)")
-    return _finish(fig, f"{country.upper()}: shares of the USA and China, dataset against official statistics",
+    note = sources_line(world=world, extra=_("Official: Ministry of Finance of Japan, Trade Statistics 2024 "
+                                             "(exports FOB, imports CIF, yen); the dataset values flows at exporter "
+                                             "prices (FOB)"))
+    return _finish(fig, _("{country}: shares of the USA and China, dataset against official statistics").format(
+                   country=country.upper()),
                    note, height=340, controls=30)
 
 
@@ -211,7 +218,9 @@ def timeline_chart(tl: Timeline, codes: Sequence[str] | None = None):
     codes = list(codes or focus_codes(tl.country))
     partners = partners_for(tl.country)
     panels = list(METRICS) + [f"exports_to_{p}_pct" for p in partners]
-    titles = [METRICS[k][0] + " (%)" for k in METRICS] + [f"{tl.country} exports to {p} (%)" for p in partners]
+    tr = current()
+    titles = [_(METRICS[k][0]) + " (%)" for k in METRICS] + [
+        _("{country} exports to {partner} (%)").format(country=tl.country, partner=p) for p in partners]
     cols = 3 if len(panels) <= 6 else 4
     fig = make_subplots(rows=-(-len(panels) // cols), cols=cols, subplot_titles=titles, horizontal_spacing=0.07,
                         vertical_spacing=0.16)
@@ -223,7 +232,7 @@ def timeline_chart(tl: Timeline, codes: Sequence[str] | None = None):
     except ValueError:
         tail = own[-1]
     dates = ["2025-03-01", *own, tail]  # baseline point, the steps, and the last step held to the right
-    steps = ["baseline (no 2025 tariffs)"] + [r.scenario for r in tl] + [tl[-1].scenario]
+    steps = [_("baseline (no 2025 tariffs)")] + [r.scenario for r in tl] + [tl[-1].scenario]
     sizes = [7] * (len(own) + 1) + [0]
     for k, code in enumerate(codes):
         for n, key in enumerate(panels):
@@ -247,12 +256,14 @@ def timeline_chart(tl: Timeline, codes: Sequence[str] | None = None):
                 ),
                 row=n // cols + 1, col=n % cols + 1,
             )
-    fig.update_xaxes(type="date", tickformat="%d %b", dtick="M1", showgrid=True)
+    fig.update_xaxes(type="date", tickformat="%d %b" if tr.lang == "en" else "%-m月%-d日", dtick="M1", showgrid=True)
     fig.update_yaxes(zeroline=True, zerolinecolor="#888", ticksuffix="%")
     fig.update_layout(hovermode="closest")
-    note = sources_line(tl[0] if tl else None, extra="Each step is solved from the 2023 baseline without the 2025 "
-                        "tariffs; exports in value at world prices (the model's numeraire)")
-    return _finish(fig, f"The 2025 tariff timeline: {', '.join(codes)}, % change from the baseline, step by step",
+    note = sources_line(tl[0] if tl else None, extra=_("Each step is solved from the 2023 baseline without the 2025 "
+                                                       "tariffs; exports in value at world prices (the model's "
+                                                       "numeraire)"))
+    return _finish(fig, _("The 2025 tariff timeline: {countries}, % change from the baseline, step by step").format(
+                   countries=", ".join(codes)),
                    note, height=600, controls=56)
 
 
@@ -290,15 +301,18 @@ def world_map(results: Sequence[Result], country: str, field: str = "welfare_pct
         zs.append([vals.get(r, math.nan) for r in regions])
     allv = np.abs(np.array([list(_region_values(r, field).values()) for r in results], dtype=float))
     zmax = max(0.1, float(np.nanquantile(allv, 0.9)))  # the largest tenth saturate: keeps the rest readable
-    label = METRICS.get(field, (field, "% change"))[0]
-    text = [f"{n}" + (f" (in {r})" if r != loc else "") for n, r, loc in zip(names, regions, locs, strict=True)]
+    tr = current()
+    label = _(METRICS.get(field, (field, "% change"))[0])
+    names = [tr.country(loc, n) for n, loc in zip(names, locs, strict=True)]
+    text = [f"{n}" + (_(" (in {region})").format(region=r) if r != loc else "")
+            for n, r, loc in zip(names, regions, locs, strict=True)]
     fig = go.Figure(
         go.Choropleth(
             geojson=geojson if geojson is not None else geo, featureidkey="properties.iso_a3",
             locationmode="geojson-id", locations=locs, z=zs[-1], text=text, customdata=regions,
             colorscale=DIVERGING, zmid=0.0, zmin=-zmax, zmax=zmax, marker_line_color="#8c8c8c",
             marker_line_width=0.3,
-            colorbar={"title": {"text": f"{label}<br>% change"}, "ticksuffix": "%", "len": 0.8},
+            colorbar={"title": {"text": f"{label}<br>" + _("% change")}, "ticksuffix": "%", "len": 0.8},
             hovertemplate="%{text}: %{z:+.2f}%<extra></extra>",
         )
     )
@@ -308,16 +322,17 @@ def world_map(results: Sequence[Result], country: str, field: str = "welfare_pct
                     **off)
     if len(results) > 1:
         buttons = [
-            {"label": str(r.meta.get("date") or r.scenario), "method": "restyle",
+            {"label": tr.date(r.meta.get("date")) or r.scenario, "method": "restyle",
              "args": [{"z": [z]}, [0]]}
             for r, z in zip(results, zs, strict=True)
         ]
         fig.update_layout(updatemenus=[{"type": "buttons", "direction": "right", "active": len(results) - 1,
                                         "buttons": buttons, "pad": {"r": 4, "t": 0}, "font": {"size": 12},
                                         "showactive": True}])
-    note = sources_line(res0, extra=f"Regions drawn as their members (EU27, ROW = rest of the world); outlines: "
-                        f"{GEOMETRY_SOURCE}. Economies too small for this scale (e.g. Singapore, Hong Kong) are in the bars")
-    title = f"{label} by country (% change from the 2023 baseline); buttons: the step"
+    note = sources_line(res0, extra=_("Regions drawn as their members (EU27, ROW = rest of the world); outlines: "
+                                      "{source}. Economies too small for this scale (e.g. Singapore, Hong Kong) are "
+                                      "in the bars").format(source=GEOMETRY_SOURCE))
+    title = _("{label} by country (% change from the 2023 baseline); buttons: the step").format(label=label)
     return _finish(fig, title, note, height=430, controls=40 if len(results) > 1 else 0)
 
 
@@ -333,10 +348,11 @@ def welfare_bars(results: Sequence[Result], country: str, field: str = "welfare_
     """Horizontal bars of ``field`` for every country, one button per step; the report's country highlighted."""
     import plotly.graph_objects as go
 
+    tr = current()
     res0 = results[-1]
     codes = list(res0.world.codes)
     order = np.argsort(np.asarray(res0.equilibrium.outcomes[field], dtype=float))
-    ys = [f"{res0.world.names[k]} ({codes[k]})" for k in order]
+    ys = [f"{tr.country(codes[k], res0.world.names[k])} ({codes[k]})" for k in order]
     colors = [COUNTRY_COLORS.get(codes[k], "#9aa5b1") if codes[k] in (country.upper(), "USA", "CHN", "EU27")
               else "#9aa5b1" for k in order]
     xs = [[float(np.asarray(r.equilibrium.outcomes[field])[k]) for k in order] for r in results]
@@ -344,17 +360,19 @@ def welfare_bars(results: Sequence[Result], country: str, field: str = "welfare_
                            texttemplate="%{x:+.2f}%", textposition="outside", cliponaxis=False,
                            hovertemplate="%{y}: %{x:+.2f}%<extra></extra>"))
     if len(results) > 1:
-        buttons = [{"label": str(r.meta.get("date") or r.scenario), "method": "update",
+        buttons = [{"label": tr.date(r.meta.get("date")) or r.scenario, "method": "update",
                     "args": [{"x": [x]}, {"xaxis.range": _pad_range(x)}]}
                    for r, x in zip(results, xs, strict=True)]
         fig.update_layout(updatemenus=[{"type": "buttons", "direction": "right", "active": len(results) - 1,
                                         "buttons": buttons, "font": {"size": 12}}])
-    label = METRICS.get(field, (field, ""))[0]
-    fig.update_xaxes(title_text=f"{label}, % change from the 2023 baseline (axis rescales with the step)",
+    label = _(METRICS.get(field, (field, ""))[0])
+    fig.update_xaxes(title_text=_("{label}, % change from the 2023 baseline (axis rescales with the step)").format(
+                     label=label),
                      ticksuffix="%", zeroline=True, zerolinecolor="#555", range=_pad_range(xs[-1]))
     fig.update_yaxes(tickfont={"size": 11})
-    note = sources_line(res0, extra="Sorted by the last step; buttons switch the step (order kept)")
-    fig = _finish(fig, f"{label} in every economy of the data (% change); buttons: the step", note,
+    note = sources_line(res0, extra=_("Sorted by the last step; buttons switch the step (order kept)"))
+    fig = _finish(fig, _("{label} in every economy of the data (% change); buttons: the step").format(label=label),
+                  note,
                   height=40 + 19 * len(codes), legend=False, controls=40 if len(results) > 1 else 0)
     fig.update_layout(margin_l=80, margin_r=70)
     return fig
@@ -375,27 +393,30 @@ def decomposition_chart(results: Sequence[Result], codes: Sequence[str]):
     codes = [c for c in codes if c in res.world.codes]
     idx = [res.world.index(c) for c in codes]
     fig = go.Figure()
-    parts = [("tot_pct", "Terms of trade", PALETTE[0], ""), ("vot_pct", "Volume of trade", PALETTE[4], "/")]
+    parts = [("tot_pct", _("Terms of trade"), PALETTE[0], ""), ("vot_pct", _("Volume of trade"), PALETTE[4], "/")]
     for key, name, col, pat in parts:
         fig.add_bar(x=codes, y=[float(np.asarray(oc[key])[i]) for i in idx], name=name, marker_color=col,
                     marker_pattern_shape=pat, hovertemplate=f"%{{x}} {name}: %{{y:+.2f}}%<extra></extra>")
     total = np.array([float(np.asarray(oc["welfare_pct"])[i]) for i in idx])
     rest = total - np.array([float(np.asarray(oc["tot_pct"])[i]) + float(np.asarray(oc["vot_pct"])[i]) for i in idx])
     if np.max(np.abs(rest)) > 1e-6:
-        fig.add_bar(x=codes, y=rest, name="Other (rest of welfare: revenue, deficits, ...)", marker_color="#9aa5b1",
-                    marker_pattern_shape=".", hovertemplate="%{x} other: %{y:+.3f}%<extra></extra>")
+        fig.add_bar(x=codes, y=rest, name=_("Other (rest of welfare: revenue, deficits, ...)"),
+                    marker_color="#9aa5b1", marker_pattern_shape=".",
+                    hovertemplate="%{x} " + _("other") + ": %{y:+.3f}%<extra></extra>")
     fig.add_scatter(x=codes, y=total, mode="markers",
-                    name="Welfare (total)", marker={"symbol": "diamond", "size": 11, "color": "#000"})
+                    name=_("Welfare (total)"), marker={"symbol": "diamond", "size": 11, "color": "#000"})
     fig.update_layout(barmode="relative")
-    fig.update_yaxes(title_text="contribution to welfare, % change", ticksuffix="%", zeroline=True)
-    return _finish(fig, f"Welfare decomposition, {res.scenario}", sources_line(res), height=380, controls=30)
+    fig.update_yaxes(title_text=_("contribution to welfare, % change"), ticksuffix="%", zeroline=True)
+    return _finish(fig, _("Welfare decomposition, {scenario}").format(scenario=res.scenario), sources_line(res),
+                   height=380, controls=30)
 
 
 # --- strategy -----------------------------------------------------------------------------------
-def payoff_chart(table, title: str, note: str, unit: str = "welfare, % change", xtitle: str = ""):
-    """Grouped bars: rows of ``table`` (options) by columns (countries)."""
+def payoff_chart(table, title: str, note: str, unit: str | None = None, xtitle: str = ""):
+    """Grouped bars: rows of ``table`` (options) by columns (countries); ``unit``: the y axis (default: welfare)."""
     import plotly.graph_objects as go
 
+    unit = _("welfare, % change") if unit is None else unit
     fig = go.Figure()
     fig.update_xaxes(title_text=xtitle, tickangle=0)
     for k, col in enumerate(table.columns):
@@ -414,7 +435,7 @@ def frontier_chart(frontier, points: dict[str, tuple[float, float]], a: str, b: 
     fig = go.Figure()
     f = np.asarray(frontier, dtype=float)
     if f.size:
-        fig.add_scatter(x=f[:, 0], y=f[:, 1], mode="lines", name="Frontier (efficient deals)",
+        fig.add_scatter(x=f[:, 0], y=f[:, 1], mode="lines", name=_("Frontier (efficient deals)"),
                         line={"color": PALETTE[0], "width": 2.5},
                         hovertemplate=f"{a} %{{x:+.2f}}%, {b} %{{y:+.2f}}%<extra></extra>")
     for k, (label, (x, y)) in enumerate(points.items()):
@@ -428,10 +449,10 @@ def frontier_chart(frontier, points: dict[str, tuple[float, float]], a: str, b: 
         pad = max(0.25, 1.5 * max(max(px) - min(px), max(py) - min(py)))
         fig.update_xaxes(range=[min(px) - pad, max(px) + pad])
         fig.update_yaxes(range=[min(py) - pad, max(py) + pad])
-    fig.update_xaxes(title_text=f"{a} welfare, % change", ticksuffix="%", zeroline=True)
-    fig.update_yaxes(title_text=f"{b} welfare, % change", ticksuffix="%", zeroline=True)
-    title = (f"The {a}–{b} deal: welfare frontier and the outcomes on the table" if f.size
-             else f"The {a}–{b} deal: welfare at the threat and at the deal")
+    fig.update_xaxes(title_text=_("{country} welfare, % change").format(country=a), ticksuffix="%", zeroline=True)
+    fig.update_yaxes(title_text=_("{country} welfare, % change").format(country=b), ticksuffix="%", zeroline=True)
+    title = (_("The {a}–{b} deal: welfare frontier and the outcomes on the table") if f.size
+             else _("The {a}–{b} deal: welfare at the threat and at the deal")).format(a=a, b=b)
     n_items = len(points) + (1 if f.size else 0)
     return _finish(fig, title, note, height=440, controls=8 + 22 * math.ceil(n_items / 2))
 
@@ -453,13 +474,15 @@ def sector_chart(results: Sequence[Result], country: str, field: str = "gross_ou
     fig = go.Figure()
     for n, res in enumerate(results):
         v = np.asarray(res.equilibrium.outcomes[field], dtype=float)[c]
-        fig.add_bar(y=[secs[k] for k in keep], x=[float(v[k]) for k in keep], orientation="h",
-                    name=str(res.meta.get("date") or res.scenario) + " " + res.scenario.split("-", 3)[-1],
+        fig.add_bar(y=[_(secs[k]) for k in keep], x=[float(v[k]) for k in keep], orientation="h",
+                    name=(current().date(res.meta.get("date")) or res.scenario) + " " + res.scenario.split("-", 3)[-1],
                     marker_color=PALETTE[n % 8], marker_pattern_shape=["", "/", "."][n % 3],
                     hovertemplate="%{y}: %{x:+.2f}%<extra></extra>")
     fig.update_layout(barmode="group")
-    label = {"gross_output_pct": "Gross output", "sector_price_pct": "Producer price"}.get(field, field)
-    fig.update_xaxes(title_text=f"{label}, % change", ticksuffix="%", zeroline=True)
+    label = {"gross_output_pct": _("Gross output"), "sector_price_pct": _("Producer price")}.get(field, field)
+    fig.update_xaxes(title_text=_("{label}, % change").format(label=label), ticksuffix="%", zeroline=True)
     fig.update_yaxes(autorange="reversed")
-    return _finish(fig, f"{country.upper()}: {label.lower()} by sector (% change)", sources_line(res0),
+    title = _("{country}: {label} by sector (% change)").format(
+        country=country.upper(), label=label.lower() if current().lang == "en" else label)
+    return _finish(fig, title, sources_line(res0),
                    height=60 + 22 * len(keep) * max(1, len(results)), controls=30)

@@ -130,6 +130,8 @@ _CSS = """
 :root{--ink:#1d232a;--muted:#5b6670;--line:#d9dee3;--bg:#fbfbfa;--accent:#0072B2;--neg:#b2182b;--pos:#2166ac}
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.55 Helvetica,Arial,sans-serif;color:var(--ink);background:var(--bg)}
+html:lang(ja) body{font-family:Helvetica,Arial,"Hiragino Sans","Noto Sans CJK JP","Yu Gothic",sans-serif}
+html:lang(zh) body{font-family:Helvetica,Arial,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif}
 header.top{background:#13293d;color:#fff;padding:28px 40px 22px}
 header.top h1{margin:0 0 6px;font-size:26px;font-weight:600}
 header.top p{margin:2px 0;color:#c9d6e2;font-size:14px}
@@ -186,8 +188,9 @@ window.TW = {
 
 
 def render_page(*, title: str, subtitle: Sequence[str], summary_html: str, sections: Sequence[Section],
-                footer_html: str, geojson: dict | None) -> str:
-    """The full page. plotly.js comes from the installed ``plotly`` package (``plotly.offline.get_plotlyjs``)."""
+                footer_html: str, geojson: dict | None, lang: str = "en") -> str:
+    """The full page in language ``lang`` (the ``<html lang>``). plotly.js comes from the installed ``plotly``
+    package (``plotly.offline.get_plotlyjs``)."""
     from plotly.offline import get_plotlyjs
 
     js = get_plotlyjs()
@@ -201,7 +204,7 @@ def render_page(*, title: str, subtitle: Sequence[str], summary_html: str, secti
     geo = f"<script>window.TW_GEO = {_script_json(geojson)};</script>" if geojson is not None else ""
     sub = "".join(f"<p>{line}</p>" for line in subtitle)
     return (
-        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<!DOCTYPE html>\n<html lang='{esc(lang)}'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>{esc(title)}</title><style>{_CSS}</style>"
         f"<script>{js}</script>"

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from .._i18n import N_
 from ..results import Result
 
 __all__ = [
@@ -49,13 +50,13 @@ SECTORAL_TIMELINE = ("2025-04-03-us-car-tariffs", "2025-07-22-us-japan-deal-cars
 #: The economies the report follows next to the country (the country itself is put first).
 FOCUS = ("JPN", "USA", "CHN", "EU27")
 
-#: Column -> (label, unit) of the per-step metrics.
+#: Column -> (label, unit) of the per-step metrics (English; ``tradewar._i18n._`` translates them where shown).
 METRICS = {
-    "welfare_pct": ("Welfare", "% change"),
-    "real_gdp_pct": ("Real GDP", "% change"),
-    "real_wage_pct": ("Real wage", "% change"),
-    "employment_pct": ("Employment", "% change"),
-    "price_index_pct": ("Consumer prices", "% change"),
+    "welfare_pct": (N_("Welfare"), N_("% change")),
+    "real_gdp_pct": (N_("Real GDP"), N_("% change")),
+    "real_wage_pct": (N_("Real wage"), N_("% change")),
+    "employment_pct": (N_("Employment"), N_("% change")),
+    "price_index_pct": (N_("Consumer prices"), N_("% change")),
 }
 
 

@@ -1,0 +1,226 @@
+"""English, Japanese and Simplified Chinese: the catalogues, the language of a context, the report in each."""
+
+from __future__ import annotations
+
+import html as _html
+import importlib.util
+import json
+import re
+import threading
+from pathlib import Path
+
+import pytest
+
+from tradewar._i18n import LANGUAGES, Translator, _, current, language, resolve, translator
+from tradewar.report import DEFAULT_TIMELINE, build_report
+
+ROOT = Path(__file__).resolve().parents[1]
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff01-\uff5e]")
+STEPS = DEFAULT_TIMELINE[:2]
+
+
+def _tool():
+    spec = importlib.util.spec_from_file_location("tradewar_i18n_tool", ROOT / "tools" / "i18n.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _placeholders(s: str) -> list[str]:
+    return sorted(re.findall(r"\{\w*\}", s))
+
+
+# --- catalogues -----------------------------------------------------------------------------------
+def test_catalogues_translate_every_message_and_the_mo_files_are_fresh():
+    tool = _tool()
+    assert tool.problems() == []  # every message of the code in each .po, translated, not fuzzy; .mo compiled
+    for lang in ("ja", "zh"):
+        msgs = [m for m in tool.read(lang) if m.id]
+        assert len(msgs) >= 200
+        for m in msgs:
+            assert _placeholders(m.string) == _placeholders(m.id), (lang, m.id)
+            assert m.string.count("<br>") == m.id.count("<br>"), (lang, m.id)
+        # prose is written in the language, not copied from the English
+        long = [m for m in msgs if len(m.id) > 30]
+        assert all(CJK.search(m.string) for m in long), [m.id for m in long if not CJK.search(m.string)][:3]
+
+
+def test_the_field_terms_follow_the_glossary():
+    expected = {
+        "Welfare": ("経済厚生", "福利"),
+        "Terms of trade": ("交易条件", "贸易条件"),
+        "Real wage": ("実質賃金", "实际工资"),
+        "Real GDP": ("実質GDP", "实际GDP"),
+        "Employment": ("雇用", "就业"),
+        "Volume of trade": ("貿易量", "贸易量"),
+    }
+    glossary = (ROOT / "docs" / "glossary.md").read_text(encoding="utf-8")
+    for en, (ja, zh) in expected.items():
+        assert translator("ja").gettext(en) == ja and translator("zh").gettext(en) == zh
+        row = next(line for line in glossary.splitlines() if line.lower().startswith(f"| {en.lower()} |"))
+        assert ja in row and zh in row, row
+
+
+# --- the language of a context --------------------------------------------------------------------
+def test_language_is_per_context_and_threads_do_not_share_it():
+    assert current().lang == "en" and _("Welfare") == "Welfare"
+    with language("ja"):
+        assert _("Welfare") == "経済厚生"
+        with language("zh"):
+            assert _("Welfare") == "福利"
+        assert _("Welfare") == "経済厚生"
+    assert _("Welfare") == "Welfare"
+
+    barrier = threading.Barrier(len(LANGUAGES))
+    seen: dict[str, list[str]] = {}
+
+    def work(lang):
+        with language(lang):
+            barrier.wait()  # all three languages active at once
+            seen[lang] = [_("Welfare") for _k in range(200)]
+
+    threads = [threading.Thread(target=work, args=(lang,)) for lang in LANGUAGES]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert {k: set(v) for k, v in seen.items()} == {"en": {"Welfare"}, "ja": {"経済厚生"}, "zh": {"福利"}}
+
+
+def test_resolve_reads_the_environment_and_refuses_unknown_languages(monkeypatch):
+    monkeypatch.delenv("TRADEWAR_LANG", raising=False)
+    assert resolve(None) == "en" and resolve("ja_JP.UTF-8") == "ja" and resolve("zh-Hans-CN") == "zh"
+    monkeypatch.setenv("TRADEWAR_LANG", "zh_CN.UTF-8")
+    assert resolve(None) == "zh" and resolve("ja") == "ja"
+    monkeypatch.setenv("TRADEWAR_LANG", "fr")
+    with pytest.raises(ValueError, match=r"unknown language 'fr' \(from \$TRADEWAR_LANG\): choose from en, ja, zh"):
+        resolve(None)
+
+
+def test_country_names_numbers_and_dates_per_locale():
+    ja, zh, en = translator("ja"), translator("zh"), translator("en")
+    assert ja.country("JPN") == "日本" and zh.country("JPN") == "日本"
+    assert ja.country("USA") == "アメリカ合衆国" and zh.country("USA") == "美国"
+    assert zh.country("KOR") == "韩国" and ja.country("DEU") == "ドイツ"
+    assert ja.country("EU27") == "EU(27か国)" and zh.country("ROW") == "世界其他地区"
+    assert en.country("KOR", "South Korea") == "South Korea"  # English keeps the dataset's own name
+    assert ja.country("NAM") == "ナミビア"  # ISO2 "NA" read as text, not as a missing value
+    assert ja.date("2025-04-02") == "2025年4月2日" and zh.date("2025-07-22") == "2025年7月22日"
+    assert en.date("2025-04-02") == "2025-04-02"
+    assert ja.percent(-0.2849) == "-0.28%" and zh.number(12345.678, 1) == "12,345.7"
+    assert ja.percent(float("nan")) == "該当なし" and en.percent(float("nan")) == "n/a"
+
+
+# --- the report in each language ------------------------------------------------------------------
+def _texts(page: str, tags=("h1", "h2", "h3", "summary", "caption", "th", "figcaption")) -> dict[str, list[str]]:
+    body = re.sub(r"<script>.*?</script>", "", page, flags=re.S)
+    out = {}
+    for tag in tags:
+        found = re.findall(rf"<{tag}\b[^>]*>(.*?)</{tag}>", body, flags=re.S)
+        out[tag] = [_html.unescape(re.sub(r"<[^>]+>", " ", t)).strip() for t in found]
+    return out
+
+
+def _figure_texts(page: str) -> list[str]:
+    """Titles, axis titles and trace names of every chart on the page."""
+    out = []
+    for m in re.finditer(r"TW\.plot\(\"[^\"]+\", (\{.*?\})\);</script>", page, flags=re.S):
+        doc = json.loads(m.group(1).replace("<\\/", "</"))
+        lay = doc["layout"]
+        out.append(lay["title"]["text"])
+        out += [v["title"]["text"] for k, v in lay.items() if k.startswith(("xaxis", "yaxis"))
+                and isinstance(v, dict) and v.get("title", {}).get("text")]
+    return out
+
+
+class _Spy:
+    """Every message looked up, by language (patches :meth:`Translator.gettext`)."""
+
+    def __init__(self, monkeypatch):
+        self.seen: set[tuple[str, str]] = set()
+        orig = Translator.gettext
+
+        def spy(tr, message):
+            self.seen.add((tr.lang, message))
+            return orig(tr, message)
+
+        monkeypatch.setattr(Translator, "gettext", spy)
+
+    def untranslated(self, lang: str) -> list[str]:
+        have = translator(lang).messages()
+        return sorted(m for lg, m in self.seen if lg == lang and not have.get(m))
+
+
+@pytest.fixture(scope="module")
+def ja_cli(tmp_path_factory):
+    """``tradewar report JPN --lang ja`` with two steps and every section, and the messages it looked up."""
+    from typer.testing import CliRunner
+
+    from tradewar.cli import app
+
+    mp = pytest.MonkeyPatch()
+    spy = _Spy(mp)
+    out = tmp_path_factory.mktemp("ja") / "jpn.html"
+    try:
+        r = CliRunner().invoke(app, ["report", "JPN", "--lang", "ja", "--scenarios", ",".join(STEPS), "--out",
+                                     str(out)])
+    finally:
+        mp.undo()
+    return r, out, spy
+
+
+def test_report_in_japanese_is_complete(ja_cli):
+    r, out, spy = ja_cli
+    assert r.exit_code == 0, r.output
+    assert spy.untranslated("ja") == []  # no message of the report falls back to English
+    assert len({m for lg, m in spy.seen if lg == "ja"}) > 120
+    page = out.read_text(encoding="utf-8")
+    assert "<html lang='ja'>" in page
+    english = {m for m in translator("ja").messages() if len(m) > 3}
+    texts = _texts(page)
+    for tag in ("h1", "h2", "h3", "summary"):
+        assert texts[tag] and all(CJK.search(t) for t in texts[tag]), (tag, texts[tag])
+    headings = [t for tag in texts.values() for t in tag]
+    assert not [t for t in headings if t in english]
+    assert "2025年の関税戦争と日本" in texts["h1"]
+    assert "貿易関係:誰と貿易しているか" in texts["h2"] and "5つの数字で見る" in texts["h2"]
+    assert "交易条件" in page or "経済厚生の経路" in page  # the welfare channels in the field's words
+    figs = _figure_texts(page)
+    assert len(figs) > 10 and all(CJK.search(t) for t in figs[:1])
+    assert not [t for t in figs if t in english]
+    # the five numbers on the command line, in Japanese with Japanese dates
+    assert "2025年4月9日 以降の経済厚生" in r.output and "アメリカ合衆国向け輸出" in r.output
+
+
+def test_report_in_chinese_is_complete(monkeypatch):
+    spy = _Spy(monkeypatch)
+    rep = build_report("JPN", scenarios=STEPS, sections=["exposure", "timeline", "deal", "uncertainty"], lang="zh")
+    assert spy.untranslated("zh") == []
+    page = rep.html
+    assert "<html lang='zh'>" in page
+    texts = _texts(page)
+    for tag in ("h1", "h2", "h3", "summary"):
+        assert texts[tag] and all(CJK.search(t) for t in texts[tag]), (tag, texts[tag])
+    english = {m for m in translator("zh").messages() if len(m) > 3}
+    assert not [t for tag in texts.values() for t in tag if t in english]
+    assert "2025年关税战中的日本" in texts["h1"] and "与美国的协议" in texts["h2"]
+    assert rep.summary["welfare_pct"].label == "2025年4月9日 之后的福利"
+    assert rep.unavailable()["uncertainty"].startswith("不可用:")
+    assert "对美国出口" in page and "贸易条件" not in rep.unavailable()["uncertainty"]
+    # the numbers are the English report's numbers
+    en = build_report("JPN", scenarios=STEPS, sections=["timeline"])
+    assert {k: v.value for k, v in rep.summary.items()} == {k: v.value for k, v in en.summary.items()}
+    assert f"{rep.summary['welfare_pct'].value:+.2f}%" in page
+
+
+def test_report_refuses_an_unknown_language(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from tradewar.cli import app
+
+    r = CliRunner().invoke(app, ["report", "JPN", "--lang", "fr", "--out", str(tmp_path / "x.html")])
+    assert r.exit_code == 2 and "unknown language 'fr'" in r.output and "Traceback" not in r.output
+    monkeypatch.setenv("TRADEWAR_LANG", "xx")
+    r = CliRunner().invoke(app, ["report", "JPN", "--out", str(tmp_path / "x.html")])
+    assert r.exit_code == 2 and "TRADEWAR_LANG" in r.output
+    assert not (tmp_path / "x.html").exists()

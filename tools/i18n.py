@@ -1,0 +1,115 @@
+"""Maintain the gettext catalogues of tradewar (Babel): extract the messages, update the ``.po`` files,
+compile them to ``.mo``, and check that every message has a translation.
+
+    python tools/i18n.py update    # extract from src/tradewar (Python ``_``/``N_``, the page's app.js ``_``)
+    python tools/i18n.py compile   # .po -> .mo (shipped with the package)
+    python tools/i18n.py check     # exit 1 when a message is untranslated or fuzzy, or a .mo is stale
+
+The English text is the message id; translators edit ``src/tradewar/locale/<lang>/LC_MESSAGES/tradewar.po``
+(terms as in ``docs/glossary.md``).
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parents[1]
+PKG = ROOT / "src" / "tradewar"
+LOCALE = PKG / "locale"
+LANGS = ("ja", "zh")
+DOMAIN = "tradewar"
+METHODS = [("**/static/**.js", "javascript"), ("**.py", "python")]
+KEYWORDS = {"_": None, "N_": None}
+
+
+def template() -> Catalog:
+    cat = Catalog(project="tradewar", charset="utf-8")
+    for fname, lineno, msg, comments, _ctx in extract_from_dir(str(PKG), METHODS, keywords=KEYWORDS,
+                                                                comment_tags=("TRANSLATORS:",)):
+        if isinstance(msg, tuple):
+            msg = msg[0]
+        if msg:
+            cat.add(msg, locations=[(f"tradewar/{fname}", lineno)], auto_comments=comments)
+    return cat
+
+
+def po_path(lang: str) -> Path:
+    return LOCALE / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def read(lang: str) -> Catalog:
+    with po_path(lang).open("rb") as fh:
+        return read_po(fh, locale=lang, domain=DOMAIN)
+
+
+def update() -> None:
+    tpl = template()
+    for lang in LANGS:
+        p = po_path(lang)
+        if p.exists():
+            cat = read(lang)
+            cat.update(tpl, no_fuzzy_matching=True)
+        else:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            cat = Catalog(locale=lang, domain=DOMAIN, project="tradewar", charset="utf-8")
+            cat.update(tpl, no_fuzzy_matching=True)
+        with p.open("wb") as fh:
+            write_po(fh, cat, width=120, omit_header=False, ignore_obsolete=True, include_previous=False)
+        print(f"{p.relative_to(ROOT)}: {len(cat)} messages")
+
+
+def mo_bytes(cat: Catalog) -> bytes:
+    buf = io.BytesIO()
+    write_mo(buf, cat, use_fuzzy=False)
+    return buf.getvalue()
+
+
+def compile_() -> None:
+    for lang in LANGS:
+        cat = read(lang)
+        po_path(lang).with_suffix(".mo").write_bytes(mo_bytes(cat))
+        print(f"{po_path(lang).with_suffix('.mo').relative_to(ROOT)}: {len(cat)} messages")
+
+
+def problems() -> list[str]:
+    out = []
+    ids = {m.id for m in template() if m.id}
+    for lang in LANGS:
+        cat = read(lang)
+        have = {m.id for m in cat if m.id}
+        out += [f"{lang}: not in the catalogue: {i!r}" for i in sorted(ids - have)]
+        for m in cat:
+            if m.id and (not m.string or m.fuzzy):
+                out.append(f"{lang}: {'fuzzy' if m.fuzzy else 'untranslated'}: {m.id!r}")
+        mo = po_path(lang).with_suffix(".mo")
+        if not mo.exists() or mo.read_bytes() != mo_bytes(cat):
+            out.append(f"{lang}: {mo.name} is stale (python tools/i18n.py compile)")
+    return out
+
+
+def main(argv: list[str]) -> int:
+    cmd = argv[0] if argv else "check"
+    if cmd == "update":
+        update()
+    elif cmd == "compile":
+        compile_()
+    elif cmd == "check":
+        bad = problems()
+        for line in bad:
+            print(line)
+        return 1 if bad else 0
+    else:
+        print(__doc__)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
