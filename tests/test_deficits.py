@@ -278,8 +278,9 @@ def test_cli_deficits_override_and_json_params(tmp_path):
     out = tmp_path / "war.json"
     r = CliRunner().invoke(app, ["run", str(f), "--deficits", "zero", "--json", str(out)])
     assert r.exit_code == 0, r.output
+    assert "deficits removed first: changes are relative to a balanced-trade baseline" in r.output
     doc = json.loads(out.read_text())
-    assert doc["params"]["deficits"] == "zero"
+    assert doc["params"]["deficits"] == "zero" and doc["meta"]["deficits"] == "zero"
     # without the override: the fixed default, refused with the advice
     r = CliRunner().invoke(app, ["run", str(f)])
     assert r.exit_code == 3
