@@ -103,7 +103,8 @@ def test_zero_shock_synthetic(params, diagonal, t0):
 # --- accounting identities on random worlds --------------------------------------------------------
 @st.composite
 def random_case(draw):
-    n = draw(st.integers(2, 6))
+    # two sizes (the smallest world and a generic one): each size and closure is one compiled program
+    n = draw(st.sampled_from([2, 4]))
     seed = draw(st.integers(0, 2**31 - 1))
     rng = np.random.default_rng(seed)
     X = rng.uniform(0.1, 10.0, (n, n)) * (rng.uniform(size=(n, n)) < 0.9)  # some zero flows
@@ -113,7 +114,9 @@ def random_case(draw):
         np.fill_diagonal(X, rng.uniform(1.0, 100.0, n))
     else:
         np.fill_diagonal(X, 0.0)
-    gdp = (X.sum(0) + X.sum(1)) * rng.uniform(0.5, 5.0, n)
+    # income at least the country's trade: a deficit held fixed stays a share of income that can still be
+    # paid under tariffs up to 100% (a larger one can leave no admissible equilibrium)
+    gdp = (X.sum(0) + X.sum(1)) * rng.uniform(1.0, 5.0, n)
     t = rng.uniform(0.0, 1.0, (n, n))
     np.fill_diagonal(t, 0.0)
     kind = draw(st.sampled_from(["armington", "ilms"]))
