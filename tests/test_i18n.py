@@ -224,3 +224,27 @@ def test_report_refuses_an_unknown_language(tmp_path, monkeypatch):
     r = CliRunner().invoke(app, ["report", "JPN", "--out", str(tmp_path / "x.html")])
     assert r.exit_code == 2 and "TRADEWAR_LANG" in r.output
     assert not (tmp_path / "x.html").exists()
+
+
+# --- the command line's tables --------------------------------------------------------------------
+def test_cli_tables_follow_tradewar_lang():
+    from typer.testing import CliRunner
+
+    from tradewar.cli import LABELS, app
+
+    runner = CliRunner()
+    r = runner.invoke(app, ["run", "2025-07-22-us-japan-deal", "--countries", "JPN,USA"],
+                      env={"TRADEWAR_LANG": "ja"})
+    assert r.exit_code == 0, r.output
+    for key in ("welfare_pct", "real_wage_pct", "tot_pct"):
+        assert translator("ja").gettext(LABELS[key]) != LABELS[key]
+    assert "経済厚生 %" in r.output and "実質賃金 %" in r.output and "国・地域" in r.output
+    assert "welfare %" not in r.output and "real wage %" not in r.output
+    r = runner.invoke(app, ["timeline", "JPN"], env={"TRADEWAR_LANG": "zh"})
+    assert r.exit_code == 0, r.output
+    assert "2025年关税时间线" in r.output and "福利 %" in r.output and "2025年7月22日" in r.output
+    assert "welfare %" not in r.output
+    r = runner.invoke(app, ["timeline", "JPN"], env={"TRADEWAR_LANG": "en"})
+    assert "welfare %" in r.output and "exports to USA %" in r.output
+    r = runner.invoke(app, ["scenarios"], env={"TRADEWAR_LANG": "klingon"})
+    assert r.exit_code == 2 and "unknown language 'klingon' (from $TRADEWAR_LANG)" in r.output

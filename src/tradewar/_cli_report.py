@@ -107,6 +107,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         """Solve the dated 2025 presets in order and show how each step moved COUNTRY."""
         from rich.table import Table
 
+        from ._i18n import _, current
         from .report.timeline import DEFAULT_TIMELINE, METRICS, focus_codes, partners_for, timeline
 
         steps = _steps(scenarios) or list(DEFAULT_TIMELINE)
@@ -116,13 +117,14 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         partners = partners_for(c)
         df = tl.table(c, partners)
         cols = [*METRICS, *[f"exports_to_{p}_pct" for p in partners], "d_welfare_pct"]
-        labels = {k: v[0].lower() + " %" for k, v in METRICS.items()}
-        labels |= {f"exports_to_{p}_pct": f"exports to {p} %" for p in partners}
-        labels["d_welfare_pct"] = "Δ welfare pp"
-        table = Table(title=f"{c}: the 2025 tariff timeline (% change from the baseline; Δ = change from the "
-                      "previous step)", header_style="bold", title_justify="left")
-        table.add_column("date")
-        table.add_column("step", style="bold")
+        tr = current()
+        labels = {k: (v[0].lower() if tr.lang == "en" else _(v[0])) + " %" for k, v in METRICS.items()}
+        labels |= {f"exports_to_{p}_pct": _("exports to {partner} %").format(partner=p) for p in partners}
+        labels["d_welfare_pct"] = _("Δ welfare pp")
+        table = Table(title=_("{country}: the 2025 tariff timeline (% change from the baseline; Δ = change from the "
+                              "previous step)").format(country=c), header_style="bold", title_justify="left")
+        table.add_column(_("date"))
+        table.add_column(_("step"), style="bold")
         for k in cols:
             if k in df.columns:
                 table.add_column(labels[k], justify="right")
@@ -131,14 +133,14 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
             for k in cols:
                 if k in df.columns:
                     v = row[k]
-                    cells.append("n/a" if not math.isfinite(v) else f"{v:+.2f}")
-            table.add_row(str(row["date"]), str(name), *cells)
+                    cells.append(_("n/a") if not math.isfinite(v) else f"{v:+.2f}")
+            table.add_row(tr.date(row["date"]), str(name), *cells)
         console.print(table)
         ft = tl.focus_table("welfare_pct", focus_codes(c))
-        t2 = Table(title="Welfare of the focus economies, %", header_style="bold", title_justify="left")
-        t2.add_column("step", style="bold")
+        t2 = Table(title=_("Welfare of the focus economies, %"), header_style="bold", title_justify="left")
+        t2.add_column(_("step"), style="bold")
         for k in ft.columns:
             t2.add_column(k, justify="right")
         for name, row in ft.iterrows():
-            t2.add_row(str(name), *["n/a" if not math.isfinite(v) else f"{v:+.2f}" for v in row.tolist()])
+            t2.add_row(str(name), *[_("n/a") if not math.isfinite(v) else f"{v:+.2f}" for v in row.tolist()])
         console.print(t2)

@@ -87,8 +87,8 @@ class Translator:
     catalogue: _gettext.NullTranslations
 
     def gettext(self, message: str) -> str:
-        """The translation of ``message`` (the English text itself where there is none)."""
-        return self.catalogue.gettext(message)
+        """The translation of ``message`` (the English text itself where there is none; "" stays "")."""
+        return self.catalogue.gettext(message) if message else message
 
     @property
     def locale(self):

@@ -20,6 +20,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ._i18n import N_, _, language, resolve
+
 #: ``-h`` is an alias of ``--help`` on every command.
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -82,8 +84,14 @@ class _Group(typer.core.TyperGroup):
         if folder_out is not None:
             err_console.print(f"[bold red]error:[/] {_plain(folder_out)}", highlight=False, soft_wrap=True)
             sys.exit(2)
+        try:  # the language of the tables and headings: $TRADEWAR_LANG (report also has --lang)
+            lang = resolve(None)
+        except ValueError as e:
+            err_console.print(f"[bold red]error:[/] {_plain(str(e))}", highlight=False, soft_wrap=True)
+            sys.exit(2)
         try:
-            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            with language(lang):
+                rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except ClickException as e:
             if type(e).__name__ != "NoArgsIsHelpError":  # the help page was printed already
                 ctx = getattr(e, "ctx", None)
@@ -232,39 +240,42 @@ def _column_format(values) -> str:
 def frame_table(df, title: str = "", index_name: str | None = None) -> Table:
     """A Rich table from a DataFrame (index first); each numeric column has one format, NaN shows as n/a."""
     table = Table(title=title, header_style="bold", title_justify="left")
-    table.add_column(index_name or (df.index.name or ""), style="bold")
+    head = index_name or (df.index.name or "")
+    table.add_column(_(head) if head else "", style="bold")  # headings in the CLI's language
     fmts = {}
     for c in df.columns:
-        table.add_column(str(c), justify="left" if c == "name" else "right")
+        table.add_column(_(str(c)) if str(c) else "", justify="left" if c == "name" else "right")
         if df[c].dtype.kind == "f":
             fmts[c] = _column_format(df[c])
     for idx, row in df.iterrows():
         cells = []
         for c, v in zip(df.columns, row.tolist(), strict=True):
             if c in fmts and isinstance(v, float):
-                cells.append(format(v, fmts[c]) if math.isfinite(v) else "n/a")
+                cells.append(format(v, fmts[c]) if math.isfinite(v) else _("n/a"))
             else:
                 cells.append(_fmt(v))
         table.add_row(str(idx), *cells)
     return table
 
 
-#: Short column labels for the per-country table.
+#: Short column labels for the per-country table (English; :func:`frame_table` shows them translated).
 LABELS = {
-    "welfare_pct": "welfare %",
-    "real_gdp_pct": "real GDP %",
-    "welfare_usd_bn": "welfare USD bn",
-    "real_wage_pct": "real wage %",
-    "employment_pct": "employment %",
-    "price_index_pct": "prices %",
-    "exports_gdp_change_pct": "exports/GDP %",
-    "imports_gdp_change_pct": "imports/GDP %",
-    "balance_gdp_change_pp": "balance/GDP Δpp",
-    "tariff_revenue_share": "tariff rev. % of E",
-    "tariff_revenue_usd_bn": "tariff rev. USD bn",
-    "tot_pct": "ToT %",
-    "vot_pct": "VoT %",
+    "welfare_pct": N_("welfare %"),
+    "real_gdp_pct": N_("real GDP %"),
+    "welfare_usd_bn": N_("welfare USD bn"),
+    "real_wage_pct": N_("real wage %"),
+    "employment_pct": N_("employment %"),
+    "price_index_pct": N_("prices %"),
+    "exports_gdp_change_pct": N_("exports/GDP %"),
+    "imports_gdp_change_pct": N_("imports/GDP %"),
+    "balance_gdp_change_pp": N_("balance/GDP Δpp"),
+    "tariff_revenue_share": N_("tariff rev. % of E"),
+    "tariff_revenue_usd_bn": N_("tariff rev. USD bn"),
+    "tot_pct": N_("ToT %"),
+    "vot_pct": N_("VoT %"),
 }
+#: Headings of the tables besides the outcome labels, for the catalogue.
+_HEADINGS = (N_("country"), N_("sector"), N_("partner"), N_("name"))
 
 
 def result_frame(res, codes=None, *, full: bool = False):
@@ -360,7 +371,8 @@ def run(
     with console.status(f"solving {s.name} ...", spinner="dots"):
         res = run_scenario(s, world=world)
     df = result_frame(res, codes)
-    title = f"{s.title or s.name} — model {s.model.family}, {res.world.n} countries"
+    title = _("{title} — model {family}, {n} countries").format(title=s.title or s.name, family=s.model.family,
+                                                                 n=res.world.n)
     console.print(frame_table(df, title, "country"))
     hidden = res.world.n - len(df)
     if hidden > 0:
