@@ -114,6 +114,13 @@ def _kernel(stacked: Stacked, T, X, t_batched: bool, x_batched: bool, y0, tol, m
     return jax.vmap(one, in_axes=in_axes)(stacked.model, T, X)
 
 
+def _member(stacked: Stacked, k: int) -> Any:
+    """Member ``k`` of a stack, as one model."""
+    leaves, treedef = jax.tree_util.tree_flatten(stacked.model)
+    return jax.tree_util.tree_unflatten(
+        treedef, [leaf if ax is None else leaf[k] for leaf, ax in zip(leaves, stacked.axes, strict=True)])
+
+
 def _take(stacked: Stacked, idx: np.ndarray) -> Stacked:
     leaves, treedef = jax.tree_util.tree_flatten(stacked.model)
     leaves = [leaf if ax is None else leaf[idx] for leaf, ax in zip(leaves, stacked.axes, strict=True)]
@@ -160,7 +167,7 @@ def solve_members(
             size = stacked.size
     B = int(size)
     method = method or batch_method(base_model)
-    y0 = base_model.initial_guess()
+    y0 = _member(stacked, 0).initial_guess()  # a member's shapes: any array of the stack may be batched
     width = min(int(chunk), pow2_at_least(B)) if shrink else int(chunk)
     model_batched = any(a is not None for a in stacked.axes)
     parts = []
