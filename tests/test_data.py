@@ -54,7 +54,7 @@ def test_world2023_figures(w2023):
     assert sched[i("EU27")] == pytest.approx(0.2) and sched[i("KHM")] == pytest.approx(0.49)
 
 
-def _filled() -> "pd.DataFrame":
+def _filled():
     """The pairs of world2023 filled from OECD ICIO 2022 (``filled_pairs.csv`` shipped with the data)."""
     import importlib.resources
 
@@ -70,8 +70,15 @@ def test_world2023_filled_pairs(w2023):
     f = _filled()
     assert len(f) == 38 and not f.duplicated(["exporter", "importer"]).any()
     pairs = set(zip(f["exporter"], f["importer"], strict=True))
-    for a, b in [("KOR", "VNM"), ("KOR", "PHL"), ("KOR", "RUS"), ("VNM", "PHL"), ("VNM", "RUS"), ("ARG", "KOR"),
-                 ("ISR", "SAU")]:
+    for a, b in [
+        ("KOR", "VNM"),
+        ("KOR", "PHL"),
+        ("KOR", "RUS"),
+        ("VNM", "PHL"),
+        ("VNM", "RUS"),
+        ("ARG", "KOR"),
+        ("ISR", "SAU"),
+    ]:
         assert (a, b) in pairs and (b, a) in pairs
     for r in f.itertuples():
         assert x[i(r.exporter), i(r.importer)] == pytest.approx(r.value, abs=1e-9)
@@ -135,8 +142,9 @@ def test_data_info_shows_trade_balances():
     res = CliRunner().invoke(app, ["data", "info", "--country", "VNM", "--top", "3"], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
     assert "balance % of GDP" in res.stdout and "7.30" in res.stdout  # China, among the 3 largest
-    assert ("trade balance beyond 15% of GDP (a warning at calibration): HKG -115.5%, VNM +26.8%, MYS +25.1%, "
-            "NOR +19.8%") in res.stdout
+    assert (
+        "trade balance beyond 15% of GDP (a warning at calibration): HKG -115.5%, VNM +26.8%, MYS +25.1%, NOR +19.8%"
+    ) in res.stdout
     assert "VNM: exports 440,398, imports 325,150, trade balance 115,248 USD million (+26.8% of GDP)" in res.stdout
 
 

@@ -122,9 +122,16 @@ def fill(baci: np.ndarray, icio: np.ndarray, oil: np.ndarray, order: tuple[str, 
         s = float(np.sqrt(r_exp[j] * r_imp[i]))
         if not np.isfinite(s):
             raise SystemExit(f"no BACI/ICIO ratio for the gap {order[j]} -> {order[i]}")
-        rows.append({"exporter": order[j], "importer": order[i], "baci": round(float(baci[j, i]), 1),
-                     "icio2022_goods": round(float(icio[j, i]), 1), "scale": round(s, 6),
-                     "value": round(s * float(icio[j, i]), 1)})
+        rows.append(
+            {
+                "exporter": order[j],
+                "importer": order[i],
+                "baci": round(float(baci[j, i]), 1),
+                "icio2022_goods": round(float(icio[j, i]), 1),
+                "scale": round(s, 6),
+                "value": round(s * float(icio[j, i]), 1),
+            }
+        )
     return pd.DataFrame(rows).sort_values("value", ascending=False, ignore_index=True)
 
 
