@@ -155,6 +155,14 @@ def _store(path: Path | None, exp) -> None:
         return  # a read-only cache, or a program that cannot be serialised
 
 
+def _named(call: Callable, name: str) -> Callable:
+    def program(*arrays: Any) -> Any:
+        return call(*arrays)
+
+    program.__name__ = program.__qualname__ = name
+    return program
+
+
 def cached_call(fn: Callable, *args: Any) -> Any:
     """``fn(*args)`` compiled, as ``equinox.filter_jit(fn)(*args)``, through stored traced programs.
 
@@ -198,8 +206,11 @@ def cached_call(fn: Callable, *args: Any) -> Any:
                 exp = None
             else:
                 _store(path, exp)
-        # jit around the call: later calls take JAX's fast dispatch path
-        program = None if exp is None else jax.jit(exp.call)
+        # jit around the call: later calls take JAX's fast dispatch path; the name shows in JAX's logs.
+        # Every input is placed on the one device, so that an array a program returned (committed to
+        # the device) and a fresh NumPy or JAX array (not committed) call the same executable.
+        device = jax.sharding.SingleDeviceSharding(jax.devices()[0])
+        program = None if exp is None else jax.jit(_named(exp.call, fn.__name__), in_shardings=device)
         _PROGRAMS[key] = program
     if program is None:
         return eqx.filter_jit(fn)(*args)
