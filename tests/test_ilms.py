@@ -103,8 +103,9 @@ def test_zero_shock_synthetic(params, diagonal, t0):
 # --- accounting identities on random worlds --------------------------------------------------------
 @st.composite
 def random_case(draw):
-    # two sizes (the smallest world and a generic one): each size and closure is one compiled program
-    n = draw(st.sampled_from([2, 4]))
+    # one size: the identities do not depend on it, and each size and closure is a program to compile
+    # (a two-country world: test_symmetric_countries)
+    n = 4
     seed = draw(st.integers(0, 2**31 - 1))
     rng = np.random.default_rng(seed)
     X = rng.uniform(0.1, 10.0, (n, n)) * (rng.uniform(size=(n, n)) < 0.9)  # some zero flows
