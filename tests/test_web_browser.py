@@ -219,3 +219,60 @@ def test_the_sectoral_world_on_the_page_behind_a_token(tmp_path):
     finally:
         gen.close()
     assert errors == []
+
+
+def test_page_in_japanese_and_chinese(server, tmp_path):
+    """``?lang=ja`` and ``?lang=zh`` show the page in that language; the switch keeps the scenario in the URL."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is absent (Debian's chromium package; .ci/run installs it)")
+    import re
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    # a font with CJK glyphs, else the screenshots show boxes (.ci/run installs fonts-noto-cjk)
+    assert shutil.which("fc-list"), "fontconfig's fc-list is missing"
+    for lang in ("ja", "zh"):
+        fonts = subprocess.run(["fc-list", f":lang={lang}"], capture_output=True, text=True).stdout
+        assert fonts.strip(), f"no font for {lang}: apt-get install fonts-noto-cjk"
+
+    cjk = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+    catalogue = httpx.get(server + "/assets/i18n-ja.json").json()
+    english = {m for m in catalogue["messages"] if len(m) > 3}
+    assert catalogue["names"]["Japan"] == "日本" and catalogue["names"]["United Kingdom"] == "イギリス"
+    shots = _artifacts(tmp_path)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 900})
+            errors = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server) else r.abort())
+            for lang, scenario, welfare in (("ja", "シナリオ", "経済厚生 %"), ("zh", "情景", "福利 %")):
+                page.goto(server + f"/?lang={lang}", wait_until="load")
+                page.wait_for_selector(f"body[data-lang='{lang}'][data-result]", timeout=120_000)
+                page.wait_for_function("document.querySelector('#result-table thead th button') !== null")
+                assert page.get_attribute("html", "lang") == {"ja": "ja", "zh": "zh-Hans"}[lang]
+                assert page.locator("#h-scenario").inner_text() == scenario
+                heads = page.locator("h2, label, legend, button, th").all_inner_texts()
+                shown = [h.strip() for h in heads if h.strip()]
+                assert not [h for h in shown if h in english], [h for h in shown if h in english][:5]
+                assert all(cjk.search(h) for h in page.locator("h2").all_inner_texts())
+                assert welfare in page.locator("#result-table thead").inner_text()
+                assert page.locator("#result-table tbody tr.focus th").inner_text() == "JPN"
+                assert page.title().startswith("tradewar — ") and cjk.search(page.title())
+                page.screenshot(path=str(shots / f"web-{lang}.png"), full_page=False)
+            # the switch: Chinese -> Japanese -> English, the scenario (#fragment) kept
+            page.locator("#t-CHN").fill("40")
+            page.wait_for_function("location.hash.indexOf('CHN%3A0.4') >= 0")
+            page.select_option("#lang", "ja")
+            page.wait_for_selector("body[data-lang='ja'][data-result]", timeout=120_000)
+            assert "lang=ja" in page.url and "CHN%3A0.4" in page.url
+            assert page.locator("#h-scenario").inner_text() == "シナリオ"
+            page.select_option("#lang", "en")
+            page.wait_for_selector("body[data-lang='en'][data-result]", timeout=120_000)
+            assert "lang=" not in page.url and "CHN%3A0.4" in page.url
+            assert page.locator("#h-scenario").inner_text() == "Scenario"
+            assert errors == []
+        finally:
+            browser.close()

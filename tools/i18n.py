@@ -12,7 +12,9 @@ The English text is the message id; translators edit ``src/tradewar/locale/<lang
 from __future__ import annotations
 
 import io
+import re
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -27,6 +29,44 @@ LANGS = ("ja", "zh")
 DOMAIN = "tradewar"
 METHODS = [("**/static/**.js", "javascript"), ("**.py", "python")]
 KEYWORDS = {"_": None, "N_": None}
+#: The page: its text nodes and its title and aria-label attributes are messages (``static/i18n.js``).
+PAGE = PKG / "web" / "static" / "index.html"
+PAGE_ATTRS = ("title", "aria-label")
+
+
+class _PageTexts(HTMLParser):
+    """The texts of the page that ``i18n.js`` translates, with their line numbers."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[int, str]] = []
+        self.skip = 0
+
+    def _add(self, text: str) -> None:
+        key = re.sub(r"\s+", " ", text).strip()
+        if re.search(r"[A-Za-z]{2}", key) and not key.startswith("/"):  # a path (link) is no message
+            self.found.append((self.getpos()[0], key))
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "code"):
+            self.skip += 1
+        for k, v in attrs:
+            if k in PAGE_ATTRS and v:
+                self._add(v)
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "code"):
+            self.skip -= 1
+
+    def handle_data(self, data):
+        if not self.skip:
+            self._add(data)
+
+
+def page_texts() -> list[tuple[int, str]]:
+    p = _PageTexts()
+    p.feed(PAGE.read_text(encoding="utf-8"))
+    return p.found
 
 
 def template() -> Catalog:
@@ -37,6 +77,8 @@ def template() -> Catalog:
             msg = msg[0]
         if msg:
             cat.add(msg, locations=[(f"tradewar/{fname}", lineno)], auto_comments=comments)
+    for lineno, msg in page_texts():
+        cat.add(msg, locations=[("tradewar/web/static/index.html", lineno)])
     return cat
 
 

@@ -26,6 +26,7 @@ import functools
 import gettext as _gettext
 import math
 import os
+import re
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -53,6 +54,8 @@ def N_(message: str) -> str:
 #: Model regions that are not ISO 3166 countries: their names are messages of the catalogue.
 _REGIONS = {"EU27": N_("European Union (27)"), "ROW": N_("Rest of the world")}
 _NA = N_("n/a")
+#: CLDR's short names (alt="short", which Babel does not load) where the full one is a mouthful.
+_SHORT = {("HKG", "ja"): "香港", ("HKG", "zh"): "香港", ("MAC", "ja"): "マカオ", ("MAC", "zh"): "澳门"}
 
 
 def resolve(lang: str | None = None) -> str:
@@ -76,7 +79,12 @@ def _iso2() -> dict[str, str]:
     from importlib import resources
 
     text = resources.files("country_converter").joinpath("country_data.tsv").read_text(encoding="utf-8")
-    return {r["ISO3"]: r["ISO2"] for r in csv.DictReader(text.splitlines(), delimiter="\t") if r["ISO3"] and r["ISO2"]}
+    out = {}
+    for r in csv.DictReader(text.splitlines(), delimiter="\t"):
+        m = re.search(r"[A-Z]{2}", r["ISO2"] or "")  # a few rows hold a pattern, e.g. "^GB$|^UK$"
+        if r["ISO3"] and m:
+            out[r["ISO3"]] = m.group(0)
+    return out
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,8 @@ class Translator:
             return self.gettext(_REGIONS[c])
         if self.lang == "en":
             return fallback or c
+        if (c, self.lang) in _SHORT:
+            return _SHORT[c, self.lang]
         iso2 = _iso2().get(c)
         name = self.locale.territories.get(iso2) if iso2 else None
         return name or fallback or c

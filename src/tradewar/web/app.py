@@ -655,6 +655,14 @@ def create_app(config: ServeConfig) -> FastAPI:
                     from plotly.offline import get_plotlyjs
 
                     assets[name] = (get_plotlyjs().encode(), "text/javascript")
+                elif name in ("i18n-ja.json", "i18n-zh.json"):  # the page's texts from the gettext catalogue
+                    import json
+
+                    from ._page_i18n import page_catalogue
+
+                    doc = page_catalogue(name[5:7])
+                    assets[name] = (json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode(),
+                                    "application/json")
                 elif name == "world.geojson":
                     import json
 
@@ -678,7 +686,7 @@ def create_app(config: ServeConfig) -> FastAPI:
 
     @app.get("/assets/{name}", include_in_schema=False)
     def asset(name: str):
-        if name not in ("app.js", "app.css", "plotly.js", "world.geojson"):
+        if name not in ("app.js", "app.css", "plotly.js", "world.geojson", "i18n.js", "i18n-ja.json", "i18n-zh.json"):
             raise _NotFound(f"no asset '{name}'")
         body, kind = _asset(name)
         return Response(body, media_type=kind, headers={"Cache-Control": "max-age=3600"})
