@@ -203,11 +203,12 @@ def test_long_round_trip(tmp_path, w2023, suffix):
 
 
 def test_long_order_missing_pairs_and_domestic(tmp_path):
-    trade = _write(tmp_path, "trade.csv", "exporter,importer,value\nCHN,usa,5\nJPN,CHN,2\nCHN,CHN,7\n")
+    trade = _write(tmp_path, "trade.csv",
+                   "exporter,importer,value\nCHN,usa,5\nJPN,CHN,2\nCHN,CHN,7\nUSA,USA,9\nJPN,JPN,4\n")
     gdp = _write(tmp_path, "gdp.csv", "country,gdp\nUSA,10\nJPN,3\nCHN,8\nDEU,4\n")
     w = read_long(trade, gdp, units="USD billion")
     assert w.codes == ("CHN", "USA", "JPN") and w.units == "USD billion"
-    assert w.trade.tolist() == [[7.0, 5.0, 0.0], [0.0, 0.0, 0.0], [2.0, 0.0, 0.0]]
+    assert w.trade.tolist() == [[7.0, 5.0, 0.0], [0.0, 9.0, 0.0], [2.0, 0.0, 4.0]]
     assert w.gdp.tolist() == [8.0, 10.0, 3.0]
 
 

@@ -370,7 +370,8 @@ def test_cli_output_countries_of_a_scenario(tmp_path):
 
 # --- 5. suspicious data -----------------------------------------------------------------------------------------
 def test_zero_trade_country_warns_then_fails_with_one_line(tmp_path):
-    (tmp_path / "trade.csv").write_text("exporter,importer,value\nUSA,CHN,100\nCHN,USA,400\nJPN,JPN,150\n", encoding="utf-8")
+    (tmp_path / "trade.csv").write_text("exporter,importer,value\nUSA,CHN,100\nCHN,USA,400\nJPN,JPN,150\n"
+                                        "USA,USA,20000\nCHN,CHN,15000\n", encoding="utf-8")
     (tmp_path / "gdp.csv").write_text("country,gdp\nUSA,27000\nCHN,18000\nJPN,4200\n", encoding="utf-8")
     with pytest.warns(TradewarWarning, match="JPN: no trade with other countries"):
         w = load_world(tmp_path)
