@@ -300,3 +300,18 @@ def test_cli_prints_one_warning_line(tmp_path):
     lines = [ln for ln in r.output.splitlines() if ln.startswith("warning:") and "implausible" in ln]
     assert len(lines) == 1 and 'try deficits = "zero"' in lines[0]
     assert json.loads(out.read_text())["params"]["deficits"] == "fixed"
+
+
+def test_batch_of_zero_deficit_models_equals_single_solves(world2023):
+    # each member is rebalanced with its own parameters, so every array of the stacked models varies
+    from tradewar.sweep import BatchSetup, solve_batch
+
+    t = _uniform(world2023.n, 0.3)
+    st = BatchSetup(world=world2023, family="armington", params={"deficits": "zero"}, t=t, x=None, name="zero")
+    eps = np.array([3.0, 5.0])
+    ds = solve_batch(st, params={"eps": eps}, chunk=2)
+    assert ds.attrs["failed"] == 0
+    for k, e in enumerate(eps):
+        m = ilms.calibrate(world2023, ilms.armington(float(e)).replace(deficits="zero"))
+        ref = _quiet(m, Shock(t=t)).outcomes["welfare_pct"]
+        np.testing.assert_allclose(ds.welfare_pct.isel(draw=k).values, ref, rtol=0, atol=1e-8)
