@@ -248,3 +248,36 @@ def test_cli_tables_follow_tradewar_lang():
     assert "welfare %" in r.output and "exports to USA %" in r.output
     r = runner.invoke(app, ["scenarios"], env={"TRADEWAR_LANG": "klingon"})
     assert r.exit_code == 2 and "unknown language 'klingon' (from $TRADEWAR_LANG)" in r.output
+
+
+# --- the HTTP API ---------------------------------------------------------------------------------
+def test_report_endpoint_and_page_catalogue_in_each_language(tmp_path):
+    pytest.importorskip("fastapi", reason="the web extra is not installed")
+    import warnings
+
+    with warnings.catch_warnings():  # starlette's TestClient warns about its httpx transport on import
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    from tradewar.web import ServeConfig, create_app
+
+    with TestClient(create_app(ServeConfig(state=tmp_path)), base_url="http://127.0.0.1") as client:
+        q = f"sections=exposure&steps={STEPS[0]}"
+        ja = client.get(f"/api/report/JPN?{q}&lang=ja")
+        assert ja.status_code == 200 and "<html lang='ja'>" in ja.text and "貿易関係:誰と貿易しているか" in ja.text
+        zh = client.get(f"/api/report/JPN?{q}&lang=zh")
+        assert zh.status_code == 200 and "<html lang='zh'>" in zh.text and "贸易敞口:与谁开展贸易" in zh.text
+        en = client.get(f"/api/report/JPN?{q}")
+        assert "<html lang='en'>" in en.text and "Exposure: who the country trades with" in en.text
+        assert client.get(f"/api/report/JPN?{q}&lang=fr").status_code == 422
+        for lang in ("ja", "zh"):
+            doc = client.get(f"/assets/i18n-{lang}.json").json()
+            assert doc["messages"] == {**doc["messages"], **translator(lang).messages()}
+            assert doc["names"]["Japan"] == "日本" and doc["names"]["South Korea"] == translator(lang).country("KOR")
+            # the server's chart titles, formatted with each metric
+            title = "Welfare by country (% change from the 2023 baseline); buttons: the step"
+            assert CJK.search(doc["messages"][title])
+        assert client.get("/assets/i18n-fr.json").status_code == 404
+        page = client.get("/").text
+        assert '<script src="/assets/i18n.js" defer></script>' in page
+        assert "TW_I18N" in client.get("/assets/i18n.js").text

@@ -272,8 +272,8 @@ def timeline_doc(country: str, steps: list[str], dataset_source: str, progress: 
 
 
 def report_html(country: str, steps: list[str] | None, dataset_source: str, sections: list[str] | None,
-                progress: Progress = None) -> str:
-    """The self-contained HTML report of ``tradewar report`` for ``country``."""
+                progress: Progress = None, lang: str = "en") -> str:
+    """The self-contained HTML report of ``tradewar report`` for ``country``, in ``lang`` (en, ja, zh)."""
     from ..report import build_report
 
     def say(msg: str) -> None:
@@ -281,5 +281,5 @@ def report_html(country: str, steps: list[str] | None, dataset_source: str, sect
             progress(0.0, msg)
 
     rep = build_report(country, scenarios=steps, data=None if dataset_source == "world2023" else dataset_source,
-                       sections=sections, progress=say)
+                       sections=sections, progress=say, lang=lang)
     return rep.html

@@ -591,8 +591,10 @@ def create_app(config: ServeConfig) -> FastAPI:
     @app.get("/api/report/{country}", response_class=HTMLResponse, responses={**ERRORS, 504: {"model": ErrorInfo}},
              tags=["report"])
     def report(country: str, dataset: str = "world2023", steps: str | None = Query(None, max_length=2000),
-               sections: str | None = Query(None, max_length=200)):
-        """The self-contained HTML report of ``tradewar report`` for a country (``steps``, ``sections``: comma lists)."""
+               sections: str | None = Query(None, max_length=200),
+               lang: Literal["en", "ja", "zh"] = Query("en", description="en, ja (Japanese) or zh (Chinese)")):
+        """The self-contained HTML report of ``tradewar report`` for a country (``steps``, ``sections``: comma lists;
+        ``lang``: its language)."""
         from ..report.sections import SECTIONS
 
         src = datasets.resolve(dataset, "dataset")
@@ -610,12 +612,15 @@ def create_app(config: ServeConfig) -> FastAPI:
 
         svc._load(src).index(country)
         request = {"country": country.upper(), "dataset": dataset, "steps": step_list, "sections": sec_list}
+        if lang != "en":  # English keeps the cache keys it had before there were languages
+            request["lang"] = lang
         key = svc.cache_key("report", request)
         hit = store.find(key)
         if hit is not None and (got := store.result(hit.id)) is not None:
             return HTMLResponse(got[0]["html"])
         job = store.create("report", key, request)
-        got = _run_now(job, lambda ticket: svc.report_html(country.upper(), step_list, src, sec_list, ticket.progress),
+        got = _run_now(job, lambda ticket: svc.report_html(country.upper(), step_list, src, sec_list, ticket.progress,
+                                                           lang=lang),
                        lambda html: ({"html": html}, ""), "report")
         return got if isinstance(got, JSONResponse) else HTMLResponse(got)
 
