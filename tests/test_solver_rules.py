@@ -137,6 +137,27 @@ def test_replicate_exits_3_without_convergence(tmp_path, monkeypatch, study, doc
     assert not out.exists()
 
 
+@pytest.mark.parametrize("command", ["sweep", "uncertainty"])
+def test_batch_commands_exit_3_when_nothing_converged(monkeypatch, tmp_path, command):
+    from types import SimpleNamespace
+
+    import tradewar.sweep
+    import tradewar.uncertainty
+
+    if command == "sweep":
+        ds = SimpleNamespace(attrs={"failed": 3}, status=np.array(["diverged"] * 3))
+        monkeypatch.setattr(tradewar.sweep, "sweep", lambda *a, **k: ds)
+        args = ["sweep", "liberation-day", "--grid", "eps=3:5:3", "--scheduler", "none"]
+    else:
+        doc = {"draws": 2, "failed": [{"index": 0}, {"index": 1}], "countries": {}, "params": {}}
+        monkeypatch.setattr(tradewar.uncertainty, "uncertainty", lambda *a, **k: SimpleNamespace(doc=doc))
+        args = ["uncertainty", "liberation-day", "--scheduler", "none", "--json", str(tmp_path / "u.json")]
+    r = runner.invoke(app, args)
+    assert r.exit_code == 3, r.output
+    assert "converged; no result written" in r.output and "Traceback" not in r.output
+    assert not (tmp_path / "u.json").exists()
+
+
 def test_cp2015_raises_when_its_solve_fails(monkeypatch, tmp_path):
     """``cp2015.run`` lets the solver raise: a solve that fails never becomes a document (on a small world)."""
     import tradewar.data._sectoral as sectoral

@@ -58,6 +58,16 @@ def _check_scheduler(value: str) -> str:
     raise ScenarioError(f"--scheduler '{value}': expected none, local or tcp://HOST:PORT")
 
 
+def _require_some_converged(command: str, failed: int, total: int, what: str) -> None:
+    """Exit 3 (ConvergenceError) when no member of a batch converged; failed members of a batch with results
+    are counted in the output and are NaN in its tables."""
+    from ._exceptions import ConvergenceError
+
+    if total and failed >= total:
+        raise ConvergenceError(f"{command}: none of the {total} {what} converged; no result written",
+                               {"failed": failed, "total": total})
+
+
 def register(app: typer.Typer, console, err_console, handle_errors) -> None:
     """Add ``uncertainty`` and ``sweep`` to the Typer ``app``."""
     from rich.table import Table
@@ -93,6 +103,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
             res = run_uncertainty(s, draws=draws, seed=seed, flip=flip, sensitivity=sensitivity, scheduler=scheduler,
                                   workers=workers, chunk=chunk, progress=_tracker(prog))
         doc = res.doc
+        _require_some_converged("uncertainty", len(doc["failed"]), int(doc["draws"]), "draws")
         codes = _codes(countries, doc) or [c for c in (s.output.countries or []) if c in doc["countries"]] \
             or list(doc["countries"])[:10]
         flip_key = f"{doc.get('flip_param')}_flip"
@@ -172,6 +183,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
             track = _tracker(prog)
             ds = run_sweep(s, grid, scheduler=scheduler, out=out, resume=resume, chunk=chunk, workers=workers,
                            progress=lambda d, t: track("chunks", d, t))
+        _require_some_converged("sweep", int(ds.attrs["failed"]), int(ds.status.size), "points")
         codes = list(ds.country.values)
         c = (country or next((a.importer for a in axes if a.importer), None) or codes[0]).upper()
         if c not in codes:
