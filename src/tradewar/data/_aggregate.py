@@ -72,13 +72,17 @@ def aggregate(
     keep_domestic : if False, zero the diagonal (drop intra-region and domestic flows), as in the
         embedded ``world2023`` data.
 
-    Returns a :class:`World` with R regions: flows ``[exporter, importer(, sector)]`` and GDP summed
-    (same units), baseline tariffs weighted by the flows of each region pair (simple averages where
-    a pair has no flow), schedules weighted by their owner's imports from the members
-    (:data:`SCHEDULE_OWNERS`; by the members' total exports when the owner is not in the world),
-    ``extras`` re-weighted by the rule of each key (module docstring, :data:`EXTRAS_RULES`); an
-    unknown key raises :class:`DataError`.
+    Returns
+    -------
+    World
+        R regions: flows ``[exporter, importer(, sector)]`` and GDP summed (same units), baseline tariffs
+        weighted by the flows of each region pair (simple averages where a pair has no flow), schedules
+        weighted by their owner's imports from the members (:data:`SCHEDULE_OWNERS`; by the members'
+        total exports when the owner is not in the world), ``extras`` re-weighted by the rule of each key
+        (module docstring, :data:`EXTRAS_RULES`); an unknown key raises :class:`DataError`.
 
+    Examples
+    --------
     >>> w = World(codes=("AAA", "BBB", "CCC"), trade=[[0, 1, 2], [3, 0, 4], [5, 6, 0]], gdp=[10, 20, 30])
     >>> r = aggregate(w, {"AAA": "AAA", "BBB": "BC", "CCC": "BC"}, names={"AAA": "A", "BC": "B+C"})
     >>> r.codes, r.trade.tolist(), r.gdp.tolist()

@@ -606,6 +606,8 @@ def load_world(source: str | os.PathLike = "world2023", **kw: Any) -> World:
     ``[exporter, importer]`` in USD million. Suspicious data (a country without trade, an implausibly
     small GDP) give a :class:`~tradewar.TradewarWarning` naming the country (:func:`warn_suspicious`).
 
+    Examples
+    --------
     >>> w = load_world()
     >>> w.n, w.codes[:4], w.trade.shape
     (32, ('USA', 'CHN', 'JPN', 'EU27'), (32, 32))

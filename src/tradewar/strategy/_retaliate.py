@@ -81,9 +81,12 @@ def best_response(
     partners : exporter indices the country may re-tax (default: all partners).
     lower, upper : bounds of the chosen rates (fraction; ``lower=-1``: only ``t > -100%``).
 
-    Returns an :class:`tradewar.strategy._optimal.OptimalTariff` (``tariffs`` = ``t`` with the
-    response applied). Without ``partners`` and ``upper`` this is exactly
-    :func:`tradewar.strategy.optimal_tariff` with ``base_t=t``.
+    Returns
+    -------
+    OptimalTariff
+        :class:`tradewar.strategy._optimal.OptimalTariff` (``tariffs`` = ``t`` with the response applied).
+        Without ``partners`` and ``upper`` this is exactly :func:`tradewar.strategy.optimal_tariff` with
+        ``base_t=t``.
 
     Examples
     --------
