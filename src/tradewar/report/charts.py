@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .._i18n import _, current
+from .._i18n import N_, _, current
 from ..results import Result
 from .timeline import METRICS, Timeline, country_metrics, focus_codes, partners_for
 
@@ -61,15 +61,26 @@ def data_line(world) -> str:
     """Short provenance of a world's data."""
     src = str(getattr(world, "source", "") or "")
     if src.startswith("world2023"):
-        return ("Data: CEPII BACI HS22 V202501 (2023 goods trade; 38 missing pairs from OECD ICIO 2022, CC BY 4.0), "
-                "World Bank WDI (2023 GDP), USTR (2 April 2025 tariffs); embedded world2023, 32 regions")
+        return _("Data: CEPII BACI HS22 V202501 (2023 goods trade; 38 missing pairs from OECD ICIO 2022, CC BY 4.0), "
+                 "World Bank WDI (2023 GDP), USTR (2 April 2025 tariffs); embedded world2023, 32 regions")
     if "BACI" in src:
-        return "Data: CEPII BACI (goods trade), World Bank WDI (GDP); " + src.split(";")[0]
+        return _("Data: CEPII BACI (goods trade), World Bank WDI (GDP); {source}").format(source=src.split(";")[0])
     from ..data._world2022s import WORLD2022S_IOT_ATTRIBUTION
 
     if WORLD2022S_IOT_ATTRIBUTION in src:  # the credit the licence asks for wherever the shares are used
-        return f"Data: {src.split(';')[0]}; input-output shares: {WORLD2022S_IOT_ATTRIBUTION}"
-    return "Data: " + (src.split(";")[0] or "user-supplied data")
+        return _("Data: {source}; input-output shares: {attribution}").format(
+            source=src.split(";")[0], attribution=WORLD2022S_IOT_ATTRIBUTION)
+    return _("Data: {source}").format(source=src.split(";")[0] or _("user-supplied data"))
+
+
+#: The lines of :func:`tradewar.results.model_notes` and its deficit notes, for the catalogue.
+_MODEL_NOTES = (
+    N_("without intermediate inputs (no input-output links)"), N_("with intermediate inputs (input-output links)"),
+    N_("baseline tariffs are from the data"),
+    N_("baseline tariffs are zero: the data carry none, so every tariff of the scenario is the measure itself"),
+    N_("deficits removed first: changes are relative to a balanced-trade baseline"),
+    N_("each deficit a constant share of its country's income"),
+)
 
 
 def model_line(res: Result) -> str:
@@ -82,24 +93,25 @@ def model_line(res: Result) -> str:
         p = (armington() if fam == "armington" else ILMSParams()).replace(**params)
         eps = p.eps
         psi = "0.67/ε" if p.psi is None else f"{p.psi:g}"
-        nu = "calibrated (two regions)" if p.nu == "calibrate" else str(p.nu)
-        rev = "tariff revenue cuts income taxes" if p.revenue_use == "income_tax" else "revenue rebated lump sum"
-        name = ("one-sector ILMS (Ignatenko, Macedoni, Lashkaripour & Simonovska 2025)" if fam == "ilms"
-                else "one-sector Armington / Eaton–Kortum")
+        nu = _("calibrated (two regions)") if p.nu == "calibrate" else str(p.nu)
+        rev = _("tariff revenue cuts income taxes") if p.revenue_use == "income_tax" else _("revenue rebated lump sum")
+        name = (_("one-sector ILMS (Ignatenko, Macedoni, Lashkaripour & Simonovska 2025)") if fam == "ilms"
+                else _("one-sector Armington / Eaton–Kortum"))
         from ..results import DEFICIT_NOTES
 
-        closure = f", {DEFICIT_NOTES[p.deficits]}" if p.deficits in DEFICIT_NOTES else ""
-        return f"Model: {name}; ε={eps:g}, κ={p.kappa:g}, ψ={psi}, profit share {nu}, {rev}{closure}"
+        closure = _(", {note}").format(note=_(DEFICIT_NOTES[p.deficits])) if p.deficits in DEFICIT_NOTES else ""
+        return _("Model: {name}; ε={eps}, κ={kappa}, ψ={psi}, profit share {nu}, {revenue}{closure}").format(
+            name=name, eps=f"{eps:g}", kappa=f"{p.kappa:g}", psi=psi, nu=nu, revenue=rev, closure=closure)
     from ..results import model_notes
 
     names = {
-        "caliendo_parro": "multi-sector (Caliendo & Parro 2015)",
-        "ossa": "multi-industry (Ossa 2014)",
+        "caliendo_parro": _("multi-sector (Caliendo & Parro 2015)"),
+        "ossa": _("multi-industry (Ossa 2014)"),
     }
     notes = model_notes(res.meta or {})  # from the model actually solved, not from the scenario's request
     extra = ", ".join(f"{k}={v}" for k, v in params.items() if not isinstance(v, (list, tuple, dict)))
-    return (f"Model: {names.get(fam, fam)}" + "".join(f", {n}" for n in notes)
-            + (f"; {extra}" if extra else "; default parameters"))
+    line = _("Model: {name}").format(name=names.get(fam, fam)) + "".join(_(", {note}").format(note=_(n)) for n in notes)
+    return line + (_("; {parameters}").format(parameters=extra) if extra else _("; default parameters"))
 
 
 def sources_line(res: Result | None = None, world=None, extra: str = "") -> str:

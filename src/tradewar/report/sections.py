@@ -146,7 +146,7 @@ def section_exposure(ctx: Context) -> str:
         "<p class='lead'>" + esc(_("Who {country} trades with, in the data the model is calibrated on ({data}). "
                                    "Total goods exports {exports} bn USD, imports {imports} bn USD, GDP {gdp} bn "
                                    "USD.").format(
-            country=tr.named(c), data=charts.data_line(w).removeprefix("Data: "), exports=tr.number(w.exports()[i] / 1e3, 1),
+            country=tr.named(c), data=charts.data_line(w).removeprefix(_("Data: {source}").format(source="")), exports=tr.number(w.exports()[i] / 1e3, 1),
             imports=tr.number(w.imports()[i] / 1e3, 1), gdp=tr.number(w.gdp[i] / 1e3, 0))) + "</p>",
         table_html(df, {k: ".1f" for k in df.columns}, header=hdr,
                    caption=esc(_("The 10 largest partners of {country} by total trade (values at exporter "
