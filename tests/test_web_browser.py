@@ -259,6 +259,8 @@ def test_page_in_japanese_and_chinese(server, tmp_path):
                 assert not [h for h in shown if h in english], [h for h in shown if h in english][:5]
                 assert all(cjk.search(h) for h in page.locator("h2").all_inner_texts())
                 assert welfare in page.locator("#result-table thead").inner_text()
+                summary = page.locator("#summary").inner_text()  # a sentence the page's script writes
+                assert summary.startswith({"ja": "日本:経済厚生 ", "zh": "日本:福利 "}[lang]), summary
                 assert page.locator("#result-table tbody tr.focus th").inner_text() == "JPN"
                 assert page.title().startswith("tradewar — ") and cjk.search(page.title())
                 page.screenshot(path=str(shots / f"web-{lang}.png"), full_page=False)

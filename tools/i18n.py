@@ -27,7 +27,7 @@ PKG = ROOT / "src" / "tradewar"
 LOCALE = PKG / "locale"
 LANGS = ("ja", "zh")
 DOMAIN = "tradewar"
-METHODS = [("**/static/**.js", "javascript"), ("**.py", "python")]
+METHODS = [("**/static/**.js", "javascript"), ("**.py", "python")]  # app.js and i18n.js call _() too
 KEYWORDS = {"_": None, "N_": None}
 #: The page: its text nodes and its title and aria-label attributes are messages (``static/i18n.js``).
 PAGE = PKG / "web" / "static" / "index.html"

@@ -20,6 +20,13 @@
     if (text !== undefined && text !== null) e.textContent = text;
     return e;
   }
+  /* A sentence in the page's language (static/i18n.js): ``msg`` is the English text and the catalogue's key,
+     ``{name}`` placeholders are filled from ``args``. */
+  function _(msg, args) {
+    var out = window.TW_I18N ? window.TW_I18N.t(msg) : msg;
+    return out.replace(/\{(\w+)\}/g, function (m, k) { return args && k in args ? String(args[k]) : m; });
+  }
+  function nameOf(s) { return window.TW_I18N && window.TW_I18N.name ? window.TW_I18N.name(s) : s; }
   function fmt(v, d) { return (v === null || v === undefined || !isFinite(v)) ? "n/a" : (v >= 0 ? "+" : "") + v.toFixed(d === undefined ? 2 : d); }
 
   // --- HTTP ----------------------------------------------------------------------------------
@@ -238,10 +245,12 @@
       tbody.appendChild(tr);
     });
     var f = doc.countries[focus];
-    $("summary").textContent = f ? (f.name + ": welfare " + fmt(f.welfare_pct) + "%, real wage " + fmt(f.real_wage_pct) +
-      "% (" + doc.scenario + "; " + (doc.converged ? "solved" : "NOT converged") + " in " + doc.steps + " steps, " +
-      (doc.cached ? "from the store" : (1000 * doc.solve_seconds).toFixed(0) + " ms") + ")" +
-      (A ? ". Comparing with A = " + A.doc.scenario + " (" + A.label + ")." : "")) : "";
+    var status = doc.converged ? _("solved") : _("NOT converged");
+    var took = doc.cached ? _("from the store") : _("{ms} ms", {ms: (1000 * doc.solve_seconds).toFixed(0)});
+    $("summary").textContent = f ? (_("{name}: welfare {welfare}%, real wage {wage}% ({scenario}; {status} in {steps} " +
+      "steps, {time})", {name: nameOf(f.name), welfare: fmt(f.welfare_pct), wage: fmt(f.real_wage_pct), scenario: doc.scenario,
+      status: status, steps: doc.steps, time: took}) +
+      (A ? _(". Comparing with A = {scenario} ({label}).", {scenario: A.doc.scenario, label: A.label}) : "")) : "";
   }
   function renderTariffTable() {
     var focus = $("focus").value;
@@ -324,7 +333,7 @@
       var src = s.data && s.data.source;
       if (!keepDataset && S.datasets.some(function (d) { return d.name === src; })) $("dataset").value = src;
       var p = S.presets.filter(function (x) { return x.name === name; })[0];
-      $("preset-title").textContent = p ? (p.title + (p.needs_data ? " (needs a sectoral dataset)" : "")) : "";
+      $("preset-title").textContent = p ? (p.title + (p.needs_data ? _(" (needs a sectoral dataset)") : "")) : "";
     }, function (err) { showError("preset", err); });
   }
   // --- sectors (worlds with sectors: the report's sectors section, on the page) --------------------
@@ -359,9 +368,10 @@
     var focus = $("focus").value, doc = S.last.doc;
     var name = doc.countries[focus] ? doc.countries[focus].name : focus;
     var car = sec.cars;
-    $("cars-answer").textContent = car ? name + "'s car exports to the USA (" + doc.scenario + "): US tariff " +
-      car.tariff_pct.toFixed(1) + "%, value " + fmt(car.change_pct, 1) + "% (USD " + car.level_usd_bn.toFixed(1) +
-      " bn; 2022: " + car.base_usd_bn.toFixed(1) + " bn)." : "";
+    $("cars-answer").textContent = car ? _("{name}'s car exports to the USA ({scenario}): US tariff {tariff}%, value " +
+      "{change}% (USD {level} bn; 2022: {base} bn).", {name: nameOf(name), scenario: doc.scenario,
+      tariff: car.tariff_pct.toFixed(1), change: fmt(car.change_pct, 1), level: car.level_usd_bn.toFixed(1),
+      base: car.base_usd_bn.toFixed(1)}) : "";
     $("cars-run").hidden = !car;
     var t = $("sector-table"), cols = Object.keys(sec.output_employment);
     t.tHead.innerHTML = ""; t.tBodies[0].innerHTML = "";
@@ -422,13 +432,17 @@
           var c = doc.candidates[focus];
           var ans = $("bloc-answer");
           if (!c) {
-            ans.textContent = focus + " is not a candidate of this bloc (candidates: " + Object.keys(doc.candidates).join(", ") + ").";
+            ans.textContent = _("{country} is not a candidate of this bloc (candidates: {candidates}).",
+              {country: focus, candidates: Object.keys(doc.candidates).join(", ")});
           } else {
             var join = c.welfare_in_pct > c.welfare_out_pct;
-            ans.textContent = (join ? "Join. " : "Stay out. ") + focus + "'s welfare " + fmt(c.welfare_in_pct, 3) + "% in the bloc vs " +
-              fmt(c.welfare_out_pct, 3) + "% outside it (the others as in the " + (stable.length ? "stable" : "grand") +
-              " coalition; " + fmt(c.no_bloc_pct, 3) + "% with no bloc). Stable coalition" + (stable.length === 1 ? "" : "s") +
-              ": " + (stable.length ? stable.map(function (m) { return m.join(", ") || "none"; }).join(" | ") : "none") + ".";
+            var list = stable.length ? stable.map(function (m) { return m.join(", ") || _("none"); }).join(" | ") : _("none");
+            var which = stable.length ? _("stable coalition") : _("grand coalition");
+            ans.textContent = (join ? _("Join.") : _("Stay out.")) + " " + _("{country}'s welfare {inside}% in the bloc vs " +
+              "{outside}% outside it (the others as in the {which}; {none}% with no bloc).", {country: focus,
+              inside: fmt(c.welfare_in_pct, 3), outside: fmt(c.welfare_out_pct, 3), which: which,
+              none: fmt(c.no_bloc_pct, 3)}) + " " +
+              (stable.length === 1 ? _("Stable coalition: {list}.", {list: list}) : _("Stable coalitions: {list}.", {list: list}));
           }
           var t = $("bloc-table"); t.tHead.innerHTML = ""; t.tBodies[0].innerHTML = "";
           var h = el("tr");
@@ -458,9 +472,13 @@
           if (doc.figures && doc.figures.frontier) plot("frontier", doc.figures.frontier);
           var g = doc.gains_pct || {};
           var h = doc.frontier ? doc.frontier.highest_tariff_b_accepts : null;
-          $("deal-answer").textContent = "At the Nash bargain: USA " + fmt(g.USA, 3) + " pp, " + focus + " " + fmt(g[focus], 3) +
-            " pp over the threat." + (h && h.tariff !== null && h.tariff !== undefined ? " The highest US tariff " + focus +
-            " would accept rather than the threat: " + (100 * h.tariff).toFixed(1) + "%" + (h.capped ? " or more" : "") + "." : "");
+          $("deal-answer").textContent = _("At the Nash bargain: USA {usa} pp, {country} {gain} pp over the threat.",
+            {usa: fmt(g.USA, 3), country: focus, gain: fmt(g[focus], 3)}) +
+            (h && h.tariff !== null && h.tariff !== undefined ? " " + (h.capped ?
+              _("The highest US tariff {country} would accept rather than the threat: {tariff}% or more.",
+                {country: focus, tariff: (100 * h.tariff).toFixed(1)}) :
+              _("The highest US tariff {country} would accept rather than the threat: {tariff}%.",
+                {country: focus, tariff: (100 * h.tariff).toFixed(1)})) : "");
         });
       }, function (err) { $("deal-run").disabled = false; $("deal-status").textContent = ""; showError("deal", err); });
     }, function (err) { $("deal-run").disabled = false; $("deal-status").textContent = ""; showError("deal", err); });
@@ -537,5 +555,9 @@
     $("bloc-run").addEventListener("click", blocGame);
     $("deal-run").addEventListener("click", deal);
   }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
+  function start() {  /* after the page's catalogue (static/i18n.js), so that the first sentences are translated */
+    var ready = window.TW_I18N ? window.TW_I18N.ready : null;
+    if (ready) ready.then(init, init); else init();
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
 })();

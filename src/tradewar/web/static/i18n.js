@@ -102,7 +102,8 @@
     })
     .catch(function () { document.body.dataset.lang = "en"; });
 
-  window.TW_I18N = {lang: lang, ready: ready, t: function (s) { return messages[s] || s; }};
+  window.TW_I18N = {lang: lang, ready: ready, t: function (s) { return messages[s] || s; },
+                    name: function (s) { return names[s] || s; }};
   document.documentElement.lang = lang === "zh" ? "zh-Hans" : lang;
   function start() {
     addSwitch();
