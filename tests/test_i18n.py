@@ -246,6 +246,9 @@ def test_cli_tables_follow_tradewar_lang():
     assert "welfare %" not in r.output
     r = runner.invoke(app, ["timeline", "JPN"], env={"TRADEWAR_LANG": "en"})
     assert "welfare %" in r.output and "exports to USA %" in r.output
+    r = runner.invoke(app, ["data", "info", "--country", "JPN"], env={"TRADEWAR_LANG": "zh"})
+    assert r.exit_code == 0, r.output
+    assert "贸易差额" in r.output and "美国" in r.output and "United States" not in r.output
     r = runner.invoke(app, ["scenarios"], env={"TRADEWAR_LANG": "klingon"})
     assert r.exit_code == 2 and "unknown language 'klingon' (from $TRADEWAR_LANG)" in r.output
 

@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ._i18n import N_, _, language, resolve
+from ._i18n import N_, _, current, language, resolve
 
 #: ``-h`` is an alias of ``--help`` on every command.
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -247,11 +247,14 @@ def frame_table(df, title: str = "", index_name: str | None = None) -> Table:
         table.add_column(_(str(c)) if str(c) else "", justify="left" if c == "name" else "right")
         if df[c].dtype.kind == "f":
             fmts[c] = _column_format(df[c])
+    tr = current()
     for idx, row in df.iterrows():
         cells = []
         for c, v in zip(df.columns, row.tolist(), strict=True):
             if c in fmts and isinstance(v, float):
                 cells.append(format(v, fmts[c]) if math.isfinite(v) else _("n/a"))
+            elif c == "name" and isinstance(v, str) and tr.lang != "en":  # the index holds the ISO3 codes
+                cells.append(tr.country(str(idx), v))
             else:
                 cells.append(_fmt(v))
         table.add_row(str(idx), *cells)
@@ -275,7 +278,10 @@ LABELS = {
     "vot_pct": N_("VoT %"),
 }
 #: Headings of the tables besides the outcome labels, for the catalogue.
-_HEADINGS = (N_("country"), N_("sector"), N_("partner"), N_("name"))
+_HEADINGS = (N_("country"), N_("sector"), N_("partner"), N_("name"), N_("gdp"), N_("exports"), N_("imports"),
+             N_("balance"), N_("trade % of GDP"), N_("balance % of GDP"), N_("% of its exports"),
+             N_("% of its imports"), N_("% of its trade"), N_("date"), N_("model"), N_("data"), N_("title"),
+             N_("base scenario"), N_("candidates"))
 
 
 def result_frame(res, codes=None, *, full: bool = False):
@@ -424,7 +430,7 @@ def scenarios(ctx: typer.Context) -> None:
     names = {s.name for s in presets}
     table = Table(title="Scenario presets (tradewar run NAME)", header_style="bold", title_justify="left")
     for c in ("name", "date", "model", "data", "title"):
-        table.add_column(c)
+        table.add_column(_(c))
     for s in presets:
         aka = preset_aliases(s.name)
         name = s.name + (f"\n[dim](also {', '.join(aka)})[/]" if aka else "")
@@ -440,7 +446,7 @@ def scenarios(ctx: typer.Context) -> None:
                   "preset's TOML.[/]")
     blocs = Table(title="Bloc presets (tradewar bloc NAME)", header_style="bold", title_justify="left")
     for c in ("name", "base scenario", "candidates", "title"):
-        blocs.add_column(c)
+        blocs.add_column(_(c))
     for b in list_bloc_presets():
         blocs.add_row(b["name"], str(b.get("scenario", "")), ", ".join(b.get("candidates", [])), str(b.get("title", "")))
     console.print(blocs)
