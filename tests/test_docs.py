@@ -65,3 +65,10 @@ def test_architecture_page_names_files_that_exist():
     for thing in ("a model family", "a strategic command", "a data reader", "a report section",
                   "a section of the web page"):
         assert f"| {thing} |" in where
+
+
+def test_every_code_fence_is_closed():
+    """An unclosed fence turns the rest of a page into text, and its code is never executed."""
+    for page in (ROOT / "docs").rglob("*.md"):
+        fences = [ln for ln in page.read_text(encoding="utf-8").splitlines() if ln.lstrip().startswith("```")]
+        assert len(fences) % 2 == 0, page.name
