@@ -232,9 +232,11 @@ def test_page_in_japanese_and_chinese(server, tmp_path):
 
     # a font with CJK glyphs, else the screenshots show boxes (.ci/run installs fonts-noto-cjk)
     assert shutil.which("fc-list"), "fontconfig's fc-list is missing"
+    cjk_fonts = {}
     for lang in ("ja", "zh"):
-        fonts = subprocess.run(["fc-list", f":lang={lang}"], capture_output=True, text=True).stdout
+        fonts = subprocess.run(["fc-list", f":lang={lang}", "family"], capture_output=True, text=True).stdout
         assert fonts.strip(), f"no font for {lang}: apt-get install fonts-noto-cjk"
+        cjk_fonts[lang] = {f.strip() for line in fonts.splitlines() for f in line.split(",")}
 
     cjk = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
     catalogue = httpx.get(server + "/assets/i18n-ja.json").json()
@@ -263,6 +265,15 @@ def test_page_in_japanese_and_chinese(server, tmp_path):
                 assert summary.startswith({"ja": "日本:経済厚生 ", "zh": "日本:福利 "}[lang]), summary
                 assert page.locator("#result-table tbody tr.focus th").inner_text() == "JPN"
                 assert page.title().startswith("tradewar — ") and cjk.search(page.title())
+                # Chromium drew the heading's characters with one of those fonts (no boxes in the screenshot)
+                cdp = page.context.new_cdp_session(page)
+                cdp.send("DOM.enable")
+                cdp.send("CSS.enable")
+                root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+                node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "#h-scenario"})["nodeId"]
+                used = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+                assert any(f["familyName"] in cjk_fonts[lang] and f["glyphCount"] > 0 for f in used), used
+                cdp.detach()
                 page.screenshot(path=str(shots / f"web-{lang}.png"), full_page=False)
             # the switch: Chinese -> Japanese -> English, the scenario (#fragment) kept
             page.locator("#t-CHN").fill("40")
