@@ -149,7 +149,8 @@ def test_solve_model_traces_once_and_later_processes_load_the_program(program_di
     find_root = solve.find_root
     monkeypatch.setattr(solve, "find_root", lambda *a, **k: calls.append(1) or find_root(*a, **k))
     first = solve.solve_model(model, solve.Shock(t=t))
-    assert calls == [1] and len(list(program_dir.glob("_solve_and_inspect-*.jaxexport"))) == 1
+    assert calls == [1] and len(list(program_dir.glob("_root_at-*.jaxexport"))) == 1
+    assert len(list(program_dir.glob("_inspect-*.jaxexport"))) == 1
     _jax._PROGRAMS.clear()  # as in a new process
     again = solve.solve_model(model, solve.Shock(t=t))
     assert calls == [1]

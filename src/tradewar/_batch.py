@@ -179,7 +179,9 @@ def solve_members(
         Tc = T[jidx] if t_batched else T
         Xc = None if X is None else (X[jidx] if x_batched else X)
         checkpoint()  # between chunks: a cancelled caller stops here
-        out = _kernel(sm, Tc, Xc, t_batched, x_batched and X is not None, y0, tol, max_steps, method, extract)
+        # the tolerance is an input of the kernel: one compiled kernel serves every tolerance
+        out = _kernel(sm, Tc, Xc, t_batched, x_batched and X is not None, y0, np.float64(tol), max_steps, method,
+                      extract)
         parts.append(jax.tree_util.tree_map(lambda a, n=stop - start: np.asarray(a)[:n], out))
         if progress is not None:
             progress(stop, B)

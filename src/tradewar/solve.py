@@ -21,7 +21,6 @@ Residuals are scaled by the model (each equation divided by a baseline level), s
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import enum
 import functools
 import time
@@ -50,6 +49,7 @@ __all__ = [
     "batch_method",
     "blas_threads",
     "solve_model",
+    "root_of",
     "verdict",
     "accepted",
 ]
@@ -610,9 +610,7 @@ def solve_model(
     y_init = model.initial_guess() if y0 is None else y0
     method = opts.method if opts.method != "auto" else getattr(model, "preferred_method", "newton")
     with blas_threads(int(np.size(y_init)), opts.blas_threads):
-        out = _jax.cached_call(_solve_and_inspect, model, y_init, shock, opts.tol, opts.max_steps, method)
-        out = jax.block_until_ready(out)
-    root = RootSolution(**out["root"])
+        root = jax.block_until_ready(root_of(model, y_init, shock, opts.tol, opts.max_steps, method))
     seconds = time.perf_counter() - start
     max_res = float(root.max_residual)
     status = Status(verdict(max_res, int(root.result_code), opts.tol))
@@ -620,6 +618,7 @@ def solve_model(
     margins: dict[str, Any] = {}
     outcomes: dict[str, Any] = {}
     if status is Status.SUCCESS:
+        out = _jax.cached_call(_inspect, model, root.value, shock)
         checks = {k: float(v) for k, v in out["checks"].items()}
         margins = {k: np.asarray(v) for k, v in out["margins"].items()}
         worst = max((v if v == v else float("inf") for v in checks.values()), default=0.0)  # NaN fails
@@ -692,17 +691,25 @@ def _checks(model, y, shock):
     return model.checks(y, shock), ({} if adm is None else adm(y, shock))
 
 
-def _solve_and_inspect(model, y0, shock, tol, max_steps, method) -> dict[str, Any]:
-    """One program per solve: :func:`find_root`, then the checks, margins and outcomes at its root.
+def _root_at(model, y0, shock, tol, max_steps, method) -> RootSolution:
+    return find_root(model.residual, y0, shock, tol, max_steps, method)
 
-    :func:`solve_model` runs it through :func:`tradewar._jax.cached_call`, so that a later process finds
-    the traced program on disk instead of tracing the model and the solver again.
+
+def root_of(model, y0, shock, tol: float = 1e-10, max_steps: int = 60, method: str = "auto") -> RootSolution:
+    """:func:`find_root` of ``model.residual``, as a stored program (:func:`tradewar._jax.cached_call`).
+
+    The tolerance is an input of the program, not a constant in it, so that :func:`solve_model` and the
+    strategic layer (which solves to a tighter tolerance) run one compiled solver per model, shapes and
+    method, and a later process loads it instead of tracing and compiling the solver again.
     """
-    root = find_root(model.residual, y0, shock, tol, max_steps, method)
-    checks, margins = _checks(model, root.value, shock)
-    return {
-        "root": {f.name: getattr(root, f.name) for f in dataclasses.fields(root)},
-        "checks": checks,
-        "margins": margins,
-        "outcomes": model.outcomes(root.value, shock),
-    }
+    import numpy as np
+
+    if method == "auto":
+        method = getattr(model, "preferred_method", "newton")
+    return _jax.cached_call(_root_at, model, y0, shock, np.float64(tol), max_steps, method)
+
+
+def _inspect(model, y, shock) -> dict[str, Any]:
+    """The checks, margins and outcomes at a root (a program of its own, run only for a converged solve)."""
+    checks, margins = _checks(model, y, shock)
+    return {"checks": checks, "margins": margins, "outcomes": model.outcomes(y, shock)}

@@ -13,22 +13,42 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
+from .. import _jax  # stored programs
 from .._batch import solve_members
 from .._exceptions import ConvergenceError, InadmissibleError
-from ..solve import Status, accepted, verdict
+from ..solve import Shock, Status, accepted, root_of, verdict
 
 __all__ = ["welfare_of_tariffs", "welfare_one", "welfare_jacobian", "WelfareEvaluator"]
 
 
-def _welfare(model, sol, shock):
-    """Welfare, residual and the smallest admissibility margin (> 0 in a possible equilibrium)."""
+def _margin(model, y, shock):
+    """The smallest admissibility margin (> 0 in a possible equilibrium)."""
     margin = jnp.asarray(jnp.inf)
     adm = getattr(model, "admissibility", None)
     if adm is not None:
-        margins = adm(sol.value, shock)
+        margins = adm(y, shock)
         if margins:
             margin = jnp.min(jnp.stack([jnp.min(jnp.asarray(v)) for v in margins.values()]))
-    return model.welfare(sol.value, shock), (sol.max_residual, margin, sol.result_code)
+    return margin
+
+
+def _welfare(model, sol, shock):
+    """Welfare, residual and the smallest admissibility margin (> 0 in a possible equilibrium)."""
+    return model.welfare(sol.value, shock), (sol.max_residual, _margin(model, sol.value, shock), sol.result_code)
+
+
+@_jax.stored
+def _welfare_and_margin(model, y, shock):
+    return model.welfare(y, shock), _margin(model, y, shock)
+
+
+def _one(model, t, x, tol, max_steps):
+    """:func:`welfare_of_tariffs`' arrays for one tariff array, by the model's stored solver program."""
+    shock = Shock(t, x)
+    sol = root_of(model, model.initial_guess(), shock, tol, max_steps)
+    W, margin = _welfare_and_margin(model, sol.value, shock)
+    return np.asarray(W)[None], (np.asarray(sol.max_residual)[None], np.asarray(margin)[None],
+                                 np.asarray(sol.result_code)[None])
 
 
 def _which(k: int, total: int) -> str:
@@ -60,8 +80,13 @@ def welfare_of_tariffs(
     if B == 0:
         return np.zeros((0, T.shape[1]))
     out = np.empty((B, T.shape[1]))
-    W, (res, margin, code) = solve_members(model, T, X, extract=_welfare, chunk=1 if B == 1 else chunk, tol=tol,
-                                           max_steps=max_steps, shrink=False, progress=progress)
+    if B == 1:  # one solve: the program every command of this model shares, not a batch of one
+        W, (res, margin, code) = _one(model, T[0], None if X is None else np.asarray(X)[0], tol, max_steps)
+        if progress is not None:
+            progress(1, 1)
+    else:
+        W, (res, margin, code) = solve_members(model, T, X, extract=_welfare, chunk=chunk, tol=tol,
+                                               max_steps=max_steps, shrink=False, progress=progress)
     res, margin, W = np.asarray(res), np.asarray(margin), np.asarray(W, dtype=np.float64)
     status = np.asarray(verdict(res, np.asarray(code), tol, finite=np.isfinite(W).all(axis=1), margin=margin))
     if infeasible == "nan":

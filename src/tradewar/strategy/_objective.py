@@ -31,7 +31,7 @@ import numpy as np
 
 from .. import _jax  # float64, stored programs
 from .._exceptions import ScenarioError
-from ..solve import Shock, find_root
+from ..solve import Shock, find_root, root_of
 
 __all__ = [
     "INSTRUMENTS",
@@ -182,28 +182,26 @@ def tariffs_at(u: Any, t_base: Any, cells: Any, groups: Any) -> np.ndarray:
     return flat.reshape(np.shape(t_base))
 
 
-@_jax.stored
 def solved(model, y0, t, tol=1e-11, max_steps=60):
     """Welfare W^ (N,) and the root solution at the tariffs ``t``.
 
-    The strategic layer's only program that holds the solver: its values, gradients, Hessians and
-    batches solve here and differentiate at the root in separate small programs (:func:`lagrangian_at`),
-    so a command compiles the solver once per model and tolerance, whatever it asks for.
+    The solve is the model's one stored solver program (:func:`tradewar.solve.root_of`, the program of
+    ``tradewar run`` too): the strategic layer's values, gradients, Hessians and batches solve there and
+    differentiate at the root in small programs of their own (:func:`lagrangian_at`), so a command
+    compiles the solver once per model, whatever it asks for.
     """
-    shock = Shock(t)
-    sol = find_root(model.residual, y0, shock, tol, max_steps)
-    return model.welfare(sol.value, shock), sol
+    sol = root_of(model, y0, Shock(t), tol, max_steps)
+    return _welfare_at(model, sol.value, t), sol
+
+
+@_jax.stored
+def _welfare_at(model, y, t):
+    return model.welfare(y, Shock(t))
 
 
 def welfare_vector(model, u, t_base, cells, groups, y0, tol=1e-11, max_steps=60):
     """Welfare W^ of every country (N,) at the tariffs of ``u``, and the root solution."""
     return solved(model, y0, tariffs_at(u, t_base, cells, groups), tol, max_steps)
-
-
-@_jax.stored
-def _first_order(model, y, u, t_base, cells, groups, weights):
-    L = lagrangian_at(model, y, u, t_base, cells, groups, weights, tangents=False)
-    return L.value, L.grad
 
 
 def log_welfare_value_and_grad(model, u, t_base, cells, groups, weights, y0, tol=1e-11, max_steps=60):
@@ -212,7 +210,7 @@ def log_welfare_value_and_grad(model, u, t_base, cells, groups, weights, y0, tol
     ``weights`` (N,): one-hot for one country's welfare, or Pareto weights.
     """
     W, sol = welfare_vector(model, u, t_base, cells, groups, y0, tol, max_steps)
-    v, g = _first_order(model, sol.value, u, t_base, cells, groups, weights)
+    v, g, _ = _derivatives(model, sol.value, u, t_base, cells, groups, weights, np.False_)
     return v, g, W, sol
 
 
@@ -302,12 +300,19 @@ def lagrangian_at(model, y, u, t_base, cells, groups, weights, sol=None, tangent
 
 
 @_jax.stored
-def _second_order(model, y, u, t_base, cells, groups, weights):
+def _derivatives(model, y, u, t_base, cells, groups, weights, hessian):
+    """Value, gradient and (where ``hessian``, else zeros) Hessian at the root ``y``: one program for both."""
     L = lagrangian_at(model, y, u, t_base, cells, groups, weights)
-    D = jnp.concatenate([L.Y, jnp.eye(u.shape[0])], axis=0)  # (ny + K, K)
-    HD = jax.vmap(lambda v: jax.jvp(L.lag_grad, (L.z,), (v,))[1], in_axes=1, out_axes=1)(D)
-    H = D.T @ HD
-    return L.value, L.grad, 0.5 * (H + H.T)
+    K = u.shape[0]
+
+    def second_order():
+        D = jnp.concatenate([L.Y, jnp.eye(K)], axis=0)  # (ny + K, K)
+        HD = jax.vmap(lambda v: jax.jvp(L.lag_grad, (L.z,), (v,))[1], in_axes=1, out_axes=1)(D)
+        H = D.T @ HD
+        return 0.5 * (H + H.T)
+
+    H = jax.lax.cond(hessian, second_order, lambda: jnp.zeros((K, K), dtype=L.grad.dtype))
+    return L.value, L.grad, H
 
 
 def log_welfare_hessian(model, u, t_base, cells, groups, weights, y0, tol=1e-11, max_steps=60):
@@ -320,5 +325,5 @@ def log_welfare_hessian(model, u, t_base, cells, groups, weights, y0, tol=1e-11,
     through the Newton iterations.
     """
     W, sol = welfare_vector(model, u, t_base, cells, groups, y0, tol, max_steps)
-    v, grad, H = _second_order(model, sol.value, u, t_base, cells, groups, weights)
+    v, grad, H = _derivatives(model, sol.value, u, t_base, cells, groups, weights, np.True_)
     return v, grad, H, W, sol
