@@ -284,3 +284,72 @@ def test_report_endpoint_and_page_catalogue_in_each_language(tmp_path):
         page = client.get("/").text
         assert '<script src="/assets/i18n.js" defer></script>' in page
         assert "TW_I18N" in client.get("/assets/i18n.js").text
+
+
+def _fonts_for(page, selector: str) -> list[dict]:
+    """The platform fonts Chromium used to draw the text of ``selector`` (DevTools protocol)."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+        return cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    finally:
+        cdp.detach()
+
+
+def _offline(allowed: str, refused: list[str]):
+    """A route handler that lets ``allowed`` through and aborts (and records) anything else."""
+
+    def route(r):
+        if r.request.url == allowed:
+            r.continue_()
+        else:
+            refused.append(r.request.url)
+            r.abort()
+
+    return route
+
+
+def test_reports_render_cjk_in_chromium(ja_cli, tmp_path):
+    """The Japanese and Chinese reports in headless Chromium, offline: charts drawn, CJK glyphs from a real font."""
+    import os
+    import shutil
+    import subprocess
+
+    chromium = "/usr/bin/chromium"
+    if not os.path.exists(chromium):
+        pytest.skip(f"{chromium} is absent (Debian's chromium package; .ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    assert shutil.which("fc-list"), "fontconfig's fc-list is missing"
+    zh = build_report("JPN", scenarios=STEPS, sections=["exposure"], lang="zh").write(tmp_path / "zh.html")
+    pages = {"ja": ja_cli[1], "zh": zh}
+    out = Path(os.environ.get("TRADEWAR_ARTIFACTS") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            for lang, path in pages.items():
+                listed = subprocess.run(["fc-list", f":lang={lang}", "family"], capture_output=True, text=True).stdout
+                families = {f.strip() for line in listed.splitlines() for f in line.split(",")}
+                assert families, f"no font for {lang}: apt-get install fonts-noto-cjk"
+                page = browser.new_page(viewport={"width": 1280, "height": 900})
+                errors, requests = [], []
+                page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+                page.route("**/*", _offline(path.as_uri(), requests))
+                page.goto(path.as_uri(), wait_until="load")
+                page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=30_000)
+                for sel in ("header.top h1", "#exposure h2"):
+                    used = _fonts_for(page, sel)
+                    assert any(f["familyName"] in families and f["glyphCount"] > 0 for f in used), (lang, sel, used)
+                # the chart titles are drawn in the language too
+                title = page.evaluate("document.querySelector('#fig-exposure .gtitle').textContent")
+                assert CJK.search(title), title
+                page.screenshot(path=str(out / f"report-{lang}.png"), full_page=False)
+                assert errors == [] and requests == []
+                page.close()
+        finally:
+            browser.close()
+    assert (out / "report-ja.png").stat().st_size > 30_000
