@@ -189,7 +189,7 @@ def test_report_in_japanese_is_complete(ja_cli):
     assert len(figs) > 10 and all(CJK.search(t) for t in figs[:1])
     assert not [t for t in figs if t in english]
     # the five numbers on the command line, in Japanese with Japanese dates
-    assert "2025年4月9日 以降の経済厚生" in r.output and "アメリカ合衆国向け輸出" in r.output
+    assert "2025年4月9日以降の経済厚生" in r.output and "アメリカ合衆国向け輸出" in r.output
 
 
 def test_report_in_chinese_is_complete(monkeypatch):
@@ -204,7 +204,7 @@ def test_report_in_chinese_is_complete(monkeypatch):
     english = {m for m in translator("zh").messages() if len(m) > 3}
     assert not [t for tag in texts.values() for t in tag if t in english]
     assert "2025年关税战中的日本" in texts["h1"] and "与美国的协议" in texts["h2"]
-    assert rep.summary["welfare_pct"].label == "2025年4月9日 之后的福利"
+    assert rep.summary["welfare_pct"].label == "2025年4月9日之后的福利"
     assert rep.unavailable()["uncertainty"].startswith("不可用:")
     assert "对美国出口" in page and "贸易条件" not in rep.unavailable()["uncertainty"]
     # the numbers are the English report's numbers
