@@ -63,6 +63,19 @@ class _PageTexts(HTMLParser):
             self._add(data)
 
 
+#: The table of published estimates: the text of these columns is shown in the report's language.
+PUBLISHED = PKG / "report" / "published_2025.csv"
+PUBLISHED_COLUMNS = ("published", "measures", "horizon", "model_class", "why")
+
+
+def published_texts() -> list[tuple[int, str]]:
+    import csv
+
+    rows = csv.DictReader(PUBLISHED.read_text(encoding="utf-8").splitlines())
+    return [(k + 2, r[c]) for k, r in enumerate(rows) for c in PUBLISHED_COLUMNS
+            if re.search(r"[A-Za-z]{2}", r[c] or "")]
+
+
 def page_texts() -> list[tuple[int, str]]:
     p = _PageTexts()
     p.feed(PAGE.read_text(encoding="utf-8"))
@@ -79,6 +92,8 @@ def template() -> Catalog:
             cat.add(msg, locations=[(f"tradewar/{fname}", lineno)], auto_comments=comments)
     for lineno, msg in page_texts():
         cat.add(msg, locations=[("tradewar/web/static/index.html", lineno)])
+    for lineno, msg in published_texts():
+        cat.add(msg, locations=[("tradewar/report/published_2025.csv", lineno)])
     return cat
 
 

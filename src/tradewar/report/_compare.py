@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -47,6 +48,8 @@ _LABELS = {"nonUS": N_("non-US average"), "WLD": N_("world"), "EU27": N_("EU"),
            "trade:USA-CHN": N_("US–China goods trade"), "share:CHN-USA": N_("China's share of US imports"),
            "cars:JPN-USA": N_("Japan's car exports to the USA")}
 CARS = "Motor vehicles"
+#: The columns of ``published_2025.csv`` shown in the report's language.
+TRANSLATED = ("published", "measures", "horizon", "model_class", "why")
 
 
 @dataclass(frozen=True)
@@ -219,6 +222,8 @@ def section(ctx) -> str:
     shown = df[["event", "economy", "published", "measures", "horizon", "model_class", "source", "ours_one_sector",
                 "ours_sectoral", "why"]].copy()
     shown["source"] = "[" + shown["source"].astype(str) + "]"
+    for col in TRANSLATED:  # the texts of published_2025.csv are messages of the catalogue (tools/i18n.py)
+        shown[col] = [_(v) if isinstance(v, str) and re.search(r"[A-Za-z]{2}", v) else v for v in shown[col]]
     shown = shown.set_index(pd.Index(range(1, len(shown) + 1), name="#"))
     header = {"event": _("event"), "economy": _("economy"), "published": _("published figure"),
               "measures": _("measures"), "horizon": _("horizon"), "model_class": _("model class"),
