@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-import time
 from pathlib import Path
 
 import pytest
@@ -197,9 +196,14 @@ def test_bad_input_is_one_line(tmp_path, monkeypatch, args, setup, code, word):
     monkeypatch.chdir(tmp_path)
     _prepare(tmp_path, setup)
     before = _snapshot(tmp_path)
-    t0 = time.perf_counter()
+    if code == 2 and "json" in " ".join(args) and "small" != setup:
+        # a bad output path is refused before any work: building the model or running a study fails the test
+        def no_work(*args, **kwargs):
+            raise AssertionError("the work started before the output path was checked")
+
+        for target in ("tradewar.scenario.prepare", "tradewar.bench.bench_ustr", "tradewar.replicate.ossa2014.run"):
+            monkeypatch.setattr(target, no_work)
     res = runner.invoke(app, args)
-    seconds = time.perf_counter() - t0
     assert res.exception is None or isinstance(res.exception, SystemExit), repr(res.exception)
     assert res.exit_code == code, (res.exit_code, res.stdout, res.stderr)
     # data warnings (one line each, e.g. the trade imbalances of world2023) may come first
@@ -208,8 +212,6 @@ def test_bad_input_is_one_line(tmp_path, monkeypatch, args, setup, code, word):
     assert lines[0].startswith("error:") and word in lines[0], lines[0]
     assert "Traceback" not in res.stdout + res.stderr
     assert _snapshot(tmp_path) == before, "a failed command changed the folder"
-    if code == 2 and "json" in " ".join(args) and "small" != setup:
-        assert seconds < 5.0, f"the output path was checked after {seconds:.1f} s of work"
     if setup == "link":
         assert (tmp_path / "target.json").read_text() == "keep me\n"
 
