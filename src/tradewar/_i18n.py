@@ -2,8 +2,8 @@
 
 The texts are gettext catalogues (``tradewar/locale/<lang>/LC_MESSAGES/tradewar.po``, compiled to ``.mo``
 and shipped with the package); the English text is the message id, so English needs no catalogue.
-Country names come from the Unicode CLDR through Babel; numbers and dates are formatted by Babel for the
-language's locale.
+Country names come from the Unicode CLDR through Babel; dates take the locale's long form (Babel), numbers
+the locale's decimal and grouping symbols with Python's rounding (the same digits in every language).
 
 The language of the running code is a :class:`contextvars.ContextVar`: each thread and each asyncio task
 sees its own, so a web server can answer requests in several languages at once. Library code calls
@@ -43,7 +43,6 @@ DOMAIN = "tradewar"
 LOCALE_DIR = Path(__file__).parent / "locale"
 #: Environment variable with the default language of the command line.
 ENV = "TRADEWAR_LANG"
-
 
 
 def N_(message: str) -> str:
