@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PKG = ROOT / "src" / "tradewar"
 LOCALE = PKG / "locale"
 LANGS = ("ja", "zh")
+NAMES = {"ja": "Japanese", "zh": "Simplified Chinese"}
 DOMAIN = "tradewar"
 METHODS = [("**/static/**.js", "javascript"), ("**.py", "python")]  # app.js and i18n.js call _() too
 KEYWORDS = {"_": None, "N_": None}
@@ -117,6 +118,12 @@ def update() -> None:
             p.parent.mkdir(parents=True, exist_ok=True)
             cat = Catalog(locale=lang, domain=DOMAIN, project="tradewar", charset="utf-8")
             cat.update(tpl, no_fuzzy_matching=True)
+        cat.header_comment = (f"# {NAMES[lang]} messages of tradewar (the report, the command line, the web page).\n"
+                              "# Terms as in docs/glossary.md. Maintained with tools/i18n.py.")
+        cat.project, cat.version = "tradewar", ""
+        cat.last_translator = cat.language_team = "tradewar developers"
+        cat.msgid_bugs_address = ""
+        cat.fuzzy = False  # the header is complete
         with p.open("wb") as fh:
             write_po(fh, cat, width=120, omit_header=False, ignore_obsolete=True, include_previous=False)
         print(f"{p.relative_to(ROOT)}: {len(cat)} messages")
