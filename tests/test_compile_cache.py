@@ -15,8 +15,6 @@ import re
 import subprocess
 import sys
 
-import pytest
-
 #: A program that took longer than this to compile the first time must never be compiled again.
 SLOW = 0.5
 
@@ -93,7 +91,6 @@ def test_log_parser_pairs_each_miss_with_its_compile_time():
     assert compiles(log) == ({"jit_a-1": ("jit_a", 0.7)}, {"jit_b-2"}, ["jit_c"])
 
 
-@pytest.mark.slow
 def test_second_run_of_every_strategic_command_compiles_nothing_slow(tmp_path):
     first, _, callbacks = compiles(_round(tmp_path, COMMANDS))
     slow = {key: v for key, v in first.items() if v[1] > SLOW}

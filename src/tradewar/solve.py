@@ -397,8 +397,10 @@ def _root_solve(residual, y, shock, b, method, tol):
         def matvec(v):
             return jax.jvp(lambda q: residual(q, shock), (y,), (v,))[1]
 
-        x, _ = jax.scipy.sparse.linalg.gmres(matvec, b, tol=1e-6, atol=tol * 1e-3, restart=30, maxiter=100)
-        return x
+        def gmres(op, rhs):  # GMRES of JAX (no host callback); reverse mode solves with the transpose
+            return jax.scipy.sparse.linalg.gmres(op, rhs, tol=1e-6, atol=tol * 1e-3, restart=30, maxiter=100)[0]
+
+        return jax.lax.custom_linear_solve(matvec, b, gmres, gmres)
     jac = jax.jacfwd(lambda q: residual(q, shock))(y)
     return jax.scipy.linalg.lu_solve(jax.scipy.linalg.lu_factor(jac), b)
 

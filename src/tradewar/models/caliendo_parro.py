@@ -126,7 +126,7 @@ import numpy as np
 
 from .. import _jax  # noqa: F401  (float64)
 from .._exceptions import CalibrationError
-from ..solve import Shock, find_root
+from ..solve import Shock, find_root, root_of
 
 __all__ = ["CaliendoParro", "calibrate", "final_demand_shares", "rebase"]
 
@@ -636,7 +636,7 @@ def calibrate(
     shock = model.zero_shock()
     r0 = np.max(np.abs(np.asarray(_residual_at(model, model.initial_guess(), shock))))
     if r0 > tol:
-        root = find_root(model.residual, model.initial_guess(), shock, tol, 60, method)
+        root = root_of(model, model.initial_guess(), shock, tol, 60, method)  # the stored solver program
         res = float(root.max_residual)
         if not res <= tol * 10:
             raise ConvergenceError(
