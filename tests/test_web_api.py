@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import time
 import warnings
@@ -18,10 +19,28 @@ with warnings.catch_warnings():  # starlette's TestClient warns about its httpx 
 from tradewar.web import ServeConfig, create_app
 
 PRESET = "2025-04-02-liberation-day"
-#: Japan's welfare change (%) under the 2 April 2025 preset on world2023 (ILMS, eps 4, kappa 0.5).
-JPN_WELFARE = -0.3166189443059242
-#: ... and under the 2 April schedule alone, the base of the bloc game (preset bloc-japan).
-JPN_WELFARE_SCHEDULE = -0.3036194900770339
+
+
+@functools.cache
+def _library_bloc(name: str) -> dict:
+    """The library's document of bloc preset ``name`` (what ``POST /api/bloc`` must return)."""
+    from tradewar.strategy._blocs import load_bloc
+    from tradewar.strategy._documents import bloc_document
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return bloc_document(load_bloc(name)).doc
+
+
+@functools.cache
+def _library_welfare(name: str, country: str = "JPN") -> float:
+    """The library's welfare change (%) of ``country`` under preset ``name``: what the API must return."""
+    from tradewar.scenario import run_scenario
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return float(run_scenario(name).countries([country])["welfare_pct"].iloc[0])
+
 
 
 def _client(tmp_path, **kw) -> TestClient:
@@ -89,7 +108,7 @@ def test_solve_matches_the_library_and_is_stored(client, preset):
     doc = r.json()
     want = run_scenario(PRESET).to_dict()
     assert set(want) <= set(doc) and doc["converged"] is True and doc["cached"] is False
-    assert doc["countries"]["JPN"]["welfare_pct"] == pytest.approx(JPN_WELFARE, abs=1e-9)
+    assert doc["countries"]["JPN"]["welfare_pct"] == pytest.approx(_library_welfare(PRESET), abs=1e-9)
     for code in ("USA", "CHN", "EU27"):
         assert doc["countries"][code]["welfare_pct"] == pytest.approx(want["countries"][code]["welfare_pct"], abs=1e-9)
     again = client.post("/api/solve", json=preset).json()  # an identical request comes from the store
@@ -99,7 +118,7 @@ def test_solve_matches_the_library_and_is_stored(client, preset):
     import pandas as pd
 
     df = pd.read_csv(io.StringIO(csv.text), index_col="country")
-    assert df.loc["JPN", "welfare_pct"] == pytest.approx(JPN_WELFARE, abs=1e-9)
+    assert df.loc["JPN", "welfare_pct"] == pytest.approx(_library_welfare(PRESET), abs=1e-9)
     assert client.get(f"/api/results/{doc['id']}").json()["countries"] == doc["countries"]
     assert client.get(f"/api/jobs/{doc['id']}").json()["status"] == "done"
 
@@ -112,7 +131,7 @@ def test_warm_solve_with_figures_moves_japan(client, preset):
     assert r.status_code == 200 and r.json()["cached"] is False
     f = client.post("/api/solve?figures=jpn&bilateral=true", json=s).json()
     assert f["countries"]["JPN"]["welfare_pct"] == pytest.approx(r.json()["countries"]["JPN"]["welfare_pct"], abs=1e-12)
-    assert f["countries"]["JPN"]["welfare_pct"] != pytest.approx(JPN_WELFARE, abs=1e-4)
+    assert f["countries"]["JPN"]["welfare_pct"] != pytest.approx(_library_welfare(PRESET), abs=1e-4)
     figs = f["figures"]
     assert figs["focus"] == "JPN" and figs["tariffs"]["on_imports_from"]["CHN"] == pytest.approx(0.5)
     assert figs["map"]["data"][0]["type"] == "choropleth" and isinstance(figs["map"]["data"][0]["geojson"], str)
@@ -224,11 +243,13 @@ def test_queue_full_cancel_and_bloc_job(tmp_path):
         job = _wait(c, first.json()["id"])
         assert job["status"] == "done" and job["progress"] == 1.0, job["error"]
         doc = c.get(f"/api/results/{job['id']}").json()
-        # Japan is better off in the bloc than outside it, and in the one stable coalition
-        assert doc["stable"] == [["JPN", "EU27", "KOR", "MEX", "IND", "VNM", "CHE"]]
+        # the API's game is the library's: the same stable coalitions and Japan's choice
+        lib = _library_bloc("us-bloc-china")
+        assert doc["stable"] == lib["stable"] and doc["stable"]
         jpn = doc["candidates"]["JPN"]
-        assert jpn["welfare_in_pct"] > jpn["welfare_out_pct"]
-        assert jpn["no_bloc_pct"] == pytest.approx(JPN_WELFARE_SCHEDULE, abs=1e-9)  # no bloc = the 2 April schedule
+        for k in ("welfare_in_pct", "welfare_out_pct"):
+            assert jpn[k] == pytest.approx(lib["candidates"]["JPN"][k], abs=1e-9)
+        assert jpn["no_bloc_pct"] == pytest.approx(_library_welfare("bloc-japan"), abs=1e-9)  # no bloc = the 2 April schedule
         assert len(doc["coalitions"]) == 2 ** 10 and doc["converged"] is True
         r = c.get(f"/api/results/{second.json()['id']}")
         assert r.status_code == 409 and "cancelled" in r.json()["detail"]
@@ -286,7 +307,7 @@ def test_timeline_job(client):
     assert job["status"] == "done", job
     doc = client.get(f"/api/results/{job['id']}").json()
     assert [s["scenario"] for s in doc["steps"]] == [PRESET, "2025-04-09-pause-escalation"]
-    assert doc["steps"][0]["welfare_pct"] == pytest.approx(JPN_WELFARE, abs=1e-9)
+    assert doc["steps"][0]["welfare_pct"] == pytest.approx(_library_welfare(PRESET), abs=1e-9)
     assert client.get(f"/api/results/{job['id']}?format=csv").text.startswith("scenario,")
 
 

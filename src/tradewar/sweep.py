@@ -221,7 +221,7 @@ def solve_batch(
     --------
     >>> ds = solve_batch("liberation-day", params={"eps": [3.0, 4.0, 6.0]})
     >>> ds.welfare_pct.sel(country="USA").values.round(3).tolist()
-    [1.568, 1.142, 0.636]
+    [1.197, 0.833, 0.397]
     >>> int(ds.attrs["failed"])
     0
     """
@@ -609,7 +609,7 @@ def sweep(
     >>> ds.welfare_pct.dims
     ('JPN.tariff_on.USA', 'eps', 'country')
     >>> float(ds.welfare_pct.sel({"JPN.tariff_on.USA": 0.0, "eps": 4.0, "country": "USA"}).round(3))
-    1.142
+    0.833
     """
     from .scenario import Scenario, load_scenario
 

@@ -206,7 +206,7 @@ def _grid_start(model, pair: _Pair, t_base, thr2, weight, lo, hi, n=17):
     ga, gb = np.meshgrid(r, r, indexing="ij")
     up = _pair(pair.shape, pair.a, pair.b, "uniform")
     T = np.stack([up.apply(t_base, (x, y)) for x, y in zip(ga.ravel(), gb.ravel(), strict=True)])
-    W = welfare_of_tariffs(model, T, what="bargaining grid")
+    W = welfare_of_tariffs(model, T, what="bargaining grid", infeasible="nan")
     d = 100.0 * (W[:, [pair.a, pair.b]] - thr2[None, :])
     ok = (d > 0).all(axis=1)
     if not ok.any():
@@ -520,6 +520,8 @@ def deal_frontier(
             if rr is None:
                 return 1e10, np.zeros_like(u)
             w2, J, _ = rr
+            if not np.all(w2 > 0):  # no real income: outside the region the objective is defined on
+                return 1e10, np.zeros_like(u)
             return -100.0 * float(wts @ np.log(w2)), -100.0 * ((wts / w2) @ J)
 
         return fun
