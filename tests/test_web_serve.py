@@ -138,6 +138,23 @@ def test_a_solve_and_a_report_past_their_time_limit_free_their_worker(tmp_path, 
                          ("report", "failed", "time limit of 0.001 s reached")}
 
 
+def test_two_bloc_games_at_once_both_finish():
+    """Two batched solves on two threads (the server's two workers) once waited on each other for ever."""
+    from tradewar.strategy._blocs import load_bloc
+    from tradewar.strategy._documents import bloc_document
+
+    bloc = load_bloc("us-bloc-china")
+    want = bloc_document(bloc, data="world2023").doc["stable"]
+    got: dict[int, object] = {}
+    ts = [threading.Thread(target=lambda k=k: got.__setitem__(k, bloc_document(bloc, data="world2023").doc["stable"]),
+                           daemon=True) for k in range(3)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(600)
+    assert not any(t.is_alive() for t in ts) and got == {k: want for k in range(3)}
+
+
 # --- bounded resources ----------------------------------------------------------------------------------------
 def _fds() -> int:
     return len(os.listdir("/proc/self/fd"))
@@ -396,3 +413,26 @@ def test_the_sectoral_answer_of_a_solve_and_of_the_2025_steps(tmp_path):
         assert [x["scenario"] for x in steps] == list(WORLD2022S_TIMELINE)
         assert [round(x["tariff_pct"], 6) for x in steps] == [0, 25, 25, 25, 25, 25, 15]
         assert steps[-1]["change_pct"] == pytest.approx(cars["change_pct"], abs=1e-9)  # the same solve as above
+
+
+# --- the soak benchmark, small ------------------------------------------------------------------------------------
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="reads the server's resources through /proc")
+def test_a_small_soak_leaves_the_server_as_it_found_it():
+    """``benchmarks/serve_soak.py`` with 120 mixed requests: only expected answers, every job finished, the
+    server's open files and threads as after the warm-up (but for the rest of the store's bounded connection
+    pool), and a clean exit on SIGTERM."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "serve_soak.py"
+    spec = importlib.util.spec_from_file_location("serve_soak", path)
+    soak = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(soak)
+    doc = soak.run(120, 6, 600.0, job_seconds=2.0, max_store_mb=20.0)
+    assert doc["unexpected"] == [] and doc["unfinished_jobs"] == [] and doc["server_exit"] == 0
+    assert doc["requests"] == 120
+    kinds = {k.split()[0] for k in doc["answers"]}
+    assert {"solve", "solve_sectoral", "bad", "cancel"} <= kinds
+    before, after = doc["samples"]["before"], doc["samples"]["after, idle"]
+    assert after["open_files"] <= before["open_files"] + 3 * 4  # at most the rest of the 4 store connections
+    assert after["threads"] <= before["threads"] + 2

@@ -17,6 +17,7 @@ the one driver: this module only maps it.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -27,6 +28,11 @@ import numpy as np
 
 from . import _jax  # float64, stored programs
 from ._cancel import checkpoint
+
+#: Batched (vmapped) solves run one at a time in a process: two of them executing at once on XLA's CPU
+#: client, from two threads, can wait on each other for ever (two bloc games on the server's two workers
+#: did). The parallel runs of the batch layer use processes of one thread each, which the lock never slows.
+KERNEL_LOCK = threading.Lock()
 from .solve import Shock, batch_method, find_root
 
 __all__ = ["Stacked", "stack_models", "solve_members", "chunk_size", "pow2_at_least"]
@@ -180,8 +186,10 @@ def solve_members(
         Xc = None if X is None else (X[jidx] if x_batched else X)
         checkpoint()  # between chunks: a cancelled caller stops here
         # the tolerance is an input of the kernel: one compiled kernel serves every tolerance
-        out = _kernel(sm, Tc, Xc, t_batched, x_batched and X is not None, y0, np.float64(tol), max_steps, method,
-                      extract)
+        with KERNEL_LOCK:
+            out = _kernel(sm, Tc, Xc, t_batched, x_batched and X is not None, y0, np.float64(tol), max_steps, method,
+                          extract)
+            out = jax.block_until_ready(out)
         parts.append(jax.tree_util.tree_map(lambda a, n=stop - start: np.asarray(a)[:n], out))
         if progress is not None:
             progress(stop, B)

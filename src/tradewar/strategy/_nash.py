@@ -21,6 +21,7 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
+from .._batch import KERNEL_LOCK
 from .._exceptions import ConvergenceError, ScenarioError
 from ._objective import baseline_tariffs, country_index, make_instrument, welfare_batch, welfare_vector
 from ._optimal import optimal_tariff
@@ -137,9 +138,10 @@ def certify(
                 keep = np.all(V >= (lower if lower > -1.0 else -1.0 + 1e-9), axis=1)
                 devs.append(V[keep])
         V = np.concatenate(devs, axis=0)
-        Wd, res = welfare_batch(model, jnp.log1p(jnp.asarray(V)), t, jnp.asarray(inst.cells),
-                                jnp.asarray(inst.groups), y0)
-        Wd, res = np.asarray(Wd), np.asarray(res)
+        with KERNEL_LOCK:  # batched solves one at a time (see tradewar._batch)
+            Wd, res = welfare_batch(model, jnp.log1p(jnp.asarray(V)), t, jnp.asarray(inst.cells),
+                                    jnp.asarray(inst.groups), y0)
+            Wd, res = np.asarray(Wd), np.asarray(res)
         ok = res <= 1e-9
         gain = Wd[ok, c] / W0[c] - 1.0
         gains[codes[c]] = float(np.max(gain)) if gain.size else 0.0
