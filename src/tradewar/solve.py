@@ -36,6 +36,7 @@ import optimistix as optx
 
 from . import _jax  # float64, compilation cache, stored traced programs
 from ._exceptions import ConvergenceError, InadmissibleError
+from .policy._shock import Shock, check_shock
 
 __all__ = [
     "Status",
@@ -153,19 +154,6 @@ SHARE_ROUNDING = 1e-12
 def share_margin(shares: jax.Array) -> jax.Array:
     """Admissibility margin of shares: ``min(share, 1 - share)`` plus :data:`SHARE_ROUNDING` (positive iff in [0, 1])."""
     return jnp.minimum(shares, 1.0 - shares) + SHARE_ROUNDING
-
-
-class Shock(eqx.Module):
-    """The policy a solve applies, as arrays (the same for every model family).
-
-    t : new tariffs, same shape and dimension order as the model's baseline tariffs
-        (``[exporter, importer]`` or ``[exporter, importer, sector]``), fraction, > -1.
-    x : new ad-valorem export taxes (or tariff-equivalent trade costs of an export
-        control) levied by the exporter, same shape as ``t``; ``None`` = unchanged (zero).
-    """
-
-    t: jax.Array
-    x: jax.Array | None = None
 
 
 class RootSolution(eqx.Module):
@@ -603,7 +591,6 @@ def solve_model(
     import numpy as np
 
     from ._cancel import checkpoint
-    from .policy._shock import check_shock
 
     checkpoint()  # a caller that cancelled the work stops it here, between solves
     opts = options or SolverOptions()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from ._aggregate import EU27_MEMBERS, SCHEDULE_OWNERS, aggregate
 from ._readers import (
-    REGION_CODES,
     US_SCHEDULE,
     load_world,
     read_baci_folder,
@@ -21,6 +20,7 @@ from ._readers import (
     read_wide,
     write_long,
 )
+from ._tables import REGION_CODES
 from ._world import World, country_names
 
 __all__ = [

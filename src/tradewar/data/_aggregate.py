@@ -245,7 +245,7 @@ def _read_mapping(mapping: Any) -> tuple[str, dict[str, str]]:
         pairs = [(str(c).strip().upper(), str(r).strip().upper()) for c, r in mapping.items()]
         rows: list[Any] = [f"{c} -> {r}" for c, r in mapping.items()]
     else:
-        from ._readers import read_table, require_columns
+        from ._tables import read_table, require_columns
 
         label = os.fspath(mapping)
         df = read_table(mapping, label)

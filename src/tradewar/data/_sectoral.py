@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import DataError, where
-from ._readers import parse_codes, parse_numbers, read_table, require_columns
+from ._tables import parse_codes, parse_numbers, read_table, require_columns
 from ._world import World
 
 __all__ = [

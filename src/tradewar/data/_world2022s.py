@@ -19,7 +19,7 @@ from __future__ import annotations
 from importlib import resources
 
 from .._exceptions import DataError, where
-from ._readers import read_table, require_columns
+from ._tables import read_table, require_columns
 from ._world import World
 
 __all__ = ["WORLD2022S_IOT_ATTRIBUTION", "WORLD2022S_SETS", "WORLD2022S_SOURCE", "read_world2022s"]

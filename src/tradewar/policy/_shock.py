@@ -1,4 +1,4 @@
-"""Checks of the policy arrays a solve receives (:class:`~tradewar.solve.Shock`), before any solving.
+"""The policy arrays a solve receives (:class:`Shock`, also ``tradewar.solve.Shock``) and their checks.
 
 A shock's tariffs ``t`` (and export taxes ``x``) must have the shape of the model's baseline tariffs,
 be finite and above -100%, and leave own sales (``t[i, i]``, the diagonal) at their baseline: own
@@ -9,11 +9,26 @@ from __future__ import annotations
 
 from typing import Any
 
+import equinox as eqx
+import jax
 import numpy as np
 
 from .._exceptions import ScenarioError
 
-__all__ = ["check_shock"]
+__all__ = ["Shock", "check_shock"]
+
+
+class Shock(eqx.Module):
+    """The policy a solve applies, as arrays (the same for every model family).
+
+    t : new tariffs, same shape and dimension order as the model's baseline tariffs
+        (``[exporter, importer]`` or ``[exporter, importer, sector]``), fraction, > -1.
+    x : new ad-valorem export taxes (or tariff-equivalent trade costs of an export
+        control) levied by the exporter, same shape as ``t``; ``None`` = unchanged (zero).
+    """
+
+    t: jax.Array
+    x: jax.Array | None = None
 
 
 def _baseline(model: Any) -> np.ndarray | None:
@@ -45,8 +60,6 @@ def check_shock(model: Any, shock: Any, codes=None, what: str = "solve_model"):
     ...
     tradewar._exceptions.ScenarioError: solve_model: field 't', exporter CHN, importer CHN: a tariff of 0.1 on CHN's own sales; own sales are never taxed (keep the diagonal at its baseline, 0)
     """
-    from ..solve import Shock
-
     if not all(callable(getattr(model, f, None)) for f in ("initial_guess", "residual", "outcomes", "checks")):
         raise ScenarioError(
             f"{what}: the model must be a calibrated model (e.g. tradewar.calibrate_ilms(world)), got {type(model).__name__}"
