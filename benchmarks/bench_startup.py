@@ -3,24 +3,31 @@
     python benchmarks/bench_startup.py [--repeats 10] [--cold-repeats 3] [--load 0] [--json OUT] [CASE ...]
 
 Each case runs the command line in a new Python process (as the ``tradewar`` console script does),
-``--repeats`` times after one untimed warm-up run, and reports the median and the minimum wall time,
+``--repeats`` times after one untimed warm-up, and reports the median and the minimum wall time,
 as ``hyperfine`` would, and the median CPU time (user + system, all threads of the process; on a busy
-machine it tells what the wall time would be on a quiet one). Cases and targets:
+machine it tells what the wall time would be on a quiet one). Cases (``NAME`` for the light commands,
+``NAME-warm`` and ``NAME-cold`` for every command that solves) and targets:
 
-* ``help``: ``tradewar --help`` (< 1 s)
-* ``scenarios``: ``tradewar scenarios`` (< 1 s)
-* ``data-info``: ``tradewar data info --country JPN`` (< 1 s)
-* ``run-warm``: ``tradewar run liberation-day`` on the embedded world2023 data, with a compilation
-  cache filled by the warm-up run (< 2 s)
-* ``run-cold``: the same command on a first-ever run: every repetition gets a new, empty
-  ``TRADEWAR_CACHE_DIR`` (< 10 s)
+* ``help``, ``scenarios``, ``data-info``: ``tradewar --help``, ``scenarios``, ``data info --country JPN``
+  (< 1 s)
+* ``run``: ``tradewar run liberation-day`` (warm < 1.5 s)
+* ``optimal``, ``optimal-partner``: ``tradewar optimal liberation-day --country USA`` (``--instrument
+  partner``), ``nash``: ``tradewar nash liberation-day``, ``talks``: ``tradewar talks liberation-day``,
+  ``bloc``: ``tradewar bloc us-bloc-china`` (warm < 5 s)
+* ``report``: ``tradewar report JPN`` (warm < 10 s), ``timeline``: ``tradewar timeline JPN``
+* ``uncertainty``: 1000 draws of ``liberation-day``, in this process; ``sweep``: an 11-point grid
+* ``replicate-cp2015``, ``replicate-lashkaripour2021``: the replications on ``../shared/data`` (skipped
+  where that folder is missing; lashkaripour2021 warm < 2 s)
 
-The compilation caches live in a temporary folder, so the user's cache is neither used nor changed.
-``PYTHONDONTWRITEBYTECODE`` is removed from the commands' environment, so that, as in an installed
-package, tradewar's modules are not compiled from source on every run.
-``--load N`` starts N busy processes (pure Python loops) for the duration of the measurements, to see
-the start-up on a machine whose cores are taken by other work. The script exits 1 when a command
-fails and prints (and with ``--json`` writes) the machine it ran on with the figures.
+A ``-warm`` case shares its compilation cache with the untimed warm-up run; a ``-cold`` case is a
+first-ever run: every repetition gets a new, empty ``TRADEWAR_CACHE_DIR``. The caches and every file a
+command writes live in a temporary folder (the working directory of the commands), so the user's
+cache is neither used nor changed. ``PYTHONDONTWRITEBYTECODE`` is removed from the commands'
+environment, so that, as in an installed package, tradewar's modules are not compiled from source on
+every run. ``--load N`` starts N busy processes (pure Python loops) for the duration of the
+measurements, to see the start-up on a machine whose cores are taken by other work. The script exits 1
+when a command fails and prints (and with ``--json`` writes) the machine it ran on, with its load
+average before and after, with the figures.
 """
 
 from __future__ import annotations
@@ -49,13 +56,36 @@ ENTRY = (
     "sys.argv[0] = 'tradewar'\nsys.exit(main())\n"
 )
 
-CASES: dict[str, tuple[list[str], float, str]] = {
-    "help": (["--help"], 1.0, "none"),
-    "scenarios": (["scenarios"], 1.0, "none"),
-    "data-info": (["data", "info", "--country", "JPN"], 1.0, "none"),
-    "run-warm": (["run", "liberation-day"], 2.0, "warm"),
-    "run-cold": (["run", "liberation-day"], 10.0, "cold"),
+#: The shared data folder (relative to the repository root), used by the replications only.
+SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+
+#: name -> (command line, target of the warm run in seconds or None, data folder it needs or None).
+COMMANDS: dict[str, tuple[list[str], float | None, Path | None]] = {
+    "run": (["run", "liberation-day"], 1.5, None),
+    "optimal": (["optimal", "liberation-day", "--country", "USA"], 5.0, None),
+    "optimal-partner": (["optimal", "liberation-day", "--country", "USA", "--instrument", "partner"], 5.0, None),
+    "nash": (["nash", "liberation-day"], 5.0, None),
+    "talks": (["talks", "liberation-day"], 5.0, None),
+    "bloc": (["bloc", "us-bloc-china"], 5.0, None),
+    "report": (["report", "JPN", "--out", "report.html"], 10.0, None),
+    "timeline": (["timeline", "JPN"], None, None),
+    "uncertainty": (["uncertainty", "liberation-day", "--draws", "1000", "--seed", "1", "--scheduler", "none"],
+                    None, None),
+    "sweep": (["sweep", "liberation-day", "--grid", "JPN.tariff_on.CHN=0:0.5:11", "--scheduler", "none"], None, None),
+    "replicate-cp2015": (["replicate", "cp2015", "--data", str(SHARED / "cp2015")], None, SHARED / "cp2015"),
+    "replicate-lashkaripour2021": (
+        ["replicate", "lashkaripour2021", "--data", str(SHARED / "tariffwar_cubes")], 2.0, SHARED / "tariffwar_cubes"),
 }
+
+#: case -> (command line, target in seconds or None, "none" | "warm" | "cold", data folder or None).
+CASES: dict[str, tuple[list[str], float | None, str, Path | None]] = {
+    "help": (["--help"], 1.0, "none", None),
+    "scenarios": (["scenarios"], 1.0, "none", None),
+    "data-info": (["data", "info", "--country", "JPN"], 1.0, "none", None),
+}
+for _name, (_args, _target, _data) in COMMANDS.items():
+    CASES[f"{_name}-warm"] = (_args, _target, "warm", _data)
+    CASES[f"{_name}-cold"] = (_args, None, "cold", _data)
 
 
 def machine() -> dict:
@@ -83,10 +113,10 @@ def _cpu_children() -> float:
     return use.ru_utime + use.ru_stime
 
 
-def _once(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+def _once(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
     """Wall time and CPU time (user + system, all threads) of one run of the command."""
     cpu0, start = _cpu_children(), time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", ENTRY, *args], env=env, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", ENTRY, *args], env=env, capture_output=True, text=True, cwd=cwd)
     seconds, cpu = time.perf_counter() - start, _cpu_children() - cpu0
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or [""]
@@ -96,31 +126,34 @@ def _once(args: list[str], env: dict[str, str]) -> tuple[float, float]:
 
 def measure(name: str, repeats: int, cold_repeats: int, scratch: Path) -> dict:
     """Time one case: one untimed warm-up, then the timed repetitions."""
-    args, target, cache = CASES[name]
+    args, target, cache, data = CASES[name]
+    row = {"case": name, "command": "tradewar " + " ".join(args), "cache": cache, "target_seconds": target}
+    if data is not None and not data.is_dir():
+        return {**row, "skipped": f"no data folder {data}"}
     env = dict(os.environ, COLUMNS="160", TERM="dumb")
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed package has its bytecode: let the warm-up write it
+    work = scratch / name
+    work.mkdir(parents=True, exist_ok=True)
     runs: list[tuple[float, float]] = []
     if cache == "cold":
         for i in range(cold_repeats):
-            env["TRADEWAR_CACHE_DIR"] = str(scratch / f"cold-{i}")
-            runs.append(_once(args, env))
+            env["TRADEWAR_CACHE_DIR"] = str(scratch / f"{name}-{i}")
+            runs.append(_once(args, env, work))
     else:
-        env["TRADEWAR_CACHE_DIR"] = str(scratch / "warm")
-        _once(args, env)
-        runs = [_once(args, env) for _ in range(repeats)]
+        env["TRADEWAR_CACHE_DIR"] = str(scratch / f"{name}-cache")
+        _once(args, env, work)
+        runs = [_once(args, env, work) for _ in range(repeats)]
     times = [w for w, _ in runs]
     med = statistics.median(times)
     return {
-        "case": name,
-        "command": "tradewar " + " ".join(args),
-        "cache": cache,
+        **row,
         "runs": len(times),
         "median_seconds": med,
         "min_seconds": min(times),
         "max_seconds": max(times),
         "median_cpu_seconds": statistics.median(c for _, c in runs),
-        "target_seconds": target,
-        "meets_target": med < target,
+        "meets_target": None if target is None else med < target,
+        "load_average_after": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
     }
 
 
@@ -131,7 +164,8 @@ def _spin() -> None:  # pragma: no cover - runs in a child process
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("cases", nargs="*", metavar="CASE", help=f"cases to run: {', '.join(CASES)} (default: all)")
+    ap.add_argument("cases", nargs="*", metavar="CASE",
+                    help=f"cases to run: {', '.join(CASES)}; a command name runs both its cases (default: all)")
     ap.add_argument("--repeats", type=int, default=10, help="timed runs per case after one warm-up")
     ap.add_argument("--cold-repeats", type=int, default=3, help="timed first-ever runs (each with an empty cache)")
     ap.add_argument("--load", type=int, default=0, help="busy processes competing for the cores while measuring")
@@ -139,10 +173,10 @@ def main(argv: list[str] | None = None) -> int:
     ns = ap.parse_args(argv)
     if ns.repeats < 1 or ns.cold_repeats < 1 or ns.load < 0:
         ap.error("--repeats and --cold-repeats must be at least 1, --load at least 0")
-    unknown = [c for c in ns.cases if c not in CASES]
+    unknown = [c for c in ns.cases if c not in CASES and c not in COMMANDS]
     if unknown:
         ap.error(f"unknown case {unknown[0]!r} (choose from {', '.join(CASES)})")
-    names = ns.cases or list(CASES)
+    names = [n for c in ns.cases for n in ((f"{c}-cold", f"{c}-warm") if c in COMMANDS else (c,))] or list(CASES)
 
     info = machine()
     load = f", load average {info['load_average'][0]:.2f}" if info["load_average"] else ""
@@ -156,11 +190,15 @@ def main(argv: list[str] | None = None) -> int:
             for name in names:
                 row = measure(name, ns.repeats, ns.cold_repeats, Path(tmp))
                 rows.append(row)
+                if "skipped" in row:
+                    print(f"{name:32s} skipped: {row['skipped']}")
+                    continue
+                verdict = "" if row["target_seconds"] is None else (
+                    f"target < {row['target_seconds']:g} s  {'ok' if row['meets_target'] else 'MISSED'}")
                 print(
-                    f"{row['command']:40s} {row['cache']:5s} median {row['median_seconds']:6.3f} s  "
-                    f"min {row['min_seconds']:6.3f} s  cpu {row['median_cpu_seconds']:6.3f} s  ({row['runs']} runs)  "
-                    f"target < {row['target_seconds']:g} s  "
-                    f"{'ok' if row['meets_target'] else 'MISSED'}"
+                    f"{name:32s} {row['cache']:5s} median {row['median_seconds']:7.3f} s  "
+                    f"min {row['min_seconds']:7.3f} s  cpu {row['median_cpu_seconds']:7.3f} s  ({row['runs']} runs)  "
+                    f"load {row['load_average_after']:.1f}  {verdict}", flush=True
                 )
     except RuntimeError as e:
         print(f"error: {e}", file=sys.stderr)
