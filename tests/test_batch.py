@@ -48,7 +48,7 @@ def test_chunk_size_rule():
 
 
 def test_impossible_member_is_named_and_the_others_kept(st):
-    from tradewar.scenario import run_scenario
+    from tradewar import run_scenario
 
     T = np.repeat(st.t[None], 3, axis=0)
     jpn, usa = st.world.index("JPN"), st.world.index("USA")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from tradewar.scenario import run_scenario
+from tradewar import run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 

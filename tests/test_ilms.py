@@ -256,7 +256,7 @@ def test_beta_one_is_the_core_model():
 
 def test_beta_from_a_scenario_file(tmp_path):
     """``[model] beta = 0.49`` in a scenario file solves the input-output model on world2023."""
-    from tradewar.scenario import run_scenario
+    from tradewar import run_scenario
 
     text = """name = "io-test"
 [data]

@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tradewar import run_scenario
 from tradewar.data import load_world
 from tradewar.policy import apply_layers
-from tradewar.scenario import _layer, list_bloc_presets, list_presets, load_scenario, run_scenario
+from tradewar.scenario import _layer, list_bloc_presets, list_presets, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tradewar import run_scenario
 from tradewar.report import DEFAULT_TIMELINE, SECTORAL_TIMELINE, build_report, timeline
 from tradewar.report.html import GEO_PLACEHOLDER
-from tradewar.scenario import load_scenario, prepare, run_scenario
+from tradewar.scenario import load_scenario, prepare
 
 CHROMIUM = "/usr/bin/chromium"
 SHARED_ADB = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "adbmrio44x19_2017_2023"

@@ -9,10 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 import tradewar
-from tradewar import ScenarioError
+from tradewar import ScenarioError, run_scenario
 from tradewar.cli import app
 from tradewar.policy import Layer, Retaliation, apply_layers, apply_retaliation
-from tradewar.scenario import list_presets, load_scenario, run_scenario
+from tradewar.scenario import list_presets, load_scenario
 
 runner = CliRunner()
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from tradewar import ScenarioError
+from tradewar import ScenarioError, run_scenario
 from tradewar.cli import app
 from tradewar.data import load_world
-from tradewar.scenario import load_scenario, prepare, run_scenario
+from tradewar.scenario import load_scenario, prepare
 
 from .conftest import shared_dir
 

@@ -315,7 +315,7 @@ def test_cli_talks_and_bloc(files):
 
 
 def test_scenario_with_optimal_retaliation(files):
-    from tradewar.scenario import run_scenario
+    from tradewar import run_scenario
 
     res = run_scenario(str(files / "s3opt.toml"))
     t = res.tariffs

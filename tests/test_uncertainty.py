@@ -83,7 +83,7 @@ def test_draws_follow_the_distributions():
 
 
 def test_zero_variance_mean_equals_the_deterministic_solve(tmp_path):
-    from tradewar.scenario import run_scenario
+    from tradewar import run_scenario
 
     p = scenario_file(tmp_path, '[uncertainty]\ndraws = 4\n[uncertainty.params.eps]\ndist = "normal"\n'
                                 'mean = 4.0\nsd = 0.0\n')

@@ -35,7 +35,7 @@ def _library_bloc(name: str) -> dict:
 @functools.cache
 def _library_welfare(name: str, country: str = "JPN") -> float:
     """The library's welfare change (%) of ``country`` under preset ``name``: what the API must return."""
-    from tradewar.scenario import run_scenario
+    from tradewar import run_scenario
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -101,7 +101,7 @@ def test_datasets_and_presets(client, preset):
 
 # --- solve --------------------------------------------------------------------------------------------
 def test_solve_matches_the_library_and_is_stored(client, preset):
-    from tradewar.scenario import run_scenario
+    from tradewar import run_scenario
 
     r = client.post("/api/solve", json=preset)
     assert r.status_code == 200, r.text

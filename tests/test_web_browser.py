@@ -120,7 +120,8 @@ def test_change_japan_on_china_run_and_download(server, tmp_path):
                 page.click("#dl-toml")
             toml_path = tmp_path / "scenario.toml"
             dl.value.save_as(toml_path)
-            from tradewar.scenario import load_scenario, run_scenario
+            from tradewar import run_scenario
+            from tradewar.scenario import load_scenario
 
             res = run_scenario(load_scenario(toml_path))
             assert f"{res.countries().loc['JPN', 'welfare_pct']:+.2f}" == after

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from tradewar import run_scenario
 from tradewar._exceptions import DataError
 from tradewar.cli import app
 from tradewar.data import load_world
-from tradewar.scenario import load_scenario, run_scenario
+from tradewar.scenario import load_scenario
 
 from .conftest import shared_dir
 

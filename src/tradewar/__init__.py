@@ -28,7 +28,7 @@ _EXPORTS: dict[str, str] = {
     "Scenario": "tradewar.scenario",
     "load_scenario": "tradewar.scenario",
     "list_presets": "tradewar.scenario",
-    "run_scenario": "tradewar.scenario",
+    "run_scenario": "tradewar._run",
     "Result": "tradewar.results",
     # batches, uncertainty, sweeps
     "solve_batch": "tradewar.sweep",

@@ -353,11 +353,11 @@ def run(
 ) -> None:
     """Solve a scenario and print the outcomes of its countries (--all: every country), sorted by welfare."""
     from ._io import check_not_inputs, check_output_paths
+    from ._run import run_scenario
     from .scenario import (
         check_option_codes,
         load_scenario,
         output_countries,
-        run_scenario,
         scenario_inputs,
         scenario_world,
     )

@@ -74,7 +74,7 @@ from ._distributions import UncertaintySpec
 from ._exceptions import DataError, ScenarioError
 from .models._params import FAMILY_SCHEMAS, ILMSSchema, error_message
 
-__all__ = ["Scenario", "load_scenario", "list_presets", "preset_path", "run_scenario", "prepare"]
+__all__ = ["Scenario", "load_scenario", "list_presets", "preset_path", "prepare"]
 
 
 class _Strict(BaseModel):
@@ -662,51 +662,3 @@ def _layer(ly: TariffLayer):
         mode=ly.mode,
     )
 
-
-def run_scenario(
-    s: Scenario | str | Path,
-    *,
-    world=None,
-    options=None,
-    data: str | None = None,
-    gdp: str | None = None,
-    tariffs: str | None = None,
-):
-    """Solve a scenario and return a labelled :class:`~tradewar.results.Result`.
-
-    ``world`` is a :class:`~tradewar.data.World` or a data source (``"world2023"``, a folder, a file)
-    replacing the scenario's; ``data``, ``gdp`` and ``tariffs`` replace ``[data] source``, ``gdp`` and
-    ``tariffs`` (see :meth:`Scenario.with_data`).
-
-    Examples
-    --------
-    >>> r = run_scenario("liberation-day")
-    >>> r.converged, bool(r.countries().loc["USA", "welfare_pct"] > 0)
-    (True, True)
-    """
-    import numpy as np
-
-    from .results import Result, baseline_tariffs_note, model_parameters
-    from .solve import Shock, solve_model
-
-    if not isinstance(s, Scenario):
-        s = load_scenario(s)
-    s = s.with_data(data, gdp=gdp, tariffs=tariffs)
-    world, model, t, x, rule = prepare(s, world)
-    if rule.rule == "optimal":
-        from .strategy import retaliate_optimally
-
-        t = retaliate_optimally(model, world, t, rule)
-    shock = Shock(t=np.asarray(t), x=None if x is None else np.asarray(x))
-    eq = solve_model(model, shock, options, what=f"scenario '{s.name}'", codes=world.codes)
-    return Result(
-        world=world,
-        equilibrium=eq,
-        scenario=s.name,
-        model=s.model.family,
-        params=s.model.params(),
-        model_params=model_parameters(s.model.family, s.model.params(), model, world),
-        tariffs=np.asarray(t),
-        meta={"title": s.title, "date": s.date, "notes": s.notes, "data": s.data.source,
-              "baseline_tariffs": baseline_tariffs_note(world), **dict(getattr(model, "meta", {}) or {})},
-    )

@@ -151,7 +151,7 @@ def solve_events(get: Callable[[str], Any] | None = None, *, data: str | None = 
                  progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Preset name -> Result for every preset of :data:`EVENTS`; ``get(name)`` may return one already solved
     (or None); ``data`` replaces the data of the one-sector presets only."""
-    from ..scenario import run_scenario
+    from .._run import run_scenario
 
     one = {v[1] for v in EVENTS.values() if v[1]}
     out = {}

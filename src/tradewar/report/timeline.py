@@ -156,8 +156,9 @@ def timeline(
     >>> bool(tl.table().loc["2025-04-02-liberation-day", "welfare_pct"] < 0)
     True
     """
+    from .._run import run_scenario
     from ..data import load_world
-    from ..scenario import Scenario, _data_source, load_scenario, run_scenario
+    from ..scenario import Scenario, _data_source, load_scenario
 
     scenarios = [p if isinstance(p, Scenario) else load_scenario(p) for p in presets]
     scenarios = [s.with_data(data) for s in scenarios]

@@ -1,6 +1,6 @@
 """What each endpoint computes: a call of the library on a validated request, and the request's cache key.
 
-Nothing here computes economics: scenarios are solved by :func:`tradewar.scenario.run_scenario`, the
+Nothing here computes economics: scenarios are solved by :func:`tradewar.run_scenario`, the
 strategic documents come from :mod:`tradewar.strategy._documents` (the same as the CLI's ``--json``),
 timelines from :func:`tradewar.report.timeline.timeline`, reports from :func:`tradewar.report.build_report`
 and figures from :mod:`tradewar.report.charts`. Datasets are chosen by name among those the operator
@@ -105,7 +105,7 @@ def _csv(df) -> str:
 
 def solve(s, *, bilateral: bool = False):
     """Solve a scenario (already checked by :func:`server_scenario`): ``(doc, csv, result)``."""
-    from ..scenario import run_scenario
+    from .._run import run_scenario
 
     res = run_scenario(s, world=world_of(s))
     return res.to_dict(bilateral=bilateral), _csv(res.countries()), res
