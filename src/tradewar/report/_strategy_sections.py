@@ -22,7 +22,9 @@ import numpy as np
 
 from .._i18n import _, current
 from . import charts
+from ._context import Unavailable
 from .html import esc, table_html
+from .timeline import focus_codes
 
 BLOC = "us-bloc-china"
 OTHER_CANDIDATES = ("EU27", "KOR", "GBR", "JPN")
@@ -36,17 +38,10 @@ def _welfare_pct(model, t) -> np.ndarray:
     return np.asarray(eq.outcomes["welfare_pct"], dtype=float)
 
 
-def _sections():
-    from .sections import Unavailable, focus_codes
-
-    return Unavailable, focus_codes
-
-
 # --- bloc -------------------------------------------------------------------------------------------
 def bloc(ctx: Any, strategy) -> str | None:
     import pandas as pd
 
-    Unavailable, focus_codes = _sections()
     load_bloc, prepare_bloc, bloc_game = strategy("load_bloc", "prepare_bloc", "bloc_game")
     c = ctx.country
     b = load_bloc(BLOC)
@@ -139,7 +134,6 @@ def deal(ctx: Any, strategy) -> str | None:
     from .._exceptions import ConvergenceError
     from ..scenario import load_scenario, prepare
 
-    Unavailable, _f = _sections()
     c = ctx.country
     partner = "USA" if c != "USA" else "JPN"
     a, b = "USA", (c if c != "USA" else partner)

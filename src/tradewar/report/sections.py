@@ -12,50 +12,17 @@ from __future__ import annotations
 import importlib
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from .._i18n import N_, _, current
-from . import charts
-from .html import GEO_PLACEHOLDER, esc, figure_html, table_html
-from .timeline import METRICS, SECTORAL_TIMELINE, Timeline, country_metrics, focus_codes, partners_for
+from . import _strategy_sections, charts
+from ._context import Context, Unavailable
+from .html import GEO_PLACEHOLDER, esc, table_html
+from .timeline import METRICS, SECTORAL_TIMELINE, country_metrics, focus_codes, partners_for
 
 __all__ = ["Unavailable", "Context", "SECTIONS", "OFFICIAL"]
-
-
-class Unavailable(Exception):
-    """A section's inputs are missing; the message is the one line the report shows instead."""
-
-
-@dataclass
-class Context:
-    """What the sections share: the country, the solved timeline, options, and the figures drawn so far."""
-
-    country: str
-    timeline: Timeline
-    data: str | None = None
-    sectoral_data: str | None = None
-    options: Any = None
-    progress: Callable[[str], None] | None = None
-    figures: dict[str, Any] = field(default_factory=dict)
-    uses_geometry: bool = False
-    extras: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def world(self):
-        return self.timeline[0].world
-
-    def say(self, msg: str) -> None:
-        if self.progress is not None:
-            self.progress(msg)
-
-    def figure(self, name: str, fig, caption: str = "") -> str:
-        if fig is None:
-            return ""
-        self.figures[name] = fig
-        return figure_html(fig, f"fig-{name}", caption)
 
 
 #: Official trade statistics to check the data against (per country).
@@ -273,14 +240,10 @@ def _strategy(*names: str):
 
 
 def section_bloc(ctx: Context) -> str:
-    from . import _strategy_sections
-
     return _strategy_sections.bloc(ctx, _strategy)
 
 
 def section_deal(ctx: Context) -> str:
-    from . import _strategy_sections
-
     return _strategy_sections.deal(ctx, _strategy)
 
 
