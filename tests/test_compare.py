@@ -95,3 +95,20 @@ def test_markdown_cites_every_source_it_uses(results):
     for k in ("1", "2", "4", "5", "7", "8", "9", "11", "12"):
         assert f"{k}. {src[k]}" in lines
     assert "10. " not in md  # the IMF forecast revisions are not set beside a counterfactual
+
+
+def test_changes_start_from_the_model_baseline_when_trade_is_rebalanced():
+    from tradewar.report.timeline import export_change_pct
+
+    rng = np.random.default_rng(11)
+    n = len(CODES)
+    X = rng.uniform(1.0, 5.0, (n, n)) + np.diag(rng.uniform(40, 90, n))
+    X[1, 0] *= 4.0  # a large Chinese surplus with the USA, removed by the zero-deficit closure
+    w = World(codes=CODES, trade=X, gdp=X.sum(axis=1))
+    m = ilms.calibrate(w, ilms.ILMSParams(kappa=0.5, nu=0.1, deficits="zero"))
+    r = Result(world=w, equilibrium=solve_model(m, Shock(t=np.zeros((n, n)))), scenario="zero", model="ilms")
+    base = r.flows_base()
+    assert abs(base[1, 0] / X[1, 0] - 1) > 0.05  # the balanced world differs from the data
+    assert export_change_pct(r, "CHN", "USA") == pytest.approx(0.0, abs=1e-9)
+    assert _compare.our_figures(r, "trade:USA-CHN")["value_pct"] == pytest.approx(0.0, abs=1e-9)
+    assert r.flows_table()["change_pct"].abs().max() < 1e-9

@@ -33,7 +33,7 @@ def api():
 
 def _export_change(res, j, i):
     new = float(res.bilateral("flows_new").sel(exporter=j, importer=i))
-    old = float(res.world.trade_frame().loc[j, i])
+    old = float(res.bilateral("flows_base").sel(exporter=j, importer=i))  # the model's baseline
     return 100.0 * (new / old - 1.0)
 
 

@@ -288,13 +288,19 @@ class Result:
         t = self.world.tariffs if self.tariffs is None else self.tariffs
         return self._long({"baseline_tariff": self.world.tariffs, "tariff": t})
 
+    def flows_base(self) -> np.ndarray:
+        """The baseline flows that ``flows_new`` is compared with: the model's (``flows_base``), which differ
+        from the data's when the model rebalanced trade first (``deficits = "zero"``), else the World's."""
+        base = self.equilibrium.outcomes.get("flows_base")
+        return np.asarray(self.world.trade if base is None else base, float)
+
     def flows_table(self):
         """Bilateral flows before and after, as a long DataFrame: ``exporter, importer[, sector],
         value_base, value_new, change_pct`` (the world's units; producer prices; own sales left out)."""
         if "flows_new" not in self.equilibrium.outcomes:
             raise TradewarError(f"model '{self.model}' does not report bilateral flows")
         new = np.asarray(self.equilibrium.outcomes["flows_new"], float)
-        base = np.asarray(self.world.trade, float)
+        base = self.flows_base()
         with np.errstate(divide="ignore", invalid="ignore"):
             pct = np.where(base > 0, 100.0 * (new / np.where(base > 0, base, 1.0) - 1.0), np.nan)
         return self._long({"value_base": base, "value_new": new, "change_pct": pct})

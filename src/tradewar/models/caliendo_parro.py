@@ -97,7 +97,9 @@ inputs deflated by their sectoral price indices, summed over sectors::
 Labour is fixed and paid the same in every sector, so it is 0 without intermediates and 0 to first
 order with them; it moves (at second order) as sectors use more or fewer inputs per worker. Money in the
 World's units: ``income_baseline`` (N,) the baseline income ``I_n`` that welfare deflates (the equivalent
-variation is ``welfare_pct / 100 * income_baseline``), ``tariff_revenue`` (N,) the new tariff revenue.
+variation is ``welfare_pct / 100 * income_baseline``), ``tariff_revenue`` (N,) the new tariff revenue,
+``flows_base`` (N, N, S) the baseline flows at producer prices that ``flows_new`` is compared with (the
+balanced world's with ``deficits = "zero"``).
 
 Examples
 --------
@@ -357,6 +359,7 @@ class CaliendoParro(eqx.Module):
             "real_gdp_pct": 100.0 * (self.real_value_added(c) / self.VA - 1.0),
             "income_baseline": I0,
             "tariff_revenue": c["Rt"],
+            "flows_base": f_old,
             "flows_new": f_new,
         }
         # the paper's decomposition (discrete changes, baseline weights), as its tables report it

@@ -99,7 +99,8 @@ first order and falls a little below it when the relative price of labour moves 
 
 Money outcomes, in the World's units: ``income_baseline`` (N,) the income that welfare deflates
 (final spending ``Ec``, ``= E`` when ``beta = 1``), so the equivalent variation is
-``welfare_pct / 100 * income_baseline``; ``tariff_revenue`` (N,) the new revenue ``R_i``.
+``welfare_pct / 100 * income_baseline``; ``tariff_revenue`` (N,) the new revenue ``R_i``. ``flows_base`` (N, N)
+the baseline flows the changes start from (the data's, or the balanced world's with ``deficits = "zero"``).
 """
 
 from __future__ import annotations
@@ -379,6 +380,7 @@ class ILMSModel(eqx.Module):
             "real_gdp_pct": pct(self.real_gdp(s)),
             "income_baseline": self.Ec,
             "tariff_revenue": s["R"],
+            "flows_base": self.X,
             "flows_new": Xn,
         }
 

@@ -57,7 +57,8 @@ quantity of industry ``s`` is its sales deflated by ``w^``::
 
 Labour is fixed, so it moves only as labour shifts between industries of different markups (profits per
 worker differ). Money in the data's units: ``income_baseline`` (N,) baseline expenditure ``E_j`` (the
-equivalent variation is ``welfare_pct / 100 * income_baseline``), ``tariff_revenue`` (N,) new revenue ``R'_j``.
+equivalent variation is ``welfare_pct / 100 * income_baseline``), ``tariff_revenue`` (N,) new revenue ``R'_j``,
+``flows_base`` (N, N, S) the baseline flows ``X``.
 
 Residuals are dimensionless: wage equations are relative to the wage, budgets relative to baseline
 expenditure ``E_j``, so ``max |r| <= tol`` is a relative tolerance.
@@ -238,6 +239,7 @@ class OssaModel(eqx.Module):
             "real_gdp_pct": pct(gdp1 / lv["what"] / gdp0),
             "income_baseline": self.E,
             "tariff_revenue": lv["R_new"],
+            "flows_base": self.X,
             "flows_new": lv["Xnew"],
         }
 

@@ -50,7 +50,8 @@ reduced form of the package (2N or 3N unknowns instead of N + 2NS).
 Real GDP (``real_gdp_pct``): sales at producer prices deflated by the producer price ``w^`` (labour is
 the one factor, fixed, with constant productivity), ``w^_i R_i / (w^_i R_i) - 1``: 0 in every
 equilibrium, a tariff war changes real income here only through prices and revenue. Money in the data's
-units: ``income_baseline`` (N,) expenditure ``Y_i``, ``tariff_revenue`` (N,) the new revenue.
+units: ``income_baseline`` (N,) expenditure ``Y_i``, ``tariff_revenue`` (N,) the new revenue, ``flows_base``
+(N, N, S) the baseline sales ``lambda e Y / (1 + t)``.
 
 Examples
 --------
@@ -265,6 +266,7 @@ class TariffWar(eqx.Module):
             "real_gdp_pct": 100.0 * (c["sales"].sum(axis=(1, 2)) / c["wh"] / self.R - 1.0),
             "income_baseline": self.Y,
             "tariff_revenue": c["rev"],
+            "flows_base": self.lam * (self.e * self.Y[:, None])[None] / (1.0 + self.t0),
             "flows_new": c["sales"],
         }
         if self.nash:

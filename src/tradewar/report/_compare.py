@@ -118,7 +118,7 @@ def our_figures(res, economy: str) -> dict[str, float]:
         return {}
     i, j = w.index(a), w.index(b)
     new = np.asarray(oc["flows_new"], dtype=float)
-    old = np.asarray(w.trade, dtype=float)
+    old = res.flows_base()
     if kind == "cars":
         if not w.has_sectors or CARS not in w.sectors:
             return {}

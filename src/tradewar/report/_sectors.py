@@ -61,7 +61,7 @@ def car_exports_table(tl, country: str, importer: str = "USA"):
     for res in tl:
         w = res.world
         j, i, k = w.index(country), w.index(importer), w.sectors.index(CARS)
-        old = float(w.trade[j, i, k])
+        old = float(res.flows_base()[j, i, k])
         new = float(np.asarray(res.equilibrium.outcomes["flows_new"])[j, i, k])
         rows.append({
             "date": res.meta.get("date") or "",

@@ -73,8 +73,9 @@ def export_change_pct(res: Result, exporter: str, importer: str) -> float:
         return math.nan
     j, i = w.index(exporter), w.index(importer)
     new = np.asarray(res.equilibrium.outcomes["flows_new"], dtype=float)
-    new = new.sum(axis=2) if new.ndim == 3 else new
-    old = float(w.bilateral()[j, i])
+    base = res.flows_base()
+    new, base = (new.sum(axis=2), base.sum(axis=2)) if new.ndim == 3 else (new, base)
+    old = float(base[j, i])
     return 100.0 * (float(new[j, i]) / old - 1.0) if old > 0 else math.nan
 
 
