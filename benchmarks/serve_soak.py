@@ -37,7 +37,7 @@ MIX = {"solve": 40, "solve_sectoral": 12, "report": 4, "bloc": 3, "nash": 5, "ti
 #: The answers each kind may get; anything else is counted as unexpected.
 EXPECTED = {"solve": {200, 503, 504}, "solve_sectoral": {200, 503, 504}, "report": {200, 503, 504},
             "bloc": {200, 202, 503}, "nash": {202, 503}, "timeline": {200, 202, 503}, "cancel": {200, 503},
-            "poll": {200}, "bad": {404, 422}}
+            "poll": {200, 404}, "bad": {404, 422}}  # poll 404: a finished job the retention policy deleted
 
 
 def _free_port() -> int:
@@ -154,8 +154,8 @@ class Soak:
         while left and time.monotonic() - t0 < timeout:
             still = []
             for jid in left:
-                j = (await self.client.get(f"/api/jobs/{jid}")).json()
-                if j["status"] in ("queued", "running"):
+                r = await self.client.get(f"/api/jobs/{jid}")
+                if r.status_code == 200 and r.json()["status"] in ("queued", "running"):  # 404: finished, pruned
                     still.append(jid)
             left = still
             if left:

@@ -113,6 +113,7 @@ class Store:
         db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA journal_size_limit=8388608")  # the WAL file is cut back to 8 MB after a checkpoint
         db.execute("PRAGMA foreign_keys=ON")
         db.row_factory = sqlite3.Row
         return db
