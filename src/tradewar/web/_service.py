@@ -162,7 +162,7 @@ def sectors_of(res, focus: str) -> dict[str, Any] | None:
                            "output_employment": {col: [float(v) for v in tab[col]] for col in tab.columns}}
     if CARS in w.sectors and focus != "USA" and "USA" in w.codes:
         row = car_exports_table([res], focus).iloc[0]
-        base = float(w.trade[w.index(focus), w.index("USA"), w.sectors.index(CARS)]) / 1000.0
+        base = float(res.flows_base()[w.index(focus), w.index("USA"), w.sectors.index(CARS)]) / 1000.0
         out["cars"] = {"exporter": focus, "importer": "USA", "sector": CARS, "tariff_pct": float(row["tariff_pct"]),
                        "change_pct": float(row["change_pct"]), "level_usd_bn": float(row["level_usd_bn"]),
                        "base_usd_bn": base}
@@ -264,7 +264,7 @@ def timeline_doc(country: str, steps: list[str], dataset_source: str, progress: 
     if w.sectors and CARS in w.sectors and c != "USA" and "USA" in w.codes:  # as in the report's sectors section
         cars = car_exports_table(tl, c)
         doc["cars"] = {"exporter": c, "importer": "USA", "base_usd_bn": float(
-            w.trade[w.index(c), w.index("USA"), w.sectors.index(CARS)]) / 1000.0,
+            tl[0].flows_base()[w.index(c), w.index("USA"), w.sectors.index(CARS)]) / 1000.0,
             "steps": [{"scenario": str(k), **row} for k, row in cars.to_dict(orient="index").items()]}
     from .._io import json_safe
 
