@@ -4,7 +4,7 @@ Starts one server on 127.0.0.1 (a free port, a fresh state folder, nothing else 
 short job time limit, so that background jobs run past it, and sends ``--requests`` requests,
 ``--concurrency`` at a time, stopping early after ``--seconds``. The mix: solves on world2023 and on
 world2022s with tariffs varied so that few come from the store; reports; bloc games and Nash wars
-(which run past the job time limit: time-outs); timelines; jobs cancelled right after they are
+(six-player wars, which mostly run past the job time limit: time-outs); timelines; jobs cancelled right after they are
 queued; job polls; and bad input (a rate written as a percentage, an unknown country, broken JSON, a
 preset name of 300 characters, a player listed twice). Before the mix (after a warm-up round of every
 kind), at each quarter and after the server is idle again it records the server's open files, threads,
@@ -55,7 +55,7 @@ def sample(pid: int, state: Path) -> dict:
             "rss_mb": int(field["VmRSS"].split()[0]) / 1024, "store_mb": store / 1e6}
 
 
-def start(state: Path, port: int, *, workers: int = 2, queue: int = 32, job_seconds: float = 3.0,
+def start(state: Path, port: int, *, workers: int = 2, queue: int = 32, job_seconds: float = 1.0,
           max_store_mb: float = 50.0) -> subprocess.Popen:
     """The server, with a short job time limit and a bounded store."""
     env = {**os.environ, "TRADEWAR_TOKEN": ""}
@@ -88,6 +88,7 @@ class Soak:
         self.counts: collections.Counter = collections.Counter()
         self.unexpected: list[str] = []
         self.jobs: list[str] = []
+        self.outcomes: collections.Counter = collections.Counter()
 
     def _note(self, kind: str, r: httpx.Response) -> None:
         self.counts[(kind, r.status_code)] += 1
@@ -115,7 +116,8 @@ class Soak:
             self._note(kind, await c.post("/api/bloc", json={"bloc": "us-bloc-china"}))
         elif kind == "nash":
             s = self._varied(self.base, k)
-            self._note(kind, await c.post("/api/nash", json={"scenario": s, "players": ["USA", "CHN"]}))
+            players = ["USA", "CHN", "EU27", "JPN", "KOR", "MEX"]  # a long war: most run past the job time limit
+            self._note(kind, await c.post("/api/nash", json={"scenario": s, "players": players, "instrument": "partner"}))
         elif kind == "timeline":
             step = self.rng.choice(["2025-04-02-liberation-day", "2025-07-22-us-japan-deal"])
             self._note(kind, await c.post("/api/timeline", json={"country": "JPN", "steps": [step]}))
@@ -160,6 +162,12 @@ class Soak:
             left = still
             if left:
                 await asyncio.sleep(0.5)
+        self.outcomes.clear()
+        for jid in dict.fromkeys(self.jobs):
+            r = await self.client.get(f"/api/jobs/{jid}")
+            j = r.json() if r.status_code == 200 else {"kind": "any", "status": "deleted by retention", "error": ""}
+            why = " (time limit)" if (j.get("error") or "").startswith("time limit") else ""
+            self.outcomes[f"{j['kind']} {j['status']}{why}"] += 1
         return left
 
 
@@ -181,6 +189,7 @@ async def soak(url: str, pid: int, state: Path, n: int, concurrency: int, second
         # then a burst of every kind at once: the server's request threads and worker threads exist from here on
         await asyncio.gather(*(s.one(-100 - k, kind) for k, kind in enumerate(kinds(3 * concurrency, seed + 1))))
         await s.idle(600.0)
+        warm_jobs = list(s.jobs)
         samples = {"before": sample(pid, state)}
         order = kinds(n, seed)
         sem = asyncio.Semaphore(concurrency)
@@ -202,16 +211,17 @@ async def soak(url: str, pid: int, state: Path, n: int, concurrency: int, second
 
         await asyncio.gather(*(go(k, kind) for k, kind in enumerate(order)))
         wall = time.monotonic() - t0
+        s.jobs = s.jobs[len(warm_jobs):]  # the outcomes of the mix's own jobs
         unfinished = await s.idle(600.0)
         samples["after, idle"] = sample(pid, state)
         statuses = collections.Counter(st for (_, st) in s.counts.elements())
     return {"requests": sent[0], "concurrency": concurrency, "wall_seconds": wall, "samples": samples,
             "answers": {f"{k} {st}": v for (k, st), v in sorted(s.counts.items())},
             "statuses": dict(sorted(statuses.items())), "unexpected": s.unexpected, "unfinished_jobs": unfinished,
-            "jobs": len(set(s.jobs))}
+            "jobs": len(set(s.jobs)), "job_outcomes": dict(sorted(s.outcomes.items()))}
 
 
-def run(n: int, concurrency: int, seconds: float, *, workers: int = 2, job_seconds: float = 3.0,
+def run(n: int, concurrency: int, seconds: float, *, workers: int = 2, job_seconds: float = 1.0,
         max_store_mb: float = 50.0, seed: int = 0) -> dict:
     """Start a server, soak it, stop it (SIGTERM: a clean shutdown); the figures and the server's exit status."""
     port = _free_port()
@@ -237,7 +247,7 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=900.0, help="stop sending after this long")
     ap.add_argument("--workers", type=int, default=2, help="--workers of the server")
-    ap.add_argument("--job-seconds", type=float, default=3.0, help="--job-seconds of the server")
+    ap.add_argument("--job-seconds", type=float, default=1.0, help="--job-seconds of the server")
     ap.add_argument("--max-store", type=float, default=50.0, help="--max-store of the server (MB)")
     ap.add_argument("--json", dest="json_out", default=None, help="also write the figures as JSON here")
     args = ap.parse_args()
@@ -249,6 +259,7 @@ def main() -> None:
     for when, s in doc["samples"].items():
         print(f"{when:>14} {s['open_files']:>10} {s['threads']:>8} {s['rss_mb']:>8.0f} {s['store_mb']:>9.1f}")
     print("answers:", ", ".join(f"{k}: {v}" for k, v in doc["answers"].items()))
+    print("jobs at the end:", ", ".join(f"{k}: {v}" for k, v in doc["job_outcomes"].items()))
     print(f"unexpected answers: {len(doc['unexpected'])}; jobs: {doc['jobs']}, unfinished: {len(doc['unfinished_jobs'])}")
     for e in doc["unexpected"][:5]:
         print("  ", e)
