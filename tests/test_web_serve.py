@@ -179,40 +179,47 @@ def test_200_timeouts_leave_files_threads_and_connections_as_they_were(tmp_path,
         assert c.app.state.store.counts()["jobs"] == 210
 
 
-def test_concurrent_solves_leave_blas_as_they_found_it():
-    from threadpoolctl import threadpool_info
+def test_concurrent_solves_share_one_blas_limit_and_the_last_restores_it():
+    """Two solves on two threads, interleaved (a enters, b enters, a leaves, b leaves): the limit is set once
+    and restored once, by the last to leave, to the counts found before (threadpoolctl's own context would
+    restore b's view, one thread, for good)."""
+    from tradewar import _blas
 
-    from tradewar.solve import _blas_controller, blas_threads
+    calls = []
 
-    _blas_controller()  # the BLAS libraries a solve loads are loaded before the counts are read
+    class Limiter:
+        def restore_original_limits(self):
+            calls.append("restore")
 
-    def counts():
-        return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+    class Controller:
+        def limit(self, limits, user_api):
+            calls.append(("limit", limits, user_api))
+            return Limiter()
 
-    before = counts()
     a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
     seen = {}
 
     def a():
-        with blas_threads(10, 1):
+        with _blas.limited(Controller, 1):
             a_in.set()
             b_in.wait(60)
+        seen["a left"] = (list(calls), _blas.holders())
         a_out.set()
 
     def b():
         a_in.wait(60)
-        with blas_threads(10, 1):
+        with _blas.limited(Controller, 1):
             b_in.set()
             a_out.wait(60)
-            seen["b"] = counts()  # a has left; b still holds the limit
+        seen["b left"] = (list(calls), _blas.holders())
 
     ts = [threading.Thread(target=a), threading.Thread(target=b)]
     for t in ts:
         t.start()
     for t in ts:
         t.join(60)
-    assert all(n == 1 for n in seen["b"])
-    assert counts() == before  # the last to leave restored the original counts
+    assert seen["a left"] == ([("limit", 1, "blas")], 1)  # b still holds it: nothing restored
+    assert seen["b left"] == ([("limit", 1, "blas"), "restore"], 0)
 
 
 # --- retention -------------------------------------------------------------------------------------------------
