@@ -22,10 +22,19 @@ def st():
     return setup(SCENARIO)
 
 
-def test_stack_models_shares_equal_leaves(st):
+@pytest.fixture(scope="module")
+def st_fixed():
+    """The preset with the data's deficits held fixed: calibration then depends on eps only through psi and phi."""
+    from tradewar.scenario import load_scenario
+
+    s = load_scenario(SCENARIO)
+    return setup(s.model_copy(update={"model": s.model.model_copy(update={"deficits": "fixed"})}))
+
+
+def test_stack_models_shares_equal_leaves(st_fixed):
     from tradewar._batch import stack_models
 
-    f = st.factory()
+    f = st_fixed.factory()
     stacked = stack_models([f({"eps": 3.0}), f({"eps": 5.0})])
     # eps changes psi = 0.67/eps and phi(eps); every other array is shared, not copied
     assert sum(a == 0 for a in stacked.axes) == 3
@@ -75,7 +84,7 @@ def test_parameter_draws_equal_single_calibrated_solves(st):
     assert ds.attrs["failed"] == 0
     np.testing.assert_array_equal(ds.param_eps.values, eps)
     for k, e in enumerate(eps):
-        m = calibrate(st.world, ILMSParams(eps=float(e)))
+        m = calibrate(st.world, ILMSParams(eps=float(e), deficits="zero"))  # the preset's closure
         ref = solve_model(m, Shock(t=st.t)).outcomes
         for f in ("welfare_pct", "real_wage_pct", "employment_pct"):
             np.testing.assert_allclose(ds[f].isel(draw=k).values, ref[f], rtol=0, atol=1e-9)

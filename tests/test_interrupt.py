@@ -1,6 +1,6 @@
 """Ctrl-C and SIGTERM: the command stops at once, prints one line, exits 130 and leaves no file.
 
-A Nash war that runs for minutes is interrupted in subprocesses at several moments: while the command
+A Nash war that runs for most of a minute (four players, tariffs by sector, the sectoral world) is interrupted in subprocesses at several moments: while the command
 line and JAX are imported, while the solver compiles, while it iterates; a slow atomic write is
 interrupted in the middle of writing. Times count from the moment the process has routed its signals
 (seen in /proc, so the test needs Linux). Each run must end within a few seconds of the signal with
@@ -86,7 +86,9 @@ def _check(res: subprocess.CompletedProcess, folder: Path, sig: int) -> None:
 def test_interrupted_nash_war_leaves_nothing(tmp_path, delay, sig):
     work = tmp_path / "out"
     work.mkdir()
-    cmd = [sys.executable, "-m", "tradewar", "nash", "liberation-day", "--tol", "1e-12", "--json", str(work / "nash.json")]
+    # four players choosing a tariff by sector on the sectoral world: most of a minute even when warm
+    cmd = [sys.executable, "-m", "tradewar", "nash", "2025-04-05-liberation-day-sectoral", "--players", "USA,CHN,JPN,EU27",
+           "--instrument", "sector", "--json", str(work / "nash.json")]
     res = _interrupt(cmd, work, delay, sig)
     _check(res, work, sig)
 

@@ -86,7 +86,7 @@ def test_batched_welfare_refuses_an_inadmissible_member(world2023, models):
     t = np.zeros((world2023.n, world2023.n))
     t[:, us] = -0.7
     t[us, us] = 0.0
-    with pytest.raises(InadmissibleError, match="case 1 is not economically possible"):
+    with pytest.raises(InadmissibleError, match="tariff setting 2 of 2 is not economically possible"):
         welfare_of_tariffs(models["income_tax"], np.stack([np.zeros_like(t), t]))
 
 
