@@ -270,6 +270,7 @@ def bargain(
     lo: float = -0.5,
     hi: float = 3.0,
     max_steps: int = 500,
+    start: Any = None,
 ) -> Bargain:
     """The Nash bargaining solution of ``parties`` over their tariffs on each other (module docstring).
 
@@ -307,11 +308,14 @@ def bargain(
         grad = (wts * dl * 100.0) @ J
         return -val, -grad
 
-    # a feasible start: a batched grid of uniform rates, else a step from the threat into the mutual-gain cone
-    start = _grid_start(model, pair, t_base, thr2, weight, max(lo, -0.3), min(hi, 1.0))
+    # a feasible start: the caller's (rates of the pair, e.g. a frontier point both prefer), a batched grid
+    # of uniform rates, else a step from the threat into the mutual-gain cone
     if start is not None:
-        u0 = np.log1p(np.repeat(start, pair.n_each))
+        u0 = np.log1p(np.clip(np.asarray(start, dtype=np.float64), lo, hi))
     else:
+        start = _grid_start(model, pair, t_base, thr2, weight, max(lo, -0.3), min(hi, 1.0))
+        u0 = None if start is None else np.log1p(np.repeat(start, pair.n_each))
+    if u0 is None:
         in_space = np.allclose(pair.apply(t_thr, pair.values(t_thr)), t_thr)
         u0 = _cone_start(ev, np.log1p(pair.values(t_thr)), thr2, lo_u, hi_u) if in_space else None
         if u0 is None:
@@ -320,7 +324,7 @@ def bargain(
                 f"better off than the threat ({note})", t_thr, W_thr, note,
             )
     bounds = [(lo_u, hi_u)] * pair.n_free
-    if instruments == "sector":  # first the uniform deal, then by sector from there
+    if instruments == "sector" and start is None:  # first the uniform deal, then by sector from there
         up = _pair(t_base.shape, a, b, "uniform")
         sub = bargain(model, world, (a, b), "uniform", t_thr, weight, t_base, lo=lo, hi=hi, max_steps=max_steps)
         u0 = np.log1p(np.repeat(up.values(sub.tariffs), pair.n_each))

@@ -214,17 +214,28 @@ def talks_document(s, world, model, t, parties: list[str], threat: Any = "curren
     if a == b:
         raise ScenarioError(f"option '--parties': give two different countries (got '{','.join(parties)}')")
     _say(progress, 0.0, "Nash bargaining")
+    fr = None
     try:
         deal = bargain(model, world, (a, b), instruments, threat, weight, t, lo=lower)
     except NoDeal as e:
-        return _no_deal_document(s, world, model, t, (a, b), instruments, e, lower, frontier, progress)
+        # the start search found no point both prefer; the frontier's sweep may: bargain from its best
+        fr = deal_frontier(model, world, (a, b), instruments, e.threat_tariffs, t, lo=lower)
+        both = fr.mutual_gain()
+        if not both:
+            return _no_deal_document(s, world, model, t, (a, b), instruments, e, lower, frontier, progress, fr)
+        best = max(both, key=lambda p: weight * np.log(max(p["welfare_pct"][0] - fr.threat_welfare_pct[0], 1e-12))
+                   + (1 - weight) * np.log(max(p["welfare_pct"][1] - fr.threat_welfare_pct[1], 1e-12)))
+        deal = bargain(model, world, (a, b), instruments, threat, weight, t, lo=lower, start=best["values"])
     if not bargain_settled(deal.certificate):
         raise failed(f"the Nash bargain of {world.codes[a]} and {world.codes[b]} did not converge "
                      f"(optimiser {deal.certificate.get('status')}, {deal.certificate.get('iterations')} iterations, "
                      f"projected gradient {deal.certificate.get('grad_norm', float('nan')):.1e}, tolerance "
                      f"{BARGAIN_GRAD_TOL:.0e})", deal.certificate)
     _say(progress, 0.5, "deal frontier")
-    fr = deal_frontier(model, world, (a, b), instruments, deal.threat_tariffs, t, lo=lower) if frontier else None
+    if not frontier:
+        fr = None
+    elif fr is None:
+        fr = deal_frontier(model, world, (a, b), instruments, deal.threat_tariffs, t, lo=lower)
     A, B = world.codes[a], world.codes[b]
     pair = _pair(t.shape, a, b, instruments)
     res = result_of(s, world, model, deal.tariffs, f"talks {A}-{B}")
@@ -242,7 +253,7 @@ def talks_document(s, world, model, t, parties: list[str], threat: Any = "curren
     return Outcome(json_safe(doc), res, {"deal": deal, "frontier": fr, "pair": pair, "parties": (a, b)})  # type: ignore[arg-type]
 
 
-def _no_deal_document(s, world, model, t, parties, instruments, e, lower, frontier, progress) -> Outcome:
+def _no_deal_document(s, world, model, t, parties, instruments, e, lower, frontier, progress, fr=None) -> Outcome:
     """The talks document when no tariffs make both parties better off than the threat: the threat point,
     its outcomes and the deal frontier around it, ``deal`` None and the reason in ``no_deal``."""
     from ._bargain import _labels, _pair, deal_frontier
@@ -250,7 +261,10 @@ def _no_deal_document(s, world, model, t, parties, instruments, e, lower, fronti
     a, b = parties
     A, B = world.codes[a], world.codes[b]
     _say(progress, 0.5, "deal frontier")
-    fr = deal_frontier(model, world, (a, b), instruments, e.threat_tariffs, t, lo=lower) if frontier else None
+    if fr is None and frontier:
+        fr = deal_frontier(model, world, (a, b), instruments, e.threat_tariffs, t, lo=lower)
+    if not frontier:
+        fr = None
     pair = _pair(t.shape, a, b, instruments)
     res = result_of(s, world, model, e.threat_tariffs, f"talks {A}-{B} (no deal: the threat)")
     doc = res.to_dict()
