@@ -382,7 +382,7 @@ def test_openapi_schema_holds(case):
 def test_serve_command_defaults_and_bad_options(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    import tradewar._cli_web as cli_web
+    import tradewar.cli.serve as cli_web
     from tradewar.cli import app
 
     calls = []

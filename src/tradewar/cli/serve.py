@@ -19,7 +19,7 @@ import typer
 
 def _datasets(items: list[str] | None) -> dict[str, str]:
     """``NAME=DIR`` options as a dict; a malformed item or a missing folder is a one-line error."""
-    from ._exceptions import ScenarioError
+    from .._exceptions import ScenarioError
 
     out: dict[str, str] = {}
     for item in items or []:
@@ -42,7 +42,7 @@ def read_token(token_file: Path | None) -> str | None:
 
     The token is never an argument of the command line, where every user of the machine sees it (``ps``).
     """
-    from ._exceptions import ScenarioError
+    from .._exceptions import ScenarioError
 
     if token_file is not None:
         try:
@@ -58,7 +58,7 @@ def read_token(token_file: Path | None) -> str | None:
 
 def allowed_hosts(host: str, extra: list[str] | None) -> tuple[str, ...]:
     """The ``Host`` names the server answers: this machine's, the address it listens on, and ``extra``."""
-    from .web.app import LOCAL_HOSTS
+    from ..web.app import LOCAL_HOSTS
 
     out = list(LOCAL_HOSTS)
     if host not in ("0.0.0.0", "::", ""):
@@ -111,12 +111,12 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         warm: Annotated[bool, typer.Option(help="Compile the solvers at start-up.")] = True,
     ) -> None:
         """Serve the web app and the HTTP API (FastAPI; needs the 'web' extra)."""
-        from ._exceptions import TradewarError
+        from .._exceptions import TradewarError
 
         try:
             import uvicorn  # noqa: F401  (checked here: the web extra)
 
-            from .web import ServeConfig, create_app
+            from ..web import ServeConfig, create_app
         except ImportError as e:
             raise TradewarError(f"tradewar serve needs the web extra ({e.name} is missing): "
                                 "pip install 'tradewar[web]'") from None
@@ -151,7 +151,7 @@ def _run(web, host: str, port: int, shutdown_seconds: float, err_console) -> Non
 
     import uvicorn
 
-    from . import _interrupt
+    from .. import _interrupt
 
     server = uvicorn.Server(uvicorn.Config(web, host=host, port=port, log_level="warning", access_log=False,
                                            timeout_graceful_shutdown=max(1, int(shutdown_seconds))))

@@ -56,14 +56,14 @@ INSTRUMENTS = ("uniform", "partner", "sector", "partner_sector")
 
 
 def _write(path: Path, doc: dict[str, Any], console) -> None:
-    from ._io import atomic_write, json_writer
+    from .._io import atomic_write, json_writer
 
     atomic_write(path, json_writer(doc))
     console.print(f"wrote {path}")
 
 
 def _check_out(json_out: Path | None) -> None:
-    from ._io import check_output_paths
+    from .._io import check_output_paths
 
     check_output_paths([("--json", json_out)])
 
@@ -81,9 +81,9 @@ TARIFFS_HELP = "Baseline tariffs (exporter,importer,tariff) of a long trade tabl
 
 def _prepare(scenario: str, data: str | None, gdp: str | None = None, tariffs: str | None = None,
              outputs: tuple = ()):
-    from ._io import check_not_inputs
-    from .cli import _require_data
-    from .scenario import load_scenario, prepare, scenario_inputs
+    from .._io import check_not_inputs
+    from ..scenario import load_scenario, prepare, scenario_inputs
+    from ._app import _require_data
 
     s = load_scenario(scenario)
     _require_data(s, data)
@@ -91,11 +91,11 @@ def _prepare(scenario: str, data: str | None, gdp: str | None = None, tariffs: s
     check_not_inputs(outputs, scenario_inputs(s))
     world, model, t, x, rule = prepare(s)
     if x is not None:
-        from ._exceptions import ScenarioError
+        from .._exceptions import ScenarioError
 
         raise ScenarioError(f"scenario '{s.name}': the strategic commands do not handle export-tax layers")
     if rule.rule == "optimal":
-        from .strategy._retaliate import retaliate_optimally
+        from ..strategy._retaliate import retaliate_optimally
 
         t = retaliate_optimally(model, world, t, rule)
     return s, world, model, t
@@ -103,7 +103,7 @@ def _prepare(scenario: str, data: str | None, gdp: str | None = None, tariffs: s
 
 def register(app: typer.Typer, console, err_console, handle_errors) -> None:
     """Add ``optimal``, ``nash``, ``talks`` and ``bloc`` to the Typer ``app``."""
-    from .cli import _explain_na, frame_table, result_frame
+    from ._app import _explain_na, frame_table, result_frame
 
     def _show(res, codes, title):
         keep = [c for c in (codes or []) if c in res.world.codes] or None
@@ -131,7 +131,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
     ) -> None:
         """The tariffs that maximise COUNTRY's welfare, everyone else's as in the scenario."""
         _check_out(json_out)  # before anything slow, imports included
-        from .strategy._documents import optimal_document
+        from ..strategy._documents import optimal_document
 
         s, world, model, t = _prepare(scenario, data, gdp, tariffs, outputs=[("--json", json_out)])
         with _progress(err_console) as prog:
@@ -154,7 +154,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
                       f"best deviation gain {max(cert.max_deviation_gain.values()):.1e}[/]")
         bands = None
         if draws:
-            from .uncertainty import optimal_bands
+            from ..uncertainty import optimal_bands
 
             with _progress(err_console) as prog:
                 task = prog.add_task(f"optimum over {draws} draws", total=draws)
@@ -199,7 +199,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         _check_out(json_out)  # before anything slow, imports included
         import numpy as np
 
-        from .strategy._documents import nash_document
+        from ..strategy._documents import nash_document
 
         s, world, model, t = _prepare(scenario, data, gdp, tariffs, outputs=[("--json", json_out)])
         with _progress(err_console) as prog:
@@ -253,8 +253,8 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
     ) -> None:
         """Nash bargaining between two parties over their tariffs on each other, and the deal frontier."""
         _check_out(json_out)  # before anything slow, imports included
-        from ._exceptions import ScenarioError
-        from .strategy._documents import talks_document
+        from .._exceptions import ScenarioError
+        from ..strategy._documents import talks_document
 
         s, world, model, t = _prepare(scenario, data, gdp, tariffs, outputs=[("--json", json_out)])
         thr: Any = threat
@@ -330,9 +330,9 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         _check_out(json_out)  # before anything slow, imports included
         import numpy as np
 
-        from ._io import check_not_inputs
-        from .strategy._blocs import load_bloc
-        from .strategy._documents import bloc_document
+        from .._io import check_not_inputs
+        from ..strategy._blocs import load_bloc
+        from ..strategy._documents import bloc_document
 
         check_not_inputs([("--json", json_out)], [("the bloc file", bloc_name)])
         b = load_bloc(bloc_name)
@@ -372,7 +372,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         console.print(f"[dim]{2 ** K} coalitions solved in {game.seconds:.2f} s (batched)[/]")
         bands = None
         if draws:
-            from .uncertainty import bloc_bands
+            from ..uncertainty import bloc_bands
 
             with _progress(err_console) as prog:
                 task = prog.add_task(f"bloc game over {draws} draws", total=draws)

@@ -51,7 +51,7 @@ def _tracker(prog):
 
 
 def _check_scheduler(value: str) -> str:
-    from ._exceptions import ScenarioError
+    from .._exceptions import ScenarioError
 
     if value in ("none", "local") or value.startswith("tcp://"):
         return value
@@ -61,7 +61,7 @@ def _check_scheduler(value: str) -> str:
 def _require_some_converged(command: str, failed: int, total: int, what: str) -> None:
     """Exit 3 (ConvergenceError) when no member of a batch converged; failed members of a batch with results
     are counted in the output and are NaN in its tables."""
-    from ._exceptions import ConvergenceError
+    from .._exceptions import ConvergenceError
 
     if total and failed >= total:
         raise ConvergenceError(f"{command}: none of the {total} {what} converged; no result written",
@@ -88,10 +88,10 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         html: Annotated[Path | None, typer.Option(help="Write the tornado chart (needs --sensitivity) as HTML.")] = None,
     ) -> None:
         """Monte Carlo over the scenario's parameter distributions: bands, probability of a gain, flip points."""
-        from ._exceptions import ScenarioError
-        from ._io import check_not_inputs, check_output_paths
-        from .scenario import load_scenario, scenario_inputs
-        from .uncertainty import uncertainty as run_uncertainty
+        from .._exceptions import ScenarioError
+        from .._io import check_not_inputs, check_output_paths
+        from ..scenario import load_scenario, scenario_inputs
+        from ..uncertainty import uncertainty as run_uncertainty
 
         check_output_paths([("--json", json_out), ("--html", html)])
         if html is not None and sensitivity == 0:
@@ -137,14 +137,14 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
                     st.add_row(c, *[_f(sens["countries"][c][p]["ST"]) for p in sens["params"]])
                 console.print(st)
                 if html:
-                    from ._io import atomic_write
-                    from .uncertainty import tornado_figure
+                    from .._io import atomic_write
+                    from ..uncertainty import tornado_figure
 
                     fig = tornado_figure(sens, codes[0])
                     atomic_write(html, lambda fh: fh.write(fig.to_html(include_plotlyjs=True, full_html=True)))
                     console.print(f"wrote {html}")
         if json_out:
-            from ._cli_strategy import _write
+            from .strategy import _write
 
             _write(json_out, doc, console)
 
@@ -164,11 +164,11 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         html: Annotated[Path | None, typer.Option(help="Write the heatmap of the country's welfare as HTML.")] = None,
     ) -> None:
         """Solve the cartesian grid of tariff settings and parameters; a labelled array and a heatmap."""
-        from ._exceptions import ScenarioError
-        from ._io import check_not_inputs, check_output_folder, check_output_paths
-        from .scenario import load_scenario, scenario_inputs
-        from .sweep import parse_grid
-        from .sweep import sweep as run_sweep
+        from .._exceptions import ScenarioError
+        from .._io import check_not_inputs, check_output_folder, check_output_paths
+        from ..scenario import load_scenario, scenario_inputs
+        from ..sweep import parse_grid
+        from ..sweep import sweep as run_sweep
 
         check_output_paths([("--html", html)])
         if out is not None:
@@ -214,8 +214,8 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
             console.print(f"wrote {out} (Parquet dataset, {ds.attrs['chunks']} chunks; read it with "
                           "tradewar.sweep.load_run)")
         if html:
-            from ._io import atomic_write
-            from .sweep import heatmap_figure
+            from .._io import atomic_write
+            from ..sweep import heatmap_figure
 
             fig = heatmap_figure(ds, c)
             atomic_write(html, lambda fh: fh.write(fig.to_html(include_plotlyjs=True, full_html=True)))
@@ -232,7 +232,7 @@ def _f(v: Any) -> str:
 
 
 def _codes(text: str | None, doc: dict[str, Any]) -> list[str] | None:
-    from ._exceptions import ScenarioError
+    from .._exceptions import ScenarioError
 
     if not text:
         return None

@@ -38,8 +38,8 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
                                                  "Chinese); default: $TRADEWAR_LANG, else en.")] = None,
     ) -> None:
         """Write a self-contained HTML report of the 2025 tariff war for COUNTRY and print its five numbers."""
-        from ._i18n import resolve
-        from ._io import check_output_folder, check_output_paths
+        from .._i18n import resolve
+        from .._io import check_output_folder, check_output_paths
 
         try:
             lang = resolve(lang)
@@ -50,16 +50,16 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
             check_output_folder(png, "--png")
         from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        from .report import build_report
-        from .report.sections import SECTIONS
-        from .report.timeline import DEFAULT_TIMELINE
+        from ..report import build_report
+        from ..report.sections import SECTIONS
+        from ..report.timeline import DEFAULT_TIMELINE
 
         steps = _steps(scenarios)
         if png is not None:  # fail before the long part if PNG export cannot work
             try:
                 import kaleido  # noqa: F401
             except ImportError:
-                from ._exceptions import TradewarError
+                from .._exceptions import TradewarError
 
                 raise TradewarError("--png needs the package 'kaleido' (pip install kaleido) and a Chrome/Chromium "
                                     "browser") from None
@@ -80,7 +80,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         from rich.cells import cell_len
         from rich.markup import escape
 
-        from ._i18n import _, language
+        from .._i18n import _, language
 
         with language(lang) as tr:
             title = _("{country} in the 2025 tariff war").format(country=tr.country(rep.country, rep.country))
@@ -107,8 +107,8 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         """Solve the dated 2025 presets in order and show how each step moved COUNTRY."""
         from rich.table import Table
 
-        from ._i18n import _, current
-        from .report.timeline import DEFAULT_TIMELINE, METRICS, focus_codes, partners_for, timeline
+        from .._i18n import _, current
+        from ..report.timeline import DEFAULT_TIMELINE, METRICS, focus_codes, partners_for, timeline
 
         steps = _steps(scenarios) or list(DEFAULT_TIMELINE)
         with console.status("solving ...", spinner="dots") as st:

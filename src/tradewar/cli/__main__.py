@@ -1,0 +1,5 @@
+"""``python -m tradewar.cli``: the console script."""
+
+from . import main
+
+main()
