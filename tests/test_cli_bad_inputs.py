@@ -68,6 +68,7 @@ FILES = {
     "self-retaliation": {"self.toml": _LAYER + '[retaliation]\nrule = "mirror"\nretaliators = ["USA"]\n'},
     "zero-draws": {"zero.toml": _LAYER + "[uncertainty]\ndraws = 0\n"},
     "frac-draws": {"frac.toml": _LAYER + "[uncertainty]\ndraws = 2.5\n"},
+    "ossa-world2022s": {"os.toml": '[data]\nsource = "world2022s"\n[model]\nfamily = "ossa"\n' + _LAYER},
     "nu-length": {"nu.toml": "[model]\nnu = [0.1, 0.2]\n" + _LAYER},
     "mean-nan": {"nan.toml": _LAYER + '[uncertainty]\ndraws = 10\n[uncertainty.params.eps]\ndist = "normal"\n'
                              "mean = nan\nsd = 1.0\n"},
@@ -167,6 +168,8 @@ CASES = [
     ("retaliator-not-hit", ["run", "self.toml"], "self-retaliation", 2, "nothing to answer"),
     ("zero-draws", ["uncertainty", "zero.toml"], "zero-draws", 2, "uncertainty.draws"),
     ("fractional-draws", ["uncertainty", "frac.toml"], "frac-draws", 2, "uncertainty.draws"),
+    # Ossa takes world2022s's trade elasticities (sigma = theta + 1) and says what blocks it: an empty industry
+    ("ossa-on-world2022s", ["run", "os.toml"], "ossa-world2022s", 2, "CHL, sector Motor vehicles: zero sales"),
     ("nu-wrong-length", ["run", "nu.toml"], "nu-length", 2, "2 profit shares for a world of 32"),
     ("distribution-mean-nan", ["uncertainty", "nan.toml", "--scheduler", "none"], "mean-nan", 2, "finite number"),
     ("rate-infinite", ["run", "inf.toml"], "rate-inf", 2, "finite number"),

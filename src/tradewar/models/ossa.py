@@ -289,7 +289,8 @@ def calibrate(
     ----------
     world : World with ``trade`` (N, N, S) at exporter prices including domestic sales on the diagonal
         (use Ossa's purged flows), ``tariffs`` (N, N, S) and ``extras["sigma"]`` (S,).
-    sigma : (S,) elasticities overriding ``extras["sigma"]`` (each > 1).
+    sigma : (S,) elasticities overriding ``extras["sigma"]`` (each > 1); without both, the world's trade
+        elasticities ``extras["theta"]`` give ``sigma = theta + 1`` (embedded ``world2022s``).
     lambda_ : (N, S) political-economy weights; default ``extras["lambda_"]`` if present, else ones.
     nx_new : (N,) counterfactual net exports (levels); default zeros (the paper's experiments).
     objective : ``"welfare"`` or ``"government"``; default ``"welfare"`` when the weights are all ones.
@@ -307,9 +308,14 @@ def calibrate(
     codes = tuple(world.codes)
     sectors = tuple(world.sectors)
     if sigma is None:
-        if "sigma" not in world.extras:
-            raise CalibrationError("Ossa model: world.extras has no 'sigma' (S,) and no sigma= was given")
-        sigma = world.extras["sigma"]
+        if "sigma" in world.extras:
+            sigma = world.extras["sigma"]
+        elif "theta" in world.extras:
+            # the data carry trade elasticities: in Ossa's CES demand the trade elasticity is sigma - 1
+            sigma = np.broadcast_to(np.asarray(world.extras["theta"], dtype=np.float64), (S,)) + 1.0
+        else:
+            raise CalibrationError("Ossa model: the data have no elasticities (extras 'sigma' or 'theta'); give "
+                                   "sigma = [...] in [model], one number > 1 per sector")
     sigma = np.asarray(sigma, dtype=np.float64)
     if sigma.shape != (S,):
         raise CalibrationError(f"Ossa model: sigma has shape {sigma.shape}, expected ({S},)")
