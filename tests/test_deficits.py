@@ -200,7 +200,7 @@ def test_implausible_result_is_a_warning(world2023, closure_models):
     assert f"{worst} welfare {w[world2023.index(worst)]:+.1f}%" in msgs[0]
     assert "fixed trade surplus of" in msgs[0]
     assert msgs[0].endswith('likely cause: deficits held fixed (deficits = "fixed"): try deficits = "zero" (see the '
-                            "deficit closures in the README)")
+                            "deficit closures in the documentation, docs/models.md)")
 
 
 def test_plausible_result_is_quiet(world2023, closure_models):

@@ -85,7 +85,7 @@ def warn_implausible(model: Any, outcomes: dict[str, Any], codes=None, what: str
     more = f" and {len(order) - NAMED} more" if len(order) > NAMED else ""
     fixed = getattr(model, "deficits", None) == "fixed"
     advice = ("; likely cause: deficits held fixed (deficits = \"fixed\"): try deficits = \"zero\" (see the deficit "
-              "closures in the README)"
+              "closures in the documentation, docs/models.md)"
               if fixed and any(fixed_deficit_cause(model, i) for i in order[:NAMED])
               else "; likely cause: a very large shock or a data problem for these countries (check their trade "
                    "against their income)")
