@@ -47,9 +47,9 @@ def per_solve() -> dict[str, float]:
     """Median seconds of one solve_model against the per-member cost of a 1,024-draw batch."""
     import numpy as np
 
+    from tradewar.batch.sweep import setup, solve_batch
     from tradewar.models.ilms import ILMSParams, calibrate
     from tradewar.solve import Shock, solve_model
-    from tradewar.sweep import setup, solve_batch
 
     st = setup(PRESET)
     eps = np.random.default_rng(0).lognormal(np.log(4.0), 0.35, 1024)

@@ -1,4 +1,4 @@
-"""Batched solves (tradewar.sweep.solve_batch): equal to single solves, failures reported by index, every family.
+"""Batched solves (tradewar.batch.sweep.solve_batch): equal to single solves, failures reported by index, every family.
 
 Kernels are compiled once per (model structure, batched leaves, chunk width): the tests share chunk widths
 4 (tariff batches) and 16 (parameter draws) with test_uncertainty and test_sweep.
@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tradewar.batch.sweep import BatchSetup, failures, setup, solve_batch
 from tradewar.data import World
 from tradewar.models.ilms import ILMSParams, calibrate
 from tradewar.solve import Shock, solve_model
-from tradewar.sweep import BatchSetup, failures, setup, solve_batch
 
 SCENARIO = "liberation-day"
 
@@ -32,7 +32,7 @@ def st_fixed():
 
 
 def test_stack_models_shares_equal_leaves(st_fixed):
-    from tradewar._batch import stack_models
+    from tradewar.batch._solve import stack_models
 
     f = st_fixed.factory()
     stacked = stack_models([f({"eps": 3.0}), f({"eps": 5.0})])
@@ -45,7 +45,7 @@ def test_stack_models_shares_equal_leaves(st_fixed):
 
 
 def test_chunk_size_rule():
-    from tradewar._batch import chunk_size, pow2_at_least
+    from tradewar.batch._solve import chunk_size, pow2_at_least
 
     # 64 unknowns, 32 countries: 4*64^2 + 8*1024 + 4*1024 = 28,672 numbers = 229,376 bytes per member
     assert chunk_size(64, 32, 1024, memory_bytes=229_376 * 10) == 10

@@ -10,7 +10,7 @@ pytest.importorskip("distributed", reason="the dask extra is not installed")
 
 
 def test_local_cluster_starts_while_8787_is_taken():
-    from tradewar._chunks import LOCAL_HTTP, _client, _close_cluster
+    from tradewar.batch._chunks import LOCAL_HTTP, _client, _close_cluster
 
     assert LOCAL_HTTP.endswith(":0") and LOCAL_HTTP.startswith("127.0.0.1")
     held = socket.socket()

@@ -304,7 +304,7 @@ def test_cli_prints_one_warning_line(tmp_path):
 
 def test_batch_of_zero_deficit_models_equals_single_solves(world2023):
     # each member is rebalanced with its own parameters, so every array of the stacked models varies
-    from tradewar.sweep import BatchSetup, solve_batch
+    from tradewar.batch.sweep import BatchSetup, solve_batch
 
     t = _uniform(world2023.n, 0.3)
     st = BatchSetup(world=world2023, family="armington", params={"deficits": "zero"}, t=t, x=None, name="zero")

@@ -1,5 +1,6 @@
 """The package has no import circle: every ``import`` and ``from ... import`` of ``src/tradewar`` (those inside
-functions too) forms a graph without cycles, so shared names live on a floor below their users."""
+functions too) forms a graph without cycles, so shared names live on a floor below their users; the top of the package
+holds only the core, and the batch layer is one package (``tradewar/batch/``)."""
 
 from __future__ import annotations
 
@@ -82,3 +83,44 @@ def test_no_import_circle():
 def test_the_check_finds_a_circle():
     edges = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert _cycles(edges) == [["a", "b", "c"]]
+
+
+#: The top of the package holds the core only: the public entry point, the scenario schema, the one
+#: solver driver and its result, and the floor every layer stands on. Layers live in their packages.
+TOP_MODULES = {
+    "__init__", "__main__",                      # lazy public API, the console script
+    "scenario", "solve", "results", "_run",      # scenario -> one driver -> Result
+    "bench",                                     # timing of the core solve (``tradewar bench``)
+    "_exceptions", "_io", "_jax", "_blas", "_cancel", "_interrupt", "_i18n", "_plausible",  # the floor
+}
+TOP_PACKAGES = {"batch", "cli", "data", "models", "policy", "replicate", "report", "strategy", "web"}
+TOP_DATA = {"locale", "presets", "py.typed"}
+BATCH_MODULES = {"__init__", "_solve", "_chunks", "_distributions", "sweep", "uncertainty"}
+
+
+def test_top_of_the_package_holds_only_the_core():
+    top = SRC / "tradewar"
+    entries = {p.name for p in top.iterdir() if p.name != "__pycache__"}
+    modules = {p.stem for p in top.glob("*.py")}
+    packages = {p.name for p in top.iterdir() if (p / "__init__.py").is_file()}
+    assert modules == TOP_MODULES, "a new top-level module belongs in a layer's package (docs/architecture.md)"
+    assert packages == TOP_PACKAGES
+    assert entries == {f"{m}.py" for m in TOP_MODULES} | TOP_PACKAGES | TOP_DATA
+
+
+def test_the_batch_layer_is_one_package():
+    batch = SRC / "tradewar" / "batch"
+    assert {p.stem for p in batch.glob("*.py")} == BATCH_MODULES
+    top = {p.stem for p in (SRC / "tradewar").glob("*.py")}
+    assert not top & {"_batch", "_chunks", "_distributions", "sweep", "uncertainty"}, "no module left at the old paths"
+
+
+def test_the_batch_package_exports_its_public_names():
+    import tradewar
+    import tradewar.batch
+
+    for name in tradewar.batch.__all__:
+        assert getattr(tradewar.batch, name) is not None, name
+    assert tradewar.batch.run_sweep is tradewar.run_sweep
+    assert tradewar.batch.run_uncertainty is tradewar.run_uncertainty
+    assert tradewar.batch.solve_batch is tradewar.solve_batch

@@ -52,7 +52,7 @@ def test_verdict_is_elementwise():
 
 
 def test_sweep_statuses_follow_the_rule():
-    from tradewar.sweep import _statuses
+    from tradewar.batch.sweep import _statuses
 
     raw = {
         "max_residual": np.array([1e-12, 1e-3, 1e-12, 1e-12, 1e-12]),
@@ -141,16 +141,16 @@ def test_replicate_exits_3_without_convergence(tmp_path, monkeypatch, study, doc
 def test_batch_commands_exit_3_when_nothing_converged(monkeypatch, tmp_path, command):
     from types import SimpleNamespace
 
-    import tradewar.sweep
-    import tradewar.uncertainty
+    import tradewar.batch.sweep
+    import tradewar.batch.uncertainty
 
     if command == "sweep":
         ds = SimpleNamespace(attrs={"failed": 3}, status=np.array(["diverged"] * 3))
-        monkeypatch.setattr(tradewar.sweep, "sweep", lambda *a, **k: ds)
+        monkeypatch.setattr(tradewar.batch.sweep, "sweep", lambda *a, **k: ds)
         args = ["sweep", "liberation-day", "--grid", "eps=3:5:3", "--scheduler", "none"]
     else:
         doc = {"draws": 2, "failed": [{"index": 0}, {"index": 1}], "countries": {}, "params": {}}
-        monkeypatch.setattr(tradewar.uncertainty, "uncertainty", lambda *a, **k: SimpleNamespace(doc=doc))
+        monkeypatch.setattr(tradewar.batch.uncertainty, "uncertainty", lambda *a, **k: SimpleNamespace(doc=doc))
         args = ["uncertainty", "liberation-day", "--scheduler", "none", "--json", str(tmp_path / "u.json")]
     r = runner.invoke(app, args)
     assert r.exit_code == 3, r.output
@@ -185,7 +185,7 @@ def test_cp2015_raises_when_its_solve_fails(monkeypatch, tmp_path):
 
 # --- sweeps: validated members, fingerprints of contents --------------------------------------------
 def test_sweep_members_are_validated(world2023):
-    from tradewar.sweep import ModelFactory
+    from tradewar.batch.sweep import ModelFactory
 
     f = ModelFactory("ilms", world2023, {})
     with pytest.raises(ScenarioError, match="model 'ilms': parameter 'eps'"):
@@ -197,7 +197,7 @@ def test_sweep_members_are_validated(world2023):
 
 def test_resume_fingerprint_follows_data_contents_and_version(monkeypatch, world2023):
     import tradewar
-    from tradewar import sweep
+    from tradewar.batch import sweep
 
     class Seen(Exception):
         pass
@@ -205,7 +205,7 @@ def test_resume_fingerprint_follows_data_contents_and_version(monkeypatch, world
     def run_chunks(*args, fingerprint, **kwargs):
         raise Seen(fingerprint)
 
-    monkeypatch.setattr("tradewar._chunks.run_chunks", run_chunks)
+    monkeypatch.setattr("tradewar.batch._chunks.run_chunks", run_chunks)
     base = sweep.setup("liberation-day")
 
     def fp(st):

@@ -14,8 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from tradewar._exceptions import ScenarioError
+from tradewar.batch.sweep import heatmap_figure, load_run, parse_grid, sweep
 from tradewar.cli import app
-from tradewar.sweep import heatmap_figure, load_run, parse_grid, sweep
 
 PRESET = "liberation-day"
 CODES = ("JPN", "USA", "CHN")
@@ -60,8 +60,8 @@ def test_grid_values():
 
 
 def test_sweep_is_a_labelled_array_of_single_solves():
+    from tradewar.batch.sweep import setup
     from tradewar.solve import Shock, solve_model
-    from tradewar.sweep import setup
 
     ds = sweep(PRESET, ["JPN.tariff_on.USA=0:0.3:2", "CHN.tariff_on.USA=0.1,0.5"], chunk=4)
     assert ds.welfare_pct.dims == ("JPN.tariff_on.USA", "CHN.tariff_on.USA", "country")

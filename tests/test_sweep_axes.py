@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from tradewar.batch.sweep import load_run
 from tradewar.cli import app
-from tradewar.sweep import load_run
 
 
 def test_one_axis_sweep_is_labelled_by_its_axis(tmp_path, monkeypatch):

@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from tradewar._exceptions import ScenarioError
+from tradewar.batch.uncertainty import tornado_figure, uncertainty
 from tradewar.cli import app
 from tradewar.scenario import load_scenario, preset_path
-from tradewar.uncertainty import tornado_figure, uncertainty
 
 PRESET = "liberation-day"
 EPS_LOGNORMAL = """
@@ -64,7 +64,7 @@ def test_unknown_parameter_is_named(tmp_path):
 
 
 def test_draws_follow_the_distributions():
-    from tradewar._distributions import UncertaintySpec, sample
+    from tradewar.batch._distributions import UncertaintySpec, sample
 
     spec = UncertaintySpec.model_validate({"params": {
         "a": {"dist": "truncnormal", "mean": 4.0, "sd": 2.0, "low": 2.0, "high": 5.0},
@@ -120,9 +120,9 @@ def test_seed_fixes_the_draws_on_one_and_two_workers(tmp_path, monkeypatch):
 
 
 def test_flip_points_are_roots_of_the_welfare_change(tmp_path):
+    from tradewar.batch.sweep import setup
     from tradewar.models.ilms import ILMSParams, calibrate
     from tradewar.solve import Shock, solve_model
-    from tradewar.sweep import setup
 
     p = scenario_file(tmp_path, EPS_LOGNORMAL.replace("sigma = 0.3", "sigma = 0.6"))
     r = uncertainty(p, draws=16, flip=True, chunk=16)
@@ -180,9 +180,9 @@ def test_report_uncertainty_section_with_draws():
 
 
 def test_optimal_tariff_band_collapses_without_variance(tmp_path):
+    from tradewar.batch.sweep import setup
+    from tradewar.batch.uncertainty import optimal_bands
     from tradewar.strategy._optimal import optimal_tariff
-    from tradewar.sweep import setup
-    from tradewar.uncertainty import optimal_bands
 
     p = scenario_file(tmp_path, '[uncertainty]\ndraws = 2\n[uncertainty.params.eps]\ndist = "normal"\n'
                                 'mean = 5.0\nsd = 0.0\n')
@@ -199,8 +199,8 @@ def test_optimal_tariff_band_collapses_without_variance(tmp_path):
 
 
 def test_bloc_probability_without_variance_is_the_point_answer(tmp_path):
+    from tradewar.batch.uncertainty import bloc_bands
     from tradewar.strategy._blocs import bloc_game, load_bloc, prepare_bloc
-    from tradewar.uncertainty import bloc_bands
 
     base = preset_path("bloc-japan").read_text(encoding="utf-8")
     (tmp_path / "base.toml").write_text(base + '\n[uncertainty]\ndraws = 2\n[uncertainty.params.eps]\n'

@@ -31,9 +31,9 @@ _EXPORTS: dict[str, str] = {
     "run_scenario": "tradewar._run",
     "Result": "tradewar.results",
     # batches, uncertainty, sweeps
-    "solve_batch": "tradewar.sweep",
-    "run_sweep": "tradewar.sweep",
-    "run_uncertainty": "tradewar.uncertainty",
+    "solve_batch": "tradewar.batch.sweep",
+    "run_sweep": "tradewar.batch.sweep",
+    "run_uncertainty": "tradewar.batch.uncertainty",
     # models
     "ILMSParams": "tradewar.models.ilms",
     "armington": "tradewar.models.ilms",

@@ -30,7 +30,7 @@ A scenario file::
     [output]
     countries = ["JPN", "USA", "CHN"]
 
-    [uncertainty]                 # Monte Carlo draws of parameters (tradewar._distributions)
+    [uncertainty]                 # Monte Carlo draws of parameters (tradewar.batch._distributions)
     draws = 1000
     seed = 7
     [uncertainty.params.eps]
@@ -70,8 +70,8 @@ from pydantic import (
     model_validator,
 )
 
-from ._distributions import UncertaintySpec
 from ._exceptions import DataError, ScenarioError
+from .batch._distributions import UncertaintySpec
 from .models._params import FAMILY_SCHEMAS, ILMSSchema, error_message
 
 __all__ = ["Scenario", "load_scenario", "list_presets", "preset_path", "prepare"]

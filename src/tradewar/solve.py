@@ -435,7 +435,7 @@ def verdict(max_residual, code, tol: float, *, finite=True, check_error=None, ch
     (``code`` 1 of :data:`RESULT_CODES`), else ``diverged``; the largest accounting error ``check_error``
     above ``check_tol`` is ``failed_checks``; the smallest admissibility margin ``margin`` not above zero
     is ``inadmissible``; anything else is ``success``. ``check_error`` and ``margin`` are skipped when None.
-    :func:`solve_model`, the batched solves of :mod:`tradewar.sweep` and the strategy layer's evaluators
+    :func:`solve_model`, the batched solves of :mod:`tradewar.batch.sweep` and the strategy layer's evaluators
     all judge their solves with it.
 
     >>> str(verdict(1e-12, 0, 1e-10)), str(verdict(1e-3, 1, 1e-10)), str(verdict(1e-12, 0, 1e-10, margin=-0.1))

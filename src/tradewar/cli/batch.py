@@ -90,8 +90,8 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         """Monte Carlo over the scenario's parameter distributions: bands, probability of a gain, flip points."""
         from .._exceptions import ScenarioError
         from .._io import check_not_inputs, check_output_paths
+        from ..batch.uncertainty import uncertainty as run_uncertainty
         from ..scenario import load_scenario, scenario_inputs
-        from ..uncertainty import uncertainty as run_uncertainty
 
         check_output_paths([("--json", json_out), ("--html", html)])
         if html is not None and sensitivity == 0:
@@ -138,7 +138,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
                 console.print(st)
                 if html:
                     from .._io import atomic_write
-                    from ..uncertainty import tornado_figure
+                    from ..batch.uncertainty import tornado_figure
 
                     fig = tornado_figure(sens, codes[0])
                     atomic_write(html, lambda fh: fh.write(fig.to_html(include_plotlyjs=True, full_html=True)))
@@ -166,9 +166,9 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         """Solve the cartesian grid of tariff settings and parameters; a labelled array and a heatmap."""
         from .._exceptions import ScenarioError
         from .._io import check_not_inputs, check_output_folder, check_output_paths
+        from ..batch.sweep import parse_grid
+        from ..batch.sweep import sweep as run_sweep
         from ..scenario import load_scenario, scenario_inputs
-        from ..sweep import parse_grid
-        from ..sweep import sweep as run_sweep
 
         check_output_paths([("--html", html)])
         if out is not None:
@@ -212,10 +212,10 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         console.print(t)
         if out is not None:
             console.print(f"wrote {out} (Parquet dataset, {ds.attrs['chunks']} chunks; read it with "
-                          "tradewar.sweep.load_run)")
+                          "tradewar.batch.load_run)")
         if html:
             from .._io import atomic_write
-            from ..sweep import heatmap_figure
+            from ..batch.sweep import heatmap_figure
 
             fig = heatmap_figure(ds, c)
             atomic_write(html, lambda fh: fh.write(fig.to_html(include_plotlyjs=True, full_html=True)))

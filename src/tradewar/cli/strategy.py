@@ -154,7 +154,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
                       f"best deviation gain {max(cert.max_deviation_gain.values()):.1e}[/]")
         bands = None
         if draws:
-            from ..uncertainty import optimal_bands
+            from ..batch.uncertainty import optimal_bands
 
             with _progress(err_console) as prog:
                 task = prog.add_task(f"optimum over {draws} draws", total=draws)
@@ -372,7 +372,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         console.print(f"[dim]{2 ** K} coalitions solved in {game.seconds:.2f} s (batched)[/]")
         bands = None
         if draws:
-            from ..uncertainty import bloc_bands
+            from ..batch.uncertainty import bloc_bands
 
             with _progress(err_console) as prog:
                 task = prog.add_task(f"bloc game over {draws} draws", total=draws)

@@ -303,7 +303,7 @@ def section_uncertainty(ctx: Context) -> str:
     if draws <= 0:
         raise Unavailable(_("the numbers above are point estimates at the stated parameters; run "
                             "`tradewar report COUNTRY --draws N` for 90% bands over the parameter distributions"))
-    from ..uncertainty import DEFAULT_SPECS, report_bands, tornado_figure
+    from ..batch.uncertainty import DEFAULT_SPECS, report_bands, tornado_figure
 
     ctx.say("uncertainty bands")
     scenarios = list(ctx.timeline.scenarios)

@@ -1,4 +1,4 @@
-"""Batched welfare of many tariff arrays, on the package's one batched solve (:mod:`tradewar._batch`).
+"""Batched welfare of many tariff arrays, on the package's one batched solve (:mod:`tradewar.batch._solve`).
 
 Used by the bloc game (every coalition at once) and by the searches of the bargaining module. Chunks
 have one fixed size (the last one is padded, a single array is solved alone) so that one compiled
@@ -14,8 +14,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _jax  # stored programs
-from .._batch import solve_members
 from .._exceptions import ConvergenceError, InadmissibleError
+from ..batch._solve import solve_members
 from ..solve import Shock, Status, accepted, root_of, verdict
 
 __all__ = ["welfare_of_tariffs", "welfare_one", "welfare_jacobian", "WelfareEvaluator"]

@@ -21,8 +21,8 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
-from .._batch import KERNEL_LOCK
 from .._exceptions import ConvergenceError, ScenarioError
+from ..batch._solve import KERNEL_LOCK
 from ._objective import baseline_tariffs, country_index, make_instrument, welfare_batch, welfare_vector
 from ._optimal import optimal_tariff
 
@@ -138,7 +138,7 @@ def certify(
                 keep = np.all(V >= (lower if lower > -1.0 else -1.0 + 1e-9), axis=1)
                 devs.append(V[keep])
         V = np.concatenate(devs, axis=0)
-        with KERNEL_LOCK:  # batched solves one at a time (see tradewar._batch)
+        with KERNEL_LOCK:  # batched solves one at a time (see tradewar.batch._solve)
             Wd, res = welfare_batch(model, jnp.log1p(jnp.asarray(V)), t, jnp.asarray(inst.cells),
                                     jnp.asarray(inst.groups), y0)
             Wd, res = np.asarray(Wd), np.asarray(res)

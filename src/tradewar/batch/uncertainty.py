@@ -2,7 +2,7 @@
 and variance-based (Sobol) sensitivity.
 
 * :func:`uncertainty` draws the parameters of a scenario's ``[uncertainty]`` table (or the defaults of
-  :data:`tradewar._distributions.DEFAULT_SPECS`), solves every draw in batches (:func:`tradewar.sweep.run_members`,
+  :data:`tradewar.batch._distributions.DEFAULT_SPECS`), solves every draw in batches (:func:`tradewar.batch.sweep.run_members`,
   in-process or on Dask) and summarises each country's outcomes: mean, median, 5-95% band and the
   probability of a gain (the share of successful draws with a positive change).
 * :func:`flip_points`: for the trade elasticity (``eps``; ``theta``/``sigma`` of the sectoral families,
@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from .._exceptions import ScenarioError
 from ._distributions import DEFAULT_SPECS, UncertaintySpec, from_uniform, sample, widths
-from ._exceptions import ScenarioError
 
 __all__ = ["uncertainty", "UncertaintyResult", "flip_points", "sobol_indices", "tornado_figure", "resolve",
            "report_bands", "optimal_bands", "bloc_bands", "SUMMARY_FIELDS"]
@@ -134,7 +134,7 @@ def uncertainty(
     >>> r.doc["draws"], len(r.doc["failed"]), r.doc["countries"]["USA"]["welfare_pct"]["prob_gain"]
     (16, 0, 1.0)
     """
-    from .scenario import Scenario, load_scenario
+    from ..scenario import Scenario, load_scenario
     from .sweep import failures, run_members
 
     s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
@@ -328,7 +328,7 @@ def report_bands(scenarios, country: str, draws: int, *, seed: int = 0, sensitiv
     """
     import pandas as pd
 
-    from ._batch import pow2_at_least
+    from ._solve import pow2_at_least
 
     rows, sens = [], None
     width = min(pow2_at_least(draws), 1024)  # one chunk width for the draws and the Sobol points
@@ -380,7 +380,7 @@ def optimal_bands(s, country: int, *, draws: int | None = None, seed: int | None
     Returns ``{"draws", "seed", "instrument", "labels", "tariff": {label: {"mean", "p05", "p50", "p95"}},
     "failed": [draw indices whose optimum was not found]}`` (tariffs as fractions).
     """
-    from .strategy._optimal import optimal_tariff
+    from ..strategy._optimal import optimal_tariff
 
     n, sd, _P, st, model_of = _drawn_models(s, draws, seed)
     t = st.t if base_t is None else np.asarray(base_t, float)
@@ -407,8 +407,8 @@ def bloc_bands(bloc, world, s, base_t, *, draws: int | None = None, seed: int | 
     when none is stable). Returns ``{"draws", "seed", "candidates": {ISO3: {"prob_join_beats_out",
     "join_minus_out_pp": band}}, "prob_stable": {coalition: share of draws}, "failed": [...]}``.
     """
-    from ._exceptions import ConvergenceError
-    from .strategy._blocs import bloc_game
+    from .._exceptions import ConvergenceError
+    from ..strategy._blocs import bloc_game
 
     n, sd, _P, _st, model_of = _drawn_models(s, draws, seed)
     K = len(bloc.candidates)

@@ -1,6 +1,6 @@
 """Chunks of batched solves: run in-process or on a Dask cluster, written to a Parquet dataset with a manifest.
 
-A run is a list of chunks (each a batch of members, see :func:`tradewar.sweep.solve_batch`) and a
+A run is a list of chunks (each a batch of members, see :func:`tradewar.batch.sweep.solve_batch`) and a
 *fingerprint* (everything that fixes the results: the scenario, the members, the chunk size, the
 solver settings). With an output folder, every finished chunk is written as ``part-NNNNN.parquet`` and
 recorded in ``_manifest.json``; both are written to a temporary file and renamed, so a killed run leaves
@@ -22,8 +22,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ._exceptions import ScenarioError
-from ._io import atomic_write
+from .._exceptions import ScenarioError
+from .._io import atomic_write
 
 __all__ = ["run_chunks", "MANIFEST", "read_parts", "read_meta"]
 
@@ -93,7 +93,7 @@ def read_meta(out: str | Path) -> dict[str, Any]:
 
 
 #: Memory a local worker needs: the Python process with JAX and a world (about 600 MiB) plus one
-#: chunk of the default size (256 MiB; :func:`tradewar._batch.chunk_size`).
+#: chunk of the default size (256 MiB; :func:`tradewar.batch._solve.chunk_size`).
 WORKER_MIB = 900
 
 

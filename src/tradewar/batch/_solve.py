@@ -26,14 +26,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _jax  # float64, stored programs
-from ._cancel import checkpoint
+from .. import _jax  # float64, stored programs
+from .._cancel import checkpoint
 
 #: Batched (vmapped) solves run one at a time in a process: two of them executing at once on XLA's CPU
 #: client, from two threads, can wait on each other for ever (two bloc games on the server's two workers
 #: did). The parallel runs of the batch layer use processes of one thread each, which the lock never slows.
 KERNEL_LOCK = threading.Lock()
-from .solve import Shock, batch_method, find_root
+from ..solve import Shock, batch_method, find_root
 
 __all__ = ["Stacked", "stack_models", "solve_members", "chunk_size", "pow2_at_least"]
 
@@ -63,7 +63,7 @@ def stack_models(models: Sequence[Any]) -> Stacked:
     """Stack calibrated models of the same structure; leaves equal across all of them stay shared.
 
     Raises ValueError when the models differ in a static field (e.g. a parameter that fixes the number
-    of unknowns): such members belong to different batches (see :func:`tradewar.sweep.solve_batch`).
+    of unknowns): such members belong to different batches (see :func:`tradewar.batch.sweep.solve_batch`).
     """
     if not models:
         raise ValueError("stack_models: no models")

@@ -4,12 +4,12 @@
 family and differ by their parameters (a Monte Carlo draw, a sweep point) and/or their tariffs. Each
 member's model is calibrated on the host (calibration is a cheap closed form for every family; the
 data construction of the ILMS family is cached), models are stacked leaf by leaf (leaves equal across
-members stay shared) and solved together by ``vmap`` over the one driver (:mod:`tradewar._batch`).
+members stay shared) and solved together by ``vmap`` over the one driver (:mod:`tradewar.batch._solve`).
 Every member is checked like a single solve: the residual, the model's accounting checks, its
 admissibility margins when it declares them, and finite outcomes. A failed member keeps its index and
 its diagnostics; the others are kept.
 
-Chunks are sized to memory (:func:`tradewar._batch.chunk_size`): a dense-Jacobian member needs about
+Chunks are sized to memory (:func:`tradewar.batch._solve.chunk_size`): a dense-Jacobian member needs about
 ``4 n_y^2 + 8 C + 4 N^2`` float64 numbers (``n_y`` unknowns, ``C`` tariff cells, ``N`` countries), a
 matrix-free one ``40 n_y + 8 C + 4 N^2``; the default budget is 256 MiB per chunk.
 """
@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ._exceptions import ScenarioError
+from .._exceptions import ScenarioError
 
 __all__ = ["BatchSetup", "ModelFactory", "setup", "solve_batch", "failures", "run_members", "to_frame", "from_frame",
            "GridAxis", "parse_grid", "sweep", "heatmap_figure", "load_run", "DEFAULT_MEMORY"]
@@ -62,7 +62,7 @@ def setup(scenario: Any, world: Any = None) -> BatchSetup:
     The policy is the scenario's tariff layers and its mechanical retaliation rule; the ``optimal`` rule
     is a search per member and is not batched.
     """
-    from .scenario import Scenario, load_scenario, prepare
+    from ..scenario import Scenario, load_scenario, prepare
 
     if isinstance(scenario, BatchSetup):
         return scenario
@@ -92,7 +92,7 @@ class ModelFactory:
         if name in self.params:
             return self.params[name]
         if self.family in ("ilms", "armington"):
-            from .models.ilms import ILMSParams, armington
+            from ..models.ilms import ILMSParams, armington
 
             base = armington() if self.family == "armington" else ILMSParams()
             if hasattr(base, name):
@@ -111,13 +111,13 @@ class ModelFactory:
             if ex:
                 world = world.replace(extras={**dict(world.extras), **{k: np.asarray(v, float) for k, v in ex.items()}})
                 vals = {k: v for k, v in vals.items() if k not in ex}
-        from .models._registry import build_model
+        from ..models._registry import build_model
 
         return build_model(self.family, world, {**self.params, **vals})
 
     def _ilms(self, vals):
-        from .models._params import validate_params
-        from .models.ilms import ILMSParams, armington, calibrate, complete_world
+        from ..models._params import validate_params
+        from ..models.ilms import ILMSParams, armington, calibrate, complete_world
 
         base = armington() if self.family == "armington" else ILMSParams()
         # the same validation as a single solve (build_model): a drawn or swept value out of range is an error
@@ -160,7 +160,7 @@ def _full(model, sol, shock):
 
 def _statuses(raw: dict, tol: float, check_tol: float) -> np.ndarray:
     """Status of every member (strings of :class:`tradewar.solve.Status`), by the rule of a single solve."""
-    from .solve import verdict
+    from ..solve import verdict
 
     res = np.asarray(raw["max_residual"], float)
     finite = np.ones(res.shape, bool)
@@ -227,8 +227,8 @@ def solve_batch(
     """
     import xarray as xr
 
-    from ._batch import chunk_size, pow2_at_least, solve_members
-    from .solve import SolverOptions, batch_method
+    from ..solve import SolverOptions, batch_method
+    from ._solve import chunk_size, pow2_at_least, solve_members
 
     opts = options or SolverOptions()
     st = setup(scenario, world)
@@ -270,7 +270,7 @@ def _solve_groups(models, T, t_batched, X, width, opts, method):
     """Solve members whose models may differ in a static field: one stacked batch per structure."""
     import jax
 
-    from ._batch import solve_members, stack_models
+    from ._solve import solve_members, stack_models
 
     groups: dict[Any, list[int]] = {}
     for i, m in enumerate(models):
@@ -323,7 +323,7 @@ def _dataset(st: BatchSetup, raw: dict, B: int, dim: str, params, coords, opts, 
 
 def failures(ds) -> list[dict[str, Any]]:
     """The failed members of a batch: index (along the member dimension), status, message, max residual."""
-    from .solve import Status
+    from ..solve import Status
 
     dim = next(d for d in ds.status.dims)
     bad = np.flatnonzero(ds.status.values != "success")
@@ -342,7 +342,7 @@ def _finite(v) -> float | None:
 
 def write_table(ds, path: str | Path) -> Path:
     """Write a batch as a long Parquet table (one row per member and country) atomically."""
-    from ._io import atomic_write
+    from .._io import atomic_write
 
     df = to_frame(ds)
     return atomic_write(path, lambda fh: df.to_parquet(fh, index=False), mode="wb")
@@ -380,7 +380,7 @@ def from_frame(df, dim: str, coords: Sequence[str] = ()):
 
 @functools.lru_cache(maxsize=4)
 def _cached_setup(scenario_json: str, path: str | None) -> BatchSetup:
-    from .scenario import Scenario
+    from ..scenario import Scenario
 
     return setup(Scenario.model_validate_json(scenario_json))
 
@@ -403,7 +403,7 @@ def _chunk_work(payload: dict[str, Any]):
 
 
 def _package_version() -> str:
-    from . import __version__
+    from .. import __version__
 
     return __version__
 
@@ -452,16 +452,16 @@ def run_members(
     grid_keys: Sequence[str] = (),
     progress: Callable[[int, int], None] | None = None,
 ):
-    """:func:`solve_batch` in chunks shipped to a scheduler, with resumable Parquet output (:mod:`tradewar._chunks`).
+    """:func:`solve_batch` in chunks shipped to a scheduler, with resumable Parquet output (:mod:`tradewar.batch._chunks`).
 
     Members: parameter draws ``params`` (name -> (B, ...)) and/or tariff overrides: ``values`` (B, k)
     set on the ``cells`` ``(exporter, importer)`` of the scenario's tariffs (every sector). Returns the
     batch as an ``xarray.Dataset`` (dims ``dim, country``; per-member diagnostics).
     """
-    from ._batch import chunk_size, pow2_at_least
+    from ..scenario import Scenario, load_scenario
+    from ..solve import SolverOptions, batch_method
     from ._chunks import run_chunks
-    from .scenario import Scenario, load_scenario
-    from .solve import SolverOptions, batch_method
+    from ._solve import chunk_size, pow2_at_least
 
     opts = options or SolverOptions()
     s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
@@ -611,7 +611,7 @@ def sweep(
     >>> float(ds.welfare_pct.sel({"JPN.tariff_on.USA": 0.0, "eps": 4.0, "country": "USA"}).round(3))
     0.833
     """
-    from .scenario import Scenario, load_scenario
+    from ..scenario import Scenario, load_scenario
 
     s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     st = _cached_setup(s.model_dump_json(), s.path)
