@@ -72,3 +72,14 @@ def test_every_code_fence_is_closed():
     for page in (ROOT / "docs").rglob("*.md"):
         fences = [ln for ln in page.read_text(encoding="utf-8").splitlines() if ln.lstrip().startswith("```")]
         assert len(fences) % 2 == 0, page.name
+
+
+def test_readme_opens_with_its_title_and_run_is_not_said_to_print_every_country():
+    """The README starts with its title, not a bare code block; ``run`` shows the scenario's countries
+    (``--all`` every one), and no page says it prints every country."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert readme.splitlines()[0] == "# tradewar"
+    for page in [ROOT / "README.md", *(ROOT / "docs").rglob("*.md")]:
+        for line in page.read_text(encoding="utf-8").splitlines():
+            if "tradewar run " in line:
+                assert "every country" not in line or "--all" in line, (page.name, line)
