@@ -74,7 +74,7 @@ from ._exceptions import DataError, ScenarioError
 from .batch._distributions import UncertaintySpec
 from .models._params import FAMILY_SCHEMAS, ILMSSchema, error_message
 
-__all__ = ["Scenario", "load_scenario", "list_presets", "preset_path", "prepare"]
+__all__ = ["Scenario", "load_scenario", "list_presets", "policy_arrays", "preset_path", "prepare"]
 
 
 class _Strict(BaseModel):
@@ -583,14 +583,25 @@ def prepare(s: Scenario, world=None):
     ``world`` (default: the scenario's ``[data]``) is a :class:`~tradewar.data.World` or a data source
     for :func:`~tradewar.data.load_world` (``"world2023"``, a folder or a file).
     """
-    import numpy as np
-
     from .models._registry import build_model
-    from .policy import Retaliation, apply_layers, apply_retaliation
 
     world = scenario_world(s) if world is None else _as_world(world)
     check_codes(s, world)
     model = build_model(s.model.family, world, s.model.params())
+    t, x, rule = policy_arrays(s, world)
+    return world, model, t, x, rule
+
+
+def policy_arrays(s: Scenario, world):
+    """The scenario's new tariffs, export taxes (None without) and retaliation rule on ``world``: ``(t, x, rule)``.
+
+    What :func:`prepare` applies, without calibrating a model (for callers that solve their own model).
+    """
+    import numpy as np
+
+    from .policy import Retaliation, apply_layers, apply_retaliation
+
+    check_codes(s, world)
     tariff_layers = [ly for ly in s.tariffs if not ly.export_tax]
     tax_layers = [ly for ly in s.tariffs if ly.export_tax]
     layers = [_layer(ly) for ly in tariff_layers]
@@ -611,7 +622,7 @@ def prepare(s: Scenario, world=None):
             raise ScenarioError(f"scenario '{s.name}': export taxes need model family 'caliendo_parro'")
         # export-tax layers reuse the layer grammar with importer/exporter roles as written
         x = apply_layers(world, [_layer(ly) for ly in tax_layers], base=np.zeros_like(world.tariffs))
-    return world, model, t, x, rule
+    return t, x, rule
 
 
 def _check_retaliators(s: Scenario, world, rule, t) -> None:
