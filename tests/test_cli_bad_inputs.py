@@ -79,6 +79,7 @@ FILES = {
                     "b194/trade_cepii.csv": "export_ij1,export_ij2,export_ij3\n,100,80\n400,,160\n150,150,\n",
                     "b194/gdp.csv": "gdp\n27e12\n18e12\n4.2e12\n",
                     "b194/tariffs.csv": "applied_tariff\n0\n25\n0.24\n"},
+    "corrupt-store": {"state/tradewar.sqlite": "not a database, a text file where the job store should be\n" * 4},
 }
 
 
@@ -188,6 +189,9 @@ CASES = [
                                       "100000000", "--scheduler", "none"], None, 2, "Sobol samples"),
     ("too-many-local-workers", ["sweep", "liberation-day", "--grid", "eps=3,4", "--workers", "100000"], None, 2,
      "--workers 100000"),
+    # a server state folder whose job store is damaged
+    ("corrupt-job-store", ["serve", "--state", "state", "--no-warm", "--port", "18999"], "corrupt-store", 2,
+     "state/tradewar.sqlite: not a usable job store"),
     # a solver failure: a Nash war allowed no rounds has not converged
     ("nash-not-converged", ["nash", "small.toml", "--max-rounds", "0", "--json", "nash.json"], "small", 3,
      "no Nash equilibrium"),

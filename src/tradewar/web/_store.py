@@ -103,9 +103,16 @@ class Store:
         self._idle: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
         self._open: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        with self._conn() as db:
-            db.executescript(_SCHEMA)
-        self.interrupted = self._fail_unfinished()
+        try:
+            with self._conn() as db:
+                db.executescript(_SCHEMA)
+            self.interrupted = self._fail_unfinished()
+        except sqlite3.DatabaseError as e:  # a damaged or foreign file: the server cannot keep jobs in it
+            self.close()
+            from .._exceptions import DataError
+
+            raise DataError(f"{self.path}: not a usable job store ({e}); move it away or choose another "
+                            "--state folder") from None
         self.prune()
 
     # --- connections ---------------------------------------------------------------------------
