@@ -45,6 +45,46 @@ def test_catalogues_translate_every_message_and_the_mo_files_are_fresh():
         assert all(CJK.search(m.string) for m in long), [m.id for m in long if not CJK.search(m.string)][:3]
 
 
+def test_a_missing_translation_fails_the_check(tmp_path, monkeypatch):
+    tool = _tool()
+    for lang in ("ja", "zh"):
+        (tmp_path / lang / "LC_MESSAGES").mkdir(parents=True)
+        cat = tool.read(lang)
+        if lang == "zh":  # one preset sentence loses its translation
+            victim = next(m for m in cat if m.id and any("presets/" in loc for loc, _n in m.locations))
+            victim.string = ""
+        from babel.messages.pofile import write_po
+
+        with (tmp_path / lang / "LC_MESSAGES" / "tradewar.po").open("wb") as fh:
+            write_po(fh, cat)
+        (tmp_path / lang / "LC_MESSAGES" / "tradewar.mo").write_bytes(tool.mo_bytes(cat))
+    monkeypatch.setattr(tool, "LOCALE", tmp_path)
+    assert tool.problems() == [f"zh: untranslated: {victim.id!r}"]
+    assert tool.main(["check"]) == 1
+
+
+def test_preset_titles_and_notes_are_translated():
+    from tradewar._i18n import sentences
+    from tradewar.scenario import list_bloc_presets, list_presets
+
+    texts = [(s.name, s.title, s.notes) for s in list_presets()]
+    texts += [(b["name"], b["title"], b["notes"]) for b in list_bloc_presets()]
+    assert len(texts) >= 19
+    for lang in ("ja", "zh"):
+        tr = translator(lang)
+        for name, title, notes in texts:
+            assert " ".join(sentences(notes)) == notes.strip()  # the English text is the sentences joined
+            assert sentences(title) == [title]  # the page translates a title as one text
+            assert tr.gettext(title) != title and CJK.search(tr.text(title)), (lang, name)
+            shown = tr.text(notes)
+            left = [u for u in sentences(notes) if u in shown]
+            assert left == [] and CJK.search(shown), (lang, name, left[:1])
+    assert translator("en").text(texts[0][2]) == texts[0][2]
+    assert translator("ja").text("2 April 2025: the US \"reciprocal\" tariffs (10% floor) on top of the tariffs "
+                                 "in force") == "2025年4月2日:発効中の関税に上乗せする米国の「相互関税」(下限10%)"
+    assert "对等关税" in translator("zh").text(next(t for n, t, _n in texts if n == "2025-04-02-liberation-day"))
+
+
 def test_the_field_terms_follow_the_glossary():
     expected = {
         "Welfare": ("経済厚生", "福利"),
@@ -185,6 +225,12 @@ def test_report_in_japanese_is_complete(ja_cli):
     assert "2025年の関税戦争と日本" in texts["h1"]
     assert "貿易関係:誰と貿易しているか" in texts["h2"] and "5つの数字で見る" in texts["h2"]
     assert "交易条件" in page or "経済厚生の経路" in page  # the welfare channels in the field's words
+    # the steps of the timeline: the presets' titles and notes in Japanese, not in English
+    from tradewar.scenario import load_scenario
+
+    first = load_scenario(STEPS[0])
+    assert translator("ja").text(first.title) in page and _html.escape(first.title) not in page
+    assert "相互関税" in page and _html.escape(first.notes[:60]) not in page
     figs = _figure_texts(page)
     assert len(figs) > 10 and all(CJK.search(t) for t in figs[:1])
     assert not [t for t in figs if t in english]

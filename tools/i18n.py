@@ -1,7 +1,8 @@
 """Maintain the gettext catalogues of tradewar (Babel): extract the messages, update the ``.po`` files,
 compile them to ``.mo``, and check that every message has a translation.
 
-    python tools/i18n.py update    # extract from src/tradewar (Python ``_``/``N_``, the page's app.js ``_``)
+    python tools/i18n.py update    # extract from src/tradewar (Python ``_``/``N_``, the page's app.js ``_``,
+                                   # the page's text, the presets' titles and notes)
     python tools/i18n.py compile   # .po -> .mo (shipped with the package)
     python tools/i18n.py check     # exit 1 when a message is untranslated or fuzzy, or a .mo is stale
 
@@ -77,6 +78,27 @@ def published_texts() -> list[tuple[int, str]]:
             if re.search(r"[A-Za-z]{2}", r[c] or "")]
 
 
+#: The presets: their titles and notes sentence by sentence (``Translator.text`` shows them).
+PRESETS = PKG / "presets"
+
+
+def preset_texts() -> list[tuple[str, int, str]]:
+    import tomllib
+
+    from tradewar._i18n import sentences
+
+    out = []
+    for p in sorted(PRESETS.glob("*.toml")) + sorted(PRESETS.glob("blocs/*.toml")):
+        lines = p.read_text(encoding="utf-8").splitlines()
+        raw = tomllib.loads("\n".join(lines))
+        where = f"tradewar/{p.relative_to(PKG).as_posix()}"
+        for key in ("title", "notes"):
+            line = next((k + 1 for k, t in enumerate(lines) if t.startswith(f"{key} =")), 1)
+            text = str(raw.get(key) or "")
+            out += [(where, line, unit) for unit in sentences(text)]
+    return out
+
+
 def page_texts() -> list[tuple[int, str]]:
     p = _PageTexts()
     p.feed(PAGE.read_text(encoding="utf-8"))
@@ -93,6 +115,8 @@ def template() -> Catalog:
             cat.add(msg, locations=[(f"tradewar/{fname}", lineno)], auto_comments=comments)
     for lineno, msg in page_texts():
         cat.add(msg, locations=[("tradewar/web/static/index.html", lineno)])
+    for where, lineno, msg in preset_texts():
+        cat.add(msg, locations=[(where, lineno)])
     for lineno, msg in published_texts():
         cat.add(msg, locations=[("tradewar/report/published_2025.csv", lineno)])
     return cat

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["LANGUAGES", "DOMAIN", "LOCALE_DIR", "Translator", "translator", "language", "current", "resolve",
-           "gettext", "N_", "_"]
+           "gettext", "N_", "_", "sentences"]
 
 #: The languages with a catalogue (ISO 639-1): English (source), Japanese, Simplified Chinese.
 LANGUAGES = ("en", "ja", "zh")
@@ -55,6 +55,35 @@ _REGIONS = {"EU27": N_("European Union (27)"), "ROW": N_("Rest of the world")}
 _NA = N_("n/a")
 #: CLDR's short names (alt="short", which Babel does not load) where the full one is a mouthful.
 _SHORT = {("HKG", "ja"): "香港", ("HKG", "zh"): "香港", ("MAC", "ja"): "マカオ", ("MAC", "zh"): "澳门"}
+
+
+#: A full stop that ends no sentence: abbreviations that take one.
+_ABBREV = re.compile(r"(?:\be\.g|\bi\.e|\bvs|\bno|\bal|\bSt|\bcf)\.$")
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a long text (a preset's notes), each a message of the catalogue.
+
+    A sentence ends at ". " before a capital, a quote or a backtick, outside parentheses and brackets (whose
+    content may hold full stops) and not after an abbreviation. ``" ".join(sentences(t)) == t.strip()`` for
+    texts without runs of spaces, so the English text is unchanged; the catalogue tool extracts the same units.
+
+    >>> sentences("Simplified: one sector (e.g. cars. And parts). Deficits are removed first.")
+    ['Simplified: one sector (e.g. cars. And parts).', 'Deficits are removed first.']
+    """
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        elif (ch == "." and depth == 0 and text[i + 1:i + 2] == " " and re.match(r"[A-Z`'\"]", text[i + 2:i + 3])
+              and not _ABBREV.search(text[max(0, i - 3):i + 1])):
+            out.append(text[start:i + 1].strip())
+            start = i + 2
+    if text[start:].strip():
+        out.append(text[start:].strip())
+    return out
 
 
 def resolve(lang: str | None = None) -> str:
@@ -96,6 +125,19 @@ class Translator:
     def gettext(self, message: str) -> str:
         """The translation of ``message`` (the English text itself where there is none; "" stays "")."""
         return self.catalogue.gettext(message) if message else message
+
+    def text(self, text: str | None) -> str:
+        """A preset's title or notes in this language, sentence by sentence (:func:`sentences`, the units of
+        the catalogue); a sentence without a translation stays English. English: unchanged."""
+        if not text or self.lang == "en":
+            return text or ""
+        out = ""
+        for s in sentences(text):
+            t = self.gettext(s)
+            # CJK sentences run on without a space; an English one keeps its space
+            out += (" " if out and (t == s or not re.search(r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]$", out))
+                    else "") + t
+        return out
 
     @property
     def locale(self):

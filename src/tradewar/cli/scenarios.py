@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from .._i18n import _
+from .._i18n import _, current
 from ._app import CONTEXT, _Group, app, console, handle_errors
 
 # --- scenarios -------------------------------------------------------------------------------------
@@ -28,27 +28,28 @@ def scenarios(ctx: typer.Context) -> None:
 
     presets = list_presets()
     names = {s.name for s in presets}
-    table = Table(title="Scenario presets (tradewar run NAME)", header_style="bold", title_justify="left")
+    table = Table(title=_("Scenario presets (tradewar run NAME)"), header_style="bold", title_justify="left")
     for c in ("name", "date", "model", "data", "title"):
         table.add_column(_(c))
     for s in presets:
         aka = preset_aliases(s.name)
-        name = s.name + (f"\n[dim](also {', '.join(aka)})[/]" if aka else "")
+        name = s.name + ("\n[dim]" + escape(_("(also {names})").format(names=", ".join(aka))) + "[/]" if aka else "")
         if needs_data(s):
             twin = f"{s.name}-sectoral"
-            data = "[yellow]needs --data[/]" + (f"\n[dim](embedded twin: {twin})[/]" if twin in names else "")
+            data = "[yellow]needs --data[/]" + ("\n[dim]" + escape(_("(embedded twin: {twin})").format(twin=twin)) + "[/]"
+                                                if twin in names else "")
         else:
             data = s.data.source
-        table.add_row(name, s.date or "", s.model.family, data, escape(s.title))
+        table.add_row(name, current().date(s.date), s.model.family, data, escape(current().text(s.title)))
     console.print(table)
-    console.print("[dim]needs --data: a sectoral dataset (e.g. an ADB-MRIO folder) given with --data DIR; its "
-                  "embedded twin runs the same measures on world2022s. `tradewar scenarios show NAME` prints a "
-                  "preset's TOML.[/]")
-    blocs = Table(title="Bloc presets (tradewar bloc NAME)", header_style="bold", title_justify="left")
+    console.print("[dim]" + escape(_("needs --data: a sectoral dataset (e.g. an ADB-MRIO folder) given with --data DIR; "
+                                     "its embedded twin runs the same measures on world2022s. `tradewar scenarios show "
+                                     "NAME` prints a preset's TOML.")) + "[/]")
+    blocs = Table(title=_("Bloc presets (tradewar bloc NAME)"), header_style="bold", title_justify="left")
     for c in ("name", "base scenario", "candidates", "title"):
         blocs.add_column(_(c))
     for b in list_bloc_presets():
-        blocs.add_row(b["name"], str(b.get("scenario", "")), ", ".join(b.get("candidates", [])), str(b.get("title", "")))
+        blocs.add_row(b["name"], str(b.get("scenario", "")), ", ".join(b.get("candidates", [])), escape(current().text(str(b.get("title", "")))))
     console.print(blocs)
 
 

@@ -67,7 +67,7 @@ def bloc(ctx: Any, strategy) -> str | None:
         labels.append(label)
     df = pd.DataFrame(rows, index=pd.Index(labels, name=_("coalition")))
     body = [
-        f"<p class='lead'>{esc(b.title)} {esc(b.notes)} " + esc(_(
+        f"<p class='lead'>{esc(current().text(b.title))} {esc(current().text(b.notes))} " + esc(_(
             "Candidates here: {candidates} (the others stay out, facing the 2 April schedule). Welfare in % change "
             "from the 2023 baseline; a coalition is stable when no member gains by leaving and no outsider by "
             "joining.").format(candidates=", ".join(cands))) + "</p>",

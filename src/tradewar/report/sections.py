@@ -169,8 +169,8 @@ def section_timeline(ctx: Context) -> str:
     hdr["date"] = _("date")
     fmts = {k: "+.2f" for k in t.columns if k != "date"}
     steps = "".join(
-        f"<li><b>{esc(tr.date(r.meta.get('date')) or '')}</b> {esc(r.meta.get('title') or r.scenario)}. "
-        f"<span class='note'>{esc(r.meta.get('notes') or '')}</span></li>"
+        f"<li><b>{esc(tr.date(r.meta.get('date')) or '')}</b> {esc(tr.text(r.meta.get('title')) or r.scenario)}"
+        f"{'. ' if tr.lang == 'en' else '。'}<span class='note'>{esc(tr.text(r.meta.get('notes')))}</span></li>"
         for r in tl
     )
     focus = focus_codes(c)
