@@ -188,3 +188,26 @@ def test_adb_eu27_calibrates_and_solves(adb_eu27):
     w = eq.outcomes["welfare_pct"]
     assert w.shape == (r.n,) and np.all(np.isfinite(w))
     assert w[r.index("EU27")] < 0.0
+
+
+def test_a_scenario_aggregates_the_embedded_sectoral_world(tmp_path):
+    """``world2022s`` carries one trade elasticity per sector for each source (``theta_CP``, ...): they are
+    per-sector extras, so a scenario's ``aggregate`` table works on it and keeps them."""
+    from tradewar import run_scenario
+    from tradewar.data import load_world
+    from tradewar.scenario import load_scenario, scenario_world
+
+    w = load_world("world2022s")
+    alt = [k for k in w.extras if k.startswith("theta_")]
+    assert alt, "world2022s carries its alternative elasticities"
+    keep = ("USA", "CHN", "JPN", "EU27")
+    agg = ", ".join(f'{c} = "{c if c in keep else "OTH"}"' for c in w.codes)
+    p = tmp_path / "agg.toml"
+    p.write_text(f'name = "agg"\n[data]\nsource = "world2022s"\naggregate = {{ {agg} }}\n[model]\n'
+                 'family = "caliendo_parro"\n[[tariffs]]\ntype = "uniform"\nimporter = "USA"\nrate = 0.1\n')
+    small = scenario_world(load_scenario(p))
+    assert small.codes == (*keep, "OTH")
+    for k in alt:
+        np.testing.assert_array_equal(small.extras[k], w.extras[k])
+    res = run_scenario(p)
+    assert res.converged and res.world.n == 5

@@ -136,11 +136,12 @@ EXTRAS_RULES = {
     "gross_output": "level",
 }
 """Aggregation rule of each known ``World.extras`` key (module docstring); keys starting with
-``tariff`` not listed here are ``"pair"``."""
+``tariff`` not listed here are ``"pair"``, keys starting with ``theta_`` (the alternative trade
+elasticities of ``world2022s``, one per sector) are ``"sector"``."""
 
 
 def _extras_rule(key: str) -> str:
-    rule = EXTRAS_RULES.get(key, "pair" if key.startswith("tariff") else None)
+    rule = EXTRAS_RULES.get(key, "pair" if key.startswith("tariff") else "sector" if key.startswith("theta_") else None)
     if rule is None:
         raise DataError(
             f"aggregate: extras key '{key}' has no aggregation rule (known: {', '.join(EXTRAS_RULES)}, tariff*); "
