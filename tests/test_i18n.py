@@ -45,6 +45,22 @@ def test_catalogues_translate_every_message_and_the_mo_files_are_fresh():
         assert all(CJK.search(m.string) for m in long), [m.id for m in long if not CJK.search(m.string)][:3]
 
 
+def test_every_message_uses_the_glossary_terms(tmp_path, monkeypatch):
+    tool = _tool()
+    rows = {en: (ja, zh) for en, ja, zh in tool.glossary()}
+    assert len(rows) >= 45
+    assert rows["retaliatory tariff"] == (("報復関税",), ("报复性关税",)) and rows["imports"] == (("輸入",), ("进口",))
+    assert rows["input-output table"] == (("産業連関表",), ("投入产出表",))
+    assert tool.glossary_problems() == []  # each term, where its English is in a message, in the glossary's words
+    # a glossary that names another word for welfare finds every message that says welfare
+    text = tool.GLOSSARY.read_text(encoding="utf-8").replace("| welfare | 経済厚生 | 福利 |", "| welfare | 厚生水準 | 福祉 |")
+    (tmp_path / "glossary.md").write_text(text, encoding="utf-8")
+    monkeypatch.setattr(tool, "GLOSSARY", tmp_path / "glossary.md")
+    bad = tool.glossary_problems()
+    assert len(bad) > 20 and all("'welfare' is 厚生水準" in b or "'welfare' is 福祉" in b for b in bad)
+    assert tool.main(["glossary"]) == 1
+
+
 def test_a_missing_translation_fails_the_check(tmp_path, monkeypatch):
     tool = _tool()
     for lang in ("ja", "zh"):

@@ -5,6 +5,7 @@ compile them to ``.mo``, and check that every message has a translation.
                                    # the page's text, the presets' titles and notes)
     python tools/i18n.py compile   # .po -> .mo (shipped with the package)
     python tools/i18n.py check     # exit 1 when a message is untranslated or fuzzy, or a .mo is stale
+    python tools/i18n.py glossary  # exit 1 when a message uses a glossary term but not its translation
 
 The English text is the message id; translators edit ``src/tradewar/locale/<lang>/LC_MESSAGES/tradewar.po``
 (terms as in ``docs/glossary.md``).
@@ -182,6 +183,64 @@ def problems() -> list[str]:
     return out
 
 
+#: The glossary page: its table maps each English term to the Japanese and Chinese the catalogues use.
+GLOSSARY = ROOT / "docs" / "glossary.md"
+
+
+def glossary() -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """``(english, ja terms, zh terms)`` of each row of the glossary's table.
+
+    A cell may hold alternatives ("retaliation, retaliatory tariff"; "輸出 / 輸入"); a parenthesis in the English
+    cell is a gloss, not part of the term. Where the English and the translations list as many alternatives,
+    they pair up (exports: 輸出, imports: 輸入); else any of the translations will do for any English form.
+    """
+    rows = []
+    for line in GLOSSARY.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if not line.startswith("| ") or len(cells) < 3 or cells[0] in ("English", "---"):
+            continue
+        en = [t.strip() for t in re.split(r",|/", re.sub(r"\(.*?\)", "", cells[0])) if t.strip()]
+        ja, zh = ([t.strip() for t in c.split(" / ") if t.strip()] for c in cells[1:3])
+        for k, term in enumerate(en):
+            pair = len(en) == len(ja) == len(zh)
+            rows.append((term, (ja[k],) if pair else tuple(ja), (zh[k],) if pair else tuple(zh)))
+    return rows
+
+
+def _prose(msgid: str, names: set[str]) -> str:
+    """The English words of a message: placeholders, `code` and preset names (2025-04-03-us-car-tariffs) out."""
+    text = re.sub(r"\{\w*\}|`[^`]*`", " ", msgid)
+    return re.sub(r"[\w.-]+", lambda w: " " if w.group(0).strip(".") in names else w.group(0), text)
+
+
+def glossary_problems() -> list[str]:
+    """Messages whose English uses a glossary term while the translation has none of its translations.
+
+    Longer terms first, and the words a term matched are not matched again by a shorter one ("baseline year"
+    is 基準年, and its "baseline" is not also ベースライン).
+    """
+    from tradewar.scenario import PRESET_ALIASES
+
+    names = {p.stem for p in PRESETS.glob("*.toml")} | {p.stem for p in PRESETS.glob("blocs/*.toml")}
+    names |= set(PRESET_ALIASES)
+    terms = sorted(glossary(), key=lambda r: -len(r[0]))
+    out = []
+    for lang in LANGS:
+        col = 1 if lang == "ja" else 2
+        for m in read(lang):
+            if not m.id or not m.string:
+                continue
+            text = _prose(m.id, names)
+            for row in terms:
+                pattern = rf"\b{re.escape(row[0])}(?:s|es)?\b"
+                if not re.search(pattern, text, flags=re.I):
+                    continue
+                text = re.sub(pattern, " ", text, flags=re.I)
+                if not any(t in m.string for t in row[col]):
+                    out.append(f"{lang}: {row[0]!r} is {' or '.join(row[col])} (glossary): {m.id!r} -> {m.string!r}")
+    return out
+
+
 def main(argv: list[str]) -> int:
     cmd = argv[0] if argv else "check"
     if cmd == "update":
@@ -190,6 +249,11 @@ def main(argv: list[str]) -> int:
         compile_()
     elif cmd == "check":
         bad = problems()
+        for line in bad:
+            print(line)
+        return 1 if bad else 0
+    elif cmd == "glossary":
+        bad = glossary_problems()
         for line in bad:
             print(line)
         return 1 if bad else 0

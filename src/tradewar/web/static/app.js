@@ -248,7 +248,7 @@
     var status = doc.converged ? _("solved") : _("NOT converged");
     var took = doc.cached ? _("from the store") : _("{ms} ms", {ms: (1000 * doc.solve_seconds).toFixed(0)});
     $("summary").textContent = f ? (_("{name}: welfare {welfare}%, real wage {wage}% ({scenario}; {status} in {steps} " +
-      "steps, {time})", {name: nameOf(f.name), welfare: fmt(f.welfare_pct), wage: fmt(f.real_wage_pct), scenario: doc.scenario,
+      "iterations, {time})", {name: nameOf(f.name), welfare: fmt(f.welfare_pct), wage: fmt(f.real_wage_pct), scenario: doc.scenario,
       status: status, steps: doc.steps, time: took}) +
       (A ? _(". Comparing with A = {scenario} ({label}).", {scenario: A.doc.scenario, label: A.label}) : "")) : "";
   }
