@@ -124,3 +124,15 @@ def test_the_batch_package_exports_its_public_names():
     assert tradewar.batch.run_sweep is tradewar.run_sweep
     assert tradewar.batch.run_uncertainty is tradewar.run_uncertainty
     assert tradewar.batch.solve_batch is tradewar.solve_batch
+
+
+def test_the_web_app_is_split_by_concern():
+    """``web/app.py`` only assembles the app: settings, guards, errors, routes, jobs and page live apart."""
+    web = SRC / "tradewar" / "web"
+    parts = {"_config", "_guards", "_errors", "_routes", "_jobs", "_page", "_runner", "_store", "_service", "_models"}
+    assert parts <= {p.stem for p in web.glob("*.py")}
+    app = ast.parse((web / "app.py").read_text(encoding="utf-8"))
+    routes = [d for node in ast.walk(app) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+              for d in node.decorator_list if isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute)]
+    assert routes == [], "routes belong in web/_routes.py (the API) or web/_page.py (the page)"
+    assert not [n for n in ast.walk(app) if isinstance(n, ast.ClassDef)], "middleware belongs in web/_guards.py"

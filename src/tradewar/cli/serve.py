@@ -58,7 +58,7 @@ def read_token(token_file: Path | None) -> str | None:
 
 def allowed_hosts(host: str, extra: list[str] | None) -> tuple[str, ...]:
     """The ``Host`` names the server answers: this machine's, the address it listens on, and ``extra``."""
-    from ..web.app import LOCAL_HOSTS
+    from ..web._config import LOCAL_HOSTS
 
     out = list(LOCAL_HOSTS)
     if host not in ("0.0.0.0", "::", ""):
