@@ -24,10 +24,10 @@ def _small(seed=0, n=5, s=3):
     return X, t, np.array([2.0, 4.0, 8.0])[:s], tuple(f"C{k}" for k in range(n)), tuple(f"s{k}" for k in range(s))
 
 
-@pytest.mark.parametrize("nash", [False, True])
-def test_closed_form_jacobian_matches_forward_mode(nash):
+@pytest.mark.parametrize(("nash", "war"), [(False, True), (True, True), (True, False)])
+def test_closed_form_jacobian_matches_forward_mode(nash, war):
     X, t, eps, codes, sectors = _small()
-    m = from_spending(X, t, eps, codes, sectors, nash=nash)
+    m = from_spending(X, t, eps, codes, sectors, nash=nash, war=war)
     rng = np.random.default_rng(1)
     y = 0.1 * rng.standard_normal(3 * m.n if nash else 2 * m.n)
     if nash:
@@ -49,8 +49,27 @@ def test_closed_form_jacobian_matches_forward_mode(nash):
     np.testing.assert_allclose(rev, plain, atol=1e-13)
     # derivatives in the tariffs of the shock still flow (used by the balancing step)
     np.testing.assert_allclose(d_custom, d_plain, atol=1e-13)
-    if not nash:  # in the war the tariffs are unknowns: the shock's tariffs do not enter
+    if not (nash and war):  # in the war the tariffs are unknowns: the shock's tariffs do not enter
         assert np.abs(d_plain).max() > 1e-3
+
+
+def test_balancing_in_the_wars_unknowns_is_the_plain_equilibrium():
+    """The balancing step of global_war solves the war's system with the tariff unknowns held at zero: the
+    same wages and incomes as the two-block system, every tariff unknown zero."""
+    from tradewar.solve import SolverOptions, solve_model
+
+    X, t, eps, codes, sectors = _small(seed=3)
+    opts = SolverOptions(tol=1e-12, method="newton")
+    plain = from_spending(X, t, eps, codes, sectors)
+    held = from_spending(X, t, eps, codes, sectors, nash=True, war=False)
+    shock = Shock(t=jnp.asarray(0.5 * t))  # a real change, so the equilibrium moves
+    a = solve_model(plain, shock, opts, plausible=False)
+    b = solve_model(held, shock, opts, plausible=False)
+    n = plain.n
+    assert np.abs(np.asarray(a.y)).max() > 1e-3
+    np.testing.assert_allclose(np.asarray(b.y)[: 2 * n], np.asarray(a.y), atol=1e-12)
+    np.testing.assert_array_equal(np.asarray(b.y)[2 * n :], 0.0)
+    np.testing.assert_allclose(b.outcomes["welfare_pct"], a.outcomes["welfare_pct"], atol=1e-10)
 
 
 @pytest.fixture(scope="module")

@@ -95,6 +95,9 @@ class TariffWar(eqx.Module):
     tariffs, ``t0`` (N, N, S) baseline tariffs, ``sigma`` (S,) CES elasticities (``epsilon + 1``).
     ``nash``: the unknowns include each country's uniform tariff, set by the optimal-tariff formula.
     Unknowns ``y = [ln w^ (N), ln Y^ (N)(, tau - 1 (N))]``; zeros = baseline wages and incomes.
+    ``war`` (scalar, only with ``nash``): 1 for the war; 0 holds the tariff unknowns at zero and applies the
+    shock's tariffs instead, so that the balancing step of :func:`global_war` is the same program as the
+    war (one compiled solver per size, not two).
     """
 
     lam: jax.Array
@@ -104,6 +107,7 @@ class TariffWar(eqx.Module):
     t0: jax.Array
     sigma: jax.Array
     y_start: jax.Array
+    war: jax.Array
     codes: tuple[str, ...] = eqx.field(static=True)
     sectors: tuple[str, ...] = eqx.field(static=True)
     nash: bool = eqx.field(static=True, default=False)
@@ -128,6 +132,7 @@ class TariffWar(eqx.Module):
         return TariffWar(
             lam=self.lam, e=self.e, Y=self.Y, R=self.R, t0=self.t0, sigma=self.sigma,
             y_start=jnp.asarray(_start(X, np.asarray(self.t0), np.asarray(self.sigma) - 1.0, True)),
+            war=jnp.asarray(1.0),
             codes=self.codes, sectors=self.sectors, nash=True, preferred_method=self.preferred_method,
         )
 
@@ -137,7 +142,7 @@ class TariffWar(eqx.Module):
             return jnp.asarray(t)
         tau = y[2 * self.n :]
         off = 1.0 - jnp.eye(self.n)
-        return (tau[None, :] * off)[:, :, None] * jnp.ones_like(self.t0)
+        return jnp.where(self.war > 0, (tau[None, :] * off)[:, :, None] * jnp.ones_like(self.t0), jnp.asarray(t))
 
     def _core(self, y, t) -> dict[str, jax.Array]:
         n = self.n
@@ -145,14 +150,14 @@ class TariffWar(eqx.Module):
         wh = jnp.exp(lw)
         Yh = jnp.exp(y[n : 2 * n])
         g = 1.0 - self.sigma
+        l1 = jnp.log1p(jnp.asarray(t))
+        inv1 = 1.0 / (1.0 + jnp.asarray(t))
         if self.nash:
             tau = y[2 * n :]
             off = 1.0 - jnp.eye(n)
-            l1 = (off * jnp.log1p(tau)[None, :])[:, :, None]  # ln(1 + t'), constant across sectors
-            inv1 = jnp.exp(-l1)
-        else:
-            l1 = jnp.log1p(jnp.asarray(t))
-            inv1 = 1.0 / (1.0 + jnp.asarray(t))
+            l1_war = (off * jnp.log1p(tau)[None, :])[:, :, None]  # ln(1 + t'), constant across sectors
+            l1 = jnp.where(self.war > 0, l1_war, l1)
+            inv1 = jnp.where(self.war > 0, jnp.exp(-l1_war), inv1)
         a = self.lam * jnp.exp(g * (l1 - jnp.log1p(self.t0) + lw[:, None, None]))  # (N, N, S)
         D = a.sum(axis=0)  # P^_ik^(1 - sigma_k)
         lam1 = a / D[None]
@@ -182,7 +187,8 @@ class TariffWar(eqx.Module):
         r_y = (c["wh"] * self.R + c["rev"]) / self.Y - c["Yh"]
         parts = [r_w, r_y]
         if self.nash:
-            parts.append(y[2 * self.n :] - (self._formula(c["lam1"], c["sales"]) - 1.0))
+            target = jnp.where(self.war > 0, self._formula(c["lam1"], c["sales"]) - 1.0, 0.0)
+            parts.append(y[2 * self.n :] - target)
         return jnp.concatenate(parts)
 
     def residual(self, y, shock) -> jax.Array:
@@ -220,8 +226,9 @@ class TariffWar(eqx.Module):
         qd = jnp.einsum("iik->ik", q)
         o = off[:, :, None] - 1.0 + qd[None]  # d ln lambda'[j,i,k] / d tau_i = g_k h_i o[j,i,k]
         dls_tau = (g * o - off[:, :, None]) * h[None, :, None]  # d ln s[j,i,k] / d tau_i
-        Jw_t = (s * dls_tau).sum(axis=2) / self.R[:, None]
-        Jy_t = -jnp.diag((s * dls_tau).sum(axis=(0, 2)) / self.Y)
+        war = self.war > 0  # when balancing, the tariff unknowns move nothing and stay zero
+        Jw_t = jnp.where(war, (s * dls_tau).sum(axis=2) / self.R[:, None], 0.0)
+        Jy_t = jnp.where(war, -jnp.diag((s * dls_tau).sum(axis=(0, 2)) / self.Y), 0.0)
         Jw = jnp.concatenate([jnp.concatenate([Jw_w, Jw_y, Jw_t], axis=1)[:-1],
                               jnp.concatenate([norm_w, jnp.zeros((1, 2 * n))], axis=1)])
         # tariff rows: r_t = tau - 1 / max(E, 1)
@@ -235,7 +242,8 @@ class TariffWar(eqx.Module):
         dE_y = beta.sum(axis=2)
         dE_t = ((ag * o).sum(axis=2) - beta.sum(axis=2)) * h[None, :]
         k = jnp.where(E > 1.0, 1.0 / E**2, 0.0)[:, None]
-        Jt = jnp.concatenate([k * dE_w, k * dE_y, eye + k * dE_t], axis=1)
+        Jt = jnp.where(war, jnp.concatenate([k * dE_w, k * dE_y, eye + k * dE_t], axis=1),
+                       jnp.concatenate([jnp.zeros((n, 2 * n)), eye], axis=1))
         Jy = jnp.concatenate([Jy_w, Jy_y, Jy_t], axis=1)
         return jnp.concatenate([Jw, Jy, Jt])
 
@@ -285,11 +293,13 @@ class TariffWar(eqx.Module):
         return {"trade_balance": balance, "walras": wages, "income_expenditure": spend}
 
 
-def from_spending(X, t, eps, codes, sectors, *, nash: bool = False) -> TariffWar:
+def from_spending(X, t, eps, codes, sectors, *, nash: bool = False, war: bool = True) -> TariffWar:
     """The model whose baseline is the tariff-inclusive spending ``X`` ``[exporter, importer, sector]``.
 
     ``t`` applied tariffs (same shape, fraction), ``eps`` (S,) trade elasticities (``sigma = eps + 1``).
-    Every importer must spend on every sector (``sum_j X[j, i, k] > 0``).
+    Every importer must spend on every sector (``sum_j X[j, i, k] > 0``). ``war=False`` (with ``nash``):
+    the tariff unknowns stay zero and the shock's tariffs apply, the equilibrium of ``nash=False`` in the
+    war's unknowns (see :class:`TariffWar`).
     """
     X = np.asarray(X, float)
     t = np.asarray(t, float)
@@ -305,16 +315,22 @@ def from_spending(X, t, eps, codes, sectors, *, nash: bool = False) -> TariffWar
     if np.any(R <= 0):
         raise CalibrationError(f"country {codes[int(np.flatnonzero(R <= 0)[0])]}: no sales")
     e = tot / Y[:, None]
-    f = lambda a: jnp.asarray(a)  # noqa: E731
+    # device_put copies the NumPy arrays as they are; jnp.asarray would compile a small program
+    # for every new shape, in every process (a few milliseconds each, dozens per replication)
+    f = jax.device_put
+    war = bool(nash and war)
     return TariffWar(lam=f(lam), e=f(e), Y=f(Y), R=f(R), t0=f(t), sigma=f(eps + 1.0),
-                     y_start=f(_start(X, t, eps, nash)), codes=tuple(codes), sectors=tuple(sectors), nash=nash)
+                     y_start=f(_start(X, t, eps, nash, war)), war=f(np.float64(war)), codes=tuple(codes),
+                     sectors=tuple(sectors), nash=nash)
 
 
-def _start(X, t, eps, nash: bool) -> np.ndarray:
+def _start(X, t, eps, nash: bool, war: bool = True) -> np.ndarray:
     """Starting point (NumPy): zeros, and in the war ``tau - 1 = 1 / max(E, 1)`` at the baseline."""
     n = X.shape[0]
     if not nash:
         return np.zeros(2 * n)
+    if not war:
+        return np.zeros(3 * n)
     lam = X / X.sum(axis=0, keepdims=True)
     off = (1.0 - np.eye(n))[:, :, None]
     abroad = X / (1.0 + t) * off
@@ -365,8 +381,9 @@ def global_war(X, t, eps, codes, sectors, options=None, *, start=None) -> WarRes
 
     opts = options or SolverOptions(tol=1e-10, method="newton")
     begin = time.perf_counter()
-    step1 = from_spending(X, t, eps, codes, sectors)
-    shock1 = step1.zero_shock() if start is None else Shock(t=jnp.asarray(np.asarray(start, float)))
+    # the balancing step in the war's unknowns: both steps run one stored program of this size
+    step1 = from_spending(X, t, eps, codes, sectors, nash=True, war=False)
+    shock1 = step1.zero_shock() if start is None else Shock(t=jax.device_put(np.asarray(start, float)))
     bal = solve_model(step1, shock1, opts, what="tariffwar: balancing trade")
     t = np.asarray(shock1.t)
     Xb = np.asarray(bal.outcomes["flows_new"]) * (1.0 + t)  # X' = lambda' e Y^ Y, tariff-inclusive

@@ -134,14 +134,14 @@ def beyond() -> dict[str, Any]:
     from them (welfare against that balanced 2025 baseline)."""
     from ..data import load_world
     from ..models.tariffwar import global_war
-    from ..scenario import load_scenario, prepare
+    from ..scenario import load_scenario, policy_arrays
 
     world = load_world("world2022s")
     X = np.asarray(world.trade, float)
     t0 = np.zeros_like(X)
     eps = np.asarray(world.extras["theta"], float)
     out: dict[str, Any] = {}
-    _, _, t2025, _, _ = prepare(load_scenario("2025-07-22-us-japan-deal-sectoral"), world)
+    t2025, _, _ = policy_arrays(load_scenario("2025-07-22-us-japan-deal-sectoral"), world)
     for name, start in (("world2022s_CP", None), ("world2022s_from_2025_CP", np.asarray(t2025, float))):
         begin = time.perf_counter()
         res = global_war(X, t0, eps, world.codes, world.sectors, start=start)
