@@ -230,6 +230,39 @@ def test_the_sectoral_world_on_the_page_behind_a_token(tmp_path):
     assert errors == []
 
 
+#: Every text node of the page (its script's output included), for the scan for English left in a translation.
+_TEXT_NODES = """() => {
+  const out = [], walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    const p = n.parentElement;
+    if (p && !p.closest("script, style, code, option, .js-plotly-plot") && n.nodeValue.trim()) out.push(n.nodeValue.trim());
+  }
+  return out;
+}"""
+
+
+def _glyphs_differ(page, text: str) -> bool:
+    """Each character of ``text`` drawn alone in a box of one size: screenshots that all differ mean real glyphs;
+    without a font for the script every character is the same missing-glyph box (tofu)."""
+    page.evaluate("""(text) => {
+      const box = document.createElement("div");
+      box.id = "glyph-probe";
+      box.style.cssText = "position:fixed;left:0;top:0;z-index:9999;background:#fff;color:#000;font-size:40px";
+      for (const ch of text) {
+        const s = document.createElement("span");
+        s.textContent = ch;
+        s.style.cssText = "display:inline-block;width:48px;height:52px;text-align:center;line-height:52px";
+        box.appendChild(s);
+      }
+      document.body.appendChild(box);
+    }""", text)
+    try:
+        shots = [page.locator("#glyph-probe span").nth(k).screenshot() for k in range(len(text))]
+    finally:
+        page.evaluate("document.getElementById('glyph-probe').remove()")
+    return len(set(shots)) == len(text)
+
+
 def test_page_in_japanese_and_chinese(server, tmp_path):
     """``?lang=ja`` and ``?lang=zh`` show the page in that language; the switch keeps the scenario in the URL."""
     if not os.path.exists(CHROMIUM):
@@ -246,6 +279,9 @@ def test_page_in_japanese_and_chinese(server, tmp_path):
         fonts = subprocess.run(["fc-list", f":lang={lang}", "family"], capture_output=True, text=True).stdout
         assert fonts.strip(), f"no font for {lang}: apt-get install fonts-noto-cjk"
         cjk_fonts[lang] = {f.strip() for line in fonts.splitlines() for f in line.split(",")}
+
+    from tradewar._i18n import translator
+    from tradewar.scenario import load_scenario
 
     cjk = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
     catalogue = httpx.get(server + "/assets/i18n-ja.json").json()
@@ -274,6 +310,16 @@ def test_page_in_japanese_and_chinese(server, tmp_path):
                 assert summary.startswith({"ja": "日本:経済厚生 ", "zh": "日本:福利 "}[lang]), summary
                 assert page.locator("#result-table tbody tr.focus th").inner_text() == "JPN"
                 assert page.title().startswith("tradewar — ") and cjk.search(page.title())
+                # no message of the catalogue left in English anywhere on the page
+                texts = page.evaluate(_TEXT_NODES)
+                left = [t for t in texts if t in english and catalogue["messages"][t] != t]  # "tradewar" stays
+                assert len(texts) > 50 and not left, left[:5]
+                # the preset's title, dates per locale (CLDR, as the report writes them)
+                title = page.locator("#preset-title").inner_text()
+                assert title == translator(lang).text(load_scenario("2025-04-02-liberation-day").title), title
+                assert page.evaluate("TW_I18N.date('2025-04-02')") == "2025年4月2日"
+                # glyphs, not boxes: each character of a heading drawn differently (a tofu box is one shape)
+                assert _glyphs_differ(page, {"ja": "経済厚生シナリオ", "zh": "福利情景贸易关税"}[lang])
                 # Chromium drew the heading's characters with one of those fonts (no boxes in the screenshot)
                 cdp = page.context.new_cdp_session(page)
                 cdp.send("DOM.enable")

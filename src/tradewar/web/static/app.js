@@ -27,6 +27,7 @@
     return out.replace(/\{(\w+)\}/g, function (m, k) { return args && k in args ? String(args[k]) : m; });
   }
   function nameOf(s) { return window.TW_I18N && window.TW_I18N.name ? window.TW_I18N.name(s) : s; }
+  function dateOf(s) { return window.TW_I18N && window.TW_I18N.date ? window.TW_I18N.date(s) : s; }
   function fmt(v, d) { return (v === null || v === undefined || !isFinite(v)) ? "n/a" : (v >= 0 ? "+" : "") + v.toFixed(d === undefined ? 2 : d); }
 
   // --- HTTP ----------------------------------------------------------------------------------
@@ -407,13 +408,14 @@
           doc.cars.steps.forEach(function (r) {
             var tr = el("tr");
             tr.appendChild(el("th", {scope: "row"}, r.scenario));
-            tr.appendChild(el("td", {}, r.date));
+            tr.appendChild(el("td", {}, dateOf(r.date)));
             tr.appendChild(el("td", {"class": "num"}, r.tariff_pct.toFixed(1)));
             tr.appendChild(el("td", {"class": "num " + (r.change_pct < 0 ? "neg" : "pos")}, fmt(r.change_pct, 1)));
             tr.appendChild(el("td", {"class": "num"}, r.level_usd_bn.toFixed(1)));
             t.tBodies[0].appendChild(tr);
           });
-          var cap = el("caption", {}, doc.cars.exporter + ": car exports to the USA, step by step (2022: USD " + doc.cars.base_usd_bn.toFixed(1) + " bn)");
+          var cap = el("caption", {}, _("{country}: car exports to the USA, step by step (2022: USD {base} bn)",
+            {country: doc.cars.exporter, base: doc.cars.base_usd_bn.toFixed(1)}));
           t.insertBefore(cap, t.tHead);
         }, function (err) { done(); showError("cars", err); });
       }, function (err) { done(); showError("cars", err); });

@@ -102,8 +102,18 @@
     })
     .catch(function () { document.body.dataset.lang = "en"; });
 
+  /* An ISO date in the language's long form from the browser's CLDR data (2025年4月2日), as the report
+     writes it with Babel; English keeps ISO 8601. */
+  function date(iso) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || "");
+    if (lang === "en" || !m || !window.Intl) { return iso; }
+    var fmt = new Intl.DateTimeFormat(lang === "zh" ? "zh-Hans-CN" : lang,
+                                      {year: "numeric", month: "long", day: "numeric", timeZone: "UTC"});
+    return fmt.format(new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])));
+  }
+
   window.TW_I18N = {lang: lang, ready: ready, t: function (s) { return messages[s] || s; },
-                    name: function (s) { return names[s] || s; }};
+                    name: function (s) { return names[s] || s; }, date: date};
   document.documentElement.lang = lang === "zh" ? "zh-Hans" : lang;
   function start() {
     addSwitch();
