@@ -136,3 +136,16 @@ def test_the_web_app_is_split_by_concern():
               for d in node.decorator_list if isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute)]
     assert routes == [], "routes belong in web/_routes.py (the API) or web/_page.py (the page)"
     assert not [n for n in ast.walk(app) if isinstance(n, ast.ClassDef)], "middleware belongs in web/_guards.py"
+
+
+def test_the_architecture_page_names_files_that_exist():
+    """Every file the architecture page names (``src/...``, ``tools/...``, or a path inside the package) exists."""
+    import re
+
+    root = SRC.parent
+    text = (root / "docs" / "architecture.md").read_text(encoding="utf-8")
+    named = {m for m in re.findall(r"`([\w./-]+\.(?:py|js|html|toml|md|json))`", text) if "/" in m}
+    assert len(named) > 30
+    missing = [m for m in sorted(named)
+               if not any((base / m).exists() for base in (root, SRC, SRC / "tradewar", root / "docs"))]
+    assert missing == []
