@@ -177,6 +177,12 @@ def _texts(page: str, tags=("h1", "h2", "h3", "summary", "caption", "th", "figca
     return out
 
 
+def _iso_dates(page: str) -> list[str]:
+    """ISO dates shown as text (a preset's name, 2025-04-02-liberation-day, and code do not count)."""
+    body = re.sub(r"<script>.*?</script>|<code>.*?</code>", "", page, flags=re.S)
+    return re.findall(r"(?<![\w-])\d{4}-\d{2}-\d{2}(?![\w-])", re.sub(r"<[^>]+>", " ", body))
+
+
 def _figure_texts(page: str) -> list[str]:
     """Titles, axis titles and trace names of every chart on the page."""
     out = []
@@ -239,6 +245,7 @@ def test_report_in_japanese_is_complete(ja_cli):
     headings = [t for tag in texts.values() for t in tag]
     assert not [t for t in headings if t in english]
     assert "2025年の関税戦争と日本" in texts["h1"]
+    assert _iso_dates(page) == [] and "2025年4月2日" in page  # dates in the locale's long form, every table
     assert "貿易関係:誰と貿易しているか" in texts["h2"] and "5つの数字で見る" in texts["h2"]
     assert "交易条件" in page or "経済厚生の経路" in page  # the welfare channels in the field's words
     # the steps of the timeline: the presets' titles and notes in Japanese, not in English
@@ -266,6 +273,7 @@ def test_report_in_chinese_is_complete(monkeypatch):
     english = {m for m in translator("zh").messages() if len(m) > 3}
     assert not [t for tag in texts.values() for t in tag if t in english]
     assert "2025年关税战中的日本" in texts["h1"] and "与美国的协议" in texts["h2"]
+    assert _iso_dates(page) == [] and "2025年4月2日" in page
     assert rep.summary["welfare_pct"].label == "2025年4月9日之后的福利"
     assert rep.unavailable()["uncertainty"].startswith("不可用:")
     assert "对美国出口" in page and "贸易条件" not in rep.unavailable()["uncertainty"]

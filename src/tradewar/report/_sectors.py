@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .._i18n import N_, _
+from .._i18n import N_, _, current
 
 __all__ = ["WORLD2022S_TIMELINE", "CARS", "ICIO_ATTRIBUTION", "car_exports_table", "model_words", "sector_table",
            "section"]
@@ -125,12 +125,13 @@ def section(ctx) -> str:
     ]
     if c in w.codes and c != "USA":
         cars = car_exports_table(tl, c)
+        cars = cars.assign(date=[current().date(d) for d in cars["date"]])  # the locale's long form, as elsewhere
         cars.index.name = _("scenario")
         body.append(table_html(
             cars, {"tariff_pct": ".1f", "change_pct": "+.1f", "level_usd_bn": ",.1f"},
             caption=esc(_("{country}: car exports to the USA, step by step (US tariff on its motor vehicles, %; "
                           "change in their value, %; new value, USD billion; 2022 baseline {base})").format(
-                country=c, base=f"{float(w.trade[w.index(c), w.index('USA'), w.sectors.index(CARS)]) / 1000:,.1f}")),
+                country=current().named(c), base=f"{float(w.trade[w.index(c), w.index('USA'), w.sectors.index(CARS)]) / 1000:,.1f}")),
             header={"date": _("date"), "tariff_pct": _("US tariff %"), "change_pct": _("change %"),
                     "level_usd_bn": _("USD bn")},
         ))
