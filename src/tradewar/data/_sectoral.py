@@ -205,12 +205,13 @@ def read_cp2015(folder: str | os.PathLike) -> World:
 
 # ----------------------------------------------------------------------------- tidy layouts
 def _index(values: np.ndarray, pos: dict[Any, int], label: str, field: str) -> np.ndarray:
-    out = np.empty(len(values), dtype=np.int64)
-    for k, v in enumerate(values):
-        try:
-            out[k] = pos[v]
-        except KeyError:
-            raise DataError(f"{where(label, field, k + 1)}unknown {field} {v!r}") from None
+    # each distinct label is looked up once (a long table repeats a few hundred labels)
+    values = np.asarray(values)
+    distinct, inverse = np.unique(values, return_inverse=True)
+    out = np.array([pos.get(v, -1) for v in distinct.tolist()], dtype=np.int64)[inverse.reshape(-1)]
+    if np.any(out < 0):
+        k = int(np.flatnonzero(out < 0)[0])
+        raise DataError(f"{where(label, field, k + 1)}unknown {field} {str(values[k])!r}")
     return out
 
 

@@ -91,18 +91,21 @@ def parse_codes(values: Any, label: str, field: str, regions: Iterable[str] = ()
     ['USA', 'EU27']
     """
     s = pd.Series(values, dtype=object)
-    text = s.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip().upper())
+    # a long table repeats a few hundred codes: each distinct cell is cleaned once (missing cells: -1)
+    index, distinct = pd.factorize(s, use_na_sentinel=True)
+    clean = np.array([str(v).strip().upper() for v in distinct] + [""], dtype=object)
+    text = clean[index]
     allowed = REGION_CODES | {str(r).strip().upper() for r in regions}
     known = iso3_codes() | allowed
-    for code in pd.unique(text):
+    for code in dict.fromkeys(clean[pd.unique(index)]):
         if code not in known:
-            row = int(np.flatnonzero(text.to_numpy() == code)[0]) + 1
+            row = int(np.flatnonzero(text == code)[0]) + 1
             raw = s.iloc[row - 1]
             if code == "":
                 raise DataError(f"{where(label, field, row)}missing country code: {_HINT_CODE}")
             hint = did_you_mean(str(raw), sorted(known)) if ISO3.fullmatch(code) or len(code) > 3 else ""
             raise DataError(f"{where(label, field, row)}unknown country code '{raw}'{hint}: {_HINT_CODE}")
-    return text.to_numpy(dtype=str)
+    return text.astype(str)
 
 
 def parse_numbers(values: Any, label: str, field: str, *, empty: float | None = None) -> np.ndarray:
