@@ -78,7 +78,12 @@ def test_ossa_family_runs_from_the_command_line(tmp_path):
     assert all(v["welfare_pct"] < 0 for c, v in doc["countries"].items() if c != "USA")
 
 
-def test_a_name_longer_than_a_file_name_is_one_line():
-    res = runner.invoke(app, ["run", "a" * 300])
-    assert res.exit_code == 2
-    assert res.stderr.count("\n") == 1 and "too long" in res.stderr and "a" * 300 not in res.stderr
+@pytest.mark.parametrize("cmd", [["run"], ["optimal"], ["nash"], ["talks"], ["uncertainty"], ["bloc"],
+                                 ["scenarios", "show"], ["sweep", "--grid", "eps=3,4"]])
+def test_a_name_longer_than_a_file_name_is_one_line(cmd):
+    head = cmd[:2] if cmd[0] == "scenarios" else cmd[:1]
+    res = runner.invoke(app, [*head, "a" * 300, *cmd[len(head):]])
+    assert res.exit_code == 2, res.output
+    assert res.stderr.count("\n") == 1 and "a" * 300 not in res.stderr, res.stderr
+    assert "too long" in res.stderr or "unknown preset 'aaa" in res.stderr, res.stderr
+    assert "File name too long" not in res.stderr and "presets/" not in res.stderr

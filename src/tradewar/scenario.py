@@ -338,7 +338,10 @@ def preset_aliases(name: str) -> list[str]:
 def preset_path(name: str) -> Path | None:
     """The file of the preset ``name`` (or of the preset an alias names), or None."""
     p = _PRESET_DIR / f"{PRESET_ALIASES.get(name, name)}.toml"
-    return p if p.is_file() else None
+    try:
+        return p if p.is_file() else None
+    except OSError:  # a name longer than the file system allows (ENAMETOOLONG) names no preset
+        return None
 
 
 def needs_data(s: Scenario) -> bool:
