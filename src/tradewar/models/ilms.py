@@ -317,7 +317,8 @@ class ILMSModel(eqx.Module):
             tau_hat = jnp.ones_like(R)
             tau = jnp.zeros_like(R)
         return dict(w=w, Eh=Eh, Lh=Lh, Ph=Ph, c=c, Bt=Bt, spend=spend, imports=imports, R=R, Yn=Yn, Dn=Dn,
-                    sales_income=sales_income, tau_hat=tau_hat, tau=tau, lw=lw, lL=lL, Ech=Ec1 / self.Ec, **extra)
+                    sales_income=sales_income, tau_hat=tau_hat, tau=tau, lw=lw, lL=lL, Ech=Ec1 / self.Ec, S=S, G=G,
+                    H=H, **extra)
 
     def _flows(self, s):
         """New bilateral flows at exporter prices, ``X'[j,i]`` (N, N)."""
@@ -344,6 +345,97 @@ class ILMSModel(eqx.Module):
         if self.roundabout:
             parts.append(jnp.log(s["Ph"]) - s["lP_implied"])
         return jnp.concatenate(parts)
+
+    def residual_jacobian(self, y, shock):
+        """``d residual / d y`` (n_unknowns, n_unknowns), in closed form; equal to ``jax.jacfwd(self.residual)``.
+
+        Every dependence on ``y`` passes through three channels: the cost terms ``log c`` (linear in ``y``),
+        incomes ``log Y'`` (``log w^ + log L^``) and ``y`` itself (direct terms). Derivatives with respect to
+        ``log c`` and ``log Y'`` are (N, N) matrices built elementwise from the flows, except the effect of
+        costs on sales through every destination's spending, one matrix product
+        ``(A' g) A'^T`` with ``A'[k,i] = c_k B[k,i]/(1+t[k,i])`` (the flows per unit of spending). That is about
+        a fifth of the work of forward-mode differentiation over all unknowns. It is plain JAX, so it can
+        itself be differentiated (implicit differentiation at the root, second derivatives).
+        """
+        s = self._state(y, shock)
+        n, b, t = self.n, self.beta, shock.t
+        eps, psi, kappa, phi, nu = self.eps, self.psi, self.kappa, self.phi, self.nu
+        c, spend, imports, Yn, R = s["c"], s["spend"], s["imports"], s["Yn"], s["R"]
+        S, G, H = s["S"], s["G"], s["H"]
+        col = lambda v: v[:, None]  # noqa: E731  (scales the rows: output i)
+        eye = jnp.eye(n, dtype=y.dtype)
+        # [k, i] flows per unit of spending: dG_i/dlog c_k (At), dS_i/dlog c_k (A), dH_i/dlog c_k (AH)
+        At = col(c) * s["Bt"]
+        A, AH = At * (1.0 + t), At * t
+        # imports as m (a Y' + D'): d imports / d log Y' = diag(dm) + um (x) vm (the deficit closure)
+        a, m = (1.0, 1.0) if not self.roundabout else (1.0 / b, 1.0 / (1.0 + (1.0 - b) / b * nu))
+        if self.deficits == "zero":
+            dd, ud, vd = jnp.zeros_like(Yn), jnp.zeros_like(Yn), jnp.zeros_like(Yn)
+        elif self.deficits == "gdp_share":
+            d = self.T / self.Y
+            dbar = (d * Yn).sum() / Yn.sum()
+            dd, ud, vd = Yn * (d - dbar), -Yn / Yn.sum(), (d - dbar) * Yn
+        else:
+            dd, ud, vd = jnp.zeros_like(Yn), self.T / self.Y.sum(), Yn
+        dm, um, vm = m * (a * Yn + dd), m * ud, vd
+        imports_v = jnp.diag(dm) + jnp.outer(um, vm)
+        # spend = imports / G
+        spend_c = -col(spend / G) * At.T
+        spend_v = imports_v / col(G)
+        # sales_j = c_j sum_i Bt[j,i] (1-nu_i) spend_i (spend_v is diagonal plus rank one: no product needed)
+        g = (1.0 - nu) * spend / G
+        sales = c * (s["Bt"] @ ((1.0 - nu) * spend))
+        sales_c = jnp.diag(sales) - (At * g[None, :]) @ At.T
+        h = (1.0 - nu) / G
+        sales_v = At * (h * dm)[None, :] + jnp.outer(At @ (h * um), vm)
+        inc_c = b * sales_c / col(self.Y)
+        inc_v = (b * sales_v + col(nu) * imports_v - jnp.diag(Yn)) / col(self.Y)
+        # log E^ = log spend + log S - log E; the price equation (1-phi)(log E^ - log w^) - log S / eps
+        lEh_c = -At.T / col(G) + A.T / col(S)
+        lEh_v = imports_v / col(imports)
+        lP_c = col(1.0 - phi) * lEh_c - A.T / (eps * col(S))
+        lP_v = col(1.0 - phi) * lEh_v
+        lP_w = -(1.0 - phi)  # the direct term in log w^ (diagonal)
+        # channels -> unknowns: d log c / d (log w^, log L^, log P^) and d log Y' / d (log w^, log L^)
+        if self.roundabout:
+            cw, cL, cP = -eps * (b - psi * (1.0 - b)), eps * psi, -eps * (1.0 - b) * (1.0 + psi)
+        else:
+            cw, cL, cP = -eps, eps * psi, 0.0
+
+        def block(q_c, q_v, direct_w=0.0, direct_L=0.0, direct_P=0.0):
+            """The (N, n_unknowns) rows of one equation from its channel derivatives and direct terms."""
+            blocks = [cw * q_c + q_v + direct_w * eye]
+            if self.labour:
+                blocks.append(cL * q_c + q_v + direct_L * eye)
+            if self.roundabout:
+                blocks.append(cP * q_c + direct_P * eye)
+            return jnp.concatenate(blocks, axis=1)
+
+        income = block(inc_c, inc_v)
+        if self.roundabout:
+            numeraire = jnp.zeros(self.n_unknowns, dtype=y.dtype).at[:n].set(self.Y * s["w"] / self.Y.sum())
+            # the unknown P^ is what the costs and labour supply use; lP_* describe the implied index
+            prices = block(-lP_c, -lP_v, direct_w=1.0 - phi, direct_P=1.0)
+            lPh = (jnp.zeros_like(lP_c), jnp.zeros_like(lP_v), 0.0, 1.0)
+        else:
+            lPh = (lP_c, lP_v, lP_w, 0.0)
+            weights = self.E * s["Ph"] / self.E.sum()
+            numeraire = weights @ block(lP_c, lP_v, direct_w=lP_w)
+        rows = [income.at[0].set(numeraire)]
+        if self.labour:
+            # labour = log L^ - kappa (log tau^ + log w^ - log P^), log tau^ = const - log(1 - R/Y')
+            if self.income_tax:
+                R_c = col(H) * spend_c + col(spend) * AH.T
+                R_v = col(H) * spend_v
+                tau_c, tau_v = R_c / col(Yn - R), (R_v - jnp.diag(R)) / col(Yn - R)
+            else:
+                tau_c, tau_v = jnp.zeros_like(inc_c), jnp.zeros_like(inc_v)
+            P_c, P_v, P_w, P_P = lPh
+            rows.append(block(-kappa * (tau_c - P_c), -kappa * (tau_v - P_v), direct_w=-kappa * (1.0 - P_w),
+                              direct_L=1.0, direct_P=kappa * P_P))
+        if self.roundabout:
+            rows.append(prices)
+        return jnp.concatenate(rows, axis=0)
 
     def welfare(self, y, shock):
         s = self._state(y, shock)

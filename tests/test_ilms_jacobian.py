@@ -1,0 +1,77 @@
+"""The closed-form Jacobian of the ILMS residual (``ILMSModel.residual_jacobian``) against forward-mode AD.
+
+Every variant the formula covers (labour supply on or off, roundabout production, revenue use, deficit
+closures) at a point away from the baseline and the root, with baseline tariffs and per-country profit
+shares; and its own derivatives (the solver differentiates it at the root), against those of ``jax.jacfwd``.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from tradewar.data._world import World
+from tradewar.models.ilms import ILMSParams, calibrate
+from tradewar.solve import Shock
+
+N = 5
+VARIANTS = list(itertools.product((1.0, 0.6), ("income_tax", "lump_sum"), ("fixed", "gdp_share", "zero"), (0.5, 0.0)))
+
+
+def _world(seed: int = 7) -> World:
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(1.0, 10.0, (N, N))
+    np.fill_diagonal(X, rng.uniform(20.0, 60.0, N))
+    gdp = X.sum(0) * rng.uniform(0.8, 1.2, N)  # deficits and surpluses
+    t0 = 0.1 * rng.uniform(0.0, 1.0, (N, N))
+    np.fill_diagonal(t0, 0.0)
+    codes = ("USA",) + tuple(f"C{k:02d}" for k in range(1, N))
+    return World(codes=codes, names=codes, trade=X, gdp=gdp, tariffs=t0)
+
+
+def _case(beta, revenue, deficits, kappa, seed=1):
+    rng = np.random.default_rng(seed)
+    nu = tuple(rng.uniform(0.0, 0.3, N))
+    m = calibrate(_world(), ILMSParams(eps=3.5, kappa=kappa, nu=nu, beta=beta, revenue_use=revenue, deficits=deficits))
+    t = np.asarray(m.t0) + rng.uniform(0.0, 0.4, (N, N))
+    np.fill_diagonal(t, 0.0)
+    y = jnp.asarray(rng.normal(0.0, 0.15, m.n_unknowns))
+    return m, Shock(t=jnp.asarray(t)), y
+
+
+@pytest.mark.parametrize("beta,revenue,deficits,kappa", VARIANTS)
+def test_jacobian_matches_forward_mode(beta, revenue, deficits, kappa):
+    m, shock, y = _case(beta, revenue, deficits, kappa)
+    closed = np.asarray(m.residual_jacobian(y, shock))
+    ad = np.asarray(jax.jacfwd(m.residual)(y, shock))
+    assert closed.shape == ad.shape == (m.n_unknowns, m.n_unknowns)
+    assert np.abs(ad).max() > 0.1
+    np.testing.assert_allclose(closed, ad, rtol=0, atol=1e-12 * np.abs(ad).max())
+
+
+@pytest.mark.parametrize("beta,revenue,deficits,kappa",
+                         [(1.0, "income_tax", "fixed", 0.5), (0.6, "income_tax", "gdp_share", 0.5),
+                          (1.0, "lump_sum", "zero", 0.0), (0.6, "lump_sum", "fixed", 0.0)])
+def test_jacobian_derivatives_match_forward_mode(beta, revenue, deficits, kappa):
+    """Directional derivatives of the Jacobian in the unknowns, the tariffs and the model's arrays."""
+    m, shock, y = _case(beta, revenue, deficits, kappa, seed=2)
+    rng = np.random.default_rng(3)
+    dy = jnp.asarray(rng.normal(size=y.shape))
+    dt = jnp.asarray(rng.normal(size=shock.t.shape) * (1.0 - np.eye(N)))
+    dm = jax.tree.map(lambda a: jnp.asarray(rng.normal(size=np.shape(a))) * jnp.abs(a), m)
+
+    def closed(model, yy, t):
+        return model.residual_jacobian(yy, Shock(t=t))
+
+    def ad(model, yy, t):
+        return jax.jacfwd(model.residual)(yy, Shock(t=t))
+
+    primals, tangents = (m, y, shock.t), (dm, dy, dt)
+    d_closed = np.asarray(jax.jvp(closed, primals, tangents)[1])
+    d_ad = np.asarray(jax.jvp(ad, primals, tangents)[1])
+    assert np.abs(d_ad).max() > 0.1
+    np.testing.assert_allclose(d_closed, d_ad, rtol=0, atol=1e-11 * np.abs(d_ad).max())
