@@ -223,6 +223,22 @@ def test_bad_input_is_one_line(tmp_path, monkeypatch, args, setup, code, word):
         assert (tmp_path / "target.json").read_text() == "keep me\n"
 
 
+def test_a_row_cut_mid_number_is_named(tmp_path, monkeypatch):
+    """``JPN,CHN,15`` at the end of a file without a line end may be ``150`` cut off in a copy: the
+    command still reads it (a hand-written file may lack the last line end) and says which row to check."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "g.csv").write_text(FILES["long"]["g.csv"])
+    (tmp_path / "cut.csv").write_text(_LONG[:-2])  # the last flow, 150, cut to 15
+    res = runner.invoke(app, ["data", "info", "cut.csv", "--gdp", "g.csv"])
+    assert res.exit_code == 0, res.output
+    warned = [ln for ln in res.stderr.splitlines() if "cut.csv" in ln]
+    assert warned == ["warning: cut.csv: row 6, the last, has no line end, as in a file cut off while it was "
+                      "written or copied; check that its last value is whole"]
+    (tmp_path / "whole.csv").write_text(_LONG)
+    res = runner.invoke(app, ["data", "info", "whole.csv", "--gdp", "g.csv"])
+    assert res.exit_code == 0 and "line end" not in res.stderr
+
+
 # --- outputs ---------------------------------------------------------------------------------------
 def test_json_and_csv_are_written_together_with_the_umask(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

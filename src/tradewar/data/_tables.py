@@ -59,7 +59,30 @@ def read_table(src: Any, label: str | None = None, blank_rows: bool = False) -> 
     if blank_rows:
         filled = np.flatnonzero((df.fillna("") != "").any(axis=1).to_numpy())
         df = df.iloc[: filled[-1] + 1 if filled.size else 0]
+    if len(df) and _cut_off(src):
+        import warnings
+
+        from .._exceptions import TradewarWarning
+
+        warnings.warn(f"{label}: row {len(df)}, the last, has no line end, as in a file cut off while it was written "
+                      "or copied; check that its last value is whole", TradewarWarning, stacklevel=2)
     return _nonempty(df, label)
+
+
+def _cut_off(src: Any) -> bool:
+    """True when a CSV file does not end with a line end: its last row may have been cut mid-value
+    (``USA,CHN,15`` of ``USA,CHN,150``), which reads as a valid number."""
+    if not isinstance(src, str | os.PathLike):
+        return False
+    try:
+        with open(src, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            if fh.tell() == 0:
+                return False
+            fh.seek(-1, os.SEEK_END)
+            return fh.read(1) not in (b"\n", b"\r")
+    except OSError:
+        return False
 
 
 def _nonempty(df: pd.DataFrame, label: str) -> pd.DataFrame:
