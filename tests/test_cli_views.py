@@ -87,3 +87,21 @@ def test_a_name_longer_than_a_file_name_is_one_line(cmd):
     assert res.stderr.count("\n") == 1 and "a" * 300 not in res.stderr, res.stderr
     assert "too long" in res.stderr or "unknown preset 'aaa" in res.stderr, res.stderr
     assert "File name too long" not in res.stderr and "presets/" not in res.stderr
+
+
+def test_nash_and_optimal_explain_their_columns_and_keep_their_titles_whole(tmp_path, monkeypatch):
+    """The Nash table says what "welfare vs base" and "vs free trade" measure and why a player can end
+    above free trade; the optimal tariff's title is a line of its own, not squeezed into a column."""
+    from tests.test_cli_bad_inputs import _small_scenario
+
+    monkeypatch.chdir(tmp_path)
+    _small_scenario(tmp_path)
+    res = runner.invoke(app, ["nash", "small.toml", "--players", "USA,CHN"], env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.stdout.split())
+    assert "welfare vs base: % change from the equilibrium at the scenario's tariffs" in text
+    assert "vs free trade: % change from a world with no tariffs at all" in text
+    assert "can end above free trade" in text
+    res = runner.invoke(app, ["optimal", "small.toml", "--country", "USA"], env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    assert any(ln.startswith("Optimal uniform tariff of USA (small)") for ln in res.stdout.splitlines()), res.stdout

@@ -83,3 +83,14 @@ def test_readme_opens_with_its_title_and_run_is_not_said_to_print_every_country(
         for line in page.read_text(encoding="utf-8").splitlines():
             if "tradewar run " in line:
                 assert "every country" not in line or "--all" in line, (page.name, line)
+
+
+def test_kappa_has_one_name_everywhere():
+    """κ is the labour-supply elasticity on the page, in the docs and the README; "wage rigidity" is gone."""
+    pages = [ROOT / "README.md", *(ROOT / "docs").rglob("*.md"), *(ROOT / "src" / "tradewar").rglob("*.py"),
+             *(ROOT / "src" / "tradewar" / "web" / "static").iterdir()]
+    said = [p.name for p in pages if p.is_file() and "wage rigidity" in p.read_text(encoding="utf-8", errors="replace").lower()]
+    assert said == []
+    page = (ROOT / "src" / "tradewar" / "web" / "static" / "index.html").read_text(encoding="utf-8")
+    assert "Labour-supply elasticity κ" in page
+    assert "labour-supply elasticity `kappa`" in (ROOT / "docs" / "models.md").read_text(encoding="utf-8")
