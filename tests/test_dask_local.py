@@ -25,6 +25,13 @@ def test_local_cluster_starts_while_8787_is_taken():
             server = cluster.scheduler.http_server
             assert server.port != 8787
             assert client.submit(sum, [1, 2]).result() == 3
+            # Dask's notices at a normal close ("Worker process still alive after 4.0 seconds, killing")
+            # are not printed on the user's terminal; its errors are
+            import logging
+
+            for name in ("distributed.nanny", "distributed.worker", "distributed.scheduler"):
+                level = logging.getLogger(name).getEffectiveLevel()
+                assert logging.WARNING < level <= logging.ERROR, (name, level)
         finally:
             client.close()
             _close_cluster(cluster)
