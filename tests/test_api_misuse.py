@@ -37,7 +37,17 @@ CASES = [
     ("aggregate-none", lambda w, r: tw.aggregate(w, None), "mapping must be"),
     ("country-unknown", lambda w, r: r.countries(["XXX"]), "unknown country code 'XXX'"),
     ("bilateral-unknown", lambda w, r: r.bilateral("nope"), "no outcome 'nope'"),
+    ("theta-wrong-length", lambda w, r: _cp_with_theta([4.0, 5.0]), "2 trade elasticities for a world of 16 sectors"),
+    ("theta-matrix", lambda w, r: _cp_with_theta(np.full((4, 4), 5.0)), "16 trade elasticities for a world of 16"),
+    ("theta-nan", lambda w, r: _cp_with_theta(np.full(16, np.nan)), "must be positive, got nan"),
 ]
+
+
+def _cp_with_theta(theta):
+    from tradewar.models.caliendo_parro import calibrate
+
+    w = tw.load_world("world2022s")
+    return calibrate(w.replace(extras={**w.extras, "theta": np.asarray(theta, dtype=float)}))
 
 
 @pytest.mark.filterwarnings("ignore::tradewar.TradewarWarning")

@@ -494,7 +494,11 @@ def _world_arrays(world):
     ex = dict(world.extras)
     if "theta" not in ex:
         raise DataError("World: field 'extras.theta' (trade elasticity by sector) is missing")
-    theta = np.broadcast_to(np.asarray(ex["theta"], float), (s,)).copy()
+    theta = np.asarray(ex["theta"], float)
+    if theta.ndim > 1 or theta.size not in (1, s):
+        raise DataError(f"World: field 'extras.theta': {theta.size} trade elasticities for a world of {s} sectors; "
+                        f"give one number or {s} (one per sector, in the world's order)")
+    theta = np.broadcast_to(theta.reshape(-1), (s,)).copy()
     bad = np.flatnonzero(~np.isfinite(theta) | (theta <= 0))
     if bad.size:
         raise DataError(f"World: field 'extras.theta', sector {sectors[bad[0]]}: must be positive, got {theta[bad[0]]}")
