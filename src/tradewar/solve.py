@@ -3,10 +3,11 @@
 A model (``tradewar.models.*``) is a frozen value that provides pure array
 functions: ``initial_guess()``, ``residual(y, shock)``, ``outcomes(y, shock)``,
 ``checks(y, shock)`` and ``admissibility(y, shock)``. :func:`find_root` solves
-``residual(y, shock) = 0`` under ``jit``: first directly (optimistix's Newton, chord or
-Newton-Krylov method); where that fails, by continuation from the model's baseline in
-``log(1 + t)`` with damped Newton stages (:class:`DampedNewton`, a backtracking line search
-on the residual norm). It can be ``vmap``-ed, and it is differentiable with respect to
+``residual(y, shock) = 0`` under ``jit``: first directly (Newton's method, the chord method or
+Newton-Krylov); where that fails, by continuation from the model's baseline in ``log(1 + t)`` with
+damped Newton stages (a backtracking line search on the residual norm). Every solve of these is a pass
+of one ``while_loop`` that holds one traced Newton body (one Jacobian of the residual, one linear solve),
+so the compiled program stays small. It can be ``vmap``-ed, and it is differentiable with respect to
 ``shock`` by implicit differentiation at the root (a dense LU of the Jacobian there), whichever
 path found it, so the strategic layer can take gradients of welfare with respect to tariffs.
 :func:`solve_model` adds the accounting checks and the admissibility margins and raises
@@ -26,7 +27,7 @@ import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import equinox as eqx
 import jax
@@ -196,25 +197,30 @@ STEP_BUDGET = 10
 DENSE_LIMIT = 4000
 
 
-def _code(result) -> jax.Array:
-    """:data:`RESULT_CODES` of an optimistix result, by comparison with the public enumeration."""
-    max_steps = (result == optx.RESULTS.nonlinear_max_steps_reached) | (result == optx.RESULTS.max_steps_reached)
-    return jnp.where(result == optx.RESULTS.successful, 0, jnp.where(max_steps, 1, 2)).astype(jnp.int32)
+#: Armijo's rule of the damped Newton steps: a step is halved until ``|r|^2/2`` falls by at least this
+#: fraction of the decrease its linearisation predicts (``|r|^2`` per unit of step for a Newton step).
+ARMIJO_SLOPE = 0.1
+
+# The phases of the solver's one loop (see :func:`_primal`).
+_CHORD, _NEWTON, _STAGE, _FINAL, _DONE = 0, 1, 2, 3, 4
 
 
-def _max_abs(residual, y, shock) -> jax.Array:
-    r = jnp.max(jnp.abs(residual(y, shock)))
-    return jnp.where(jnp.isfinite(r) & jnp.all(jnp.isfinite(y)), r, jnp.inf)
+def _max_abs(y, r) -> jax.Array:
+    """The largest absolute residual ``r`` at ``y`` (inf where either is not finite)."""
+    m = jnp.max(jnp.abs(r))
+    return jnp.where(jnp.isfinite(m) & jnp.all(jnp.isfinite(y)), m, jnp.inf)
 
 
 class DampedNewton(optx.AbstractGaussNewton):
-    """Newton's method with a backtracking line search on the residual norm (damped Newton).
+    """Newton's method with a backtracking line search on the residual norm, as an optimistix solver.
 
     The step is the Newton step ``J dy = -r`` (optimistix's ``NewtonDescent``; for a square system the
     Gauss-Newton step is the Newton step); its length is halved until ``|r|^2/2`` falls by at least a
     tenth of the decrease its linearisation predicts (Armijo's rule, ``BacktrackingArmijo``). A trial
     point with non-finite values is rejected like one that does not decrease the residual, so the
-    iterates stay where the equations are defined.
+    iterates stay where the equations are defined. :func:`find_root` runs the same iteration (the same
+    rule, steps and termination) in its own loop, which shares one traced Newton body with the direct
+    solve; this class is that iteration for ``optimistix.root_find``.
 
     It fills the abstract fields of optimistix's ``AbstractGaussNewton`` (the documented way to build a
     solver of that family in optimistix 0.1): ``verbose`` is the logging callable ``**kwargs -> None`` that
@@ -226,42 +232,121 @@ class DampedNewton(optx.AbstractGaussNewton):
     atol: float
     norm: Callable = optx.max_norm
     descent: optx.NewtonDescent = optx.NewtonDescent()
-    search: optx.BacktrackingArmijo = optx.BacktrackingArmijo(decrease_factor=0.5, slope=0.1)
+    search: optx.BacktrackingArmijo = optx.BacktrackingArmijo(decrease_factor=0.5, slope=ARMIJO_SLOPE)
     verbose: Callable = eqx.field(static=True, default=lambda **kwargs: None)
 
 
-def _linear_solver(method: str, tol: float):
-    if method == "newton_krylov":
-        # inexact Newton: each step solves J dy = -r by restarted GMRES on Jacobian-vector
-        # products (no Jacobian is formed); so does the adjoint solve of implicit differentiation.
-        return lx.GMRES(rtol=1e-6, atol=tol * 1e-3, restart=30, stagnation_iters=30, max_steps=3000)
-    return lx.AutoLinearSolver(well_posed=None)
+def _gmres(tol):
+    """The inexact Newton step of ``newton_krylov``: restarted GMRES on Jacobian-vector products."""
+    return lx.GMRES(rtol=1e-6, atol=tol * 1e-3, restart=30, stagnation_iters=30, max_steps=3000)
 
 
-def _solve(residual, y0, shock, max_steps, solver):
-    """One optimistix solve: (value, code, steps, max |residual|); nothing is differentiated here."""
-    sol = optx.root_find(residual, solver, y0, args=shock, max_steps=max_steps, throw=False)
-    return sol.value, _code(sol.result), sol.stats["num_steps"], _max_abs(residual, sol.value, shock)
+def _linear_kinds(method: str, size: int) -> tuple[str, str]:
+    """How the direct solve and the continuation's stages compute a Newton step: ``"lu"`` or ``"gmres"``."""
+    if method not in METHODS:
+        raise ValueError(f"unknown solver method {method!r}; expected one of {', '.join(METHODS)}")
+    direct = "gmres" if method == "newton_krylov" else "lu"
+    # dense LU where the Jacobian fits (GMRES stagnates near the edge of the admissible region)
+    return direct, ("lu" if size <= DENSE_LIMIT else direct)
 
 
-def _direct(residual, y0, shock, tol, max_steps, method):
-    """The fast path: Newton (dense LU or GMRES) or the chord method with a Newton restart."""
-    # Cauchy termination (small step and small residual) at tol; the residual is re-checked after.
-    newton = optx.Newton(rtol=tol, atol=tol, linear_solver=_linear_solver(method, tol))
-    if method in ("newton", "newton_krylov"):
-        return _solve(residual, y0, shock, max_steps, newton)
-    if method == "chord":
-        # The chord method factorises the Jacobian once, at the start, and reuses it: more steps,
-        # each far cheaper. It converges linearly, so it runs to tol/100 to return a solution as
-        # accurate as Newton's. If it does not reach tol (large shocks), Newton starts again from y0.
-        chord = optx.Chord(rtol=tol * 1e-2, atol=tol * 1e-2)
-        first = _solve(residual, y0, shock, max_steps, chord)
-        return jax.lax.cond(
-            first[3] <= tol,
-            lambda: first,
-            lambda: _solve(residual, y0, shock, max_steps, newton),
+class _Iterate(NamedTuple):
+    """State of :func:`_newton` (one residual evaluation per pass of its loop)."""
+
+    y: jax.Array  # the last accepted point
+    r: jax.Array  # the residual there
+    d: jax.Array  # the Newton step there (y - d is the full step)
+    lu: Any  # LU factors of the Jacobian (None for matrix-free steps)
+    y_eval: jax.Array  # the next point to evaluate
+    step: jax.Array  # its step length along -d
+    first: jax.Array
+    k: jax.Array  # residual evaluations (the solve's steps)
+    check: jax.Array  # the next pass only evaluates the residual at the value
+    stop: jax.Array
+    code: jax.Array  # RESULT_CODES
+    res: jax.Array  # max |residual| at the value
+
+
+def _newton(residual, y0, shock, phase, tol, max_steps, linear: str):
+    """Newton's method on ``residual(., shock)`` from ``y0``: (value, result code, steps, max |residual|).
+
+    The one traced Newton body of the solver, whichever ``phase`` (a traced integer) runs it:
+
+    - ``_NEWTON``: a fresh Jacobian at every step, full steps;
+    - ``_CHORD``: the Jacobian at ``y0``, factorised once and reused (more steps, each far cheaper);
+    - ``_STAGE``: damped Newton, a backtracking line search on ``|r|^2/2`` (Armijo's rule,
+      :data:`ARMIJO_SLOPE`; a trial point with non-finite values is rejected like one that does not
+      decrease the residual, so the iterates stay where the equations are defined);
+    - ``_FINAL``: no step, ``y0`` returned.
+
+    Each pass evaluates the residual once; the Jacobian (its LU, or for ``linear="gmres"`` a GMRES
+    solve on Jacobian-vector products) is computed only at an accepted point and, in the chord phase,
+    only at the first. A step counts one residual evaluation, and the solve stops, as optimistix's
+    ``Newton``, ``Chord`` and ``GaussNewton`` with ``BacktrackingArmijo`` do, on Cauchy termination at
+    ``tol`` (a small step and a small residual: before the step for full steps, its change for damped
+    ones; code 0), at a non-finite iterate or a failed linear solve (code 2), or after ``max_steps`` steps
+    (code 1). The value is the point after the last full step, whose residual one more pass evaluates
+    (not a step), or the last accepted point of a damped solve, whose residual is known.
+    """
+    damped = phase == _STAGE
+    reuse = phase == _CHORD
+    n = y0.shape[0]
+
+    def step_at(y, r, lu, fresh):
+        if linear == "lu":
+            lu = jax.lax.cond(
+                fresh, lambda: jax.scipy.linalg.lu_factor(jax.jacfwd(lambda q: residual(q, shock))(y)), lambda: lu
+            )
+            d = jax.scipy.linalg.lu_solve(lu, r)
+            return d, lu, jnp.all(jnp.isfinite(d))  # a singular or non-finite system fails, as in lineax
+
+        def matvec(v):
+            return jax.jvp(lambda q: residual(q, shock), (y,), (v,))[1]
+
+        op = lx.FunctionLinearOperator(matvec, jax.eval_shape(lambda: y))
+        sol = lx.linear_solve(op, r, _gmres(tol), throw=False)
+        return sol.value, lu, sol.result == lx.RESULTS.successful
+
+    def small(x, scale):
+        return jnp.max(jnp.abs(x) / scale) < 1.0
+
+    def body(c: _Iterate) -> _Iterate:
+        r_e = residual(c.y_eval, shock)
+        loss, loss_e = 0.5 * jnp.sum(c.r**2), 0.5 * jnp.sum(r_e**2)
+        armijo = loss_e - loss <= -ARMIJO_SLOPE * c.step * 2.0 * loss  # NaN compares False: rejected
+        accept = ~c.check & (c.first | ~damped | armijo)
+        d, lu, lin_ok = jax.lax.cond(
+            accept,
+            lambda: step_at(c.y_eval, r_e, c.lu, c.first | ~reuse),
+            lambda: (c.d, c.lu, jnp.asarray(True)),
         )
-    raise ValueError(f"unknown solver method {method!r}; expected one of {', '.join(METHODS)}")
+        y = jnp.where(accept, c.y_eval, c.y)
+        r = jnp.where(accept, r_e, c.r)
+        step = jnp.where(accept, 1.0, 0.5 * c.step).astype(c.step.dtype)
+        y_next = jnp.where(c.check, c.y_eval, y - step * d)
+        full_done = small(d, tol + tol * jnp.abs(y_next)) & small(r_e, tol)
+        damped_done = accept & small(c.y_eval - c.y, tol + tol * jnp.abs(c.y_eval)) & small(
+            r_e - c.r, tol + tol * jnp.abs(r_e)
+        )
+        converged = jnp.where(damped, damped_done, full_done)
+        failed = ~jnp.all(jnp.isfinite(jnp.where(damped, c.y, c.y_eval))) | ~lin_ok
+        code = jnp.where(c.check, c.code, jnp.where(failed, 2, jnp.where(converged, 0, 1))).astype(jnp.int32)
+        ended = ~c.check & (converged | failed | (c.k + 1 >= max_steps))
+        res = jnp.where(c.check, _max_abs(c.y_eval, r_e), _max_abs(y, r))
+        k = c.k + jnp.where(c.check, 0, 1).astype(jnp.int32)
+        stop = c.check | (ended & damped)
+        return _Iterate(y, r, d, lu, y_next, step, jnp.asarray(False), k, ended & ~damped, stop, code, res)
+
+    zeros = jnp.zeros_like(y0)
+    lu0 = None
+    if linear == "lu":
+        shapes = jax.eval_shape(jax.scipy.linalg.lu_factor, jax.ShapeDtypeStruct((n, n), y0.dtype))
+        lu0 = jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), shapes)
+    one = jnp.ones((), dtype=y0.dtype)
+    init = _Iterate(y0, zeros, zeros, lu0, y0, one, jnp.asarray(True), jnp.int32(0), phase == _FINAL,
+                    jnp.asarray(False), jnp.int32(1), jnp.asarray(jnp.inf, y0.dtype))  # fmt: skip
+    c = jax.lax.while_loop(lambda c: ~c.stop, body, init)
+    return jnp.where(damped, c.y, c.y_eval), c.code, c.k, c.res
 
 
 def _baseline_shock(model) -> Any:
@@ -286,69 +371,135 @@ def _along(base, target, s):
     return Shock(t=mix(base.t, target.t), x=mix(getattr(base, "x", None), getattr(target, "x", None)))
 
 
-def _continuation(residual, model, y_start, done, shock, tol, max_steps, method):
-    """Homotopy in the tariff change when the direct solve failed; a no-op where ``done``.
+class _Path(NamedTuple):
+    """State of the solver's loop (:func:`_primal`)."""
 
-    The policy moves from the model's baseline (where ``initial_guess()`` is exact) to ``shock`` along
-    ``log(1 + t_s) = (1 - s) log(1 + t_base) + s log(1 + t)``. Each stage solves the equilibrium at
-    ``s + h`` by damped Newton (dense LU up to :data:`DENSE_LIMIT` unknowns, whatever the direct method)
-    from a secant prediction through the last two solutions; a failed stage
-    halves ``h``, a successful one doubles it. The first stage is the whole path (``h = 1``): a damped
-    Newton solve from the baseline. It stops at ``s = 1``, or fails when ``h`` falls below
-    :data:`MIN_STAGE`, after :data:`MAX_STAGES` attempts or after :data:`STEP_BUDGET` times ``max_steps``
-    Newton steps. Written as a ``while_loop`` whose condition
-    is false where ``done``, so under ``vmap`` a batch whose members all converged pays nothing.
-    """
-    base = _baseline_shock(model) if model is not None else None
-    # dense LU where the Jacobian fits (GMRES stagnates near the edge of the admissible region)
-    robust_method = "newton" if y_start.size <= DENSE_LIMIT else method
-    descent = optx.NewtonDescent(linear_solver=_linear_solver(robust_method, tol))
-    damped = DampedNewton(rtol=tol, atol=tol, descent=descent)
-    y_base = model.initial_guess() if base is not None else y_start
-    if base is None:  # no baseline to start from: one damped Newton solve from y_start
-        base, y_base = shock, y_start
-    one = jnp.asarray(1.0, dtype=y_start.dtype)
-    zero = jnp.zeros_like(one)
-    init = (jnp.where(done, one, zero), one, y_base, y_base, zero, jnp.int32(0), jnp.int32(0), jnp.int32(0))
+    phase: jax.Array
+    s: jax.Array  # continuation: the fraction of the path solved
+    h: jax.Array  # the next stage's length
+    y: jax.Array  # the solution at s
+    y_prev: jax.Array  # the one before (secant prediction)
+    s_prev: jax.Array
+    attempts: jax.Array
+    c_steps: jax.Array
+    stages: jax.Array
+    y_direct: jax.Array  # the direct solve: value, code, steps, max |residual|, accepted
+    code: jax.Array
+    steps: jax.Array
+    res: jax.Array
+    ok: jax.Array
+    value: jax.Array  # what the solver returns
+    res_out: jax.Array
 
-    def cond(c):
-        s, h, _, _, _, attempts, steps, _ = c
-        return (s < 1.0) & (h >= MIN_STAGE) & (attempts < MAX_STAGES) & (steps < STEP_BUDGET * max_steps)
 
-    def body(c):
-        s, h, y, y_prev, s_prev, attempts, steps, stages = c
-        s_try = jnp.minimum(s + h, 1.0)
-        slope = jnp.where(s > s_prev, (s_try - s) / jnp.where(s > s_prev, s - s_prev, 1.0), 0.0)
-        guess = y + slope * (y - y_prev)
-        sh = _along(base, shock, s_try)
-        y_new, _, n, res = _solve(residual, guess, sh, max_steps, damped)
-        ok = res <= tol
-        return (
-            jnp.where(ok, s_try, s),
-            jnp.where(ok, 2.0 * h, 0.5 * h),
-            jnp.where(ok, y_new, y),
-            jnp.where(ok, y, y_prev),
-            jnp.where(ok, s, s_prev),
-            attempts + 1,
-            steps + n,
-            stages + ok.astype(jnp.int32),
-        )
-
-    s, _, y, _, _, _, steps, stages = jax.lax.while_loop(cond, body, init)
-    return y, s, steps, stages
+def _advance(c: _Path, value, code, k, res, s_try, tol, max_steps, y_base_is_direct: bool) -> _Path:
+    """The next phase of the solver's loop after a Newton solve (``value``, ``code``, ``k``, ``res``)."""
+    phase = c.phase
+    direct_end = ((phase == _CHORD) & (res <= tol)) | (phase == _NEWTON)
+    ok = direct_end & (code == 0) & (res <= tol)
+    stage = phase == _STAGE
+    good = stage & (res <= tol)
+    y, y_prev = c.y, c.y_prev
+    if y_base_is_direct:  # no baseline to start from: the continuation's one stage starts at the direct value
+        y = jnp.where(direct_end, value, y)
+        y_prev = jnp.where(direct_end, value, y_prev)
+    s = jnp.where(good, s_try, c.s)
+    h = jnp.where(stage, jnp.where(good, 2.0 * c.h, 0.5 * c.h), c.h)
+    attempts = c.attempts + stage.astype(jnp.int32)
+    c_steps = c.c_steps + jnp.where(stage, k, 0).astype(jnp.int32)
+    more = (s < 1.0) & (h >= MIN_STAGE) & (attempts < MAX_STAGES) & (c_steps < STEP_BUDGET * max_steps)
+    nxt = jnp.select(
+        [(phase == _CHORD) & ~direct_end, ok, direct_end, stage & more, stage, phase == _FINAL],
+        [_NEWTON, _DONE, _STAGE, _STAGE, _FINAL, _DONE],
+        phase,
+    ).astype(jnp.int32)
+    finish = ok | (phase == _FINAL)
+    return _Path(
+        phase=nxt,
+        s=s,
+        h=h,
+        y=jnp.where(good, value, y),
+        y_prev=jnp.where(good, c.y, y_prev),
+        s_prev=jnp.where(good, c.s, c.s_prev),
+        attempts=attempts,
+        c_steps=c_steps,
+        stages=c.stages + good.astype(jnp.int32),
+        y_direct=jnp.where(direct_end, value, c.y_direct),
+        code=jnp.where(direct_end, code, c.code).astype(jnp.int32),
+        steps=jnp.where(direct_end, k, c.steps).astype(jnp.int32),
+        res=jnp.where(direct_end, res, c.res),
+        ok=c.ok | ok,
+        value=jnp.where(finish, value, c.value),
+        res_out=jnp.where(finish, res, c.res_out),
+    )
 
 
 def _primal(inputs):
+    """The solve: the direct Newton (or chord) solve, then where it fails a continuation; one loop.
+
+    The direct solve is Newton's method (dense LU or GMRES) or the chord method, which factorises the
+    Jacobian once, at the start, and reuses it: more steps, each far cheaper. The chord method converges
+    linearly, so it runs to ``tol/100`` to return a solution as accurate as Newton's; if it does not
+    reach ``tol`` (large shocks), Newton starts again from ``y0``.
+
+    Where the direct solve fails, a homotopy in the tariff change: the policy moves from the model's
+    baseline (where ``initial_guess()`` is exact) to ``shock`` along
+    ``log(1 + t_s) = (1 - s) log(1 + t_base) + s log(1 + t)``. Each stage solves the equilibrium at
+    ``s + h`` by damped Newton (dense LU up to :data:`DENSE_LIMIT` unknowns, whatever the direct method)
+    from a secant prediction through the last two solutions; a failed stage halves ``h``, a successful one
+    doubles it. The first stage is the whole path (``h = 1``): a damped Newton solve from the baseline.
+    It stops at ``s = 1``, or fails when ``h`` falls below :data:`MIN_STAGE`, after :data:`MAX_STAGES`
+    attempts or after :data:`STEP_BUDGET` times ``max_steps`` Newton steps; the value it reached is then
+    checked at ``shock``.
+
+    Every solve of these phases is a pass of one ``while_loop`` whose state carries the phase, the stage
+    and the continuation's path, and runs the one Newton body of :func:`_newton` (one Jacobian of the
+    residual, one linear solve): the program holds that body once. The loop's condition is false once a
+    solve is accepted, so under ``vmap`` a batch whose members all converged directly pays nothing for
+    the continuation. (For ``newton_krylov`` below :data:`DENSE_LIMIT` unknowns the direct GMRES solve
+    runs before the loop, so that a batch never pays for both kinds of linear solve at every step.)
+    """
     residual, y0, shock, tol, max_steps, method, _ = inputs
     model = getattr(residual, "__self__", None)
-    y_direct, code, steps, res = _direct(residual, y0, shock, tol, max_steps, method)
-    ok = (code == 0) & (res <= tol)
-    y_cont, path, c_steps, stages = _continuation(residual, model, y_direct, ok, shock, tol, max_steps, method)
-    reached = path >= 1.0
-    value = jnp.where(ok, y_direct, jnp.where(path > 0.0, y_cont, y_direct))
-    res = jax.lax.cond(ok, lambda: res, lambda: _max_abs(residual, value, shock))
-    code = jnp.where(ok | reached, 0, jnp.where(code == 0, 2, code)).astype(jnp.int32)
-    return value, (code, steps + c_steps, stages, path, res)
+    direct_kind, stage_kind = _linear_kinds(method, y0.size)
+    base = _baseline_shock(model) if model is not None else None
+    y_base_is_direct = base is None
+    if base is None:  # no baseline to start from: one damped Newton stage from the direct solve's value
+        base, y_base = shock, y0
+    else:
+        y_base = model.initial_guess()
+    tol = jnp.asarray(tol, dtype=y0.dtype)
+    one = jnp.ones((), dtype=y0.dtype)
+    zero = jnp.zeros_like(one)
+    i0 = jnp.int32(0)
+    start = _Path(
+        phase=jnp.int32(_CHORD if method == "chord" else _NEWTON),
+        s=zero, h=one, y=y_base, y_prev=y_base, s_prev=zero, attempts=i0, c_steps=i0, stages=i0,
+        y_direct=y0, code=jnp.int32(1), steps=i0, res=jnp.asarray(jnp.inf, y0.dtype), ok=jnp.asarray(False),
+        value=y0, res_out=jnp.asarray(jnp.inf, y0.dtype),
+    )  # fmt: skip
+    if direct_kind != stage_kind:
+        value, code, k, res = _newton(residual, y0, shock, jnp.int32(_NEWTON), tol, max_steps, direct_kind)
+        start = _advance(start, value, code, k, res, one, tol, max_steps, y_base_is_direct)
+
+    def body(c: _Path) -> _Path:
+        stage = c.phase == _STAGE
+        s_try = jnp.minimum(c.s + c.h, 1.0)
+        slope = jnp.where(c.s > c.s_prev, (s_try - c.s) / jnp.where(c.s > c.s_prev, c.s - c.s_prev, 1.0), 0.0)
+        y_start = jnp.where(
+            stage,
+            c.y + slope * (c.y - c.y_prev),
+            jnp.where(c.phase == _FINAL, jnp.where(c.s > 0.0, c.y, c.y_direct), y0),
+        )
+        sh = jax.tree.map(lambda a, b: jnp.where(stage, a, b), _along(base, shock, s_try), shock)
+        tol_s = jnp.where(c.phase == _CHORD, tol * 1e-2, tol)
+        value, code, k, res = _newton(residual, y_start, sh, c.phase, tol_s, max_steps, stage_kind)
+        return _advance(c, value, code, k, res, s_try, tol, max_steps, y_base_is_direct)
+
+    c = jax.lax.while_loop(lambda c: c.phase != _DONE, body, start)
+    path = jnp.where(c.ok, one, c.s)
+    code = jnp.where(c.ok | (path >= 1.0), 0, jnp.where(c.code == 0, 2, c.code)).astype(jnp.int32)
+    return c.value, (code, c.steps + c.c_steps, c.stages, path, c.res_out)
 
 
 @eqx.filter_custom_jvp
