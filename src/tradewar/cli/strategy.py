@@ -134,10 +134,20 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         from ..strategy._documents import optimal_document
 
         s, world, model, t = _prepare(scenario, data, gdp, tariffs, outputs=[("--json", json_out)])
+        from ..strategy._documents import index_of
+        from ..strategy._optimal import COMPILE_SECONDS, _duration, check_cost, optimal_cost
+
+        code = world.codes[index_of(world, country, "--country")]
+        # refused before any solve when it cannot fit: the optimum, its certificate and the draws' optima
+        cost = optimal_cost(model, instrument, base_t=t)
+        seconds = cost.seconds + cost.certificate_seconds + draws * (cost.seconds - COMPILE_SECONDS)
+        check_cost(cost, f"optimal {instrument} tariff of {code}" + (f" and {draws:,} draws" if draws else ""),
+                   seconds=seconds, fewer="fewer --draws" if draws else None)
+        about = f" (about {_duration(seconds)})" if seconds > 60 else ""
         with _progress(err_console) as prog:
-            task = prog.add_task(f"optimal {instrument} tariff of {country.upper()}", total=2)
+            task = prog.add_task(f"optimal {instrument} tariff of {code}{about}", total=2)
             out = optimal_document(s, world, model, t, country, instrument, lower,
-                                   progress=lambda f, msg: prog.update(task, completed=2 * f, description=msg))
+                                   progress=lambda f, msg: prog.update(task, completed=2 * f, description=msg + about))
         r, cert, labels, c = (out.parts[k] for k in ("optimum", "certificate", "labels", "country"))
         from rich.table import Table
 

@@ -12,7 +12,7 @@ from ._bargain import Bargain, DealFrontier, bargain, deal_frontier
 from ._blocs import Bloc, BlocGame, bloc_game, load_bloc, prepare_bloc
 from ._nash import Certificate, NashResult, certify, nash
 from ._objective import INSTRUMENTS, Instrument, make_instrument
-from ._optimal import OptimalTariff, optimal_tariff
+from ._optimal import OptimalCost, OptimalTariff, optimal_cost, optimal_tariff
 from ._retaliate import best_response, retaliate_optimally
 from ._talks import TalksResult, efficient_talks
 
@@ -21,12 +21,14 @@ __all__ = [
     "Certificate",
     "Instrument",
     "NashResult",
+    "OptimalCost",
     "OptimalTariff",
     "TalksResult",
     "certify",
     "efficient_talks",
     "make_instrument",
     "nash",
+    "optimal_cost",
     "optimal_tariff",
     "Bargain",
     "Bloc",

@@ -116,7 +116,10 @@ def optimal_document(s, world, model, t, country: str, instrument: str = "unifor
     _instrument(instrument, "--instrument")
     c = index_of(world, country, "--country")
     _say(progress, 0.0, f"optimal {instrument} tariff of {world.codes[c]}")
-    r = optimal_tariff(model, c, instrument, base_t=t, lower=lower)
+    r = optimal_tariff(model, c, instrument, base_t=t, lower=lower,
+                       progress=lambda step, pg: _say(progress, 0.5 * step / (step + 4),
+                                                      f"optimal {instrument} tariff of {world.codes[c]}: step {step}, "
+                                                      f"gradient {pg:.0e}"))
     _say(progress, 0.5, "checking unilateral deviations")
     cert = certify(model, r.tariffs, [c], instrument, lower=lower, grad_tol=1e-6)
     if not (r.converged and cert.ok):

@@ -12,7 +12,10 @@ the previous evaluation) and the gradient by implicit differentiation through it
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jax.numpy as jnp
@@ -30,7 +33,8 @@ from ._objective import (
     make_instrument,
 )
 
-__all__ = ["OptimalTariff", "optimal_tariff", "projected_gradient"]
+__all__ = ["MAX_SECONDS", "OptimalCost", "OptimalTariff", "available_mib", "check_cost", "optimal_cost", "optimal_tariff",
+           "projected_gradient"]
 
 
 @dataclass(frozen=True)
@@ -200,6 +204,198 @@ def _projected_newton(ev: _Evaluator, u: np.ndarray, lb: float, lower: float, c:
     return u, g, W, status, it
 
 
+# --- work size ------------------------------------------------------------------------------------
+#: Calibration of :func:`optimal_cost` on the Caliendo-Parro model, 9 to 33 regions x 16 sectors, and
+#: two sectoral datasets of ``../shared/data`` (``benchmarks/bench_optimal_size.py``; the numbers are in
+#: docs/scale.md). ``R`` is the bytes of the arrays one evaluation of the residual creates, ``ny`` the
+#: equilibrium unknowns and ``K`` the instrument values: the derivative programs carry about
+#: ``MEMORY_PER_DIRECTION * R`` per direction (their Jacobian has ``ny + K`` of them), and one of their
+#: evaluations takes about ``SECONDS_PER_GB`` per GB of ``(ny + K) R`` on two quiet cores.
+MEMORY_PER_DIRECTION = 0.4
+SECONDS_PER_GB = 0.5
+#: One warm equilibrium solve of the certificate, seconds per MB of ``R``.
+SOLVE_SECONDS_PER_MB = 0.01
+#: Tracing and compiling the solver and derivative programs the first time, and the evaluations
+#: (values with gradients, Hessians) of a typical optimisation: about 8 Newton steps.
+COMPILE_SECONDS = 15.0
+EVALUATIONS = 25
+#: The least one evaluation takes however small the model (the calls around the programs).
+EVALUATION_FLOOR_SECONDS = 0.002
+#: The longest optimisation :func:`optimal_tariff` and ``tradewar optimal`` start unasked (an hour);
+#: a larger one is refused with its estimate.
+MAX_SECONDS = 3600.0
+
+
+@dataclass(frozen=True)
+class OptimalCost:
+    """The estimated work of one country's optimal tariffs by projected Newton (see :func:`optimal_cost`).
+
+    memory_mib : working memory of the derivative programs, beyond what the process holds already.
+    seconds : the optimisation (compilation included); certificate_seconds: the 4 K deviation solves of
+        the certificate ``tradewar optimal`` checks.
+    """
+
+    instrument: str
+    instruments: int
+    unknowns: int
+    residual_bytes: int
+    memory_mib: float
+    seconds: float
+    certificate_seconds: float
+    alternatives: tuple[tuple[str, int], ...]
+
+
+def _residual_bytes_uncached(model: Any, t: Any) -> int:
+    import jax
+
+    from ..solve import Shock
+
+    def walk(jaxpr) -> int:
+        total = 0
+        for eqn in jaxpr.eqns:
+            for v in eqn.outvars:
+                shape = getattr(v.aval, "shape", None)
+                if shape is not None:
+                    total += int(np.prod(shape, dtype=np.int64)) * v.aval.dtype.itemsize
+            for p in eqn.params.values():
+                inner = getattr(p, "jaxpr", None)
+                if inner is not None:
+                    total += walk(getattr(inner, "jaxpr", inner))
+        return total
+
+    closed = jax.make_jaxpr(model.residual)(model.initial_guess(), Shock(jnp.asarray(t, dtype=jnp.float64)))
+    return walk(closed.jaxpr)
+
+
+_RESIDUAL_BYTES: dict[Any, int] = {}
+
+
+def _residual_bytes(model: Any, t: Any) -> int:
+    """Bytes of the arrays one evaluation of the model's residual creates, read from its traced program.
+
+    They depend on the model's structure and array shapes only, so they are kept by those (a Nash war
+    asks at every best response).
+    """
+    import jax
+
+    leaves, treedef = jax.tree.flatten(model)
+    key = (treedef, tuple((np.shape(x), str(getattr(x, "dtype", type(x)))) for x in leaves), tuple(np.shape(t)))
+    try:
+        return _RESIDUAL_BYTES[key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable static field: no cache
+        return _residual_bytes_uncached(model, t)
+    out = _RESIDUAL_BYTES[key] = _residual_bytes_uncached(model, t)
+    return out
+
+
+def optimal_cost(model: Any, instrument: str, *, base_t: Any = None) -> OptimalCost:
+    """Working memory (MiB) and seconds one country's optimal ``instrument`` is estimated to need.
+
+    The projected Newton method computes at every step the exact Hessian of the K instrument values by
+    implicit differentiation: the Jacobian of the residual in the ``ny`` unknowns and the K values (a
+    program that carries the residual's arrays once per direction), the model's linear system solved
+    for K right-hand sides, and the second derivatives along those K directions. Memory and time grow
+    with ``(ny + K) R`` (``R``: the bytes one evaluation of the residual creates, read from its traced
+    program). Calibrated on the Caliendo-Parro model (docs/scale.md): within a factor two there, a
+    rough guide for other families.
+
+    Examples
+    --------
+    >>> from tradewar.scenario import load_scenario
+    >>> from tradewar.strategy._documents import prepare_strategic
+    >>> world, model, t = prepare_strategic(load_scenario("2025-03-12-us-steel-aluminium-sectoral"))
+    >>> c = optimal_cost(model, "partner_sector", base_t=t)
+    >>> c.instruments, c.unknowns, c.memory_mib < 4096
+    (512, 1089, True)
+    """
+    t = baseline_tariffs(model, base_t)
+    shape = tuple(t.shape)
+    K = make_instrument(model, shape, [0], instrument).n_free
+    ny = int(np.shape(model.initial_guess())[0])
+    R = _residual_bytes(model, t)
+    dense = 8 * (2 * ny * (ny + K) + 2 * K * K)  # the Jacobian, its LU factors, dy/du and the Hessian
+    memory = (MEMORY_PER_DIRECTION * (ny + K) * R + dense) / 2**20
+    seconds = COMPILE_SECONDS + EVALUATIONS * max(EVALUATION_FLOOR_SECONDS, SECONDS_PER_GB * (ny + K) * R / 1e9)
+    alternatives = []
+    for kind in ("partner", "sector", "uniform"):
+        if kind == instrument or (kind == "sector" and len(shape) == 2):
+            continue
+        k = make_instrument(model, shape, [0], kind).n_free
+        if k < K:
+            alternatives.append((kind, k))
+    return OptimalCost(instrument=instrument, instruments=K, unknowns=ny, residual_bytes=R, memory_mib=memory,
+                       seconds=seconds, certificate_seconds=4 * K * SOLVE_SECONDS_PER_MB * R / 1e6,
+                       alternatives=tuple(alternatives[:2]))
+
+
+def available_mib() -> float | None:
+    """Memory this process may still take (MiB): ``MemAvailable`` of ``/proc/meminfo`` (free pages
+    elsewhere), capped by the control group's limit where one is set; None when unknown."""
+    avail = None
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    avail = int(line.split()[1]) / 1024.0
+                    break
+    except (OSError, ValueError):
+        pass
+    if avail is None:
+        try:
+            avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**20
+        except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+            return None
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit != "max":
+            used = int(Path("/sys/fs/cgroup/memory.current").read_text().strip())
+            avail = min(avail, (int(limit) - used) / 2**20)
+    except (OSError, ValueError):
+        pass
+    return avail
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _size(mib: float) -> str:
+    return f"{mib / 1024:.1f} GiB" if mib >= 1024 else f"{max(1, round(mib))} MiB"
+
+
+def check_cost(cost: OptimalCost, what: str, *, seconds: float | None = None,
+               max_seconds: float | None = MAX_SECONDS, available: float | None = None,
+               fewer: str | None = None) -> None:
+    """Refuse (:class:`ScenarioError`, one line with the estimate) work that cannot fit: working memory
+    above what is available, or ``seconds`` (default: the optimisation's) above ``max_seconds`` (None:
+    no limit). ``available`` (MiB) defaults to :func:`available_mib`; ``fewer`` names a first remedy
+    for the time (e.g. ``"fewer --draws"``)."""
+    seconds = cost.seconds if seconds is None else seconds
+    avail = available_mib() if available is None else available
+    short_memory = avail is not None and cost.memory_mib > avail
+    too_long = max_seconds is not None and seconds > max_seconds
+    if not (short_memory or too_long):
+        return
+    why = (f"{_size(avail)} are available" if short_memory else
+           f"above the {_duration(max_seconds)} an optimisation may take")
+    remedies = [fewer] if fewer and too_long else []
+    if cost.alternatives:
+        remedies.append("the instrument " + " or ".join(f"{kind} ({k:,} values)" for kind, k in cost.alternatives))
+    remedies.append("a world with fewer regions (the scenario's [data] aggregate)")
+    tariffs = "1 tariff" if cost.instruments == 1 else f"{cost.instruments:,} tariffs"
+    verb = "needs" if cost.instruments == 1 else "need"
+    raise ScenarioError(
+        f"{what}: {tariffs} on {cost.unknowns:,} equilibrium unknowns {verb} about {_size(cost.memory_mib)} of "
+        f"working memory and {_duration(seconds)}, {why}; use " + ", or ".join(remedies)
+    )
+
+
 def optimal_tariff(
     model: Any,
     country: Any,
@@ -214,6 +410,8 @@ def optimal_tariff(
     solver_tol: float = 1e-11,
     solver_steps: int = 60,
     method: str = "newton",
+    max_seconds: float | None = MAX_SECONDS,
+    progress: Callable[[int, float], None] | None = None,
 ) -> OptimalTariff:
     """The tariffs that maximise ``country``'s welfare, all other tariffs as in ``base_t``.
 
@@ -230,6 +428,10 @@ def optimal_tariff(
     y0 : warm start of the equilibrium unknowns.
     method : ``"newton"`` (default: projected Newton with the exact Hessian, quadratic convergence) or
         ``"lbfgsb"`` (SciPy L-BFGS-B; cheaper steps, slow on badly scaled problems).
+    max_seconds : the longest optimisation to start (estimated by :func:`optimal_cost`; None: no limit).
+        Work whose derivative programs need more memory than is available, or longer than this, is
+        refused before it starts with a :class:`ScenarioError` giving the estimate.
+    progress : called as ``progress(step, gradient_norm)`` after each Newton step.
 
     Examples
     --------
@@ -247,6 +449,11 @@ def optimal_tariff(
     n = t_base.shape[0]
     c = country_index(model, country, n)
     inst = make_instrument(model, tuple(t_base.shape), [c], instrument)
+    codes = tuple(getattr(model, "codes", ()) or ())
+    # the gradient alone runs the derivative program too: its memory is checked whatever the steps
+    check_cost(optimal_cost(model, instrument, base_t=t_base),
+               f"optimal {instrument} tariff of {codes[c] if c < len(codes) else f'country {c}'}",
+               max_seconds=max_seconds if max_steps > 0 else None)
     if lower <= -1.0:
         lower = -1.0
     v0 = inst.values(t_base) if start is None else np.asarray(start, dtype=np.float64).reshape(-1)
@@ -258,7 +465,8 @@ def optimal_tariff(
     ev = _Evaluator(model, inst, t_base, np.eye(n)[c], model.initial_guess() if y0 is None else y0, solver_tol, solver_steps)
     lb = float(np.log1p(lower)) if lower > -1.0 else -np.inf
     if method == "newton":
-        u, g_u, W, status, nit = _projected_newton(ev, u0, lb, lower, c, tol, max_steps)
+        trace = None if progress is None else (lambda it, alpha, n_active, pg, big, v: progress(it, pg))
+        u, g_u, W, status, nit = _projected_newton(ev, u0, lb, lower, c, tol, max_steps, trace=trace)
     elif method == "lbfgsb":
         bounds = None if lower <= -1.0 else [(lb, None)] * inst.n_free
         res = scipy.optimize.minimize(
