@@ -94,6 +94,9 @@ def _small_scenario(tmp: Path) -> Path:
     return p
 
 
+#: The bloc presets shipped with the package (a command must never write over one).
+_BLOCS = Path(__file__).resolve().parents[1] / "src" / "tradewar" / "presets" / "blocs"
+
 #: (id, arguments, files to prepare, expected exit status, a word the error line must contain)
 CASES = [
     # scenario files and presets
@@ -158,6 +161,10 @@ CASES = [
      "the scenario file"),
     ("sweep-html-is-the-scenario", ["sweep", "mine.toml", "--grid", "eps=3,4", "--html", "mine.toml",
                                     "--scheduler", "none"], "mine", 2, "the scenario file"),
+    ("bloc-json-is-the-preset-file", ["bloc", "us-bloc-china", "--json", str(_BLOCS / "us-bloc-china.toml")], None, 2,
+     "is the bloc file"),
+    ("bloc-json-is-its-scenario", ["bloc", "us-bloc-china", "--json", str(_BLOCS.parent / "bloc-japan.toml")], None, 2,
+     "is the scenario file"),
     ("json-trailing-slash", ["run", "liberation-day", "--json", "out/"], None, 2, "names a folder"),
     ("csv-trailing-slash-equals", ["run", "liberation-day", "--csv=out/"], None, 2, "names a folder"),
     ("report-out-trailing-slash", ["report", "JPN", "-o", "rep/"], None, 2, "names a folder"),

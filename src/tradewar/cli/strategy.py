@@ -344,8 +344,14 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         from ..strategy._blocs import load_bloc
         from ..strategy._documents import bloc_document
 
-        check_not_inputs([("--json", json_out)], [("the bloc file", bloc_name)])
         b = load_bloc(bloc_name)
+        # the files read are the bloc's own (a preset's too, named by its name) and its base scenario's
+        inputs = [("the bloc file", b.path)]
+        if b.scenario is not None:
+            from ..scenario import load_scenario, scenario_inputs
+
+            inputs += scenario_inputs(load_scenario(b.scenario).with_data(data, gdp=gdp, tariffs=tariffs))
+        check_not_inputs([("--json", json_out)], inputs)
         K = len(b.candidates)
         with _progress(err_console) as prog:
             task = prog.add_task(f"{2 ** K} coalitions", total=1.0)
