@@ -61,6 +61,7 @@ FILES = {
     "mine": {"mine.toml": _LAYER},
     "long": {"t.csv": _LONG, "g.csv": "country,gdp\nUSA,27000\nCHN,18000\nJPN,4200\n",
              "long.toml": '[data]\nsource = "t.csv"\ngdp = "g.csv"\n' + _LAYER},
+    "long-folder": {"long/t.csv": _LONG, "long/g.csv": "country,gdp\nUSA,27000\nCHN,18000\nJPN,4200\n"},
     "empty": {"empty.toml": ""},
     "rate-true": {"bool.toml": '[[tariffs]]\ntype = "uniform"\nimporter = "USA"\nrate = true\n'},
     "no-importer": {"noimp.toml": '[[tariffs]]\ntype = "uniform"\nrate = 0.2\n'},
@@ -165,6 +166,12 @@ CASES = [
      "is the bloc file"),
     ("bloc-json-is-its-scenario", ["bloc", "us-bloc-china", "--json", str(_BLOCS.parent / "bloc-japan.toml")], None, 2,
      "is the scenario file"),
+    ("talks-json-is-the-threat", ["talks", "liberation-day", "--threat", "mine.toml", "--json", "mine.toml"], "mine",
+     2, "the scenario file"),
+    ("report-out-is-a-step", ["report", "JPN", "--scenarios", "mine.toml", "-o", "mine.toml"], "mine", 2,
+     "the scenario file"),
+    ("report-out-in-the-data", ["report", "JPN", "--data", "long", "-o", "long/t.csv"], "long-folder", 2,
+     "the --data source"),
     ("json-trailing-slash", ["run", "liberation-day", "--json", "out/"], None, 2, "names a folder"),
     ("csv-trailing-slash-equals", ["run", "liberation-day", "--csv=out/"], None, 2, "names a folder"),
     ("report-out-trailing-slash", ["report", "JPN", "-o", "rep/"], None, 2, "names a folder"),
@@ -210,12 +217,13 @@ def test_bad_input_is_one_line(tmp_path, monkeypatch, args, setup, code, word):
     monkeypatch.chdir(tmp_path)
     _prepare(tmp_path, setup)
     before = _snapshot(tmp_path)
-    if code == 2 and "json" in " ".join(args) and "small" != setup:
+    if code == 2 and ("json" in " ".join(args) or args[0] == "report") and "small" != setup:
         # a bad output path is refused before any work: building the model or running a study fails the test
         def no_work(*args, **kwargs):
             raise AssertionError("the work started before the output path was checked")
 
-        for target in ("tradewar.scenario.prepare", "tradewar.bench.bench_ustr", "tradewar.replicate.ossa2014.run"):
+        for target in ("tradewar.scenario.prepare", "tradewar.bench.bench_ustr", "tradewar.replicate.ossa2014.run",
+                       "tradewar.report.build_report"):
             monkeypatch.setattr(target, no_work)
     res = runner.invoke(app, args)
     assert res.exception is None or isinstance(res.exception, SystemExit), repr(res.exception)

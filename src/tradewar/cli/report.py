@@ -63,6 +63,14 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
 
                 raise TradewarError("--png needs the package 'kaleido' (pip install kaleido) and a Chrome/Chromium "
                                     "browser") from None
+        from .._io import check_not_inputs
+        from ..scenario import load_scenario, scenario_inputs
+
+        # the report never writes over a file it reads: a step's scenario file or data, --data, --sectoral-data
+        inputs = [("the --data source", data), ("the --sectoral-data folder", sectoral_data)]
+        for step in steps or ():
+            inputs += scenario_inputs(load_scenario(step))
+        check_not_inputs([("--out", out), ("--png", png)], inputs)
         total = len(steps or DEFAULT_TIMELINE) + len(SECTIONS)
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                       console=err_console, transient=True, disable=not err_console.is_terminal) as prog:

@@ -266,6 +266,12 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         from .._exceptions import ScenarioError
         from ..strategy._documents import talks_document
 
+        if threat not in ("current", "nash"):  # the threat scenario is read too: its files are no output
+            from .._io import check_not_inputs
+            from ..scenario import load_scenario, scenario_inputs
+
+            check_not_inputs([("--json", json_out)],
+                             scenario_inputs(load_scenario(threat).with_data(data, gdp=gdp, tariffs=tariffs)))
         s, world, model, t = _prepare(scenario, data, gdp, tariffs, outputs=[("--json", json_out)])
         thr: Any = threat
         if threat not in ("current", "nash"):
