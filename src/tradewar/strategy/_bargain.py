@@ -242,8 +242,13 @@ def _cone_start(ev: _PairEvaluator, u_thr, thr2, lo_u, hi_u):
 def _maximise(fun, u0, bounds, max_steps):
     import scipy.optimize
 
-    return scipy.optimize.minimize(fun, u0, jac=True, method="L-BFGS-B", bounds=bounds,
-                                   options={"maxiter": int(max_steps), "gtol": 1e-10, "ftol": 1e-15, "maxcor": 20})
+    from ..solve import blas_threads
+
+    # L-BFGS-B's own linear algebra is on vectors of a few dozen entries: a second BLAS thread only
+    # adds hand-overs, which cost milliseconds per iteration when the cores are busy
+    with blas_threads(int(np.size(u0))):
+        return scipy.optimize.minimize(fun, u0, jac=True, method="L-BFGS-B", bounds=bounds,
+                                       options={"maxiter": int(max_steps), "gtol": 1e-10, "ftol": 1e-15, "maxcor": 20})
 
 
 def _negotiation(model, world, parties, base_t, threat, instruments):
