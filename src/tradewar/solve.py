@@ -259,16 +259,13 @@ class _Iterate(NamedTuple):
     lu: Any  # LU factors of the Jacobian (None for matrix-free steps)
     y_eval: jax.Array  # the next point to evaluate
     step: jax.Array  # its step length along -d
-    first: jax.Array
     k: jax.Array  # residual evaluations (the solve's steps)
-    check: jax.Array  # the next pass only evaluates the residual at the value
     stop: jax.Array
     code: jax.Array  # RESULT_CODES
-    res: jax.Array  # max |residual| at the value
 
 
 def _newton(residual, y0, shock, phase, tol, max_steps, linear: str):
-    """Newton's method on ``residual(., shock)`` from ``y0``: (value, result code, steps, max |residual|).
+    """Newton's method on ``residual(., shock)`` from ``y0``: (value, result code, steps).
 
     The one traced Newton body of the solver, whichever ``phase`` (a traced integer) runs it:
 
@@ -285,8 +282,7 @@ def _newton(residual, y0, shock, phase, tol, max_steps, linear: str):
     ``Newton``, ``Chord`` and ``GaussNewton`` with ``BacktrackingArmijo`` do, on Cauchy termination at
     ``tol`` (a small step and a small residual: before the step for full steps, its change for damped
     ones; code 0), at a non-finite iterate or a failed linear solve (code 2), or after ``max_steps`` steps
-    (code 1). The value is the point after the last full step, whose residual one more pass evaluates
-    (not a step), or the last accepted point of a damped solve, whose residual is known.
+    (code 1). The value is the point after the last full step, or the last accepted point of a damped solve.
     """
     damped = phase == _STAGE
     reuse = phase == _CHORD
@@ -314,28 +310,25 @@ def _newton(residual, y0, shock, phase, tol, max_steps, linear: str):
         r_e = residual(c.y_eval, shock)
         loss, loss_e = 0.5 * jnp.sum(c.r**2), 0.5 * jnp.sum(r_e**2)
         armijo = loss_e - loss <= -ARMIJO_SLOPE * c.step * 2.0 * loss  # NaN compares False: rejected
-        accept = ~c.check & (c.first | ~damped | armijo)
+        first = c.k == 0
+        accept = first | ~damped | armijo
         d, lu, lin_ok = jax.lax.cond(
             accept,
-            lambda: step_at(c.y_eval, r_e, c.lu, c.first | ~reuse),
+            lambda: step_at(c.y_eval, r_e, c.lu, first | ~reuse),
             lambda: (c.d, c.lu, jnp.asarray(True)),
         )
         y = jnp.where(accept, c.y_eval, c.y)
         r = jnp.where(accept, r_e, c.r)
         step = jnp.where(accept, 1.0, 0.5 * c.step).astype(c.step.dtype)
-        y_next = jnp.where(c.check, c.y_eval, y - step * d)
-        full_done = small(d, tol + tol * jnp.abs(y_next)) & small(r_e, tol)
-        damped_done = accept & small(c.y_eval - c.y, tol + tol * jnp.abs(c.y_eval)) & small(
-            r_e - c.r, tol + tol * jnp.abs(r_e)
-        )
-        converged = jnp.where(damped, damped_done, full_done)
+        y_next = y - step * d
+        # Cauchy termination (optimistix's rule): a small step and a small residual before a full step, or
+        # a small change of it over an accepted damped step
+        dy, y_scale = jnp.where(damped, c.y_eval - c.y, d), jnp.where(damped, c.y_eval, y_next)
+        dr, r_scale = jnp.where(damped, r_e - c.r, r_e), jnp.where(damped, r_e, 0.0)
+        converged = (accept | ~damped) & small(dy, tol + tol * jnp.abs(y_scale)) & small(dr, tol + tol * jnp.abs(r_scale))
         failed = ~jnp.all(jnp.isfinite(jnp.where(damped, c.y, c.y_eval))) | ~lin_ok
-        code = jnp.where(c.check, c.code, jnp.where(failed, 2, jnp.where(converged, 0, 1))).astype(jnp.int32)
-        ended = ~c.check & (converged | failed | (c.k + 1 >= max_steps))
-        res = jnp.where(c.check, _max_abs(c.y_eval, r_e), _max_abs(y, r))
-        k = c.k + jnp.where(c.check, 0, 1).astype(jnp.int32)
-        stop = c.check | (ended & damped)
-        return _Iterate(y, r, d, lu, y_next, step, jnp.asarray(False), k, ended & ~damped, stop, code, res)
+        code = jnp.where(failed, 2, jnp.where(converged, 0, 1)).astype(jnp.int32)
+        return _Iterate(y, r, d, lu, y_next, step, c.k + 1, converged | failed, code)
 
     zeros = jnp.zeros_like(y0)
     lu0 = None
@@ -343,10 +336,10 @@ def _newton(residual, y0, shock, phase, tol, max_steps, linear: str):
         shapes = jax.eval_shape(jax.scipy.linalg.lu_factor, jax.ShapeDtypeStruct((n, n), y0.dtype))
         lu0 = jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), shapes)
     one = jnp.ones((), dtype=y0.dtype)
-    init = _Iterate(y0, zeros, zeros, lu0, y0, one, jnp.asarray(True), jnp.int32(0), phase == _FINAL,
-                    jnp.asarray(False), jnp.int32(1), jnp.asarray(jnp.inf, y0.dtype))  # fmt: skip
-    c = jax.lax.while_loop(lambda c: ~c.stop, body, init)
-    return jnp.where(damped, c.y, c.y_eval), c.code, c.k, c.res
+    init = _Iterate(y0, zeros, zeros, lu0, y0, one, jnp.int32(0), jnp.asarray(False), jnp.int32(1))
+    n_max = jnp.where(phase == _FINAL, 0, max_steps)
+    c = jax.lax.while_loop(lambda c: ~c.stop & (c.k < n_max), body, init)
+    return jnp.where(damped, c.y, c.y_eval), c.code, c.k
 
 
 def _baseline_shock(model) -> Any:
@@ -383,13 +376,11 @@ class _Path(NamedTuple):
     attempts: jax.Array
     c_steps: jax.Array
     stages: jax.Array
-    y_direct: jax.Array  # the direct solve: value, code, steps, max |residual|, accepted
+    y_direct: jax.Array  # the direct solve: value, code, steps, accepted
     code: jax.Array
     steps: jax.Array
-    res: jax.Array
     ok: jax.Array
-    value: jax.Array  # what the solver returns
-    res_out: jax.Array
+    res: jax.Array  # max |residual| of the direct solve, then of the value returned (its final check)
 
 
 def _advance(c: _Path, value, code, k, res, s_try, tol, max_steps, y_base_is_direct: bool) -> _Path:
@@ -413,7 +404,6 @@ def _advance(c: _Path, value, code, k, res, s_try, tol, max_steps, y_base_is_dir
         [_NEWTON, _DONE, _STAGE, _STAGE, _FINAL, _DONE],
         phase,
     ).astype(jnp.int32)
-    finish = ok | (phase == _FINAL)
     return _Path(
         phase=nxt,
         s=s,
@@ -427,10 +417,8 @@ def _advance(c: _Path, value, code, k, res, s_try, tol, max_steps, y_base_is_dir
         y_direct=jnp.where(direct_end, value, c.y_direct),
         code=jnp.where(direct_end, code, c.code).astype(jnp.int32),
         steps=jnp.where(direct_end, k, c.steps).astype(jnp.int32),
-        res=jnp.where(direct_end, res, c.res),
         ok=c.ok | ok,
-        value=jnp.where(finish, value, c.value),
-        res_out=jnp.where(finish, res, c.res_out),
+        res=jnp.where(direct_end | (phase == _FINAL), res, c.res),
     )
 
 
@@ -475,11 +463,11 @@ def _primal(inputs):
     start = _Path(
         phase=jnp.int32(_CHORD if method == "chord" else _NEWTON),
         s=zero, h=one, y=y_base, y_prev=y_base, s_prev=zero, attempts=i0, c_steps=i0, stages=i0,
-        y_direct=y0, code=jnp.int32(1), steps=i0, res=jnp.asarray(jnp.inf, y0.dtype), ok=jnp.asarray(False),
-        value=y0, res_out=jnp.asarray(jnp.inf, y0.dtype),
+        y_direct=y0, code=jnp.int32(1), steps=i0, ok=jnp.asarray(False), res=jnp.asarray(jnp.inf, y0.dtype),
     )  # fmt: skip
     if direct_kind != stage_kind:
-        value, code, k, res = _newton(residual, y0, shock, jnp.int32(_NEWTON), tol, max_steps, direct_kind)
+        value, code, k = _newton(residual, y0, shock, jnp.int32(_NEWTON), tol, max_steps, direct_kind)
+        res = _max_abs(value, residual(value, shock))
         start = _advance(start, value, code, k, res, one, tol, max_steps, y_base_is_direct)
 
     def body(c: _Path) -> _Path:
@@ -491,15 +479,19 @@ def _primal(inputs):
             c.y + slope * (c.y - c.y_prev),
             jnp.where(c.phase == _FINAL, jnp.where(c.s > 0.0, c.y, c.y_direct), y0),
         )
-        sh = jax.tree.map(lambda a, b: jnp.where(stage, a, b), _along(base, shock, s_try), shock)
+        sh = jax.lax.cond(stage, lambda: _along(base, shock, s_try), lambda: shock)
         tol_s = jnp.where(c.phase == _CHORD, tol * 1e-2, tol)
-        value, code, k, res = _newton(residual, y_start, sh, c.phase, tol_s, max_steps, stage_kind)
+        value, code, k = _newton(residual, y_start, sh, c.phase, tol_s, max_steps, stage_kind)
+        # the value's residual, evaluated here rather than by another pass of the Newton loop, which under
+        # vmap would form a Jacobian with it
+        res = _max_abs(value, residual(value, sh))
         return _advance(c, value, code, k, res, s_try, tol, max_steps, y_base_is_direct)
 
     c = jax.lax.while_loop(lambda c: c.phase != _DONE, body, start)
     path = jnp.where(c.ok, one, c.s)
+    value = jnp.where(c.ok | (c.s <= 0.0), c.y_direct, c.y)  # the continuation's, where it moved
     code = jnp.where(c.ok | (path >= 1.0), 0, jnp.where(c.code == 0, 2, c.code)).astype(jnp.int32)
-    return c.value, (code, c.steps + c.c_steps, c.stages, path, c.res_out)
+    return value, (code, c.steps + c.c_steps, c.stages, path, c.res)
 
 
 @eqx.filter_custom_jvp
