@@ -350,91 +350,87 @@ class ILMSModel(eqx.Module):
         """``d residual / d y`` (n_unknowns, n_unknowns), in closed form; equal to ``jax.jacfwd(self.residual)``.
 
         Every dependence on ``y`` passes through three channels: the cost terms ``log c`` (linear in ``y``),
-        incomes ``log Y'`` (``log w^ + log L^``) and ``y`` itself (direct terms). Derivatives with respect to
-        ``log c`` and ``log Y'`` are (N, N) matrices built elementwise from the flows, except the effect of
-        costs on sales through every destination's spending, one matrix product
-        ``(A' g) A'^T`` with ``A'[k,i] = c_k B[k,i]/(1+t[k,i])`` (the flows per unit of spending). That is about
-        a fifth of the work of forward-mode differentiation over all unknowns. It is plain JAX, so it can
-        itself be differentiated (implicit differentiation at the root, second derivatives).
+        incomes ``log Y'`` (``log w^ + log L^``) and ``y`` itself (direct terms). In ``log c_k`` the
+        derivatives of equation ``i`` are ``A'[k,i] (p_i + q_i t[k,i])`` with ``A'[k,i] = c_k B[k,i]/(1+t[k,i])``
+        (the flows per unit of spending), except the effect of costs on sales through every destination's
+        spending, one matrix product ``(A' g) A'^T``; in ``log Y'_k`` they are diagonal plus one rank-one
+        term (the deficit closure), plus ``A'`` scaled for sales. Each block is then one elementwise pass over
+        (N, N) arrays: a fraction of the work of forward-mode differentiation over all unknowns. It is plain
+        JAX, so it can itself be differentiated (implicit differentiation at the root, second derivatives).
         """
         s = self._state(y, shock)
         n, b, t = self.n, self.beta, shock.t
-        eps, psi, kappa, phi, nu = self.eps, self.psi, self.kappa, self.phi, self.nu
+        eps, psi, kappa, phi, nu, Y = self.eps, self.psi, self.kappa, self.phi, self.nu, self.Y
         c, spend, imports, Yn, R = s["c"], s["spend"], s["imports"], s["Yn"], s["R"]
         S, G, H = s["S"], s["G"], s["H"]
-        col = lambda v: v[:, None]  # noqa: E731  (scales the rows: output i)
+        col = lambda v: v[:, None]  # noqa: E731  (over the rows: equation i)
+        row = lambda v: v[None, :]  # noqa: E731  (over the columns: unknown k)
         eye = jnp.eye(n, dtype=y.dtype)
-        # [k, i] flows per unit of spending: dG_i/dlog c_k (At), dS_i/dlog c_k (A), dH_i/dlog c_k (AH)
-        At = col(c) * s["Bt"]
-        A, AH = At * (1.0 + t), At * t
-        # imports as m (a Y' + D'): d imports / d log Y' = diag(dm) + um (x) vm (the deficit closure)
+        At = col(c) * s["Bt"]  # [k, i]: dG_i / dlog c_k; dS_i / dlog c_k = At (1+t), dH_i / dlog c_k = At t
+        AtT, tT = At.T, t.T
+        # imports = m (a Y' + D'): d imports_i / d log Y'_k = dm_i delta_ik + um_i vm_k (the deficit closure)
         a, m = (1.0, 1.0) if not self.roundabout else (1.0 / b, 1.0 / (1.0 + (1.0 - b) / b * nu))
+        zero = jnp.zeros_like(Yn)
         if self.deficits == "zero":
-            dd, ud, vd = jnp.zeros_like(Yn), jnp.zeros_like(Yn), jnp.zeros_like(Yn)
+            dd, ud, vm = zero, zero, zero
         elif self.deficits == "gdp_share":
-            d = self.T / self.Y
+            d = self.T / Y
             dbar = (d * Yn).sum() / Yn.sum()
-            dd, ud, vd = Yn * (d - dbar), -Yn / Yn.sum(), (d - dbar) * Yn
+            dd, ud, vm = Yn * (d - dbar), -Yn / Yn.sum(), (d - dbar) * Yn
         else:
-            dd, ud, vd = jnp.zeros_like(Yn), self.T / self.Y.sum(), Yn
-        dm, um, vm = m * (a * Yn + dd), m * ud, vd
-        imports_v = jnp.diag(dm) + jnp.outer(um, vm)
-        # spend = imports / G
-        spend_c = -col(spend / G) * At.T
-        spend_v = imports_v / col(G)
-        # sales_j = c_j sum_i Bt[j,i] (1-nu_i) spend_i (spend_v is diagonal plus rank one: no product needed)
-        g = (1.0 - nu) * spend / G
+            dd, ud, vm = zero, self.T / Y.sum(), Yn
+        dm, um = m * (a * Yn + dd), m * ud
+        # the price equation (1-phi_i)(log E^_i - log w^_i) - log S_i / eps, log E^ = log(imports S / G) - log E:
+        # in log c, AtT (pa + pb (1+t^T)); in log Y', (1-phi) d log imports
+        pa, pb = -(1.0 - phi) / G, (1.0 - phi) / S - 1.0 / (eps * S)
+        qd, qu = (1.0 - phi) * dm / imports, (1.0 - phi) * um / imports
+        # income: sales_j = c_j sum_i Bt[j,i] (1-nu_i) spend_i with spend = imports / G
+        g, h = (1.0 - nu) * spend / G, (1.0 - nu) / G
+        M = (At * row(g)) @ At.T
         sales = c * (s["Bt"] @ ((1.0 - nu) * spend))
-        sales_c = jnp.diag(sales) - (At * g[None, :]) @ At.T
-        h = (1.0 - nu) / G
-        sales_v = At * (h * dm)[None, :] + jnp.outer(At @ (h * um), vm)
-        inc_c = b * sales_c / col(self.Y)
-        inc_v = (b * sales_v + col(nu) * imports_v - jnp.diag(Yn)) / col(self.Y)
-        # log E^ = log spend + log S - log E; the price equation (1-phi)(log E^ - log w^) - log S / eps
-        lEh_c = -At.T / col(G) + A.T / col(S)
-        lEh_v = imports_v / col(imports)
-        lP_c = col(1.0 - phi) * lEh_c - A.T / (eps * col(S))
-        lP_v = col(1.0 - phi) * lEh_v
-        lP_w = -(1.0 - phi)  # the direct term in log w^ (diagonal)
-        # channels -> unknowns: d log c / d (log w^, log L^, log P^) and d log Y' / d (log w^, log L^)
+        iu = (b * (At @ (h * um)) + nu * um) / Y
+        idg = (nu * dm - Yn) / Y
+        # channels -> unknowns: (d log c / dx, d log Y' / dx) for x = log w^, log L^, log P^
         if self.roundabout:
             cw, cL, cP = -eps * (b - psi * (1.0 - b)), eps * psi, -eps * (1.0 - b) * (1.0 + psi)
         else:
             cw, cL, cP = -eps, eps * psi, 0.0
+        xs = [("w", cw, 1.0)] + ([("L", cL, 1.0)] if self.labour else []) + ([("P", cP, 0.0)] if self.roundabout else [])
 
-        def block(q_c, q_v, direct_w=0.0, direct_L=0.0, direct_P=0.0):
-            """The (N, n_unknowns) rows of one equation from its channel derivatives and direct terms."""
-            blocks = [cw * q_c + q_v + direct_w * eye]
-            if self.labour:
-                blocks.append(cL * q_c + q_v + direct_L * eye)
-            if self.roundabout:
-                blocks.append(cP * q_c + direct_P * eye)
-            return jnp.concatenate(blocks, axis=1)
+        def income_block(cx, vx):
+            return col(b / Y) * (cx * (eye * col(sales) - M) + vx * At * row(h * dm)) + vx * (
+                col(iu) * row(vm) + eye * col(idg))
 
-        income = block(inc_c, inc_v)
+        income = jnp.concatenate([income_block(cx, vx) for _, cx, vx in xs], axis=1)
         if self.roundabout:
-            numeraire = jnp.zeros(self.n_unknowns, dtype=y.dtype).at[:n].set(self.Y * s["w"] / self.Y.sum())
-            # the unknown P^ is what the costs and labour supply use; lP_* describe the implied index
-            prices = block(-lP_c, -lP_v, direct_w=1.0 - phi, direct_P=1.0)
-            lPh = (jnp.zeros_like(lP_c), jnp.zeros_like(lP_v), 0.0, 1.0)
-        else:
-            lPh = (lP_c, lP_v, lP_w, 0.0)
-            weights = self.E * s["Ph"] / self.E.sum()
-            numeraire = weights @ block(lP_c, lP_v, direct_w=lP_w)
+            numeraire = jnp.zeros(self.n_unknowns, dtype=y.dtype).at[:n].set(Y * s["w"] / Y.sum())
+        else:  # sum_i E_i (P^_i - 1) / sum E: weights E_i P^_i / sum E on d log P^_i
+            wt = self.E * s["Ph"] / self.E.sum()
+            num_c = At @ (wt * (pa + pb)) + (At * t) @ (wt * pb)
+            num_v = wt * qd + (wt @ qu) * vm
+            numeraire = jnp.concatenate([cx * num_c + vx * num_v - (x == "w") * (1.0 - phi) * wt for x, cx, vx in xs])
         rows = [income.at[0].set(numeraire)]
         if self.labour:
-            # labour = log L^ - kappa (log tau^ + log w^ - log P^), log tau^ = const - log(1 - R/Y')
+            # labour = log L^ - kappa (log tau^ + log w^ - log P^), log tau^ = const - log(1 - R/Y'); R = spend H
             if self.income_tax:
-                R_c = col(H) * spend_c + col(spend) * AH.T
-                R_v = col(H) * spend_v
-                tau_c, tau_v = R_c / col(Yn - R), (R_v - jnp.diag(R)) / col(Yn - R)
+                rho, sig = -H * spend / (G * (Yn - R)), spend / (Yn - R)
+                td, tu = (H * dm / G - R) / (Yn - R), H * um / (G * (Yn - R))
             else:
-                tau_c, tau_v = jnp.zeros_like(inc_c), jnp.zeros_like(inc_v)
-            P_c, P_v, P_w, P_P = lPh
-            rows.append(block(-kappa * (tau_c - P_c), -kappa * (tau_v - P_v), direct_w=-kappa * (1.0 - P_w),
-                              direct_L=1.0, direct_P=kappa * P_P))
+                rho, sig, td, tu = zero, zero, zero, zero
+            if self.roundabout:  # P^ is an unknown of its own: no channel terms, a direct one
+                l0, l1, ld, lu, direct = rho, sig, td, tu, {"w": -kappa, "L": 1.0, "P": kappa}
+            else:
+                l0, l1, ld, lu = rho - pa - pb, sig - pb, td - qd, tu - qu
+                direct = {"w": -kappa * (2.0 - phi), "L": 1.0}
+            rows.append(jnp.concatenate([
+                -kappa * (cx * AtT * (col(l0) + col(l1) * tT) + vx * (eye * col(ld) + col(lu) * row(vm)))
+                + eye * direct[x] for x, cx, vx in xs], axis=1))  # fmt: skip
         if self.roundabout:
-            rows.append(prices)
+            # log P^ - the price equation; it has log w^ with coefficient -(1-phi)
+            direct = {"w": 1.0 - phi, "L": 0.0, "P": 1.0}
+            rows.append(jnp.concatenate([
+                -(cx * AtT * (col(pa + pb) + col(pb) * tT) + vx * (eye * col(qd) + col(qu) * row(vm)))
+                + eye * direct[x] for x, cx, vx in xs], axis=1))  # fmt: skip
         return jnp.concatenate(rows, axis=0)
 
     def welfare(self, y, shock):
