@@ -205,6 +205,15 @@ ARMIJO_SLOPE = 0.1
 _CHORD, _NEWTON, _STAGE, _FINAL, _DONE = 0, 1, 2, 3, 4
 
 
+def _jacobian(residual, y, shock) -> jax.Array:
+    """``d residual / d y`` at ``y``: the model's closed form ``residual_jacobian(y, shock)`` where it has one
+    (cheaper than forward-mode differentiation over every unknown, and differentiable as well), else ``jacfwd``."""
+    closed = getattr(getattr(residual, "__self__", None), "residual_jacobian", None)
+    if closed is None or getattr(residual, "__name__", None) != "residual":
+        return jax.jacfwd(lambda q: residual(q, shock))(y)
+    return closed(y, shock)
+
+
 def _max_abs(y, r) -> jax.Array:
     """The largest absolute residual ``r`` at ``y`` (inf where either is not finite)."""
     m = jnp.max(jnp.abs(r))
@@ -291,7 +300,7 @@ def _newton(residual, y0, shock, phase, tol, max_steps, linear: str):
     def step_at(y, r, lu, fresh):
         if linear == "lu":
             lu = jax.lax.cond(
-                fresh, lambda: jax.scipy.linalg.lu_factor(jax.jacfwd(lambda q: residual(q, shock))(y)), lambda: lu
+                fresh, lambda: jax.scipy.linalg.lu_factor(_jacobian(residual, y, shock)), lambda: lu
             )
             d = jax.scipy.linalg.lu_solve(lu, r)
             return d, lu, jnp.all(jnp.isfinite(d))  # a singular or non-finite system fails, as in lineax
@@ -532,7 +541,7 @@ def _root_solve(residual, y, shock, b, method, tol):
             return jax.scipy.sparse.linalg.gmres(op, rhs, tol=1e-6, atol=tol * 1e-3, restart=30, maxiter=100)[0]
 
         return jax.lax.custom_linear_solve(matvec, b, gmres, gmres)
-    jac = jax.jacfwd(lambda q: residual(q, shock))(y)
+    jac = _jacobian(residual, y, shock)
     return jax.scipy.linalg.lu_solve(jax.scipy.linalg.lu_factor(jac), b)
 
 
