@@ -116,3 +116,18 @@ def test_draws_that_would_run_for_days_are_refused(monkeypatch):
     line = res.stderr.strip()
     assert "\n" not in line and "optimal uniform tariff of USA and 100,000,000 draws: 1 tariff" in line
     assert " h, above the 60 min an optimisation may take; use fewer --draws" in line
+
+
+def test_the_progress_reports_each_newton_step(tmp_path):
+    from tests.test_cli_bad_inputs import _small_scenario
+    from tradewar.scenario import load_scenario
+    from tradewar.strategy._documents import optimal_document, prepare_strategic
+
+    s = load_scenario(_small_scenario(tmp_path))
+    world, model, t = prepare_strategic(s)
+    seen = []
+    optimal_document(s, world, model, t, "USA", "partner", progress=lambda f, msg: seen.append((f, msg)))
+    steps = [msg for _, msg in seen if ": step " in msg]
+    assert steps and steps[0].startswith("optimal partner tariff of USA: step 1, gradient ")
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0 and max(f for f, m in seen if m in steps) < 0.5
