@@ -89,6 +89,15 @@ def test_datasets_and_presets(client, preset):
     want = load_scenario(PRESET).model_dump(mode="json", exclude={"path"})
     assert {k: v for k, v in preset.items() if k != "path"} == want and preset["path"] is None
     assert client.get("/api/presets/liberation-day").json()["name"] == PRESET  # the alias
+    from tradewar._i18n import translator
+
+    for lang in ("ja", "zh"):  # titles in the asked language, names as POST /api/solve takes them
+        local = client.get("/api/presets", params={"lang": lang}).json()
+        assert [p["name"] for p in local] == [p["name"] for p in ps]
+        for p, q in zip(ps, local, strict=True):
+            assert q["title"] == translator(lang).text(p["title"])
+            assert not p["title"] or q["title"] != p["title"], f"{p['name']}: title not translated into {lang}"
+    assert client.get("/api/presets", params={"lang": "fr"}).status_code == 422
     r = client.get("/api/presets/no-such-thing")
     assert r.status_code == 404 and "unknown preset 'no-such-thing'" in r.json()["detail"]
     schema = client.get("/api/schema/scenario").json()

@@ -468,11 +468,14 @@ def optimal_tariff(
         trace = None if progress is None else (lambda it, alpha, n_active, pg, big, v: progress(it, pg))
         u, g_u, W, status, nit = _projected_newton(ev, u0, lb, lower, c, tol, max_steps, trace=trace)
     elif method == "lbfgsb":
+        from ..solve import blas_threads
+
         bounds = None if lower <= -1.0 else [(lb, None)] * inst.n_free
-        res = scipy.optimize.minimize(
-            ev.scipy_fun, u0, jac=True, method="L-BFGS-B", bounds=bounds,
-            options={"maxiter": int(max_steps), "gtol": tol * 1e-2, "ftol": 1e-16, "maxcor": 30},
-        )
+        with blas_threads(inst.n_free):  # one thread for L-BFGS-B's vector steps, as in the bargains
+            res = scipy.optimize.minimize(
+                ev.scipy_fun, u0, jac=True, method="L-BFGS-B", bounds=bounds,
+                options={"maxiter": int(max_steps), "gtol": tol * 1e-2, "ftol": 1e-16, "maxcor": 30},
+            )
         u, nit = res.x, int(res.nit)
         status = {0: "converged", 1: "max_steps_reached"}.get(int(res.status), "stalled")
         r = ev.value_grad(u)

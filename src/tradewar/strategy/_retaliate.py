@@ -101,6 +101,7 @@ def best_response(
     """
     import scipy.optimize
 
+    from ..solve import blas_threads
     from ._batch import WelfareEvaluator
     from ._objective import baseline_tariffs, make_instrument
     from ._optimal import OptimalTariff, optimal_tariff
@@ -132,8 +133,10 @@ def best_response(
 
     if fun(np.log1p(v0))[0] >= 1e10:
         raise ConvergenceError(f"best response of country {c}: the equilibrium at the starting tariffs did not solve")
-    res = scipy.optimize.minimize(fun, np.log1p(v0), jac=True, method="L-BFGS-B", bounds=[(lo, hi)] * inst.n_free,
-                                  options={"maxiter": int(max_steps), "gtol": tol * 1e-1, "ftol": 1e-15, "maxcor": 20})
+    # one BLAS thread for L-BFGS-B's vector steps: a second thread only adds hand-overs on busy cores
+    with blas_threads(inst.n_free):
+        res = scipy.optimize.minimize(fun, np.log1p(v0), jac=True, method="L-BFGS-B", bounds=[(lo, hi)] * inst.n_free,
+                                      options={"maxiter": int(max_steps), "gtol": tol * 1e-1, "ftol": 1e-15, "maxcor": 20})
     r = ev(res.x)
     if r is None:
         raise ConvergenceError(f"best response of country {c}: the equilibrium at the optimum did not solve")

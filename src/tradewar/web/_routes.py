@@ -83,20 +83,25 @@ def api_router(datasets: svc.Datasets, jobs: Jobs) -> APIRouter:
         return out
 
     @router.get("/api/presets", response_model=list[PresetInfo], tags=["data"])
-    def list_presets_() -> list[PresetInfo]:
+    def list_presets_(lang: Literal["en", "ja", "zh"] = Query(
+            "en", description="language of the titles: en, ja (Japanese) or zh (Chinese)")) -> list[PresetInfo]:
         """The scenario presets this server can solve (the dated 2025 steps first, by date) and the bloc presets.
 
         A preset whose data the server does not hold (one written for ``tradewar run NAME --data DIR``) is
-        not listed: every preset listed here solves through ``POST /api/solve``.
+        not listed: every preset listed here solves through ``POST /api/solve``. ``lang`` translates the
+        titles; names stay as they are, since they are what ``POST /api/solve`` takes.
         """
+        from .._i18n import translator
         from ..scenario import list_bloc_presets, list_presets, needs_data, preset_aliases
+
+        tr = translator(lang)
 
         ps = [s for s in list_presets() if s.data.source in datasets.sources and not needs_data(s)]
         dated = [s for s in ps if s.date and s.date.startswith("2025")]
         rest = [s for s in ps if s not in dated]
-        out = [PresetInfo(name=s.name, title=s.title, date=s.date, model=s.model.family, data=s.data.source,
+        out = [PresetInfo(name=s.name, title=tr.text(s.title), date=s.date, model=s.model.family, data=s.data.source,
                           needs_data=needs_data(s), aliases=preset_aliases(s.name)) for s in dated + rest]
-        out += [PresetInfo(name=b["name"], title=str(b.get("title", "")), date=None, model="", data="",
+        out += [PresetInfo(name=b["name"], title=tr.text(str(b.get("title", ""))), date=None, model="", data="",
                            needs_data=False, aliases=[], kind="bloc") for b in list_bloc_presets()]
         return out
 
