@@ -202,7 +202,8 @@ class CaliendoParro(eqx.Module):
         return self.VA + rev + self.D
 
     def initial_guess(self) -> jax.Array:
-        return jnp.zeros(self.n + 2 * self.n * self.s)
+        # a host array put on the device: jnp.zeros would run a small compiled program in every process
+        return jax.device_put(np.zeros(self.n + 2 * self.n * self.s))
 
     def zero_shock(self) -> Shock:
         """The baseline policy (no change): baseline tariffs, no export taxes."""

@@ -236,7 +236,8 @@ class ILMSModel(eqx.Module):
         return self.n * (1 + self.labour + self.roundabout)
 
     def initial_guess(self) -> jax.Array:
-        return jnp.zeros(self.n_unknowns)
+        # a host array put on the device: jnp.zeros would run a small compiled program in every process
+        return jax.device_put(np.zeros(self.n_unknowns))
 
     def deficits_new(self, Yn):
         """The counterfactual deficits ``D'`` (N,) given incomes ``Y'`` (N,), by the closure (module docstring)."""
@@ -724,7 +725,9 @@ def _assemble(c: Completed, p: ILMSParams, phi, psi: float, beta: float, host: b
     # final spending: expenditure less intermediate inputs, E - (1-beta) V = Y + T + R0
     Ec = c.E if beta == 1.0 else c.Y + c.T + c.R0
     lam = (1 + c.t0) * c.X / c.E[None, :]
-    j = np.asarray if host else jnp.asarray
+    # device_put moves the arrays as they are; jnp.asarray would run (and, in a fresh process, load) one
+    # small conversion program per field
+    j = (lambda a: np.asarray(a, dtype=np.float64)) if host else (lambda a: jax.device_put(np.asarray(a, dtype=np.float64)))
     return ILMSModel(
         X=j(c.X),
         t0=j(c.t0),

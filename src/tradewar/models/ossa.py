@@ -138,7 +138,8 @@ class OssaModel(eqx.Module):
         return self.t
 
     def initial_guess(self) -> jax.Array:
-        return jnp.zeros(2 * self.n)
+        # a host array put on the device: jnp.zeros would run a small compiled program in every process
+        return jax.device_put(np.zeros(2 * self.n))
 
     def _core(self, y: jax.Array, shock: Shock) -> dict[str, jax.Array]:
         if getattr(shock, "x", None) is not None:
