@@ -107,6 +107,22 @@ def test_the_command_refuses_before_any_solve(monkeypatch, tmp_path, args, words
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_nash_round_that_cannot_fit_is_refused_before_any_solve(monkeypatch, tmp_path):
+    import tradewar.strategy._documents as docs
+    import tradewar.strategy._optimal as opt
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(opt, "available_mib", lambda: 300.0)
+    monkeypatch.setattr(docs, "nash_document", _no_solve)
+    res = CliRunner().invoke(app, ["nash", STEEL, "--players", "USA,CHN,JPN", "--instrument", "partner_sector",
+                                   "--json", "n.json"])
+    assert res.exit_code == 2, res.output
+    lines = [ln for ln in res.stderr.splitlines() if not ln.startswith("warning: ")]
+    assert len(lines) == 1, res.stderr
+    assert lines[0].startswith("error: Nash partner_sector war of 3 players, one best-response round: 512 tariffs")
+    assert "300 MiB are available" in lines[0] and list(tmp_path.iterdir()) == []
+
+
 def test_draws_that_would_run_for_days_are_refused(monkeypatch):
     import tradewar.batch.uncertainty as unc
 

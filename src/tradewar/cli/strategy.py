@@ -212,10 +212,21 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         from ..strategy._documents import nash_document
 
         s, world, model, t = _prepare(scenario, data, gdp, tariffs, outputs=[("--json", json_out)])
+        from ..strategy._optimal import COMPILE_SECONDS, _duration, check_cost, optimal_cost
+
+        # a round is one best response per player; the number of rounds is not known before the war,
+        # so a round is what is estimated, shown and refused when it alone cannot fit
+        n_players = max(1, len(set(_codes(players))))
+        cost = optimal_cost(model, instrument, base_t=t)
+        round_seconds = COMPILE_SECONDS + n_players * max(cost.seconds - COMPILE_SECONDS, 0.0)
+        check_cost(cost, f"Nash {instrument} war of {n_players} players, one best-response round",
+                   seconds=round_seconds)
+        about = f" (about {_duration(round_seconds)} a round)" if round_seconds > 60 else ""
         with _progress(err_console) as prog:
-            task = prog.add_task("tariff war", total=1.0)
+            task = prog.add_task("tariff war" + about, total=1.0)
             out = nash_document(s, world, model, t, _codes(players), instrument, lower, max_rounds, tol,
-                                progress=lambda f, msg: prog.update(task, completed=f, description=str(msg)[:80]))
+                                progress=lambda f, msg: prog.update(task, completed=f,
+                                                                    description=str(msg)[:80] + about))
         r, cert, idx, doc = out.parts["nash"], out.parts["certificate"], out.parts["players"], out.doc
         from rich.table import Table
 
