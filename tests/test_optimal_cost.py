@@ -62,7 +62,7 @@ def test_work_that_cannot_fit_is_one_line_with_its_estimate(sectoral):
 
 
 def test_available_memory_is_read_from_the_system():
-    from tradewar.strategy._optimal import available_mib
+    from tradewar._memory import available_mib
 
     avail = available_mib()
     assert avail is None or avail > 0

@@ -104,9 +104,10 @@ def _check_local_workers(n: int) -> None:
     if n > 4 * cores:
         raise ScenarioError(f"--workers {n}: this machine has {cores} cores; a local cluster of more than "
                             f"{4 * cores} single-threaded workers only competes for them")
-    try:
-        avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+    from .._memory import available_mib
+
+    avail = available_mib()
+    if avail is None:  # pragma: no cover - not POSIX
         return
     if n * WORKER_MIB > avail:
         raise ScenarioError(f"--workers {n}: needs about {n * WORKER_MIB / 1024:.1f} GiB ({WORKER_MIB} MiB each) "

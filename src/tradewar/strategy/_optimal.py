@@ -12,10 +12,8 @@ the previous evaluation) and the gradient by implicit differentiation through it
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import jax.numpy as jnp
@@ -24,6 +22,7 @@ import scipy.optimize
 
 from .._cancel import checkpoint
 from .._exceptions import ConvergenceError, ScenarioError
+from .._memory import available_mib
 from ._objective import (
     Instrument,
     baseline_tariffs,
@@ -328,33 +327,6 @@ def optimal_cost(model: Any, instrument: str, *, base_t: Any = None) -> OptimalC
     return OptimalCost(instrument=instrument, instruments=K, unknowns=ny, residual_bytes=R, memory_mib=memory,
                        seconds=seconds, certificate_seconds=4 * K * SOLVE_SECONDS_PER_MB * R / 1e6,
                        alternatives=tuple(alternatives[:2]))
-
-
-def available_mib() -> float | None:
-    """Memory this process may still take (MiB): ``MemAvailable`` of ``/proc/meminfo`` (free pages
-    elsewhere), capped by the control group's limit where one is set; None when unknown."""
-    avail = None
-    try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    avail = int(line.split()[1]) / 1024.0
-                    break
-    except (OSError, ValueError):
-        pass
-    if avail is None:
-        try:
-            avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**20
-        except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
-            return None
-    try:
-        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
-        if limit != "max":
-            used = int(Path("/sys/fs/cgroup/memory.current").read_text().strip())
-            avail = min(avail, (int(limit) - used) / 2**20)
-    except (OSError, ValueError):
-        pass
-    return avail
 
 
 def _duration(seconds: float) -> str:
