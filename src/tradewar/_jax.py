@@ -205,38 +205,57 @@ def cached_call(fn: Callable, *args: Any) -> Any:
     """
     import equinox as eqx
 
-    dyn, static = eqx.partition(args, eqx.is_array)
-    leaves, treedef = jax.tree.flatten(dyn)
-    static_leaves, static_def = jax.tree.flatten(static)
-    avals = tuple((tuple(a.shape), str(a.dtype)) for a in leaves)
+    # the key of this process's programs from one flatten of the arguments: arrays are inputs (their shapes
+    # and dtypes count), every other leaf is fixed in the program (its value counts)
+    leaves, treedef = jax.tree.flatten(args)
+    arrays, mask, static_leaves, shapes = [], [], [], []
+    for x in leaves:
+        if eqx.is_array(x):
+            arrays.append(x)
+            shapes.append((x.shape, x.dtype))
+            mask.append(True)
+        else:
+            static_leaves.append(x)
+            mask.append(False)
     try:
-        key = (fn, treedef, static_def, tuple(static_leaves), avals)
+        key = (fn, treedef, tuple(mask), tuple(static_leaves), tuple(shapes))
         program = _PROGRAMS.get(key, False)
     except TypeError:  # an unhashable static value: compiled as filter_jit would
         return eqx.filter_jit(fn)(*args)
     if program is False:
-        path = _program_path(fn, treedef, static_def, tuple(static_leaves), avals)
-        exp = _load(path, avals)
-        if exp is None:
-
-            def flat(*arrays):
-                return fn(*eqx.combine(jax.tree.unflatten(treedef, arrays), static))
-
-            try:
-                exp = _export(jax.jit(flat), avals)
-            except Exception:  # not exportable (host callbacks, effects); a real error reappears below
-                exp = None
-            else:
-                _store(path, exp)
-        # jit around the call: later calls take JAX's fast dispatch path; the name shows in JAX's logs.
-        # Every input is placed on the one device, so that an array a program returned (committed to
-        # the device) and a fresh NumPy or JAX array (not committed) call the same executable.
-        device = jax.sharding.SingleDeviceSharding(jax.devices()[0])
-        program = None if exp is None else jax.jit(_named(exp.call, fn.__name__), in_shardings=device)
+        program = _program(fn, args)
         _PROGRAMS[key] = program
     if program is None:
         return eqx.filter_jit(fn)(*args)
-    return program(*leaves)
+    return program(*arrays)
+
+
+def _program(fn: Callable, args: tuple) -> Any:
+    """The compiled program of ``fn(*args)`` over the arrays of ``args``: stored, loaded or traced; None when
+    it cannot be exported (it is then compiled with ``filter_jit``)."""
+    import equinox as eqx
+
+    dyn, static = eqx.partition(args, eqx.is_array)
+    leaves, treedef = jax.tree.flatten(dyn)
+    static_leaves, static_def = jax.tree.flatten(static)
+    avals = tuple((tuple(a.shape), str(a.dtype)) for a in leaves)
+    path = _program_path(fn, treedef, static_def, tuple(static_leaves), avals)
+    exp = _load(path, avals)
+    if exp is None:
+
+        def flat(*arrays):
+            return fn(*eqx.combine(jax.tree.unflatten(treedef, arrays), static))
+
+        try:
+            exp = _export(jax.jit(flat), avals)
+        except Exception:  # not exportable (host callbacks, effects); a real error reappears below
+            return None
+        _store(path, exp)
+    # jit around the call: later calls take JAX's fast dispatch path; the name shows in JAX's logs.
+    # Every input is placed on the one device, so that an array a program returned (committed to
+    # the device) and a fresh NumPy or JAX array (not committed) call the same executable.
+    device = jax.sharding.SingleDeviceSharding(jax.devices()[0])
+    return jax.jit(_named(exp.call, fn.__name__), in_shardings=device)
 
 
 def stored(fn: Callable) -> Callable:

@@ -60,7 +60,11 @@ def check_shock(model: Any, shock: Any, codes=None, what: str = "solve_model"):
     ...
     tradewar._exceptions.ScenarioError: solve_model: field 't', exporter CHN, importer CHN: a tariff of 0.1 on CHN's own sales; own sales are never taxed (keep the diagonal at its baseline, 0)
     """
-    if not all(callable(getattr(model, f, None)) for f in ("initial_guess", "residual", "outcomes", "checks")):
+    # looked up on the class first: an equinox module binds a method afresh at every attribute access
+    if not all(
+        callable(getattr(type(model), f, None)) or callable(getattr(model, f, None))
+        for f in ("initial_guess", "residual", "outcomes", "checks")
+    ):
         raise ScenarioError(
             f"{what}: the model must be a calibrated model (e.g. tradewar.calibrate_ilms(world)), got {type(model).__name__}"
         )
