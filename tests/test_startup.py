@@ -95,6 +95,24 @@ def test_static_values_shapes_and_code_make_new_programs(program_dir, monkeypatc
     assert left.name.startswith("_affine-edited-")
 
 
+def test_a_process_finds_its_program_by_values_of_static_leaves_and_shapes_of_arrays(program_dir):
+    m, x, k = _args()
+    first = _jax.cached_call(_affine, m, x, k)["y"]
+    # the same shapes and dtypes as NumPy or JAX arrays, new array values: the same program
+    again = _jax.cached_call(_affine, m, jnp.asarray(x), k)["y"]
+    moved = _jax.cached_call(_affine, m, 2.0 * x, k)["y"]
+    assert TRACES == ["traced"]
+    np.testing.assert_array_equal(again, first)
+    np.testing.assert_allclose(moved, eqx.filter_jit(_affine)(m, 2.0 * x, k)["y"], rtol=1e-15)
+    # a static leaf (the float k) with another value, or a float array where there was a float: new programs
+    TRACES.clear()
+    other_k = _jax.cached_call(_affine, m, x, 4.0)["y"]
+    as_array = _jax.cached_call(_affine, m, x, np.float64(k))["y"]
+    assert TRACES == ["traced", "traced"]
+    np.testing.assert_allclose(other_k, eqx.filter_jit(_affine)(m, x, 4.0)["y"], rtol=1e-15)
+    np.testing.assert_array_equal(as_array, first)
+
+
 def test_a_damaged_program_is_traced_again_and_replaced(program_dir):
     args = _args()
     want = _jax.cached_call(_affine, *args)["y"]
