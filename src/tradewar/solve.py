@@ -6,8 +6,9 @@ functions: ``initial_guess()``, ``residual(y, shock)``, ``outcomes(y, shock)``,
 ``residual(y, shock) = 0`` under ``jit``: first directly (Newton's method, the chord method or
 Newton-Krylov); where that fails, by continuation from the model's baseline in ``log(1 + t)`` with
 damped Newton stages (a backtracking line search on the residual norm). Every solve of these is a pass
-of one ``while_loop`` that holds one traced Newton body (one Jacobian of the residual, one linear solve),
-so the compiled program stays small. It can be ``vmap``-ed, and it is differentiable with respect to
+of one ``while_loop`` that holds one traced Newton body (one Jacobian of the residual, one linear solve:
+a dense LU, or the model's own exact factorisation where it has one, ``newton_factor``), so the compiled
+program stays small. It can be ``vmap``-ed, and it is differentiable with respect to
 ``shock`` by implicit differentiation at the root (a dense LU of the Jacobian there), whichever
 path found it, so the strategic layer can take gradients of welfare with respect to tariffs.
 :func:`solve_model` adds the accounting checks and the admissibility margins and raises
@@ -89,7 +90,8 @@ class SolverOptions:
     tol : maximum absolute value of the scaled residual (a relative tolerance).
     check_tol : tolerance of the accounting checks (relative to world expenditure).
     max_steps : Newton steps before giving up.
-    method : ``"newton"`` (dense Jacobian, LU), ``"chord"`` (one Jacobian, reused; Newton if it fails),
+    method : ``"newton"`` (dense Jacobian, LU; or the model's own exact factorisation of its Newton system,
+        ``newton_factor``), ``"chord"`` (one Jacobian, reused; Newton if it fails),
         ``"newton_krylov"`` (matrix-free Newton:
         Jacobian-vector products and restarted GMRES, for systems too large for a dense
         Jacobian) or ``"auto"`` (the model's ``preferred_method`` attribute, else ``"newton"``).
@@ -214,6 +216,27 @@ def _jacobian(residual, y, shock) -> jax.Array:
     return closed(y, shock)
 
 
+def _structured(residual) -> bool:
+    """True when ``residual`` is a model's own residual and the model factorises its Newton system itself
+    (``newton_structured``, with ``newton_factor`` and ``newton_solve``: exact, cheaper than a dense LU)."""
+    model = getattr(residual, "__self__", None)
+    return getattr(residual, "__name__", None) == "residual" and bool(getattr(model, "newton_structured", False))
+
+
+def _factor(residual, y, shock):
+    """Factors of the Newton system at ``y``: the model's structured ones, else a dense LU of the Jacobian."""
+    if _structured(residual):
+        return residual.__self__.newton_factor(y, shock)
+    return jax.scipy.linalg.lu_factor(_jacobian(residual, y, shock))
+
+
+def _solve_factored(residual, factors, r) -> jax.Array:
+    """``J^{-1} r`` from :func:`_factor`'s factors."""
+    if _structured(residual):
+        return residual.__self__.newton_solve(factors, r)
+    return jax.scipy.linalg.lu_solve(factors, r)
+
+
 def _max_abs(y, r) -> jax.Array:
     """The largest absolute residual ``r`` at ``y`` (inf where either is not finite)."""
     m = jnp.max(jnp.abs(r))
@@ -295,14 +318,11 @@ def _newton(residual, y0, shock, phase, tol, max_steps, linear: str):
     """
     damped = phase == _STAGE
     reuse = phase == _CHORD
-    n = y0.shape[0]
 
     def step_at(y, r, lu, fresh):
         if linear == "lu":
-            lu = jax.lax.cond(
-                fresh, lambda: jax.scipy.linalg.lu_factor(_jacobian(residual, y, shock)), lambda: lu
-            )
-            d = jax.scipy.linalg.lu_solve(lu, r)
+            lu = jax.lax.cond(fresh, lambda: _factor(residual, y, shock), lambda: lu)
+            d = _solve_factored(residual, lu, r)
             return d, lu, jnp.all(jnp.isfinite(d))  # a singular or non-finite system fails, as in lineax
 
         def matvec(v):
@@ -342,7 +362,7 @@ def _newton(residual, y0, shock, phase, tol, max_steps, linear: str):
     zeros = jnp.zeros_like(y0)
     lu0 = None
     if linear == "lu":
-        shapes = jax.eval_shape(jax.scipy.linalg.lu_factor, jax.ShapeDtypeStruct((n, n), y0.dtype))
+        shapes = jax.eval_shape(lambda: _factor(residual, y0, shock))
         lu0 = jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), shapes)
     one = jnp.ones((), dtype=y0.dtype)
     init = _Iterate(y0, zeros, zeros, lu0, y0, one, jnp.int32(0), jnp.asarray(False), jnp.int32(1))
