@@ -467,7 +467,7 @@ class ILMSModel(eqx.Module):
         ``z_L`` block ``D' = D + psi C`` is a diagonal plus the deficit closure's rank-one term (labour supply
         responds to a country's own income and prices; see :meth:`_jacobian_parts`). Eliminating ``z_L``
         leaves the N x N Schur complement ``A - (B + psi A) D'^{-1} C``: one product of N x N matrices and an
-        LU of size N instead of an LU of size 2N (about a third of the work for 194 countries), and each solve
+        LU of size N instead of an LU of size 2N (about half the arithmetic), and each solve
         two triangular solves of size N. Returns the factors for :meth:`newton_solve`.
         """
         J, (delta, u, v) = self._jacobian_parts(y, shock)
