@@ -207,11 +207,16 @@ ARMIJO_SLOPE = 0.1
 _CHORD, _NEWTON, _STAGE, _FINAL, _DONE = 0, 1, 2, 3, 4
 
 
+def _own_model(residual) -> Any:
+    """The model whose own ``residual`` method ``residual`` is, else None (a wrapper or another function)."""
+    return getattr(residual, "__self__", None) if getattr(residual, "__name__", None) == "residual" else None
+
+
 def _jacobian(residual, y, shock) -> jax.Array:
     """``d residual / d y`` at ``y``: the model's closed form ``residual_jacobian(y, shock)`` where it has one
     (cheaper than forward-mode differentiation over every unknown, and differentiable as well), else ``jacfwd``."""
-    closed = getattr(getattr(residual, "__self__", None), "residual_jacobian", None)
-    if closed is None or getattr(residual, "__name__", None) != "residual":
+    closed = getattr(_own_model(residual), "residual_jacobian", None)
+    if closed is None:
         return jax.jacfwd(lambda q: residual(q, shock))(y)
     return closed(y, shock)
 
@@ -219,8 +224,7 @@ def _jacobian(residual, y, shock) -> jax.Array:
 def _structured(residual) -> bool:
     """True when ``residual`` is a model's own residual and the model factorises its Newton system itself
     (``newton_structured``, with ``newton_factor`` and ``newton_solve``: exact, cheaper than a dense LU)."""
-    model = getattr(residual, "__self__", None)
-    return getattr(residual, "__name__", None) == "residual" and bool(getattr(model, "newton_structured", False))
+    return bool(getattr(_own_model(residual), "newton_structured", False))
 
 
 def _factor(residual, y, shock, own: bool):
