@@ -1,6 +1,7 @@
 """The rules around the solver: one acceptance rule, exit 3 for an unconverged replication, runtime errors
 that are not infeasible points, validated sweep members and resume fingerprints, input-output shares,
-the umask and the optimistix contract of the damped Newton solver."""
+the umask, the optimistix contract of the damped Newton solver and the Newton loop's iterations (those of
+optimistix's solvers)."""
 
 from __future__ import annotations
 
@@ -313,3 +314,58 @@ def test_damped_newton_optimistix_contract():
     assert sol.result == optx.RESULTS.successful and abs(float(sol.value[0])) < 1e-8
     optx.root_find(f, DampedNewton(rtol=1e-10, atol=1e-10, verbose=record), y0, max_steps=50, throw=False)
     assert calls  # the logging hook is reached, with (label, value) pairs
+
+
+# --- the solver's Newton loop: the iterations of optimistix ----------------------------------------
+_A = np.random.default_rng(0).normal(size=(4, 4)) * 0.1 + np.eye(4)
+
+
+def _smooth(y, a):
+    return jnp.asarray(_A) @ y + 0.3 * jnp.tanh(y) - a + 0.05 * y**3
+
+
+def _arctan(y, a):  # plain Newton diverges from |y| > 1.39; the line search converges
+    return jnp.arctan(y) - a
+
+
+@pytest.mark.parametrize(
+    "phase, solver, f, y0",
+    [
+        ("_NEWTON", "Newton", _smooth, [0.0, 0.0, 0.0, 0.0]),
+        ("_CHORD", "Chord", _smooth, [0.0, 0.0, 0.0, 0.0]),
+        ("_STAGE", "DampedNewton", _smooth, [0.0, 0.0, 0.0, 0.0]),
+        ("_STAGE", "DampedNewton", _arctan, [2.0, -3.0, 1.5, 0.2]),
+        ("_NEWTON", "Newton", _arctan, [1.0, -1.0, 0.5, 0.2]),
+    ],
+)
+def test_newton_phases_are_the_iterations_of_optimistix(phase, solver, f, y0):
+    """Each phase of ``solve._newton`` takes the steps of its optimistix solver: same count, same value."""
+    import optimistix as optx
+
+    from tradewar import solve
+
+    a = jnp.asarray([1.0, -2.0, 0.5, 3.0]) if f is _smooth else jnp.zeros(4)
+    y0 = jnp.asarray(y0)
+    value, code, k = jax.jit(lambda y0, a: solve._newton(f, y0, a, jnp.int32(getattr(solve, phase)), 1e-10, 60, "lu"))(
+        y0, a)
+    cls = solve.DampedNewton if solver == "DampedNewton" else getattr(optx, solver)
+    ref = optx.root_find(f, cls(rtol=1e-10, atol=1e-10), y0, a, max_steps=60, throw=False)
+    assert ref.result == optx.RESULTS.successful and int(code) == 0
+    assert int(k) == int(ref.stats["num_steps"])
+    np.testing.assert_array_equal(np.asarray(value), np.asarray(ref.value))
+    assert float(jnp.max(jnp.abs(f(value, a)))) < 1e-9
+
+
+def test_newton_loop_limits_and_start_at_a_root():
+    """Out of steps: code 1 after ``max_steps`` evaluations; the final phase takes none; a damped solve that
+    starts at a root stops there after one evaluation."""
+    from tradewar import solve
+
+    run = jax.jit(lambda y0, p, n: solve._newton(_arctan, y0, jnp.zeros(4), p, 1e-10, n, "lu"), static_argnums=2)
+    y0 = jnp.asarray([0.5, -0.5, 0.3, 0.1])
+    value, code, k = run(y0, jnp.int32(solve._CHORD), 3)
+    assert (int(code), int(k)) == (1, 3)
+    value, code, k = run(y0, jnp.int32(solve._FINAL), 60)
+    assert int(k) == 0 and np.array_equal(np.asarray(value), np.asarray(y0))
+    value, code, k = run(jnp.zeros(4), jnp.int32(solve._STAGE), 60)
+    assert (int(code), int(k)) == (0, 1) and not np.any(np.asarray(value))

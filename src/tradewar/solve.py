@@ -287,17 +287,22 @@ def _linear_kinds(method: str, size: int) -> tuple[str, str]:
 
 
 class _Iterate(NamedTuple):
-    """State of :func:`_newton` (one residual evaluation per pass of its loop)."""
+    """State of :func:`_newton`."""
 
     y: jax.Array  # the last accepted point
     r: jax.Array  # the residual there
-    d: jax.Array  # the Newton step there (y - d is the full step)
-    lu: Any  # LU factors of the Jacobian (None for matrix-free steps)
-    y_eval: jax.Array  # the next point to evaluate
-    step: jax.Array  # its step length along -d
+    d: jax.Array  # the Newton step there (valid once computed: ~fresh)
+    step: jax.Array  # the length of the next trial point along -d
     k: jax.Array  # residual evaluations (the solve's steps)
+    fresh: jax.Array  # y was just accepted: its step is computed with the factors of the pass
+    refactor: jax.Array  # the Jacobian must be factorised again, at y
     stop: jax.Array
     code: jax.Array  # RESULT_CODES
+    value: jax.Array  # the solve's value once it stops
+
+
+def _small(x, scale) -> jax.Array:
+    return jnp.max(jnp.abs(x) / scale) < 1.0
 
 
 def _newton(residual, y0, shock, phase, tol, max_steps, linear: str):
@@ -312,69 +317,84 @@ def _newton(residual, y0, shock, phase, tol, max_steps, linear: str):
       decrease the residual, so the iterates stay where the equations are defined);
     - ``_FINAL``: no step, ``y0`` returned.
 
-    Each pass evaluates the residual once; the Jacobian (its LU, or for ``linear="gmres"`` a GMRES
-    solve on Jacobian-vector products) is computed only at an accepted point and, in the chord phase,
-    only at the first. A step counts one residual evaluation, and the solve stops, as optimistix's
-    ``Newton``, ``Chord`` and ``GaussNewton`` with ``BacktrackingArmijo`` do, on Cauchy termination at
-    ``tol`` (a small step and a small residual: before the step for full steps, its change for damped
-    ones; code 0), at a non-finite iterate or a failed linear solve (code 2), or after ``max_steps`` steps
-    (code 1). The value is the point after the last full step, or the last accepted point of a damped solve.
+    Two loops: each pass of the outer one factorises the Jacobian at the last accepted point (a dense LU,
+    the model's own factorisation for ``linear="own"``; for ``linear="gmres"`` the point at which GMRES
+    solves with Jacobian-vector products), and the inner one runs the steps those factors serve, so the
+    factors are constants of the inner loop, never state carried from pass to pass: in the chord phase
+    every step, in the others the steps up to the next accepted point. Each inner pass computes the step
+    at a newly accepted point, checks termination and evaluates the residual at the next trial point. A
+    step counts one residual evaluation, and the solve stops, as optimistix's ``Newton``, ``Chord`` and
+    ``GaussNewton`` with ``BacktrackingArmijo`` do, on Cauchy termination at ``tol`` (a small step and a
+    small residual: before the step for full steps, its change for damped ones; code 0), at a non-finite
+    point or a failed linear solve (code 2), or after ``max_steps`` steps (code 1). The value is the point
+    after the last full step, or the last accepted point of a damped solve.
     """
     damped = phase == _STAGE
     reuse = phase == _CHORD
-
     own = linear == "own"  # the model's own factorisation (see _structured)
+    n_max = jnp.where(phase == _FINAL, 0, max_steps)
 
-    def step_at(y, r, lu, fresh):
+    def factorise(y):
+        return _factor(residual, y, shock, own) if linear in ("lu", "own") else y
+
+    def step_at(factors, r):
         if linear in ("lu", "own"):
-            lu = jax.lax.cond(fresh, lambda: _factor(residual, y, shock, own), lambda: lu)
-            d = _solve_factored(residual, lu, r, own)
-            return d, lu, jnp.all(jnp.isfinite(d))  # a singular or non-finite system fails, as in lineax
+            d = _solve_factored(residual, factors, r, own)
+            return d, jnp.all(jnp.isfinite(d))  # a singular or non-finite system fails, as in lineax
 
         def matvec(v):
-            return jax.jvp(lambda q: residual(q, shock), (y,), (v,))[1]
+            return jax.jvp(lambda q: residual(q, shock), (factors,), (v,))[1]
 
-        op = lx.FunctionLinearOperator(matvec, jax.eval_shape(lambda: y))
+        op = lx.FunctionLinearOperator(matvec, jax.eval_shape(lambda: factors))
         sol = lx.linear_solve(op, r, _gmres(tol), throw=False)
-        return sol.value, lu, sol.result == lx.RESULTS.successful
+        return sol.value, sol.result == lx.RESULTS.successful
 
-    def small(x, scale):
-        return jnp.max(jnp.abs(x) / scale) < 1.0
-
-    def body(c: _Iterate) -> _Iterate:
-        r_e = residual(c.y_eval, shock)
+    def inner(factors, c: _Iterate) -> _Iterate:
+        if linear == "gmres":  # a GMRES solve costs many residual evaluations: only at a newly accepted point
+            d_new, lin_ok = jax.lax.cond(c.fresh, lambda: step_at(factors, c.r), lambda: (c.d, jnp.asarray(True)))
+        else:  # two triangular solves: cheaper than a branch
+            d_new, lin_ok = step_at(factors, c.r)
+        d = jnp.where(c.fresh, d_new, c.d)
+        step = jnp.where(c.fresh, 1.0, c.step).astype(c.step.dtype)
+        y_try = c.y - step * d
+        # before a full step: Cauchy termination (optimistix's rule), a small step and a small residual
+        full_done = ~damped & _small(d, tol + tol * jnp.abs(y_try)) & _small(c.r, tol)
+        failed = c.fresh & (~lin_ok | ~jnp.all(jnp.isfinite(c.y)))
+        out_of_steps = c.k >= n_max
+        r_e = residual(y_try, shock)
         loss, loss_e = 0.5 * jnp.sum(c.r**2), 0.5 * jnp.sum(r_e**2)
-        armijo = loss_e - loss <= -ARMIJO_SLOPE * c.step * 2.0 * loss  # NaN compares False: rejected
-        first = c.k == 0
-        accept = first | ~damped | armijo
-        d, lu, lin_ok = jax.lax.cond(
-            accept,
-            lambda: step_at(c.y_eval, r_e, c.lu, first | ~reuse),
-            lambda: (c.d, c.lu, jnp.asarray(True)),
-        )
-        y = jnp.where(accept, c.y_eval, c.y)
-        r = jnp.where(accept, r_e, c.r)
-        step = jnp.where(accept, 1.0, 0.5 * c.step).astype(c.step.dtype)
-        y_next = y - step * d
-        # Cauchy termination (optimistix's rule): a small step and a small residual before a full step, or
-        # a small change of it over an accepted damped step
-        dy, y_scale = jnp.where(damped, c.y_eval - c.y, d), jnp.where(damped, c.y_eval, y_next)
-        dr, r_scale = jnp.where(damped, r_e - c.r, r_e), jnp.where(damped, r_e, 0.0)
-        converged = (accept | ~damped) & small(dy, tol + tol * jnp.abs(y_scale)) & small(dr, tol + tol * jnp.abs(r_scale))
-        failed = ~jnp.all(jnp.isfinite(jnp.where(damped, c.y, c.y_eval))) | ~lin_ok
-        code = jnp.where(failed, 2, jnp.where(converged, 0, 1)).astype(jnp.int32)
-        return _Iterate(y, r, d, lu, y_next, step, c.k + 1, converged | failed, code)
+        armijo = loss_e - loss <= -ARMIJO_SLOPE * step * 2.0 * loss  # NaN compares False: rejected
+        accept = ~damped | armijo
+        # after an accepted damped step: a small change of the point and of the residual
+        damped_done = damped & armijo & _small(y_try - c.y, tol + tol * jnp.abs(y_try)) & _small(
+            r_e - c.r, tol + tol * jnp.abs(r_e))
+        stop_before = (c.fresh & full_done) | failed | out_of_steps
+        stop = stop_before | damped_done
+        code = jnp.where(failed, 2, jnp.where((c.fresh & full_done) | (~stop_before & damped_done), 0, 1))
+        value = jnp.where(stop_before & ~(c.fresh & full_done) & damped, c.y, y_try)
+        moved = ~stop_before & accept
+        return _Iterate(
+            y=jnp.where(moved, y_try, c.y), r=jnp.where(moved, r_e, c.r), d=d,
+            step=jnp.where(moved, 1.0, 0.5 * step).astype(step.dtype),
+            k=c.k + (~stop_before).astype(c.k.dtype), fresh=moved, refactor=moved & ~reuse, stop=stop,
+            code=code.astype(jnp.int32), value=jnp.where(stop, value, c.value),
+        )  # fmt: skip
 
-    zeros = jnp.zeros_like(y0)
-    lu0 = None
-    if linear in ("lu", "own"):
-        shapes = jax.eval_shape(lambda: _factor(residual, y0, shock, own))
-        lu0 = jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), shapes)
+    def outer(c: _Iterate) -> _Iterate:
+        factors = factorise(c.y)
+        c = c._replace(refactor=jnp.asarray(False))
+        return jax.lax.while_loop(lambda c: ~c.stop & ~c.refactor, functools.partial(inner, factors), c)
+
+    r0 = residual(y0, shock)
     one = jnp.ones((), dtype=y0.dtype)
-    init = _Iterate(y0, zeros, zeros, lu0, y0, one, jnp.int32(0), jnp.asarray(False), jnp.int32(1))
-    n_max = jnp.where(phase == _FINAL, 0, max_steps)
-    c = jax.lax.while_loop(lambda c: ~c.stop & (c.k < n_max), body, init)
-    return jnp.where(damped, c.y, c.y_eval), c.code, c.k
+    final = n_max <= 0
+    # a damped solve that starts at a root stops there (no change of the residual over the first point)
+    at_root = damped & ~final & _small(r0, tol + tol * jnp.abs(r0))
+    init = _Iterate(y=y0, r=r0, d=jnp.zeros_like(y0), step=one, k=jnp.where(final, 0, 1).astype(jnp.int32),
+                    fresh=jnp.asarray(True), refactor=jnp.asarray(False), stop=final | at_root,
+                    code=jnp.where(at_root, 0, 1).astype(jnp.int32), value=y0)  # fmt: skip
+    c = jax.lax.while_loop(lambda c: ~c.stop, outer, init)
+    return c.value, c.code, c.k
 
 
 def _baseline_shock(model) -> Any:
