@@ -277,3 +277,17 @@ def stored(fn: Callable) -> Callable:
         return cached_call(fn, *bound.args)
 
     return call
+
+
+@functools.lru_cache(maxsize=32)
+def zeros(n: int) -> jax.Array:
+    """``n`` zeros (float64) on the device, made once per process: a model's baseline guess (every hat 1).
+
+    A host array put on the device, not ``jnp.zeros`` (which would run a small compiled program in every
+    process); JAX arrays are immutable and no tradewar program donates its inputs, so one array serves
+    every solve.
+    """
+    import numpy as np
+
+    return jax.device_put(np.zeros(int(n)))
+

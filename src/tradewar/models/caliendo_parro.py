@@ -126,7 +126,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import _jax  # noqa: F401  (float64)
+from .. import _jax  # float64; the baseline guess
 from .._exceptions import CalibrationError
 from ..solve import Shock, accepted, find_root, root_of
 
@@ -202,8 +202,7 @@ class CaliendoParro(eqx.Module):
         return self.VA + rev + self.D
 
     def initial_guess(self) -> jax.Array:
-        # a host array put on the device: jnp.zeros would run a small compiled program in every process
-        return jax.device_put(np.zeros(self.n + 2 * self.n * self.s))
+        return _jax.zeros(self.n + 2 * self.n * self.s)
 
     def zero_shock(self) -> Shock:
         """The baseline policy (no change): baseline tariffs, no export taxes."""

@@ -113,7 +113,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import _jax  # noqa: F401
+from .. import _jax
 from .._exceptions import CalibrationError, ScenarioError
 from ..data._world import World
 
@@ -243,8 +243,7 @@ class ILMSModel(eqx.Module):
         return self.n * (1 + self.labour + self.roundabout)
 
     def initial_guess(self) -> jax.Array:
-        # a host array put on the device: jnp.zeros would run a small compiled program in every process
-        return jax.device_put(np.zeros(self.n_unknowns))
+        return _jax.zeros(self.n_unknowns)
 
     def deficits_new(self, Yn):
         """The counterfactual deficits ``D'`` (N,) given incomes ``Y'`` (N,), by the closure (module docstring)."""

@@ -92,15 +92,17 @@ def check_shock(model: Any, shock: Any, codes=None, what: str = "solve_model"):
             )
         if arr.ndim < 2 or arr.shape[0] != arr.shape[1]:
             raise ScenarioError(f"{what}: field '{field}' has shape {arr.shape}; expected [exporter, importer(, sector)]")
-        bad = np.argwhere(~np.isfinite(arr) | (arr <= -1.0))
-        if bad.size:
-            k = tuple(int(v) for v in bad[0])
+        ok = np.isfinite(arr) & (arr > -1.0)
+        if not ok.all():
+            k = tuple(int(v) for v in np.argwhere(~ok)[0])
             raise ScenarioError(
                 f"{what}: field '{field}', exporter {_who(codes, k[0])}, importer {_who(codes, k[1])}: "
                 f"{arr[k]} is not a rate above -100% (fraction, 0.1 = 10%)"
             )
         diag = np.einsum("ii...->i...", arr).reshape(arr.shape[0], -1)
         ref = np.zeros_like(diag) if field == "x" or base is None else np.einsum("ii...->i...", base).reshape(diag.shape)
+        if np.array_equal(diag, ref):
+            continue
         own = np.flatnonzero(np.any(diag != ref, axis=1))
         if own.size:
             i = int(own[0])
