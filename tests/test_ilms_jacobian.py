@@ -127,3 +127,28 @@ def test_single_chord_solves_use_the_structured_factorisation_and_batches_the_de
     m, shock, _ = _case(1.0, "income_tax", "fixed", 0.5)
     jax.eval_shape(lambda: solve._primal((m.residual, m.initial_guess(), shock, 1e-10, 60, method, None)))
     assert bool(calls) is uses
+
+
+@pytest.mark.parametrize("beta,kappa", [(1.0, 0.5), (0.6, 0.5), (1.0, 0.0)])
+def test_prepared_shock_gives_the_same_equations(beta, kappa):
+    """``prepare_shock`` only computes the tariffs' arrays ahead: residual, Jacobian and outcomes are identical."""
+    m, shock, y = _case(beta, "income_tax", "gdp_share", kappa)
+    prepared = m.prepare_shock(shock)
+    np.testing.assert_array_equal(np.asarray(prepared.t), np.asarray(shock.t))
+    for f in (m.residual, m.residual_jacobian, m.welfare):
+        np.testing.assert_array_equal(np.asarray(f(y, prepared)), np.asarray(f(y, shock)))
+    for k, v in m.outcomes(y, shock).items():
+        np.testing.assert_array_equal(np.asarray(m.outcomes(y, prepared)[k]), np.asarray(v))
+
+
+def test_solver_program_computes_the_tariff_arrays_once():
+    """The exponential over (N, N) of the tariffs appears once in the compiled solver, not once per place the
+    nested loops evaluate the equations (XLA cannot merge copies it hoisted from different loops)."""
+    import re
+
+    from tradewar.solve import find_root
+
+    m, shock, _ = _case(1.0, "income_tax", "fixed", 0.5)
+    text = jax.jit(lambda m, y0, s: find_root(m.residual, y0, s, 1e-10, 60, "chord")).lower(
+        m, m.initial_guess(), shock).compile().as_text()
+    assert len(re.findall(rf"= f64\[{N},{N}\]\{{1,0\}} exponential\(", text)) == 1

@@ -520,9 +520,12 @@ def _primal(inputs):
         s=zero, h=one, y=y_base, y_prev=y_base, s_prev=zero, attempts=i0, c_steps=i0, stages=i0,
         y_direct=y0, code=jnp.int32(1), steps=i0, ok=jnp.asarray(False), res=jnp.asarray(jnp.inf, y0.dtype),
     )  # fmt: skip
+    # the arrays that depend on the policy only, once for each policy solved at, where the model provides them
+    prepare = getattr(_own_model(residual), "prepare_shock", None) or (lambda s: s)
     if direct_kind != stage_kind:
-        value, code, k = _newton(residual, y0, shock, jnp.int32(_NEWTON), tol, max_steps, direct_kind)
-        res = _max_abs(value, residual(value, shock))
+        sh = prepare(shock)
+        value, code, k = _newton(residual, y0, sh, jnp.int32(_NEWTON), tol, max_steps, direct_kind)
+        res = _max_abs(value, residual(value, sh))
         start = _advance(start, value, code, k, res, one, tol, max_steps, y_base_is_direct)
 
     # a single (chord) solve uses the model's own factorisation where it has one; batches (Newton under vmap)
@@ -538,7 +541,7 @@ def _primal(inputs):
             c.y + slope * (c.y - c.y_prev),
             jnp.where(c.phase == _FINAL, jnp.where(c.s > 0.0, c.y, c.y_direct), y0),
         )
-        sh = jax.lax.cond(stage, lambda: _along(base, shock, s_try), lambda: shock)
+        sh = prepare(jax.lax.cond(stage, lambda: _along(base, shock, s_try), lambda: shock))
         tol_s = jnp.where(c.phase == _CHORD, tol * 1e-2, tol)
         value, code, k = _newton(residual, y_start, sh, c.phase, tol_s, max_steps, body_kind)
         # the value's residual, evaluated here rather than by another pass of the Newton loop, which under

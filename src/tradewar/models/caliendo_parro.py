@@ -138,6 +138,15 @@ _EPS = 1e-300
 IO_SHARE_ROUNDING = 1e-3
 
 
+class _Prepared(eqx.Module):
+    """A policy (``t``, ``x`` as :class:`~tradewar.solve.Shock`) with the arrays of it that the equations use
+    (:meth:`CaliendoParro.prepare_shock`)."""
+
+    t: jax.Array
+    x: jax.Array | None
+    arrays: tuple
+
+
 class CaliendoParro(eqx.Module):
     """Calibrated Caliendo-Parro model (frozen). Build it with :func:`calibrate`.
 
@@ -216,22 +225,38 @@ class CaliendoParro(eqx.Module):
         e = y[n + n * s :].reshape(n, s)
         return u, p, e
 
-    def _core(self, y, shock) -> dict[str, jax.Array]:
-        u, p, e = self._unpack(y)
-        theta = self.theta
+    def _tariff_arrays(self, shock):
+        """The (N, N, S) arrays of the equations that depend on the policy only: ``A = pi kappa^-theta``, the
+        producer-price flows per unit ``A / ((1+t)(1+x))``, ``A t/(1+t)`` and ``x A / ((1+t)(1+x))``."""
         t1 = jnp.asarray(shock.t)
         x1 = jnp.zeros_like(t1) if shock.x is None else jnp.asarray(shock.x)
         kap = (1.0 + t1) * (1.0 + x1) / (1.0 + self.t0)
-        A = self.pi * kap ** (-theta)  # pi_inj kappa^-theta   (N, N, S)
+        A = self.pi * kap ** (-self.theta)  # pi_inj kappa^-theta   (N, N, S)
+        prod = A / ((1.0 + t1) * (1.0 + x1))  # producer-price wedge
+        return t1, x1, A, prod, A * (t1 / (1.0 + t1)), prod * x1
+
+    def prepare_shock(self, shock):
+        """``shock`` with :meth:`_tariff_arrays` computed once, for the many evaluations of one solve.
+
+        The solver calls it once for each policy it solves at and passes the result as the shock to this
+        model's residual, which then gives exactly what it gives with ``shock``; inside the solver's nested
+        loops these arrays (a power over (N, N, S)) were otherwise computed at several places per solve.
+        """
+        return _Prepared(shock.t, shock.x, self._tariff_arrays(shock))
+
+    def _core(self, y, shock) -> dict[str, jax.Array]:
+        u, p, e = self._unpack(y)
+        theta = self.theta
+        arrays = shock.arrays if isinstance(shock, _Prepared) else self._tariff_arrays(shock)
+        t1, x1, A, prod, A_rev, prod_x = arrays
         lc = self.gva * u[:, None] + jnp.einsum("nkj,nk->nj", self.gio, p)  # ln c^ (N, S)
         b = jnp.exp(-theta * lc)  # c^_ij^-theta
         Q = jnp.einsum("inj,ij->nj", A, b)  # P^_nj^-theta
         Xn = self.X + e * self._scale()[:, None]  # X'_nj
         z = Xn / Q
-        prod = A / ((1.0 + t1) * (1.0 + x1))  # producer-price wedge
         Yn = b * jnp.einsum("inj,nj->ij", prod, z)  # Y'_ij
-        Rt = jnp.einsum("inj,ij,nj->n", A * (t1 / (1.0 + t1)), b, z)
-        Rx = jnp.einsum("inj,ij,nj->i", prod * x1, b, z)
+        Rt = jnp.einsum("inj,ij,nj->n", A_rev, b, z)
+        Rx = jnp.einsum("inj,ij,nj->i", prod_x, b, z)
         wh = jnp.exp(u)
         Dn = self.deficits_new(wh)
         In = wh * self.VA + Rt + Rx + Dn

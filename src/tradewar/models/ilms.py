@@ -195,6 +195,17 @@ def _diag_rank_one_solve(delta, u, v, b):
     return db - (du[:, None] if b.ndim > 1 else du) * ((v @ db) / (1.0 + v @ du))
 
 
+class _Prepared(eqx.Module):
+    """A policy (``t``, ``x`` as :class:`~tradewar.solve.Shock`) with the arrays of its tariffs that the equations
+    use (:meth:`ILMSModel.prepare_shock`)."""
+
+    t: jax.Array
+    x: jax.Array | None
+    B: jax.Array
+    Bt: jax.Array
+    tBt: jax.Array
+
+
 class ILMSModel(eqx.Module):
     """A calibrated ILMS economy (baseline arrays and parameters); the equations are its methods.
 
@@ -269,6 +280,24 @@ class ILMSModel(eqx.Module):
         return Shock(t=self.t0)
 
     # --- the equilibrium, as one pure function -------------------------------------------------
+    def _tariff_arrays(self, t):
+        """The (N, N) arrays of the equations that depend on the tariffs only: ``B = lambda_ ((1+t)/(1+t0))^(-eps
+        phi)`` (``A = B c``, module docstring), ``B/(1+t)`` and ``t B/(1+t)``."""
+        B = self.lambda_ * jnp.exp(-self.eps * self.phi[None, :] * (jnp.log1p(t) - jnp.log1p(self.t0)))
+        Bt = B / (1.0 + t)
+        return B, Bt, t * Bt
+
+    def prepare_shock(self, shock):
+        """``shock`` with :meth:`_tariff_arrays` computed once, for the many evaluations of one solve.
+
+        The solver calls it once for each policy it solves at and passes the result as the shock to this
+        model's residual and factorisation, which then give exactly what they give with ``shock``. Computed at
+        every evaluation inside the solver's nested loops, these arrays (an exponential over (N, N)) were
+        computed several times per solve, as XLA cannot tell that its hoisted copies are the same.
+        """
+        B, Bt, tBt = self._tariff_arrays(shock.t)
+        return _Prepared(t=shock.t, x=getattr(shock, "x", None), B=B, Bt=Bt, tBt=tBt)
+
     def _state(self, y, shock):
         # Unknowns: log w^ and (kappa > 0) log L^. E^ is eliminated in closed form: with
         # S_i = sum_k A[k,i], H_i = sum_k A[k,i] t[k,i]/(1+t[k,i]) and G_i = S_i - H_i, revenue is
@@ -283,8 +312,7 @@ class ILMSModel(eqx.Module):
         lL = y[n : 2 * n] if self.labour else jnp.zeros_like(lw)
         w, Lh = jnp.exp(lw), jnp.exp(lL)
         t = shock.t
-        B = self.lambda_ * jnp.exp(-self.eps * self.phi[None, :] * (jnp.log1p(t) - jnp.log1p(self.t0)))
-        Bt = B / (1.0 + t)
+        B, Bt, tBt = (shock.B, shock.Bt, shock.tBt) if isinstance(shock, _Prepared) else self._tariff_arrays(t)
         if self.roundabout:
             lP = y[n * (1 + self.labour) :]
             b = self.beta
@@ -293,7 +321,7 @@ class ILMSModel(eqx.Module):
         else:
             c = jnp.exp(-self.eps * (lw - self.psi * lL))
         S = c @ B
-        H = c @ (t * Bt)  # revenue share: R_i = E'_i H_i / S_i, exactly 0 where t = 0
+        H = c @ tBt  # revenue share: R_i = E'_i H_i / S_i, exactly 0 where t = 0
         G = S - H
         Yn = w * Lh * self.Y
         Dn = self.deficits_new(Yn)
