@@ -58,6 +58,22 @@ def test_prepared_shock_gives_the_same_residual():
         np.testing.assert_array_equal(np.asarray(m.residual(y, m.prepare_shock(sh))), np.asarray(m.residual(y, sh)))
 
 
+def test_direct_krylov_solve_computes_no_dense_jacobian_ahead():
+    """The damped Newton stages behind a matrix-free solve use a dense Jacobian; nothing of size n x n may run
+    at the top of the compiled solver (XLA hoists the invariant parts of such a Jacobian out of loops that a
+    converged direct solve never enters)."""
+    import re
+
+    m = calibrate(random_world(0))
+    n = int(np.size(m.initial_guess()))
+    text = jax.jit(lambda m, y0, s: find_root(m.residual, y0, s, 1e-10, 60, "newton_krylov")).lower(
+        m, m.initial_guess(), Shock(t=np.asarray(m.t0) * 1.1)).compile().as_text()
+    entry = text[text.index("\nENTRY"):]
+    entry = entry[: entry.index("\n}\n")]
+    assert re.search(rf"f64\[{n},{n}\]", text)  # the dense stages are in the program
+    assert not re.search(rf"f64\[{n},{n}\]", entry)
+
+
 @settings(deadline=None, max_examples=4, phases=[Phase.explicit, Phase.generate])
 @given(seed=st.integers(0, 10_000))
 def test_market_clearing_random_worlds(seed):

@@ -549,7 +549,15 @@ def _primal(inputs):
         res = _max_abs(value, residual(value, sh))
         return _advance(c, value, code, k, res, s_try, tol, max_steps, y_base_is_direct)
 
-    c = jax.lax.while_loop(lambda c: c.phase != _DONE, body, start)
+    def loop(c: _Path) -> _Path:
+        return jax.lax.while_loop(lambda c: c.phase != _DONE, body, c)
+
+    if direct_kind != stage_kind:
+        # a converged direct solve leaves the loop no pass to run; the branch keeps XLA from computing, ahead of
+        # the loop and so always, what it hoists out of it (the basis of a dense Jacobian, for one)
+        c = jax.lax.cond(start.phase != _DONE, loop, lambda c: c, start)
+    else:
+        c = loop(start)
     path = jnp.where(c.ok, one, c.s)
     value = jnp.where(c.ok | (c.s <= 0.0), c.y_direct, c.y)  # the continuation's, where it moved
     code = jnp.where(c.ok | (path >= 1.0), 0, jnp.where(c.code == 0, 2, c.code)).astype(jnp.int32)
