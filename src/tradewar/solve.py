@@ -501,6 +501,8 @@ def _primal(inputs):
     solve is accepted, so under ``vmap`` a batch whose members all converged directly pays nothing for
     the continuation. (For ``newton_krylov`` below :data:`DENSE_LIMIT` unknowns the direct GMRES solve
     runs before the loop, so that a batch never pays for both kinds of linear solve at every step.)
+    Each pass solves at one policy, which the model's ``prepare_shock`` (where it has one) turns into the
+    shock its equations read, with the arrays that depend on the policy only computed once for the pass.
     """
     residual, y0, shock, tol, max_steps, method, _ = inputs
     model = getattr(residual, "__self__", None)
