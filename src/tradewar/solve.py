@@ -656,22 +656,8 @@ def verdict(max_residual, code, tol: float, *, finite=True, check_error=None, ch
     >>> str(verdict(1e-12, 0, 1e-10)), str(verdict(1e-3, 1, 1e-10)), str(verdict(1e-12, 0, 1e-10, margin=-0.1))
     ('success', 'max_steps_reached', 'inadmissible')
     """
-    import math
-
     import numpy as np
 
-    if all(v is None or np.ndim(v) == 0 for v in (max_residual, code, finite, check_error, margin)):
-        # one solve (the same rule without NumPy's array machinery: solve_model judges every solve twice)
-        res = float(max_residual)
-        if not (math.isfinite(res) and bool(finite)):
-            return Status.NONFINITE.value
-        if not res <= tol:
-            return Status.MAX_STEPS.value if int(code) == 1 else Status.DIVERGED.value
-        if check_error is not None and not float(check_error) <= check_tol:
-            return Status.FAILED_CHECKS.value
-        if margin is not None and not float(margin) > 0:
-            return Status.INADMISSIBLE.value
-        return Status.SUCCESS.value
     res = np.asarray(max_residual, dtype=float)
     arrays = [res, np.asarray(code), np.asarray(finite, dtype=bool)]
     arrays.append(np.asarray(0.0 if check_error is None else check_error, dtype=float))

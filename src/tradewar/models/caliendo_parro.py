@@ -128,6 +128,7 @@ import numpy as np
 
 from .. import _jax  # float64; the baseline guess
 from .._exceptions import CalibrationError
+from ..policy._shock import PreparedShock
 from ..solve import Shock, accepted, find_root, root_of
 
 __all__ = ["CaliendoParro", "calibrate", "final_demand_shares", "rebase"]
@@ -136,15 +137,6 @@ _EPS = 1e-300
 #: Input-output shares may fall below zero by rounding, down to ``-IO_SHARE_ROUNDING`` (the published
 #: Caliendo-Parro table holds one share of -0.00085); anything more negative is an error in the data.
 IO_SHARE_ROUNDING = 1e-3
-
-
-class _Prepared(eqx.Module):
-    """A policy (``t``, ``x`` as :class:`~tradewar.solve.Shock`) with the arrays of it that the equations use
-    (:meth:`CaliendoParro.prepare_shock`)."""
-
-    t: jax.Array
-    x: jax.Array | None
-    arrays: tuple
 
 
 class CaliendoParro(eqx.Module):
@@ -242,13 +234,12 @@ class CaliendoParro(eqx.Module):
         model's residual, which then gives exactly what it gives with ``shock``; inside the solver's nested
         loops these arrays (a power over (N, N, S)) were otherwise computed at several places per solve.
         """
-        return _Prepared(shock.t, shock.x, self._tariff_arrays(shock))
+        return PreparedShock(shock.t, shock.x, self._tariff_arrays(shock))
 
     def _core(self, y, shock) -> dict[str, jax.Array]:
         u, p, e = self._unpack(y)
         theta = self.theta
-        arrays = shock.arrays if isinstance(shock, _Prepared) else self._tariff_arrays(shock)
-        t1, x1, A, prod, A_rev, prod_x = arrays
+        t1, x1, A, prod, A_rev, prod_x = shock.arrays if isinstance(shock, PreparedShock) else self._tariff_arrays(shock)
         lc = self.gva * u[:, None] + jnp.einsum("nkj,nk->nj", self.gio, p)  # ln c^ (N, S)
         b = jnp.exp(-theta * lc)  # c^_ij^-theta
         Q = jnp.einsum("inj,ij->nj", A, b)  # P^_nj^-theta

@@ -116,6 +116,7 @@ import numpy as np
 from .. import _jax
 from .._exceptions import CalibrationError, ScenarioError
 from ..data._world import World
+from ..policy._shock import PreparedShock
 
 __all__ = [
     "ILMSParams",
@@ -193,17 +194,6 @@ def _diag_rank_one_solve(delta, u, v, b):
     scale = delta if b.ndim == 1 else delta[:, None]
     db, du = b / scale, u / delta
     return db - (du[:, None] if b.ndim > 1 else du) * ((v @ db) / (1.0 + v @ du))
-
-
-class _Prepared(eqx.Module):
-    """A policy (``t``, ``x`` as :class:`~tradewar.solve.Shock`) with the arrays of its tariffs that the equations
-    use (:meth:`ILMSModel.prepare_shock`)."""
-
-    t: jax.Array
-    x: jax.Array | None
-    B: jax.Array
-    Bt: jax.Array
-    tBt: jax.Array
 
 
 class ILMSModel(eqx.Module):
@@ -295,8 +285,7 @@ class ILMSModel(eqx.Module):
         every evaluation inside the solver's nested loops, these arrays (an exponential over (N, N)) were
         computed several times per solve, as XLA cannot tell that its hoisted copies are the same.
         """
-        B, Bt, tBt = self._tariff_arrays(shock.t)
-        return _Prepared(t=shock.t, x=getattr(shock, "x", None), B=B, Bt=Bt, tBt=tBt)
+        return PreparedShock(shock.t, getattr(shock, "x", None), self._tariff_arrays(shock.t))
 
     def _state(self, y, shock):
         # Unknowns: log w^ and (kappa > 0) log L^. E^ is eliminated in closed form: with
@@ -312,7 +301,7 @@ class ILMSModel(eqx.Module):
         lL = y[n : 2 * n] if self.labour else jnp.zeros_like(lw)
         w, Lh = jnp.exp(lw), jnp.exp(lL)
         t = shock.t
-        B, Bt, tBt = (shock.B, shock.Bt, shock.tBt) if isinstance(shock, _Prepared) else self._tariff_arrays(t)
+        B, Bt, tBt = shock.arrays if isinstance(shock, PreparedShock) else self._tariff_arrays(t)
         if self.roundabout:
             lP = y[n * (1 + self.labour) :]
             b = self.beta
