@@ -273,7 +273,8 @@ class ILMSModel(eqx.Module):
     def _tariff_arrays(self, t):
         """The (N, N) arrays of the equations that depend on the tariffs only: ``B = lambda_ ((1+t)/(1+t0))^(-eps
         phi)`` (``A = B c``, module docstring), ``B/(1+t)`` and ``t B/(1+t)``."""
-        B = self.lambda_ * jnp.exp(-self.eps * self.phi[None, :] * (jnp.log1p(t) - jnp.log1p(self.t0)))
+        # one log of the ratio: XLA's log1p on the CPU costs three times an exp, and two of them dominated
+        B = self.lambda_ * jnp.exp(-self.eps * self.phi[None, :] * jnp.log((1.0 + t) / (1.0 + self.t0)))
         Bt = B / (1.0 + t)
         return B, Bt, t * Bt
 
@@ -377,29 +378,23 @@ class ILMSModel(eqx.Module):
         """
         return self._jacobian_parts(y, shock)[0]
 
-    def _jacobian_parts(self, y, shock):
-        """``(J, labour)``: the Jacobian of :meth:`residual_jacobian` and, with labour supply and ``beta = 1``, the
-        labour block in the form :meth:`newton_factor` uses (else None).
+    def _channels(self, y, shock):
+        """The vectors and (N, N) arrays the Jacobian is made of (:meth:`_jacobian_parts`), in a dict.
 
         Every dependence on ``y`` passes through three channels: the cost terms ``log c`` (linear in ``y``),
         incomes ``log Y'`` (``log w^ + log L^``) and ``y`` itself (direct terms). In ``log c_k`` the
         derivatives of equation ``i`` are ``A'[k,i] (p_i + q_i t[k,i])`` with ``A'[k,i] = c_k B[k,i]/(1+t[k,i])``
-        (the flows per unit of spending), except the effect of costs on sales through every destination's
-        spending, one matrix product ``(A' g) A'^T``; in ``log Y'_k`` they are diagonal plus one rank-one
-        term (the deficit closure), plus ``A'`` scaled for sales. Each block is then one elementwise pass over
-        (N, N) arrays: a fraction of the work of forward-mode differentiation over all unknowns. It is plain
-        JAX, so it can itself be differentiated (implicit differentiation at the root, second derivatives).
+        (``At``: the flows per unit of spending), except the effect of costs on sales through every
+        destination's spending, ``(A' g) A'^T``; in ``log Y'_k`` they are diagonal plus one rank-one term (the
+        deficit closure), plus ``A'`` scaled for sales. ``cx``/``vx`` are each unknown's effect on ``log c``
+        and ``log Y'``; ``l0, l1, ld, lu`` the labour rows' coefficients on the cost and income channels.
         """
         s = self._state(y, shock)
-        n, b, t = self.n, self.beta, shock.t
+        b, t = self.beta, shock.t
         eps, psi, kappa, phi, nu, Y = self.eps, self.psi, self.kappa, self.phi, self.nu, self.Y
         c, spend, imports, Yn, R = s["c"], s["spend"], s["imports"], s["Yn"], s["R"]
         S, G, H = s["S"], s["G"], s["H"]
-        col = lambda v: v[:, None]  # noqa: E731  (over the rows: equation i)
-        row = lambda v: v[None, :]  # noqa: E731  (over the columns: unknown k)
-        eye = jnp.eye(n, dtype=y.dtype)
-        At = col(c) * s["Bt"]  # [k, i]: dG_i / dlog c_k; dS_i / dlog c_k = At (1+t), dH_i / dlog c_k = At t
-        AtT, tT = At.T, t.T
+        At = c[:, None] * s["Bt"]  # [k, i]: dG_i / dlog c_k; dS_i / dlog c_k = At (1+t), dH_i / dlog c_k = At t
         # imports = m (a Y' + D'): d imports_i / d log Y'_k = dm_i delta_ik + um_i vm_k (the deficit closure)
         a, m = (1.0, 1.0) if not self.roundabout else (1.0 / b, 1.0 / (1.0 + (1.0 - b) / b * nu))
         zero = jnp.zeros_like(Yn)
@@ -418,31 +413,18 @@ class ILMSModel(eqx.Module):
         qd, qu = (1.0 - phi) * dm / imports, (1.0 - phi) * um / imports
         # income: sales_j = c_j sum_i Bt[j,i] (1-nu_i) spend_i with spend = imports / G
         g, h = (1.0 - nu) * spend / G, (1.0 - nu) / G
-        M = (At * row(g)) @ At.T
-        sales = c * (s["Bt"] @ ((1.0 - nu) * spend))
-        iu = (b * (At @ (h * um)) + nu * um) / Y
-        idg = (nu * dm - Yn) / Y
+        p = dict(s=s, At=At, vm=vm, dm=dm, um=um, pa=pa, pb=pb, qd=qd, qu=qu, g=g, h=h,
+                 sales=c * (s["Bt"] @ ((1.0 - nu) * spend)), iu=(b * (At @ (h * um)) + nu * um) / Y,
+                 idg=(nu * dm - Yn) / Y)
         # channels -> unknowns: (d log c / dx, d log Y' / dx) for x = log w^, log L^, log P^
         if self.roundabout:
             cw, cL, cP = -eps * (b - psi * (1.0 - b)), eps * psi, -eps * (1.0 - b) * (1.0 + psi)
         else:
             cw, cL, cP = -eps, eps * psi, 0.0
-        xs = [("w", cw, 1.0)] + ([("L", cL, 1.0)] if self.labour else []) + ([("P", cP, 0.0)] if self.roundabout else [])
-
-        def income_block(cx, vx):
-            return col(b / Y) * (cx * (eye * col(sales) - M) + vx * At * row(h * dm)) + vx * (
-                col(iu) * row(vm) + eye * col(idg))
-
-        income = jnp.concatenate([income_block(cx, vx) for _, cx, vx in xs], axis=1)
-        if self.roundabout:
-            numeraire = jnp.zeros(self.n_unknowns, dtype=y.dtype).at[:n].set(Y * s["w"] / Y.sum())
-        else:  # sum_i E_i (P^_i - 1) / sum E: weights E_i P^_i / sum E on d log P^_i
+        p["xs"] = [("w", cw, 1.0)] + ([("L", cL, 1.0)] if self.labour else []) + ([("P", cP, 0.0)] if self.roundabout else [])
+        if not self.roundabout:  # sum_i E_i (P^_i - 1) / sum E: weights E_i P^_i / sum E on d log P^_i
             wt = self.E * s["Ph"] / self.E.sum()
-            num_c = At @ (wt * (pa + pb)) + (At * t) @ (wt * pb)
-            num_v = wt * qd + (wt @ qu) * vm
-            numeraire = jnp.concatenate([cx * num_c + vx * num_v - (x == "w") * (1.0 - phi) * wt for x, cx, vx in xs])
-        rows = [income.at[0].set(numeraire)]
-        labour = None
+            p.update(wt=wt, num_c=At @ (wt * (pa + pb)) + (At * t) @ (wt * pb), num_v=wt * qd + (wt @ qu) * vm)
         if self.labour:
             # labour = log L^ - kappa (log tau^ + log w^ - log P^), log tau^ = const - log(1 - R/Y'); R = spend H
             if self.income_tax:
@@ -451,10 +433,44 @@ class ILMSModel(eqx.Module):
             else:
                 rho, sig, td, tu = zero, zero, zero, zero
             if self.roundabout:  # P^ is an unknown of its own: no channel terms, a direct one
-                l0, l1, ld, lu, direct = rho, sig, td, tu, {"w": -kappa, "L": 1.0, "P": kappa}
+                p.update(l0=rho, l1=sig, ld=td, lu=tu, direct={"w": -kappa, "L": 1.0, "P": kappa})
             else:
-                l0, l1, ld, lu = rho - pa - pb, sig - pb, td - qd, tu - qu
-                direct = {"w": -kappa * (2.0 - phi), "L": 1.0}
+                p.update(l0=rho - pa - pb, l1=sig - pb, ld=td - qd, lu=tu - qu, direct={"w": -kappa * (2.0 - phi), "L": 1.0})
+        return p
+
+    def _jacobian_parts(self, y, shock):
+        """``(J, labour)``: the Jacobian of :meth:`residual_jacobian` and, with labour supply and ``beta = 1``, the
+        labour block in the form :meth:`newton_factor` uses (else None).
+
+        Each block is one elementwise pass over (N, N) arrays of :meth:`_channels`: a fraction of the work of
+        forward-mode differentiation over all unknowns. It is plain JAX, so it can itself be differentiated
+        (implicit differentiation at the root, second derivatives).
+        """
+        p = self._channels(y, shock)
+        s, At, xs = p["s"], p["At"], p["xs"]
+        n, b, t, phi, psi, kappa, Y = self.n, self.beta, shock.t, self.phi, self.psi, self.kappa, self.Y
+        col = lambda v: v[:, None]  # noqa: E731  (over the rows: equation i)
+        row = lambda v: v[None, :]  # noqa: E731  (over the columns: unknown k)
+        eye = jnp.eye(n, dtype=y.dtype)
+        AtT, tT = At.T, t.T
+        vm, dm = p["vm"], p["dm"]
+        M = (At * row(p["g"])) @ At.T
+
+        def income_block(cx, vx):
+            return col(b / Y) * (cx * (eye * col(p["sales"]) - M) + vx * At * row(p["h"] * dm)) + vx * (
+                col(p["iu"]) * row(vm) + eye * col(p["idg"]))
+
+        income = jnp.concatenate([income_block(cx, vx) for _, cx, vx in xs], axis=1)
+        if self.roundabout:
+            numeraire = jnp.zeros(self.n_unknowns, dtype=y.dtype).at[:n].set(Y * s["w"] / Y.sum())
+        else:
+            numeraire = jnp.concatenate(
+                [cx * p["num_c"] + vx * p["num_v"] - (x == "w") * (1.0 - phi) * p["wt"] for x, cx, vx in xs])
+        rows = [income.at[0].set(numeraire)]
+        labour = None
+        if self.labour:
+            l0, l1, ld, lu, direct = p["l0"], p["l1"], p["ld"], p["lu"], p["direct"]
+            if not self.roundabout:
                 # d labour / d log L^ + psi d labour / d log w^: the cost channel cancels (log c moves with
                 # log w^ - psi log L^), leaving a diagonal and the deficit closure's rank-one term
                 labour = (1.0 - kappa * (psi * (2.0 - phi) + (1.0 + psi) * ld), -kappa * (1.0 + psi) * lu, vm)
@@ -464,6 +480,7 @@ class ILMSModel(eqx.Module):
         if self.roundabout:
             # log P^ - the price equation; it has log w^ with coefficient -(1-phi)
             direct = {"w": 1.0 - phi, "L": 0.0, "P": 1.0}
+            pa, pb, qd, qu = p["pa"], p["pb"], p["qd"], p["qu"]
             rows.append(jnp.concatenate([
                 -(cx * AtT * (col(pa + pb) + col(pb) * tT) + vx * (eye * col(qd) + col(qu) * row(vm)))
                 + eye * direct[x] for x, cx, vx in xs], axis=1))  # fmt: skip
@@ -481,17 +498,35 @@ class ILMSModel(eqx.Module):
         enter through ``log c = -eps (log w^ - psi log L^)``, so with ``z`` the unknowns after the change of
         variables ``dlog w^ = z_w + psi z_L``, ``dlog L^ = z_L`` the labour rows lose the cost channel: their
         ``z_L`` block ``D' = D + psi C`` is a diagonal plus the deficit closure's rank-one term (labour supply
-        responds to a country's own income and prices; see :meth:`_jacobian_parts`). Eliminating ``z_L``
-        leaves the N x N Schur complement ``A - (B + psi A) D'^{-1} C``: one product of N x N matrices and an
-        LU of size N instead of an LU of size 2N (about half the arithmetic), and each solve
-        two triangular solves of size N. Returns the factors for :meth:`newton_solve`.
+        responds to a country's own income and prices; see :meth:`_channels`), and so does the income rows'
+        ``B' = B + psi A``, but for ``A'`` scaled for sales. Eliminating ``z_L`` leaves the N x N Schur
+        complement ``A - B' D'^{-1} C``, whose dense part ``A' (diag(g) A'^T - diag(h dm) D'^{-1} C)`` (the
+        sales term of ``A`` and the one of ``B' D'^{-1} C``) is one product of N x N matrices; then an LU of
+        size N instead of one of size 2N, and each solve two triangular solves of size N. The blocks are built
+        from the channels directly, never as the 2N x 2N Jacobian. Returns the factors for :meth:`newton_solve`.
         """
-        J, (delta, u, v) = self._jacobian_parts(y, shock)
-        n = self.n
-        A, B, C = J[:n, :n], J[:n, n:], J[n:, :n]
-        Bp = B + self.psi * A
-        schur = A - Bp @ _diag_rank_one_solve(delta, u, v, C)
-        return jax.scipy.linalg.lu_factor(schur), Bp, C, delta, u, v
+        p = self._channels(y, shock)
+        n, phi, psi, kappa, Y, eps = self.n, self.phi, self.psi, self.kappa, self.Y, self.eps
+        At, vm, iu, idg, ld, lu = p["At"], p["vm"], p["iu"], p["idg"], p["ld"], p["lu"]
+        col = lambda v: v[:, None]  # noqa: E731
+        row = lambda v: v[None, :]  # noqa: E731
+        eye = jnp.eye(n, dtype=y.dtype)
+        AtT, tT = At.T, shock.t.T
+        hdm = p["h"] * p["dm"]
+        # labour rows, log w^ columns (cost channel d log c / d log w^ = -eps)
+        C = kappa * eps * AtT * (col(p["l0"]) + col(p["l1"]) * tT) - kappa * (
+            eye * col(ld) + col(lu) * row(vm)) + eye * p["direct"]["w"]
+        delta, u = 1.0 - kappa * (psi * (2.0 - phi) + (1.0 + psi) * ld), -kappa * (1.0 + psi) * lu
+        X = _diag_rank_one_solve(delta, u, vm, C)  # D'^{-1} C
+        # B' = B + psi A: the cost channel cancels (d log c / d log L^ = -psi d log c / d log w^)
+        b0 = (1.0 + psi) * p["num_v"] - psi * (1.0 - phi) * p["wt"]  # its numeraire row
+        Bp = ((1.0 + psi) * (col(1.0 / Y) * At * row(hdm) + col(iu) * row(vm) + eye * col(idg))).at[0].set(b0)
+        K = eps * col(p["g"]) * AtT - (1.0 + psi) * col(hdm) * X
+        schur = (col(1.0 / Y) * (At @ K + At * row(hdm)) + eye * col(idg - eps * p["sales"] / Y)
+                 + col(iu) * row(vm - (1.0 + psi) * (vm @ X)) - (1.0 + psi) * col(idg) * X)
+        numeraire = -eps * p["num_c"] + p["num_v"] - (1.0 - phi) * p["wt"]
+        schur = schur.at[0].set(numeraire - b0 @ X)
+        return jax.scipy.linalg.lu_factor(schur), Bp, C, delta, u, vm
 
     def newton_solve(self, factors, r):
         """``J^{-1} r`` from :meth:`newton_factor`'s factors (``r`` of length ``2N``)."""
