@@ -271,12 +271,13 @@ class ILMSModel(eqx.Module):
 
     # --- the equilibrium, as one pure function -------------------------------------------------
     def _tariff_arrays(self, t):
-        """The (N, N) arrays of the equations that depend on the tariffs only: ``B = lambda_ ((1+t)/(1+t0))^(-eps
-        phi)`` (``A = B c``, module docstring), ``B/(1+t)`` and ``t B/(1+t)``."""
+        """The arrays of the equations that depend on the tariffs only, with ``B = lambda_ ((1+t)/(1+t0))^(-eps
+        phi)`` (N, N) (``A = B c``, module docstring): ``[B, t B/(1+t)]`` (N, 2N), side by side so that the sums
+        ``S`` and ``H`` over exporters are one matrix-vector product, and ``B/(1+t)`` (N, N)."""
         # one log of the ratio: XLA's log1p on the CPU costs three times an exp, and two of them dominated
         B = self.lambda_ * jnp.exp(-self.eps * self.phi[None, :] * jnp.log((1.0 + t) / (1.0 + self.t0)))
         Bt = B / (1.0 + t)
-        return B, Bt, t * Bt
+        return jnp.concatenate([B, t * Bt], axis=1), Bt
 
     def prepare_shock(self, shock):
         """``shock`` with :meth:`_tariff_arrays` computed once, for the many evaluations of one solve.
@@ -302,7 +303,7 @@ class ILMSModel(eqx.Module):
         lL = y[n : 2 * n] if self.labour else jnp.zeros_like(lw)
         w, Lh = jnp.exp(lw), jnp.exp(lL)
         t = shock.t
-        B, Bt, tBt = shock.arrays if isinstance(shock, PreparedShock) else self._tariff_arrays(t)
+        BH, Bt = shock.arrays if isinstance(shock, PreparedShock) else self._tariff_arrays(t)
         if self.roundabout:
             lP = y[n * (1 + self.labour) :]
             b = self.beta
@@ -310,8 +311,7 @@ class ILMSModel(eqx.Module):
             c = jnp.exp(-self.eps * (b * lw + (1.0 - b) * lP - self.psi * ((1.0 - b) * (lw - lP) + lL)))
         else:
             c = jnp.exp(-self.eps * (lw - self.psi * lL))
-        S = c @ B
-        H = c @ tBt  # revenue share: R_i = E'_i H_i / S_i, exactly 0 where t = 0
+        S, H = jnp.split(c @ BH, 2)  # H: revenue share, R_i = E'_i H_i / S_i, exactly 0 where t = 0
         G = S - H
         Yn = w * Lh * self.Y
         Dn = self.deficits_new(Yn)
@@ -526,15 +526,15 @@ class ILMSModel(eqx.Module):
                  + col(iu) * row(vm - (1.0 + psi) * (vm @ X)) - (1.0 + psi) * col(idg) * X)
         numeraire = -eps * p["num_c"] + p["num_v"] - (1.0 - phi) * p["wt"]
         schur = schur.at[0].set(numeraire - b0 @ X)
-        return jax.scipy.linalg.lu_factor(schur), Bp, C, delta, u, vm
+        return jax.scipy.linalg.lu_factor(schur), Bp, X, delta, u, vm
 
     def newton_solve(self, factors, r):
         """``J^{-1} r`` from :meth:`newton_factor`'s factors (``r`` of length ``2N``)."""
-        lu, Bp, C, delta, u, v = factors
+        lu, Bp, X, delta, u, v = factors
         n = self.n
-        r_w, r_L = r[:n], r[n:]
-        z_w = jax.scipy.linalg.lu_solve(lu, r_w - Bp @ _diag_rank_one_solve(delta, u, v, r_L))
-        z_L = _diag_rank_one_solve(delta, u, v, r_L - C @ z_w)
+        r_w, d = r[:n], _diag_rank_one_solve(delta, u, v, r[n:])  # D'^{-1} r_L
+        z_w = jax.scipy.linalg.lu_solve(lu, r_w - Bp @ d)
+        z_L = d - X @ z_w  # D'^{-1} (r_L - C z_w)
         return jnp.concatenate([z_w + self.psi * z_L, z_L])
 
     def welfare(self, y, shock):
