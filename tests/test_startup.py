@@ -164,8 +164,8 @@ def test_solve_model_traces_once_and_later_processes_load_the_program(program_di
     t[:, world2023.index("USA")] += 0.2
     np.fill_diagonal(t, 0.0)
     calls = []
-    primal = solve._primal  # the solver's traced body
-    monkeypatch.setattr(solve, "_primal", lambda *a, **k: calls.append(1) or primal(*a, **k))
+    find_root = solve.find_root
+    monkeypatch.setattr(solve, "find_root", lambda *a, **k: calls.append(1) or find_root(*a, **k))
     first = solve.solve_model(model, solve.Shock(t=t))
     assert calls == [1] and len(list(program_dir.glob("_root_at-*.jaxexport"))) == 1
     assert len(list(program_dir.glob("_inspect-*.jaxexport"))) == 1

@@ -38,7 +38,7 @@ import optimistix as optx
 
 from . import _jax  # float64, compilation cache, stored traced programs
 from ._exceptions import ConvergenceError, InadmissibleError
-from .policy._shock import PreparedShock, Shock, check_shock
+from .policy._shock import Shock, check_shock
 
 __all__ = [
     "Status",
@@ -502,9 +502,7 @@ def _primal(inputs):
     the continuation. (For ``newton_krylov`` below :data:`DENSE_LIMIT` unknowns the direct GMRES solve
     runs before the loop, so that a batch never pays for both kinds of linear solve at every step.)
     Each pass solves at one policy, which the model's ``prepare_shock`` (where it has one) turns into the
-    shock its equations read, with the arrays that depend on the policy only computed once for the pass;
-    those of the target policy once for the solve. Returns the value, the diagnostics and that prepared
-    target (``shock`` itself for a model without ``prepare_shock``).
+    shock its equations read, with the arrays that depend on the policy only computed once for the pass.
     """
     residual, y0, shock, tol, max_steps, method, _ = inputs
     model = getattr(residual, "__self__", None)
@@ -526,10 +524,10 @@ def _primal(inputs):
     )  # fmt: skip
     # the arrays that depend on the policy only, once for each policy solved at, where the model provides them
     prepare = getattr(_own_model(residual), "prepare_shock", None) or (lambda s: s)
-    target = prepare(shock)
     if direct_kind != stage_kind:
-        value, code, k = _newton(residual, y0, target, jnp.int32(_NEWTON), tol, max_steps, direct_kind)
-        res = _max_abs(value, residual(value, target))
+        sh = prepare(shock)
+        value, code, k = _newton(residual, y0, sh, jnp.int32(_NEWTON), tol, max_steps, direct_kind)
+        res = _max_abs(value, residual(value, sh))
         start = _advance(start, value, code, k, res, one, tol, max_steps, y_base_is_direct)
 
     # a single (chord) solve uses the model's own factorisation where it has one; batches (Newton under vmap)
@@ -545,7 +543,7 @@ def _primal(inputs):
             c.y + slope * (c.y - c.y_prev),
             jnp.where(c.phase == _FINAL, jnp.where(c.s > 0.0, c.y, c.y_direct), y0),
         )
-        sh = jax.lax.cond(stage, lambda: prepare(_along(base, shock, s_try)), lambda: target)
+        sh = prepare(jax.lax.cond(stage, lambda: _along(base, shock, s_try), lambda: shock))
         tol_s = jnp.where(c.phase == _CHORD, tol * 1e-2, tol)
         value, code, k = _newton(residual, y_start, sh, c.phase, tol_s, max_steps, body_kind)
         # the value's residual, evaluated here rather than by another pass of the Newton loop, which under
@@ -565,13 +563,13 @@ def _primal(inputs):
     path = jnp.where(c.ok, one, c.s)
     value = jnp.where(c.ok | (c.s <= 0.0), c.y_direct, c.y)  # the continuation's, where it moved
     code = jnp.where(c.ok | (path >= 1.0), 0, jnp.where(c.code == 0, 2, c.code)).astype(jnp.int32)
-    return value, (code, c.steps + c.c_steps, c.stages, path, c.res), target
+    return value, (code, c.steps + c.c_steps, c.stages, path, c.res)
 
 
 @eqx.filter_custom_jvp
 def _implicit_root(residual, y0, shock, tol, max_steps, method):
     """The root and its diagnostics; differentiated by :func:`_implicit_root_jvp`, never through the iterations."""
-    return _primal((residual, y0, shock, tol, max_steps, method, None))[:2]
+    return _primal((residual, y0, shock, tol, max_steps, method, None))
 
 
 @_implicit_root.def_jvp
@@ -816,7 +814,7 @@ def solve_model(
     y_init = model.initial_guess() if y0 is None else y0
     method = opts.method if opts.method != "auto" else getattr(model, "preferred_method", "newton")
     with blas_threads(int(np.size(y_init)), opts.blas_threads):
-        root, policy = jax.block_until_ready(root_with_policy(model, y_init, shock, opts.tol, opts.max_steps, method))
+        root = jax.block_until_ready(root_of(model, y_init, shock, opts.tol, opts.max_steps, method))
     seconds = time.perf_counter() - start
     max_res = float(root.max_residual)
     status = Status(verdict(max_res, int(root.result_code), opts.tol))
@@ -824,7 +822,7 @@ def solve_model(
     margins: dict[str, Any] = {}
     outcomes: dict[str, Any] = {}
     if status is Status.SUCCESS:
-        out = _jax.cached_call(_inspect, model, root.value, policy)
+        out = _jax.cached_call(_inspect, model, root.value, shock)
         checks = {k: float(v) for k, v in out["checks"].items()}
         margins = {k: np.asarray(v) for k, v in out["margins"].items()}
         worst = max((v if v == v else float("inf") for v in checks.values()), default=0.0)  # NaN fails
@@ -897,25 +895,8 @@ def _checks(model, y, shock):
     return model.checks(y, shock), ({} if adm is None else adm(y, shock))
 
 
-def _root_at(model, y0, shock, tol, max_steps, method) -> tuple[RootSolution, Any]:
-    """The solver program: :func:`find_root` of ``model.residual`` (never differentiated, so without its
-    implicit derivatives), and the policy as the model's equations read it (``prepare_shock``) or None."""
-    if method not in METHODS:
-        raise ValueError(f"unknown solver method {method!r}; expected one of {', '.join(METHODS)}")
-    value, (code, steps, stages, path, res), target = _primal((model.residual, y0, shock, tol, max_steps, method, None))
-    root = RootSolution(value=value, result_code=code, steps=steps, max_residual=res, stages=stages, path=path)
-    return root, (target if isinstance(target, PreparedShock) else None)
-
-
-def root_with_policy(model, y0, shock, tol: float, max_steps: int, method: str) -> tuple[RootSolution, Any]:
-    """:func:`root_of`'s solution and the shock to evaluate the model at it with: the prepared policy that
-    the solve computed (the same arrays, not computed again) where the model prepares its policies."""
-    import numpy as np
-
-    if method == "auto":
-        method = getattr(model, "preferred_method", "newton")
-    root, prepared = _jax.cached_call(_root_at, model, y0, shock, np.float64(tol), max_steps, method)
-    return root, (shock if prepared is None else prepared)
+def _root_at(model, y0, shock, tol, max_steps, method) -> RootSolution:
+    return find_root(model.residual, y0, shock, tol, max_steps, method)
 
 
 def root_of(model, y0, shock, tol: float = 1e-10, max_steps: int = 60, method: str = "auto") -> RootSolution:
@@ -925,7 +906,11 @@ def root_of(model, y0, shock, tol: float = 1e-10, max_steps: int = 60, method: s
     strategic layer (which solves to a tighter tolerance) run one compiled solver per model, shapes and
     method, and a later process loads it instead of tracing and compiling the solver again.
     """
-    return root_with_policy(model, y0, shock, tol, max_steps, method)[0]
+    import numpy as np
+
+    if method == "auto":
+        method = getattr(model, "preferred_method", "newton")
+    return _jax.cached_call(_root_at, model, y0, shock, np.float64(tol), max_steps, method)
 
 
 def _inspect(model, y, shock) -> dict[str, Any]:

@@ -43,16 +43,6 @@ class PreparedShock(eqx.Module):
     arrays: tuple
 
 
-# the solver's stored program returns the prepared policy (tradewar._jax.cached_call); its tree has no static data
-_PREPARED_AUX = jax.tree.structure(PreparedShock(0, None, ())).node_data()[1]
-jax.export.register_pytree_node_serialization(
-    PreparedShock,
-    serialized_name="tradewar.policy.PreparedShock",
-    serialize_auxdata=lambda aux: b"",
-    deserialize_auxdata=lambda data: _PREPARED_AUX,
-)
-
-
 def _baseline(model: Any) -> np.ndarray | None:
     """The model's baseline tariffs (``t0``; the Ossa model calls them ``t``), if it has them."""
     for name in ("t0", "t"):

@@ -16,7 +16,7 @@ import numpy as np
 from .. import _jax  # stored programs
 from .._exceptions import ConvergenceError, InadmissibleError
 from ..batch._solve import solve_members
-from ..solve import Shock, Status, accepted, root_with_policy, verdict
+from ..solve import Shock, Status, accepted, root_of, verdict
 
 __all__ = ["welfare_of_tariffs", "welfare_one", "welfare_jacobian", "WelfareEvaluator"]
 
@@ -45,8 +45,8 @@ def _welfare_and_margin(model, y, shock):
 def _one(model, t, x, tol, max_steps):
     """:func:`welfare_of_tariffs`' arrays for one tariff array, by the model's stored solver program."""
     shock = Shock(t, x)
-    sol, policy = root_with_policy(model, model.initial_guess(), shock, tol, max_steps, "auto")
-    W, margin = _welfare_and_margin(model, sol.value, policy)
+    sol = root_of(model, model.initial_guess(), shock, tol, max_steps)
+    W, margin = _welfare_and_margin(model, sol.value, shock)
     return np.asarray(W)[None], (np.asarray(sol.max_residual)[None], np.asarray(margin)[None],
                                  np.asarray(sol.result_code)[None])
 

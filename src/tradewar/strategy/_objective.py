@@ -31,7 +31,7 @@ import numpy as np
 
 from .. import _jax  # float64, stored programs
 from .._exceptions import ScenarioError
-from ..solve import Shock, find_root, root_with_policy
+from ..solve import Shock, find_root, root_of
 
 __all__ = [
     "INSTRUMENTS",
@@ -185,18 +185,18 @@ def tariffs_at(u: Any, t_base: Any, cells: Any, groups: Any) -> np.ndarray:
 def solved(model, y0, t, tol=1e-11, max_steps=60):
     """Welfare W^ (N,) and the root solution at the tariffs ``t``.
 
-    The solve is the model's one stored solver program (:func:`tradewar.solve.root_with_policy`, the program of
+    The solve is the model's one stored solver program (:func:`tradewar.solve.root_of`, the program of
     ``tradewar run`` too): the strategic layer's values, gradients, Hessians and batches solve there and
     differentiate at the root in small programs of their own (:func:`lagrangian_at`), so a command
     compiles the solver once per model, whatever it asks for.
     """
-    sol, policy = root_with_policy(model, y0, Shock(t), tol, max_steps, "auto")
-    return _welfare_at(model, sol.value, policy), sol
+    sol = root_of(model, y0, Shock(t), tol, max_steps)
+    return _welfare_at(model, sol.value, t), sol
 
 
 @_jax.stored
-def _welfare_at(model, y, shock):
-    return model.welfare(y, shock)
+def _welfare_at(model, y, t):
+    return model.welfare(y, Shock(t))
 
 
 def welfare_vector(model, u, t_base, cells, groups, y0, tol=1e-11, max_steps=60):
