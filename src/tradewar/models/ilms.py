@@ -271,13 +271,12 @@ class ILMSModel(eqx.Module):
 
     # --- the equilibrium, as one pure function -------------------------------------------------
     def _tariff_arrays(self, t):
-        """The arrays of the equations that depend on the tariffs only, with ``B = lambda_ ((1+t)/(1+t0))^(-eps
-        phi)`` (N, N) (``A = B c``, module docstring): ``[B, t B/(1+t)]`` (N, 2N), side by side so that the sums
-        ``S`` and ``H`` over exporters are one matrix-vector product, and ``B/(1+t)`` (N, N)."""
+        """The (N, N) arrays of the equations that depend on the tariffs only: ``B = lambda_ ((1+t)/(1+t0))^(-eps
+        phi)`` (``A = B c``, module docstring), ``B/(1+t)`` and ``t B/(1+t)``."""
         # one log of the ratio: XLA's log1p on the CPU costs three times an exp, and two of them dominated
         B = self.lambda_ * jnp.exp(-self.eps * self.phi[None, :] * jnp.log((1.0 + t) / (1.0 + self.t0)))
         Bt = B / (1.0 + t)
-        return jnp.concatenate([B, t * Bt], axis=1), Bt
+        return B, Bt, t * Bt
 
     def prepare_shock(self, shock):
         """``shock`` with :meth:`_tariff_arrays` computed once, for the many evaluations of one solve.
@@ -303,7 +302,7 @@ class ILMSModel(eqx.Module):
         lL = y[n : 2 * n] if self.labour else jnp.zeros_like(lw)
         w, Lh = jnp.exp(lw), jnp.exp(lL)
         t = shock.t
-        BH, Bt = shock.arrays if isinstance(shock, PreparedShock) else self._tariff_arrays(t)
+        B, Bt, tBt = shock.arrays if isinstance(shock, PreparedShock) else self._tariff_arrays(t)
         if self.roundabout:
             lP = y[n * (1 + self.labour) :]
             b = self.beta
@@ -311,7 +310,8 @@ class ILMSModel(eqx.Module):
             c = jnp.exp(-self.eps * (b * lw + (1.0 - b) * lP - self.psi * ((1.0 - b) * (lw - lP) + lL)))
         else:
             c = jnp.exp(-self.eps * (lw - self.psi * lL))
-        S, H = jnp.split(c @ BH, 2)  # H: revenue share, R_i = E'_i H_i / S_i, exactly 0 where t = 0
+        S = c @ B
+        H = c @ tBt  # revenue share: R_i = E'_i H_i / S_i, exactly 0 where t = 0
         G = S - H
         Yn = w * Lh * self.Y
         Dn = self.deficits_new(Yn)
