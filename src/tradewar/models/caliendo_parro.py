@@ -128,7 +128,7 @@ import numpy as np
 
 from .. import _jax  # float64; the baseline guess
 from .._exceptions import CalibrationError
-from ..policy._shock import PreparedShock
+from ..policy._shock import PreparedShock, policy_arrays
 from ..solve import Shock, accepted, find_root, root_of
 
 __all__ = ["CaliendoParro", "calibrate", "final_demand_shares", "rebase"]
@@ -234,12 +234,12 @@ class CaliendoParro(eqx.Module):
         model's residual, which then gives exactly what it gives with ``shock``; inside the solver's nested
         loops these arrays (a power over (N, N, S)) were otherwise computed at several places per solve.
         """
-        return PreparedShock(shock.t, shock.x, self._tariff_arrays(shock))
+        return PreparedShock.of(shock, self._tariff_arrays)
 
     def _core(self, y, shock) -> dict[str, jax.Array]:
         u, p, e = self._unpack(y)
         theta = self.theta
-        t1, x1, A, prod, A_rev, prod_x = shock.arrays if isinstance(shock, PreparedShock) else self._tariff_arrays(shock)
+        t1, x1, A, prod, A_rev, prod_x = policy_arrays(shock, self._tariff_arrays)
         lc = self.gva * u[:, None] + jnp.einsum("nkj,nk->nj", self.gio, p)  # ln c^ (N, S)
         b = jnp.exp(-theta * lc)  # c^_ij^-theta
         Q = jnp.einsum("inj,ij->nj", A, b)  # P^_nj^-theta

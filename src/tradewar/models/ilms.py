@@ -116,7 +116,7 @@ import numpy as np
 from .. import _jax
 from .._exceptions import CalibrationError, ScenarioError
 from ..data._world import World
-from ..policy._shock import PreparedShock
+from ..policy._shock import PreparedShock, policy_arrays
 
 __all__ = [
     "ILMSParams",
@@ -187,6 +187,16 @@ class ILMSParams:
 def armington(eps: float = 4.0, revenue_use: Literal["income_tax", "lump_sum"] = "lump_sum") -> ILMSParams:
     """The textbook Armington / Eaton–Kortum special case: ``kappa = psi = nu = 0, phi = 1``."""
     return ILMSParams(eps=eps, kappa=0.0, psi=0.0, nu=0.0, phi=1.0, revenue_use=revenue_use)
+
+
+def _col(v):
+    """``v`` (N,) over the rows of an (N, N) array: equation ``i``."""
+    return v[:, None]
+
+
+def _row(v):
+    """``v`` (N,) over the columns of an (N, N) array: unknown ``k``."""
+    return v[None, :]
 
 
 def _diag_rank_one_solve(delta, u, v, b):
@@ -270,9 +280,10 @@ class ILMSModel(eqx.Module):
         return Shock(t=self.t0)
 
     # --- the equilibrium, as one pure function -------------------------------------------------
-    def _tariff_arrays(self, t):
+    def _tariff_arrays(self, shock):
         """The (N, N) arrays of the equations that depend on the tariffs only: ``B = lambda_ ((1+t)/(1+t0))^(-eps
         phi)`` (``A = B c``, module docstring), ``B/(1+t)`` and ``t B/(1+t)``."""
+        t = shock.t
         # one log of the ratio: XLA's log1p on the CPU costs three times an exp, and two of them dominated
         B = self.lambda_ * jnp.exp(-self.eps * self.phi[None, :] * jnp.log((1.0 + t) / (1.0 + self.t0)))
         Bt = B / (1.0 + t)
@@ -286,7 +297,7 @@ class ILMSModel(eqx.Module):
         every evaluation inside the solver's nested loops, these arrays (an exponential over (N, N)) were
         computed several times per solve, as XLA cannot tell that its hoisted copies are the same.
         """
-        return PreparedShock(shock.t, getattr(shock, "x", None), self._tariff_arrays(shock.t))
+        return PreparedShock.of(shock, self._tariff_arrays)
 
     def _state(self, y, shock):
         # Unknowns: log w^ and (kappa > 0) log L^. E^ is eliminated in closed form: with
@@ -301,8 +312,7 @@ class ILMSModel(eqx.Module):
         lw = y[:n]
         lL = y[n : 2 * n] if self.labour else jnp.zeros_like(lw)
         w, Lh = jnp.exp(lw), jnp.exp(lL)
-        t = shock.t
-        B, Bt, tBt = shock.arrays if isinstance(shock, PreparedShock) else self._tariff_arrays(t)
+        B, Bt, tBt = policy_arrays(shock, self._tariff_arrays)
         if self.roundabout:
             lP = y[n * (1 + self.labour) :]
             b = self.beta
@@ -449,16 +459,14 @@ class ILMSModel(eqx.Module):
         p = self._channels(y, shock)
         s, At, xs = p["s"], p["At"], p["xs"]
         n, b, t, phi, psi, kappa, Y = self.n, self.beta, shock.t, self.phi, self.psi, self.kappa, self.Y
-        col = lambda v: v[:, None]  # noqa: E731  (over the rows: equation i)
-        row = lambda v: v[None, :]  # noqa: E731  (over the columns: unknown k)
         eye = jnp.eye(n, dtype=y.dtype)
         AtT, tT = At.T, t.T
         vm, dm = p["vm"], p["dm"]
-        M = (At * row(p["g"])) @ At.T
+        M = (At * _row(p["g"])) @ At.T
 
         def income_block(cx, vx):
-            return col(b / Y) * (cx * (eye * col(p["sales"]) - M) + vx * At * row(p["h"] * dm)) + vx * (
-                col(p["iu"]) * row(vm) + eye * col(p["idg"]))
+            return _col(b / Y) * (cx * (eye * _col(p["sales"]) - M) + vx * At * _row(p["h"] * dm)) + vx * (
+                _col(p["iu"]) * _row(vm) + eye * _col(p["idg"]))
 
         income = jnp.concatenate([income_block(cx, vx) for _, cx, vx in xs], axis=1)
         if self.roundabout:
@@ -475,14 +483,14 @@ class ILMSModel(eqx.Module):
                 # log w^ - psi log L^), leaving a diagonal and the deficit closure's rank-one term
                 labour = (1.0 - kappa * (psi * (2.0 - phi) + (1.0 + psi) * ld), -kappa * (1.0 + psi) * lu, vm)
             rows.append(jnp.concatenate([
-                -kappa * (cx * AtT * (col(l0) + col(l1) * tT) + vx * (eye * col(ld) + col(lu) * row(vm)))
+                -kappa * (cx * AtT * (_col(l0) + _col(l1) * tT) + vx * (eye * _col(ld) + _col(lu) * _row(vm)))
                 + eye * direct[x] for x, cx, vx in xs], axis=1))  # fmt: skip
         if self.roundabout:
             # log P^ - the price equation; it has log w^ with coefficient -(1-phi)
             direct = {"w": 1.0 - phi, "L": 0.0, "P": 1.0}
             pa, pb, qd, qu = p["pa"], p["pb"], p["qd"], p["qu"]
             rows.append(jnp.concatenate([
-                -(cx * AtT * (col(pa + pb) + col(pb) * tT) + vx * (eye * col(qd) + col(qu) * row(vm)))
+                -(cx * AtT * (_col(pa + pb) + _col(pb) * tT) + vx * (eye * _col(qd) + _col(qu) * _row(vm)))
                 + eye * direct[x] for x, cx, vx in xs], axis=1))  # fmt: skip
         return jnp.concatenate(rows, axis=0), labour
 
@@ -508,22 +516,20 @@ class ILMSModel(eqx.Module):
         p = self._channels(y, shock)
         n, phi, psi, kappa, Y, eps = self.n, self.phi, self.psi, self.kappa, self.Y, self.eps
         At, vm, iu, idg, ld, lu = p["At"], p["vm"], p["iu"], p["idg"], p["ld"], p["lu"]
-        col = lambda v: v[:, None]  # noqa: E731
-        row = lambda v: v[None, :]  # noqa: E731
         eye = jnp.eye(n, dtype=y.dtype)
         AtT, tT = At.T, shock.t.T
         hdm = p["h"] * p["dm"]
         # labour rows, log w^ columns (cost channel d log c / d log w^ = -eps)
-        C = kappa * eps * AtT * (col(p["l0"]) + col(p["l1"]) * tT) - kappa * (
-            eye * col(ld) + col(lu) * row(vm)) + eye * p["direct"]["w"]
+        C = kappa * eps * AtT * (_col(p["l0"]) + _col(p["l1"]) * tT) - kappa * (
+            eye * _col(ld) + _col(lu) * _row(vm)) + eye * p["direct"]["w"]
         delta, u = 1.0 - kappa * (psi * (2.0 - phi) + (1.0 + psi) * ld), -kappa * (1.0 + psi) * lu
         X = _diag_rank_one_solve(delta, u, vm, C)  # D'^{-1} C
         # B' = B + psi A: the cost channel cancels (d log c / d log L^ = -psi d log c / d log w^)
         b0 = (1.0 + psi) * p["num_v"] - psi * (1.0 - phi) * p["wt"]  # its numeraire row
-        Bp = ((1.0 + psi) * (col(1.0 / Y) * At * row(hdm) + col(iu) * row(vm) + eye * col(idg))).at[0].set(b0)
-        K = eps * col(p["g"]) * AtT - (1.0 + psi) * col(hdm) * X
-        schur = (col(1.0 / Y) * (At @ K + At * row(hdm)) + eye * col(idg - eps * p["sales"] / Y)
-                 + col(iu) * row(vm - (1.0 + psi) * (vm @ X)) - (1.0 + psi) * col(idg) * X)
+        Bp = ((1.0 + psi) * (_col(1.0 / Y) * At * _row(hdm) + _col(iu) * _row(vm) + eye * _col(idg))).at[0].set(b0)
+        K = eps * _col(p["g"]) * AtT - (1.0 + psi) * _col(hdm) * X
+        schur = (_col(1.0 / Y) * (At @ K + At * _row(hdm)) + eye * _col(idg - eps * p["sales"] / Y)
+                 + _col(iu) * _row(vm - (1.0 + psi) * (vm @ X)) - (1.0 + psi) * _col(idg) * X)
         numeraire = -eps * p["num_c"] + p["num_v"] - (1.0 - phi) * p["wt"]
         schur = schur.at[0].set(numeraire - b0 @ X)
         return jax.scipy.linalg.lu_factor(schur), Bp, X, delta, u, vm

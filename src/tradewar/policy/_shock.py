@@ -15,7 +15,7 @@ import numpy as np
 
 from .._exceptions import ScenarioError
 
-__all__ = ["Shock", "PreparedShock", "check_shock"]
+__all__ = ["Shock", "PreparedShock", "check_shock", "policy_arrays"]
 
 
 class Shock(eqx.Module):
@@ -41,6 +41,16 @@ class PreparedShock(eqx.Module):
     t: jax.Array
     x: jax.Array | None
     arrays: tuple
+
+    @classmethod
+    def of(cls, shock: Any, compute: Any) -> PreparedShock:
+        """``shock`` with ``compute(shock)``, the arrays the model's equations read (a model's ``prepare_shock``)."""
+        return cls(shock.t, getattr(shock, "x", None), compute(shock))
+
+
+def policy_arrays(shock: Any, compute: Any) -> tuple:
+    """The arrays of ``shock`` that a model's equations read: those prepared with it, else ``compute(shock)``."""
+    return shock.arrays if isinstance(shock, PreparedShock) else compute(shock)
 
 
 def _baseline(model: Any) -> np.ndarray | None:
