@@ -44,6 +44,26 @@ runner = CliRunner()
 def test_verdict_table(args, kwargs, expected):
     assert str(verdict(*args, **kwargs)) == expected
     assert accepted(*args, **kwargs) is (expected == "success")
+    # a single solve's scalars and a batch's arrays are judged by the same rule
+    batch = {k: v if k == "check_tol" else np.asarray([v]) for k, v in kwargs.items()}
+    assert verdict(np.asarray([args[0]]), np.asarray([args[1]]), args[2], **batch).tolist() == [expected]
+
+
+@pytest.mark.parametrize(
+    "margins, expected",
+    [
+        ({"wage": [0.5, 2.0], "shares": [0.1]}, 0.1),
+        ({"wage": [0.5, float("inf")]}, -np.inf),  # a non-finite entry is not a margin
+        ({"wage": [0.5, float("nan")]}, -np.inf),
+        ({"wage": [-0.2, 1.0]}, -0.2),
+        ({"wage": []}, np.inf),
+        ({}, np.inf),
+    ],
+)
+def test_smallest_margin(margins, expected):
+    from tradewar.solve import smallest_margin
+
+    assert float(smallest_margin({k: jnp.asarray(v, dtype=float) for k, v in margins.items()})) == expected
 
 
 def test_verdict_is_elementwise():

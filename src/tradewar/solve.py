@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import functools
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ __all__ = [
     "EquilibriumModel",
     "find_root",
     "share_margin",
+    "smallest_margin",
     "batch_method",
     "blas_threads",
     "solve_model",
@@ -152,6 +154,13 @@ class EquilibriumModel(Protocol):
 
 #: Rounding allowed on shares by :func:`share_margin` (shares are computed as ratios of sums).
 SHARE_ROUNDING = 1e-12
+
+
+def smallest_margin(margins: dict[str, Any]) -> jax.Array:
+    """The smallest entry of every admissibility margin, a non-finite entry counting as ``-inf``; ``inf`` when
+    there are none. Positive in a possible equilibrium (:func:`verdict`'s ``margin``)."""
+    worst = [jnp.min(jnp.where(jnp.isfinite(v), v, -jnp.inf)) for v in map(jnp.asarray, margins.values()) if v.size]
+    return jnp.min(jnp.stack(worst)) if worst else jnp.asarray(jnp.inf)
 
 
 def share_margin(shares: jax.Array) -> jax.Array:
@@ -658,6 +667,17 @@ def verdict(max_residual, code, tol: float, *, finite=True, check_error=None, ch
     """
     import numpy as np
 
+    if _scalars(max_residual, code, finite, check_error, margin):  # one solve: the same rule, without arrays
+        res = float(max_residual)
+        if not (math.isfinite(res) and finite):
+            return Status.NONFINITE.value
+        if not res <= tol:
+            return Status.MAX_STEPS.value if code == 1 else Status.DIVERGED.value
+        if check_error is not None and not check_error <= check_tol:
+            return Status.FAILED_CHECKS.value
+        if margin is not None and not margin > 0:
+            return Status.INADMISSIBLE.value
+        return Status.SUCCESS.value
     res = np.asarray(max_residual, dtype=float)
     arrays = [res, np.asarray(code), np.asarray(finite, dtype=bool)]
     arrays.append(np.asarray(0.0 if check_error is None else check_error, dtype=float))
@@ -672,24 +692,17 @@ def verdict(max_residual, code, tol: float, *, finite=True, check_error=None, ch
     return out[()] if out.ndim == 0 else out
 
 
+def _scalars(*values) -> bool:
+    """True when every value is a Python or NumPy scalar number (or None, or a bool)."""
+    return all(v is None or isinstance(v, (bool, int, float)) for v in values)
+
+
 def accepted(max_residual, code, tol: float, **kwargs):
     """True where :func:`verdict` accepts a solve (a bool, or a bool array over a batch)."""
     import numpy as np
 
     ok = np.asarray(verdict(max_residual, code, tol, **kwargs)) == Status.SUCCESS.value
     return bool(ok) if ok.ndim == 0 else ok
-
-
-def _min_margin(margins: dict[str, Any]) -> float:
-    """The smallest entry of every admissibility margin (non-finite entries count as -inf)."""
-    import numpy as np
-
-    out = float("inf")
-    for v in margins.values():
-        a = np.asarray(v, dtype=float).reshape(-1)
-        if a.size:
-            out = min(out, float(np.min(np.where(np.isfinite(a), a, -np.inf))))
-    return out
 
 
 @dataclass(frozen=True)
@@ -816,30 +829,33 @@ def solve_model(
     with blas_threads(int(np.size(y_init)), opts.blas_threads):
         root = jax.block_until_ready(root_of(model, y_init, shock, opts.tol, opts.max_steps, method))
     seconds = time.perf_counter() - start
-    max_res = float(root.max_residual)
-    status = Status(verdict(max_res, int(root.result_code), opts.tol))
+    # np.asarray first: a NumPy view of a finished JAX array, far cheaper than float() of the JAX scalar
+    max_res, code = float(np.asarray(root.max_residual)), int(np.asarray(root.result_code))
+    status = Status(verdict(max_res, code, opts.tol))
     checks: dict[str, float] = {}
     margins: dict[str, Any] = {}
+    lowest: dict[str, float] = {}
     outcomes: dict[str, Any] = {}
     if status is Status.SUCCESS:
         out = _jax.cached_call(_inspect, model, root.value, shock)
-        checks = {k: float(v) for k, v in out["checks"].items()}
+        checks = {k: float(np.asarray(v)) for k, v in out["checks"].items()}
         margins = {k: np.asarray(v) for k, v in out["margins"].items()}
-        worst = max((v if v == v else float("inf") for v in checks.values()), default=0.0)  # NaN fails
-        status = Status(verdict(max_res, int(root.result_code), opts.tol, check_error=worst,
-                                check_tol=opts.check_tol, margin=_min_margin(margins)))
+        lowest = {k: float(np.asarray(v)) for k, v in out["lowest"].items()}
+        worst = max((v if v == v else math.inf for v in checks.values()), default=0.0)  # NaN fails
+        status = Status(verdict(max_res, code, opts.tol, check_error=worst, check_tol=opts.check_tol,
+                                margin=float(np.asarray(out["margin"]))))
         outcomes = {k: np.asarray(v) for k, v in out["outcomes"].items()}
     eq = Equilibrium(
         y=root.value,
         outcomes=outcomes,
         status=status,
-        steps=int(root.steps),
+        steps=int(np.asarray(root.steps)),
         max_residual=max_res,
         checks=checks,
         seconds=seconds,
         tol=opts.tol,
-        stages=int(root.stages),
-        admissibility={k: float(np.min(v)) if np.size(v) else float("inf") for k, v in margins.items()},
+        stages=int(np.asarray(root.stages)),
+        admissibility=lowest,
     )
     if throw:
         if status is Status.FAILED_CHECKS:
@@ -914,6 +930,12 @@ def root_of(model, y0, shock, tol: float = 1e-10, max_steps: int = 60, method: s
 
 
 def _inspect(model, y, shock) -> dict[str, Any]:
-    """The checks, margins and outcomes at a root (a program of its own, run only for a converged solve)."""
+    """The checks, margins and outcomes at a root (a program of its own, run only for a converged solve).
+
+    With them, what :func:`solve_model` judges the solve by, reduced in the program: ``lowest``, each margin's
+    smallest entry (``inf`` for an empty one), and ``margin`` (:func:`smallest_margin`).
+    """
     checks, margins = _checks(model, y, shock)
-    return {"checks": checks, "margins": margins, "outcomes": model.outcomes(y, shock)}
+    lowest = {k: jnp.min(v) if v.size else jnp.asarray(jnp.inf) for k, v in margins.items()}
+    return {"checks": checks, "margins": margins, "lowest": lowest, "margin": smallest_margin(margins),
+            "outcomes": model.outcomes(y, shock)}

@@ -16,20 +16,15 @@ import numpy as np
 from .. import _jax  # stored programs
 from .._exceptions import ConvergenceError, InadmissibleError
 from ..batch._solve import solve_members
-from ..solve import Shock, Status, accepted, root_of, verdict
+from ..solve import Shock, Status, accepted, root_of, smallest_margin, verdict
 
 __all__ = ["welfare_of_tariffs", "welfare_one", "welfare_jacobian", "WelfareEvaluator"]
 
 
 def _margin(model, y, shock):
     """The smallest admissibility margin (> 0 in a possible equilibrium)."""
-    margin = jnp.asarray(jnp.inf)
     adm = getattr(model, "admissibility", None)
-    if adm is not None:
-        margins = adm(y, shock)
-        if margins:
-            margin = jnp.min(jnp.stack([jnp.min(jnp.asarray(v)) for v in margins.values()]))
-    return margin
+    return smallest_margin({} if adm is None else adm(y, shock))
 
 
 def _welfare(model, sol, shock):
