@@ -44,7 +44,7 @@ runner = CliRunner()
 def test_verdict_table(args, kwargs, expected):
     assert str(verdict(*args, **kwargs)) == expected
     assert accepted(*args, **kwargs) is (expected == "success")
-    # a single solve's scalars and a batch's arrays are judged by the same rule
+    # a batch is judged elementwise by the same rule
     batch = {k: v if k == "check_tol" else np.asarray([v]) for k, v in kwargs.items()}
     assert verdict(np.asarray([args[0]]), np.asarray([args[1]]), args[2], **batch).tolist() == [expected]
 

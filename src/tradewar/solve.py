@@ -667,34 +667,15 @@ def verdict(max_residual, code, tol: float, *, finite=True, check_error=None, ch
     """
     import numpy as np
 
-    if _scalars(max_residual, code, finite, check_error, margin):  # one solve: the same rule, without arrays
-        res = float(max_residual)
-        if not (math.isfinite(res) and finite):
-            return Status.NONFINITE.value
-        if not res <= tol:
-            return Status.MAX_STEPS.value if code == 1 else Status.DIVERGED.value
-        if check_error is not None and not check_error <= check_tol:
-            return Status.FAILED_CHECKS.value
-        if margin is not None and not margin > 0:
-            return Status.INADMISSIBLE.value
-        return Status.SUCCESS.value
     res = np.asarray(max_residual, dtype=float)
-    arrays = [res, np.asarray(code), np.asarray(finite, dtype=bool)]
-    arrays.append(np.asarray(0.0 if check_error is None else check_error, dtype=float))
-    arrays.append(np.asarray(np.inf if margin is None else margin, dtype=float))
-    res, code, finite, err, marg = np.broadcast_arrays(*arrays)
-    failed = np.where(code == 1, Status.MAX_STEPS.value, Status.DIVERGED.value)
-    out = np.select(
-        [~(np.isfinite(res) & finite), ~(res <= tol), ~(err <= check_tol), ~(marg > 0)],
-        [Status.NONFINITE.value, failed, Status.FAILED_CHECKS.value, Status.INADMISSIBLE.value],
-        default=Status.SUCCESS.value,
-    )
+    err = 0.0 if check_error is None else np.asarray(check_error, dtype=float)
+    marg = np.inf if margin is None else np.asarray(margin, dtype=float)
+    # the rules from the last to the first, so that the first one that fails names the status
+    out = np.where(marg > 0, Status.SUCCESS.value, Status.INADMISSIBLE.value)
+    out = np.where(err <= check_tol, out, Status.FAILED_CHECKS.value)
+    out = np.where(res <= tol, out, np.where(np.asarray(code) == 1, Status.MAX_STEPS.value, Status.DIVERGED.value))
+    out = np.where(np.isfinite(res) & np.asarray(finite, dtype=bool), out, Status.NONFINITE.value)
     return out[()] if out.ndim == 0 else out
-
-
-def _scalars(*values) -> bool:
-    """True when every value is a Python or NumPy scalar number (or None, or a bool)."""
-    return all(v is None or isinstance(v, (bool, int, float)) for v in values)
 
 
 def accepted(max_residual, code, tol: float, **kwargs):
