@@ -156,6 +156,12 @@ class EquilibriumModel(Protocol):
 SHARE_ROUNDING = 1e-12
 
 
+def margins_of(model, y, shock) -> dict[str, Any]:
+    """The model's admissibility margins at ``y`` (``{}`` for a model that declares none)."""
+    adm = getattr(model, "admissibility", None)
+    return {} if adm is None else adm(y, shock)
+
+
 def smallest_margin(margins: dict[str, Any]) -> jax.Array:
     """The smallest entry of every admissibility margin, a non-finite entry counting as ``-inf``; ``inf`` when
     there are none. Positive in a possible equilibrium (:func:`verdict`'s ``margin``)."""
@@ -888,8 +894,7 @@ def _hint(model, margins, codes) -> str:
 
 @eqx.filter_jit
 def _checks(model, y, shock):
-    adm = getattr(model, "admissibility", None)
-    return model.checks(y, shock), ({} if adm is None else adm(y, shock))
+    return model.checks(y, shock), margins_of(model, y, shock)
 
 
 def _root_at(model, y0, shock, tol, max_steps, method) -> RootSolution:

@@ -143,17 +143,15 @@ def _full(model, sol, shock):
     """What a batch keeps of each member: per-country (and per-sector) outcomes and every diagnostic."""
     import jax.numpy as jnp
 
-    from ..solve import smallest_margin
+    from ..solve import margins_of, smallest_margin
 
     n = shock.t.shape[0]
     s = shock.t.shape[2] if shock.t.ndim == 3 else None
     out = model.outcomes(sol.value, shock)
     keep = {k: v for k, v in out.items() if v.shape == (n,) or (s is not None and v.shape == (n, s))}
     checks = {k: jnp.asarray(v, dtype=jnp.float64) for k, v in model.checks(sol.value, shock).items()}
-    adm = getattr(model, "admissibility", None)
-    margin = smallest_margin({} if adm is None else adm(sol.value, shock))
     return {"out": keep, "checks": checks, "max_residual": sol.max_residual, "code": sol.result_code,
-            "steps": sol.steps, "margin": margin}
+            "steps": sol.steps, "margin": smallest_margin(margins_of(model, sol.value, shock))}
 
 
 def _statuses(raw: dict, tol: float, check_tol: float) -> np.ndarray:

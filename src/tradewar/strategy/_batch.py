@@ -16,15 +16,14 @@ import numpy as np
 from .. import _jax  # stored programs
 from .._exceptions import ConvergenceError, InadmissibleError
 from ..batch._solve import solve_members
-from ..solve import Shock, Status, accepted, root_of, smallest_margin, verdict
+from ..solve import Shock, Status, accepted, margins_of, root_of, smallest_margin, verdict
 
 __all__ = ["welfare_of_tariffs", "welfare_one", "welfare_jacobian", "WelfareEvaluator"]
 
 
 def _margin(model, y, shock):
     """The smallest admissibility margin (> 0 in a possible equilibrium)."""
-    adm = getattr(model, "admissibility", None)
-    return smallest_margin({} if adm is None else adm(y, shock))
+    return smallest_margin(margins_of(model, y, shock))
 
 
 def _welfare(model, sol, shock):
