@@ -5,7 +5,7 @@
 DATA_DIR defaults to ``../shared/data/baci2023`` beside the project. tradewar's times come from
 :func:`tradewar.bench.time_solves` (medians of ``--repeats`` solves after a warm-up): the whole solve as a
 caller of ``solve_model`` gets it (shock check, solve, accounting checks, admissibility, outcomes as NumPy
-arrays) and the compiled solve alone (the kernel). The reference solves the same equations with
+arrays) and the compiled program alone (the kernel: the solve, then the checks and outcomes at the root). The reference solves the same equations with
 ``scipy.optimize.fsolve`` (MINPACK hybrd, finite-difference Jacobian) from the same cold start (baseline,
 all hats 1) to the same tolerance (max |residual| <= 1e-10):
 
@@ -213,7 +213,7 @@ def _run(args) -> int:
     for label in ours_labels:
         print(
             f"tradewar (JAX, chord + Newton), {label}, {info[label]}: whole solve (checks and outcomes included) "
-            f"{spread(f'tradewar whole, {label}')}; compiled solve alone {spread(f'tradewar kernel, {label}')}"
+            f"{spread(f'tradewar whole, {label}')}; compiled program alone {spread(f'tradewar kernel, {label}')}"
         )
     for label in systems:
         for threads in ("default threads", "one thread"):
@@ -233,7 +233,7 @@ def _run(args) -> int:
             continue
         text = ", ".join(
             f"{statistics.median(v):.0f}x {what} (rounds {min(v):.0f}-{max(v):.0f}x)"
-            for what, v in (("whole solve", ratios["whole"]), ("compiled solve alone", ratios["kernel"]))
+            for what, v in (("whole solve", ratios["whole"]), ("compiled program alone", ratios["kernel"]))
         )
         print(f"speed-up vs SciPy {label} (its faster thread setting, same round): {text}")
     return 0

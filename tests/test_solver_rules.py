@@ -99,9 +99,37 @@ def test_solve_model_uses_the_rule():
     eq = solve_model(m, Shock(t=t), SolverOptions(max_steps=1), throw=False)
     assert not eq.converged
     assert eq.status.value == str(verdict(eq.max_residual, 1 if eq.status is Status.MAX_STEPS else 2, eq.tol))
+    assert eq.checks == {} and eq.outcomes == {} and eq.admissibility == {}  # no equilibrium, nothing to report
     ok = solve_model(m, Shock(t=t))
     assert ok.converged and accepted(ok.max_residual, 0, ok.tol, check_error=max(ok.checks.values()),
                                      check_tol=1e-8, margin=min(ok.admissibility.values()))
+    # what the solver's program computed at the root, unstacked, is what the model gives there
+    shock = Shock(t=jnp.asarray(t))
+    want_checks, want_margins = m.checks(ok.y, shock), m.admissibility(ok.y, shock)
+    assert sorted(ok.checks) == sorted(want_checks)
+    for k, v in want_checks.items():
+        assert ok.checks[k] == pytest.approx(float(v), rel=1e-9, abs=1e-15), k
+    for k, v in want_margins.items():
+        assert ok.admissibility[k] == pytest.approx(float(jnp.min(v)), rel=1e-12), k
+    want = m.outcomes(ok.y, shock)
+    assert sorted(ok.outcomes) == sorted(want)
+    for k, v in want.items():
+        assert ok.outcomes[k].shape == v.shape, k
+        np.testing.assert_allclose(ok.outcomes[k], np.asarray(v), rtol=1e-12, atol=1e-14, err_msg=k)
+
+
+def test_packed_arrays_come_back_by_name():
+    from tradewar.solve import _packed, _unpacked
+
+    arrays = {"b": jnp.arange(3.0), "a": jnp.asarray(2.5), "m": jnp.eye(2), "c": -jnp.arange(3.0),
+              "k": jnp.arange(3), "e": jnp.zeros(0), "z": jnp.asarray(-1.0), "n": jnp.ones((2, 2))}
+    groups = _packed(arrays)
+    assert len(groups) == 6  # (3,) float, () float, (3,) int, (0,) float; the matrices alone
+    got = _unpacked(jax.tree.map(np.asarray, groups))
+    assert sorted(got) == sorted(arrays)
+    for k, v in arrays.items():
+        assert got[k].shape == v.shape and got[k].dtype == v.dtype, k
+        np.testing.assert_array_equal(got[k], np.asarray(v), err_msg=k)
 
 
 # --- the batched strategy evaluator ----------------------------------------------------------------

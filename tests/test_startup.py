@@ -167,8 +167,8 @@ def test_solve_model_traces_once_and_later_processes_load_the_program(program_di
     find_root = solve.find_root
     monkeypatch.setattr(solve, "find_root", lambda *a, **k: calls.append(1) or find_root(*a, **k))
     first = solve.solve_model(model, solve.Shock(t=t))
-    assert calls == [1] and len(list(program_dir.glob("_root_at-*.jaxexport"))) == 1
-    assert len(list(program_dir.glob("_inspect-*.jaxexport"))) == 1
+    # one program: the solve and, at its root, the checks, margins and outcomes
+    assert calls == [1] and [p.name.split("-")[0] for p in program_dir.glob("*.jaxexport")] == ["_solved"]
     _jax._PROGRAMS.clear()  # as in a new process
     again = solve.solve_model(model, solve.Shock(t=t))
     assert calls == [1]
@@ -177,3 +177,7 @@ def test_solve_model_traces_once_and_later_processes_load_the_program(program_di
         np.testing.assert_array_equal(again.outcomes[k], v, err_msg=k)
     usa = world2023.index("USA")
     assert first.outcomes["welfare_pct"][usa] > 0 > first.outcomes["welfare_pct"][world2023.index("CHN")]
+    # the strategic layer's solves run the same stored program, without the checks and outcomes
+    root = solve.root_of(model, model.initial_guess(), solve.Shock(t=t))
+    assert calls == [1] and len(list(program_dir.glob("*.jaxexport"))) == 1
+    np.testing.assert_array_equal(np.asarray(root.value), np.asarray(first.y))

@@ -28,7 +28,8 @@ def time_solves(model, shock, repeats: int, options=None) -> tuple[float, float,
     The whole solve is :func:`tradewar.solve.solve_model` as a caller gets it: the shock checked, the
     Newton / chord solve to a largest scaled residual of ``SolverOptions().tol`` (1e-10), then the accounting
     checks (convergence, income = expenditure, Walras' law, ...), the admissibility margins and the outcomes
-    as NumPy arrays. The kernel is the part :attr:`Equilibrium.seconds` measures: the compiled solve alone.
+    as NumPy arrays. The kernel is the part :attr:`Equilibrium.seconds` measures: the compiled program, which
+    solves and, at the root, computes the checks, margins and outcomes (the Python around it excluded).
     """
     from .solve import solve_model
 
@@ -47,7 +48,7 @@ def bench_ustr(data_dir: str | os.PathLike | None = None, repeats: int = 20) -> 
 
     ``data_dir`` None = the embedded 32-region world, else a 194-country folder (BACI layout).
     ``median_seconds`` is the whole solve with its accounting checks and outcomes, ``kernel_median_seconds``
-    the compiled solve alone (:func:`time_solves`). Returns those, ``"steps"``, ``"repeats"`` and ``"countries"``.
+    the compiled program alone (:func:`time_solves`). Returns those, ``"steps"``, ``"repeats"`` and ``"countries"``.
     """
     import jax.numpy as jnp
 

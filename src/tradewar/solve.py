@@ -698,7 +698,8 @@ class Equilibrium:
 
     ``outcomes`` holds NumPy arrays (country dimension first, as the model documents).
     ``stages`` counts the continuation stages the solve needed (0: the direct solve converged);
-    ``admissibility`` holds the smallest value of each of the model's admissibility margins.
+    ``admissibility`` holds the smallest value of each of the model's admissibility margins; ``seconds`` is the
+    wall time of the compiled program, which solves and computes the checks, margins and outcomes at the root.
     """
 
     y: Any
@@ -812,26 +813,21 @@ def solve_model(
     shock = check_shock(model, shock, codes if codes is not None else getattr(model, "codes", None), what)
     start = time.perf_counter()
     y_init = model.initial_guess() if y0 is None else y0
-    method = opts.method if opts.method != "auto" else getattr(model, "preferred_method", "newton")
     with blas_threads(int(np.size(y_init)), opts.blas_threads):
-        root = jax.block_until_ready(root_of(model, y_init, shock, opts.tol, opts.max_steps, method))
+        root, out = jax.block_until_ready(_solve_at(model, y_init, shock, opts.tol, opts.max_steps, opts.method, True))
     seconds = time.perf_counter() - start
     # np.asarray first: a NumPy view of a finished JAX array, far cheaper than float() of the JAX scalar
     max_res, code = float(np.asarray(root.max_residual)), int(np.asarray(root.result_code))
-    status = Status(verdict(max_res, code, opts.tol))
-    checks: dict[str, float] = {}
-    margins: dict[str, Any] = {}
-    lowest: dict[str, float] = {}
-    outcomes: dict[str, Any] = {}
-    if status is Status.SUCCESS:
-        out = _jax.cached_call(_inspect, model, root.value, shock)
-        checks = {k: float(np.asarray(v)) for k, v in out["checks"].items()}
-        margins = {k: np.asarray(v) for k, v in out["margins"].items()}
-        lowest = {k: float(np.asarray(v)) for k, v in out["lowest"].items()}
-        worst = max((v if v == v else math.inf for v in checks.values()), default=0.0)  # NaN fails
-        status = Status(verdict(max_res, code, opts.tol, check_error=worst, check_tol=opts.check_tol,
-                                margin=float(np.asarray(out["margin"]))))
-        outcomes = {k: np.asarray(v) for k, v in out["outcomes"].items()}
+    checks = {k: float(v) for k, v in _unpacked(out["checks"]).items()}
+    worst = max((v if v == v else math.inf for v in checks.values()), default=0.0)  # NaN fails
+    status = Status(verdict(max_res, code, opts.tol, check_error=worst, check_tol=opts.check_tol,
+                            margin=float(np.asarray(out["margin"]))))
+    # the checks, margins and outcomes of a solve that did not converge describe no equilibrium: none kept
+    converged = status in (Status.SUCCESS, Status.FAILED_CHECKS, Status.INADMISSIBLE)
+    checks = checks if converged else {}
+    margins = _unpacked(out["margins"]) if converged else {}
+    lowest = {k: float(v) for k, v in _unpacked(out["lowest"]).items()} if converged else {}
+    outcomes = _unpacked(out["outcomes"]) if converged else {}
     eq = Equilibrium(
         y=root.value,
         outcomes=outcomes,
@@ -897,31 +893,80 @@ def _checks(model, y, shock):
     return model.checks(y, shock), margins_of(model, y, shock)
 
 
-def _root_at(model, y0, shock, tol, max_steps, method) -> RootSolution:
-    return find_root(model.residual, y0, shock, tol, max_steps, method)
+def _solved(model, y0, shock, tol, max_steps, method, inspect) -> tuple[RootSolution, dict[str, Any]]:
+    """:func:`find_root` of ``model.residual`` and, where ``inspect`` (a traced boolean) is true, :func:`_inspect`
+    at the root (zeros of the same shapes where it is false).
+
+    One program serves single solves, which inspect, and the strategic layer, which does not: a command
+    compiles and loads one solver program per model, and a single solve runs one program. A model without
+    ``checks`` and ``outcomes`` (one the strategic layer only solves) has nothing to inspect: ``{}``.
+    """
+    root = find_root(model.residual, y0, shock, tol, max_steps, method)
+    if not (hasattr(model, "checks") and hasattr(model, "outcomes")):
+        return root, {}
+
+    def found():
+        return _inspect(model, root.value, shock)
+
+    def blank():
+        return jax.tree.map(lambda a: jnp.zeros(a.shape, a.dtype), jax.eval_shape(found))
+
+    return root, jax.lax.cond(inspect, found, blank)
+
+
+def _solve_at(model, y0, shock, tol, max_steps, method, inspect: bool):
+    """:func:`_solved` as a stored program (:func:`tradewar._jax.cached_call`); ``method="auto"`` resolved."""
+    import numpy as np
+
+    if method == "auto":
+        method = getattr(model, "preferred_method", "newton")
+    return _jax.cached_call(_solved, model, y0, shock, np.float64(tol), max_steps, method, np.bool_(inspect))
 
 
 def root_of(model, y0, shock, tol: float = 1e-10, max_steps: int = 60, method: str = "auto") -> RootSolution:
     """:func:`find_root` of ``model.residual``, as a stored program (:func:`tradewar._jax.cached_call`).
 
-    The tolerance is an input of the program, not a constant in it, so that :func:`solve_model` and the
-    strategic layer (which solves to a tighter tolerance) run one compiled solver per model, shapes and
-    method, and a later process loads it instead of tracing and compiling the solver again.
+    The tolerance and whether the solve is inspected are inputs of the program, not constants in it, so that
+    :func:`solve_model` and the strategic layer (which solves to a tighter tolerance, and judges its solves by
+    their welfare) run one compiled solver per model, shapes and method, and a later process loads it instead
+    of tracing and compiling the solver again.
     """
-    import numpy as np
-
-    if method == "auto":
-        method = getattr(model, "preferred_method", "newton")
-    return _jax.cached_call(_root_at, model, y0, shock, np.float64(tol), max_steps, method)
+    return _solve_at(model, y0, shock, tol, max_steps, method, False)[0]
 
 
 def _inspect(model, y, shock) -> dict[str, Any]:
-    """The checks, margins and outcomes at a root (a program of its own, run only for a converged solve).
+    """The checks, margins and outcomes at a root (part of the solver's program, :func:`_solved`), each
+    :func:`_packed`.
 
     With them, what :func:`solve_model` judges the solve by, reduced in the program: ``lowest``, each margin's
     smallest entry (``inf`` for an empty one), and ``margin`` (:func:`smallest_margin`).
     """
     checks, margins = _checks(model, y, shock)
-    lowest = {k: jnp.min(v) if v.size else jnp.asarray(jnp.inf) for k, v in margins.items()}
-    return {"checks": checks, "margins": margins, "lowest": lowest, "margin": smallest_margin(margins),
-            "outcomes": model.outcomes(y, shock)}
+    groups = _packed(margins)
+    lowest = [(jnp.min(m.reshape(len(names), -1), axis=1, initial=jnp.inf), names) for m, names in groups]
+    return {"checks": _packed(checks), "margins": groups, "lowest": lowest,
+            "margin": smallest_margin({", ".join(names): m for m, names in groups}),
+            "outcomes": _packed(model.outcomes(y, shock))}
+
+
+def _packed(arrays: dict[str, Any]) -> list[tuple[jax.Array, dict[str, None]]]:
+    """A dict of arrays as few outputs of a program: those of one shape and dtype stacked (vectors and scalars;
+    a larger array stays alone, its stack a mere reshape), each stack with its names, the sorted keys of a
+    dict of ``None``, which the program's output tree holds and which are no outputs. Each output of a program
+    costs microseconds to hand over and to read, and a solve's checks and outcomes are some forty arrays."""
+    groups: dict[Any, list[str]] = {}
+    for k in sorted(arrays):
+        v = jnp.asarray(arrays[k])
+        groups.setdefault((v.shape, v.dtype) if v.ndim <= 1 else k, []).append(k)
+    return [(jnp.stack([jnp.asarray(arrays[k]) for k in ks]), dict.fromkeys(ks)) for ks in groups.values()]
+
+
+def _unpacked(groups) -> dict[str, Any]:
+    """The dict that :func:`_packed` packed, as NumPy arrays (views of the stacks)."""
+    import numpy as np
+
+    out: dict[str, Any] = {}
+    for stacked, names in groups:
+        a = np.asarray(stacked)
+        out.update((k, a[i, ...]) for i, k in enumerate(sorted(names)))
+    return out

@@ -67,7 +67,7 @@ def bench(
     """Time one solve of the Liberation Day (`ustr`) case: median of repeated solves after warm-up.
 
     The time is the whole solve as a caller gets it (checks, admissibility and outcomes included); the
-    compiled solve alone is printed beside it.
+    compiled program alone (solve, checks and outcomes, without the Python around it) is printed beside it.
     """
     from .._io import atomic_write, check_output_paths, json_writer
     from ..bench import bench_ustr
@@ -77,7 +77,7 @@ def bench(
         doc = bench_ustr(data, repeats=repeats)
     console.print(
         f"median {doc['median_seconds'] * 1e3:.2f} ms per solve over {doc['repeats']} repeats, {doc['countries']} countries "
-        f"(checks and outcomes included; the compiled solve alone {doc['kernel_median_seconds'] * 1e3:.2f} ms, "
+        f"(checks and outcomes included; the compiled program alone {doc['kernel_median_seconds'] * 1e3:.2f} ms, "
         f"{doc['steps']} steps)"
     )
     if json_out:
