@@ -517,8 +517,7 @@ def _primal(inputs):
     the continuation. (For ``newton_krylov`` below :data:`DENSE_LIMIT` unknowns the direct GMRES solve
     runs before the loop, so that a batch never pays for both kinds of linear solve at every step.)
     Each pass solves at one policy, which the model's ``prepare_shock`` (where it has one) turns into the
-    shock its equations read, with the arrays that depend on the policy only computed once: the target
-    policy ahead of the loop (a caller may pass it prepared already), a continuation stage's in its pass.
+    shock its equations read, with the arrays that depend on the policy only computed once for the pass.
     """
     residual, y0, shock, tol, max_steps, method, _ = inputs
     model = getattr(residual, "__self__", None)
@@ -539,12 +538,11 @@ def _primal(inputs):
         y_direct=y0, code=jnp.int32(1), steps=i0, ok=jnp.asarray(False), res=jnp.asarray(jnp.inf, y0.dtype),
     )  # fmt: skip
     # the arrays that depend on the policy only, once for each policy solved at, where the model provides them
-    # (a prepared policy is returned as it is)
     prepare = getattr(_own_model(residual), "prepare_shock", None) or (lambda s: s)
-    target = prepare(shock)
     if direct_kind != stage_kind:
-        value, code, k = _newton(residual, y0, target, jnp.int32(_NEWTON), tol, max_steps, direct_kind)
-        res = _max_abs(value, residual(value, target))
+        sh = prepare(shock)
+        value, code, k = _newton(residual, y0, sh, jnp.int32(_NEWTON), tol, max_steps, direct_kind)
+        res = _max_abs(value, residual(value, sh))
         start = _advance(start, value, code, k, res, one, tol, max_steps, y_base_is_direct)
 
     # a single (chord) solve uses the model's own factorisation where it has one; batches (Newton under vmap)
@@ -560,7 +558,7 @@ def _primal(inputs):
             c.y + slope * (c.y - c.y_prev),
             jnp.where(c.phase == _FINAL, jnp.where(c.s > 0.0, c.y, c.y_direct), y0),
         )
-        sh = jax.lax.cond(stage, lambda: prepare(_along(base, shock, s_try)), lambda: target)
+        sh = prepare(jax.lax.cond(stage, lambda: _along(base, shock, s_try), lambda: shock))
         tol_s = jnp.where(c.phase == _CHORD, tol * 1e-2, tol)
         value, code, k = _newton(residual, y_start, sh, c.phase, tol_s, max_steps, body_kind)
         # the value's residual, evaluated here rather than by another pass of the Newton loop, which under
@@ -900,18 +898,15 @@ def _solved(model, y0, shock, tol, max_steps, method, inspect) -> tuple[RootSolu
     at the root (zeros of the same shapes where it is false).
 
     One program serves single solves, which inspect, and the strategic layer, which does not: a command
-    compiles and loads one solver program per model, and a single solve runs one program. The policy is
-    prepared once (the model's ``prepare_shock``) for the solve and the inspection alike. A model without
+    compiles and loads one solver program per model, and a single solve runs one program. A model without
     ``checks`` and ``outcomes`` (one the strategic layer only solves) has nothing to inspect: ``{}``.
     """
-    prepare = getattr(model, "prepare_shock", None)
-    target = shock if prepare is None else prepare(shock)
-    root = find_root(model.residual, y0, target, tol, max_steps, method)
+    root = find_root(model.residual, y0, shock, tol, max_steps, method)
     if not (hasattr(model, "checks") and hasattr(model, "outcomes")):
         return root, {}
 
     def found():
-        return _inspect(model, root.value, target)
+        return _inspect(model, root.value, shock)
 
     def blank():
         return jax.tree.map(lambda a: jnp.zeros(a.shape, a.dtype), jax.eval_shape(found))

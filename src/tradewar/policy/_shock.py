@@ -44,10 +44,7 @@ class PreparedShock(eqx.Module):
 
     @classmethod
     def of(cls, shock: Any, compute: Any) -> PreparedShock:
-        """``shock`` with ``compute(shock)``, the arrays the model's equations read (a model's ``prepare_shock``);
-        a shock prepared already is returned as it is."""
-        if isinstance(shock, cls):
-            return shock
+        """``shock`` with ``compute(shock)``, the arrays the model's equations read (a model's ``prepare_shock``)."""
         return cls(shock.t, getattr(shock, "x", None), compute(shock))
 
 
