@@ -27,6 +27,25 @@ def test_commands_that_solve_nothing_do_not_import_jax(args):
     assert proc.stdout.strip().splitlines()[-1] == "heavy: []"
 
 
+def test_a_command_collects_its_own_garbage_and_leaves_the_heap_to_the_system_at_exit():
+    """The console script raises the first generation's threshold and freezes the heap after every other exit
+    handler, including those registered later (JAX's, the command's)."""
+    code = (
+        "import atexit, gc\n"
+        "from tradewar.__main__ import collect_for_one_command\n"
+        "atexit.register(lambda: print('frozen at exit:', gc.get_freeze_count() > 0))  # runs after freeze\n"
+        "collect_for_one_command()\n"
+        "atexit.register(lambda: print('frozen before later handlers:', gc.get_freeze_count() > 0))\n"
+        "class Cycle:\n    pass\n"
+        "c = Cycle(); c.me = c; del c\n"
+        "print('threshold:', gc.get_threshold()[0], 'collected:', gc.collect() >= 1)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [
+        "threshold: 50000 collected: True", "frozen before later handlers: False", "frozen at exit: True"]
+
+
 class Affine(eqx.Module):
     """A small model-like value: arrays (inputs of the program) and a static float (fixed in it)."""
 

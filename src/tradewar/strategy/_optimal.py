@@ -18,7 +18,6 @@ from typing import Any
 
 import jax.numpy as jnp
 import numpy as np
-import scipy.optimize
 
 from .._cancel import checkpoint
 from .._exceptions import ConvergenceError, ScenarioError
@@ -440,6 +439,8 @@ def optimal_tariff(
         trace = None if progress is None else (lambda it, alpha, n_active, pg, big, v: progress(it, pg))
         u, g_u, W, status, nit = _projected_newton(ev, u0, lb, lower, c, tol, max_steps, trace=trace)
     elif method == "lbfgsb":
+        import scipy.optimize  # here: it takes a fifth of a second to import, and only this method needs it
+
         from ..solve import blas_threads
 
         bounds = None if lower <= -1.0 else [(lb, None)] * inst.n_free
