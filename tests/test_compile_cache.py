@@ -4,8 +4,8 @@ Each round runs every strategic command in one fresh Python process with ``JAX_L
 persistent-cache log of JAX at DEBUG, against one new ``TRADEWAR_CACHE_DIR``. A program is identified by
 its persistent-cache key (the hash of the compiled module and the compile options). The first round
 says which programs took longer than :data:`SLOW` seconds to compile; the second round must find every
-one of them in the cache (no cache miss for any of their keys). A program holding a host callback is
-never written to the cache; the first round names it.
+one of them in the cache (no cache miss for any of their keys), and compile no operation of JAX outside
+tradewar's programs. A program holding a host callback is never written to the cache; the first round names it.
 """
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
+
+import tradewar
 
 #: A program that took longer than this to compile the first time must never be compiled again.
 SLOW = 0.5
@@ -101,3 +104,17 @@ def test_second_run_of_every_strategic_command_compiles_nothing_slow(tmp_path):
     recompiled = sorted(f"{slow[key][0]} ({slow[key][1]:.1f} s the first time)" for key in again if key in slow)
     assert not recompiled, f"compiled again in a new process: {', '.join(recompiled)}"
     assert set(slow) <= hits
+    # nor an operation of JAX run outside tradewar's programs (``jnp.asarray`` of host data, indexing a JAX
+    # array): each is compiled in every process, 5 to 35 ms a shape
+    assert not (eager := eager_ops(again)), f"operations compiled outside a program: {', '.join(eager)}"
+
+
+def eager_ops(compiled: dict[str, tuple[str, float]]) -> list[str]:
+    """The compiled programs that are no function of tradewar (``jit_NAME`` with no ``def NAME(`` in its source)."""
+    source = "\n".join(p.read_text(encoding="utf-8") for p in Path(tradewar.__file__).parent.rglob("*.py"))
+    return sorted({name for name, _ in compiled.values() if f"def {name.removeprefix('jit_')}(" not in source})
+
+
+def test_eager_ops_are_told_from_programs():
+    assert eager_ops({"k1": ("jit__welfare_at", 0.01), "k2": ("jit_convert_element_type", 0.01),
+                      "k3": ("jit_stage", 0.01), "k4": ("jit__solved", 0.1)}) == ["jit_convert_element_type", "jit_stage"]

@@ -23,11 +23,11 @@ from typing import Any
 
 import equinox as eqx
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from .. import _jax  # float64, stored programs
 from .._cancel import checkpoint
+from .._jax import on_device
 
 #: Batched (vmapped) solves run one at a time in a process: two of them executing at once on XLA's CPU
 #: client, from two threads, can wait on each other for ever (two bloc games on the server's two workers
@@ -81,7 +81,7 @@ def stack_models(models: Sequence[Any]) -> Stacked:
             out.append(col[0])
             axes.append(None)
         else:
-            out.append(jnp.asarray(np.stack([np.asarray(c) for c in col])))
+            out.append(on_device(np.stack([np.asarray(c) for c in col])))
             axes.append(0)
     return Stacked(model=jax.tree_util.tree_unflatten(treedef, out), axes=tuple(axes), size=len(models))
 
@@ -120,16 +120,20 @@ def _kernel(stacked: Stacked, T, X, t_batched: bool, x_batched: bool, y0, tol, m
     return jax.vmap(one, in_axes=in_axes)(stacked.model, T, X)
 
 
+# Members and chunks are taken with NumPy (views of the arrays on the CPU): indexing a JAX array outside a
+# program runs a program of its own, compiled in every process, about 15 ms for each shape.
+
+
 def _member(stacked: Stacked, k: int) -> Any:
     """Member ``k`` of a stack, as one model."""
     leaves, treedef = jax.tree_util.tree_flatten(stacked.model)
     return jax.tree_util.tree_unflatten(
-        treedef, [leaf if ax is None else leaf[k] for leaf, ax in zip(leaves, stacked.axes, strict=True)])
+        treedef, [leaf if ax is None else np.asarray(leaf)[k] for leaf, ax in zip(leaves, stacked.axes, strict=True)])
 
 
 def _take(stacked: Stacked, idx: np.ndarray) -> Stacked:
     leaves, treedef = jax.tree_util.tree_flatten(stacked.model)
-    leaves = [leaf if ax is None else leaf[idx] for leaf, ax in zip(leaves, stacked.axes, strict=True)]
+    leaves = [leaf if ax is None else np.asarray(leaf)[idx] for leaf, ax in zip(leaves, stacked.axes, strict=True)]
     return Stacked(model=jax.tree_util.tree_unflatten(treedef, leaves), axes=stacked.axes, size=len(idx))
 
 
@@ -162,8 +166,8 @@ def solve_members(
     if stacked is None:
         n_leaves = len(jax.tree_util.tree_leaves(model))
         stacked = Stacked(model=model, axes=(None,) * n_leaves, size=1)
-    T = jnp.asarray(T, dtype=jnp.float64)
-    X = None if X is None else jnp.asarray(X, dtype=jnp.float64)
+    T = np.asarray(T, dtype=np.float64)
+    X = None if X is None else np.asarray(X, dtype=np.float64)
     if size is None:
         if t_batched:
             size = T.shape[0]
@@ -180,10 +184,9 @@ def solve_members(
     for start in range(0, B, width):
         stop = min(start + width, B)
         idx = np.arange(start, start + width).clip(max=stop - 1)  # pad by repeating the last member
-        jidx = jnp.asarray(idx)
-        sm = _take(stacked, jidx) if model_batched else stacked
-        Tc = T[jidx] if t_batched else T
-        Xc = None if X is None else (X[jidx] if x_batched else X)
+        sm = _take(stacked, idx) if model_batched else stacked
+        Tc = T[idx] if t_batched else T
+        Xc = None if X is None else (X[idx] if x_batched else X)
         checkpoint()  # between chunks: a cancelled caller stops here
         # the tolerance is an input of the kernel: one compiled kernel serves every tolerance
         with KERNEL_LOCK:

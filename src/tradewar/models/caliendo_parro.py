@@ -128,6 +128,7 @@ import numpy as np
 
 from .. import _jax  # float64; the baseline guess
 from .._exceptions import CalibrationError
+from .._jax import on_device
 from ..policy._shock import PreparedShock, policy_arrays
 from ..solve import Shock, accepted, find_root, root_of
 
@@ -562,7 +563,7 @@ def _build(trade, tariffs, theta, gva, gio, alpha, codes, sectors, *, no_inter, 
         raise CalibrationError(f"country {codes[bad]}: no value added (no production in the data)")
     D = trade.sum(axis=(0, 2)) - trade.sum(axis=(1, 2))
     D_new = D if D_new is None else D_new
-    f = lambda a: jnp.asarray(np.asarray(a, float))  # noqa: E731
+    f = lambda a: on_device(a, "float64")  # noqa: E731
     return CaliendoParro(
         theta=f(theta), gva=f(gva), gio=f(gio), alpha=f(alpha), pi=f(pi), t0=f(tariffs), X=f(X), VA=f(VA),
         D=f(D), D_new=f(D_new), codes=tuple(codes), sectors=tuple(sectors), no_intermediates=no_inter,

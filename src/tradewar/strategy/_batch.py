@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import _jax  # stored programs
 from .._exceptions import ConvergenceError, InadmissibleError
+from .._jax import on_device
 from ..batch._solve import solve_members
 from ..solve import Shock, Status, accepted, margins_of, root_of, smallest_margin, verdict
 
@@ -133,9 +134,9 @@ class WelfareEvaluator:
 
     def __init__(self, model, cells, groups, t_base, idx, tol: float = 1e-11):
         self.model, self.tol = model, tol
-        self.t_base = jnp.asarray(t_base, dtype=jnp.float64)
-        self.cells, self.groups = jnp.asarray(cells), jnp.asarray(groups)
-        self.idx = jnp.asarray(idx)
+        self.t_base = on_device(t_base, "float64")
+        self.cells, self.groups = on_device(cells), on_device(groups)
+        self.idx = on_device(idx)
         self.y = model.initial_guess()
         self.count = 0
 

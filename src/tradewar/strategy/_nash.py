@@ -22,6 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._exceptions import ConvergenceError, ScenarioError
+from .._jax import on_device
 from ..batch._solve import KERNEL_LOCK
 from ._objective import baseline_tariffs, country_index, make_instrument, welfare_batch, welfare_vector
 from ._optimal import optimal_tariff
@@ -96,9 +97,9 @@ def _codes(model, n):
 
 
 def _welfare_at(model, t, y0=None):
-    t = jnp.asarray(t)
-    z = jnp.zeros((0,))
-    empty = jnp.zeros((0,), dtype=jnp.int64)
+    t = on_device(t)
+    z = on_device(np.zeros(0))
+    empty = on_device(np.zeros(0, dtype=np.int64))
     W, sol = welfare_vector(model, z, t, empty, empty, model.initial_guess() if y0 is None else y0)
     from ..solve import accepted
 
@@ -139,8 +140,8 @@ def certify(
                 devs.append(V[keep])
         V = np.concatenate(devs, axis=0)
         with KERNEL_LOCK:  # batched solves one at a time (see tradewar.batch._solve)
-            Wd, res = welfare_batch(model, jnp.log1p(jnp.asarray(V)), t, jnp.asarray(inst.cells),
-                                    jnp.asarray(inst.groups), y0)
+            Wd, res = welfare_batch(model, on_device(np.log1p(V)), t, on_device(inst.cells),
+                                    on_device(inst.groups), y0)
             Wd, res = np.asarray(Wd), np.asarray(res)
         ok = res <= 1e-9
         gain = Wd[ok, c] / W0[c] - 1.0
@@ -229,7 +230,7 @@ def nash(
             max_move = max(max_move, float(np.max(np.abs(move))))
             v_new = v + np.clip(damping * move, -step_cap, step_cap)
             t = inst.apply(t, v_new)
-            y = jnp.asarray(br.y)
+            y = on_device(br.y)
         history.append(max_move)
         if progress is not None:
             progress(f"Nash round {rounds}: max best-response move {max_move:.3g}")

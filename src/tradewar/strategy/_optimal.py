@@ -21,6 +21,7 @@ import numpy as np
 
 from .._cancel import checkpoint
 from .._exceptions import ConvergenceError, ScenarioError
+from .._jax import on_device
 from .._memory import available_mib
 from ._objective import (
     Instrument,
@@ -81,11 +82,11 @@ class _Evaluator:
 
     def __init__(self, model, inst: Instrument, t_base, weights, y0, solver_tol, solver_steps):
         self.model = model
-        self.t_base = jnp.asarray(t_base)
-        self.cells = jnp.asarray(inst.cells)
-        self.groups = jnp.asarray(inst.groups)
-        self.weights = jnp.asarray(weights, dtype=jnp.float64)
-        self.y = jnp.asarray(y0)
+        self.t_base = on_device(t_base)
+        self.cells = on_device(inst.cells)
+        self.groups = on_device(inst.groups)
+        self.weights = on_device(weights, "float64")
+        self.y = on_device(y0)
         self.tol = solver_tol
         self.steps = solver_steps
         self.count = 0
@@ -99,7 +100,7 @@ class _Evaluator:
     def value_grad(self, u: np.ndarray):
         """``(log W^_c, gradient in u, W^ (N,))`` or None when the equilibrium does not solve."""
         checkpoint()
-        args = (self.model, jnp.asarray(u), self.t_base, self.cells, self.groups, self.weights)
+        args = (self.model, on_device(u), self.t_base, self.cells, self.groups, self.weights)
         for y0 in (self.y, self.model.initial_guess()):
             v, g, W, sol = log_welfare_value_and_grad(*args, y0, self.tol, self.steps)
             self.count += 1
@@ -111,7 +112,7 @@ class _Evaluator:
     def hessian(self, u: np.ndarray):
         checkpoint()
         v, g, H, W, sol = log_welfare_hessian(
-            self.model, jnp.asarray(u), self.t_base, self.cells, self.groups, self.weights, self.y, self.tol,
+            self.model, on_device(u), self.t_base, self.cells, self.groups, self.weights, self.y, self.tol,
             self.steps,
         )
         self.count += 1

@@ -46,6 +46,7 @@ import scipy.linalg
 
 from .. import _jax  # stored programs
 from .._exceptions import ConvergenceError, ScenarioError
+from .._jax import on_device
 from ..solve import accepted
 from ._objective import (
     baseline_tariffs,
@@ -287,8 +288,8 @@ def efficient_talks(
     if lower > -1.0:
         v0 = np.maximum(v0, lower)
     u = np.log1p(v0)
-    empty = jnp.zeros((0,), dtype=jnp.int64)
-    W_base, sol = welfare_vector(model, jnp.zeros((0,)), t0, empty, empty, model.initial_guess(), solver_tol)
+    empty = on_device(np.zeros(0, dtype=np.int64))
+    W_base, sol = welfare_vector(model, on_device(np.zeros(0)), t0, empty, empty, model.initial_guess(), solver_tol)
     if not accepted(float(sol.max_residual), int(sol.result_code), solver_tol, finite=bool(np.isfinite(W_base).all())):
         raise ConvergenceError("efficient_talks: the baseline equilibrium did not solve")
     W_base = np.asarray(W_base)
