@@ -31,7 +31,7 @@ import numpy as np
 
 from .. import _jax  # float64, stored programs
 from .._exceptions import ScenarioError
-from ..solve import Shock, find_root, root_of
+from ..solve import Shock, _jacobian, find_root, root_of
 
 __all__ = [
     "INSTRUMENTS",
@@ -222,8 +222,9 @@ def _log_welfare_jacobian_at(model, y, u, t_base, cells, groups):
     def log_w(z):
         return jnp.log(model.welfare(z[:ny], Shock(tariffs_from_u(z[ny:], t_base, cells, groups))))
 
-    G = jax.jacfwd(log_w)(L.z)  # (N, ny + K)
-    return G[:, ny:] + G[:, :ny] @ L.Y
+    # d log W / du = G [Y; I] with G the derivative in z = (y, u): K directional derivatives, not ny + K
+    D = jnp.concatenate([L.Y, jnp.eye(u.shape[0], dtype=L.Y.dtype)], axis=0)  # (ny + K, K)
+    return jax.vmap(lambda d: jax.jvp(log_w, (L.z,), (d,))[1], in_axes=1, out_axes=1)(D)  # (N, K)
 
 
 def log_welfare_jacobian(model, u, t_base, cells, groups, y0, tol=1e-11, max_steps=60):
@@ -285,8 +286,10 @@ def lagrangian_at(model, y, u, t_base, cells, groups, weights, sol=None, tangent
         return jnp.sum(weights * jnp.log(model.welfare(z[:ny], sh)))
 
     z = jnp.concatenate([y, u])
-    Jz = jax.jacfwd(res)(z)  # (ny, ny + K)
-    Jy, Ju = Jz[:, :ny], Jz[:, ny:]
+    # r_y in the model's closed form where it has one, and r_u by K forward derivatives: forward derivatives
+    # of r over every unknown as well would carry the tariff arrays' tangents along ny + K directions
+    Jy = _jacobian(model.residual, y, Shock(t))  # (ny, ny)
+    Ju = jax.jacfwd(lambda uu: model.residual(y, Shock(tariffs_from_u(uu, t_base, cells, groups))))(u)  # (ny, K)
     value, gz = jax.value_and_grad(phi)(z)
     lu = jax.scipy.linalg.lu_factor(Jy)
     lam = -jax.scipy.linalg.lu_solve(lu, gz[:ny], trans=1)
