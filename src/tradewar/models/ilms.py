@@ -834,9 +834,7 @@ def _assemble(c: Completed, p: ILMSParams, phi, psi: float, beta: float, host: b
     # final spending: expenditure less intermediate inputs, E - (1-beta) V = Y + T + R0
     Ec = c.E if beta == 1.0 else c.Y + c.T + c.R0
     lam = (1 + c.t0) * c.X / c.E[None, :]
-    # device_put moves the arrays as they are; jnp.asarray would run (and, in a fresh process, load) one
-    # small conversion program per field
-    j = (lambda a: np.asarray(a, dtype=np.float64)) if host else (lambda a: jax.device_put(np.asarray(a, dtype=np.float64)))
+    j = (lambda a: np.asarray(a, dtype=np.float64)) if host else (lambda a: _jax.on_device(a, "float64"))
     return ILMSModel(
         X=j(c.X),
         t0=j(c.t0),

@@ -80,7 +80,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.custom_derivatives import SymbolicZero
 
-from .. import _jax  # noqa: F401  (float64)
+from .. import _jax  # float64, on_device
 from .._exceptions import CalibrationError
 from ..solve import Shock
 
@@ -383,7 +383,7 @@ def global_war(X, t, eps, codes, sectors, options=None, *, start=None) -> WarRes
     begin = time.perf_counter()
     # the balancing step in the war's unknowns: both steps run one stored program of this size
     step1 = from_spending(X, t, eps, codes, sectors, nash=True, war=False)
-    shock1 = step1.zero_shock() if start is None else Shock(t=jax.device_put(np.asarray(start, float)))
+    shock1 = step1.zero_shock() if start is None else Shock(t=_jax.on_device(start, "float64"))
     bal = solve_model(step1, shock1, opts, what="tariffwar: balancing trade")
     t = np.asarray(shock1.t)
     Xb = np.asarray(bal.outcomes["flows_new"]) * (1.0 + t)  # X' = lambda' e Y^ Y, tariff-inclusive

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import jax.numpy as jnp
 import numpy as np
 
 from .. import _jax  # stored programs
@@ -145,7 +144,7 @@ class WelfareEvaluator:
 
         checkpoint()
         for y0 in (self.y, self.model.initial_guess()):
-            wk, J, W, sol = welfare_jacobian(self.model, jnp.asarray(u, dtype=jnp.float64), self.t_base,
+            wk, J, W, sol = welfare_jacobian(self.model, on_device(u, "float64"), self.t_base,
                                              self.cells, self.groups, self.idx, y0, self.tol)
             self.count += 1
             # a singular Jacobian at the root (the edge of the admissible region) gives non-finite derivatives

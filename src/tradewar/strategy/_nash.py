@@ -22,7 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._exceptions import ConvergenceError, ScenarioError
-from .._jax import on_device
+from .._jax import on_device, zeros
 from ..batch._solve import KERNEL_LOCK
 from ._objective import baseline_tariffs, country_index, make_instrument, welfare_batch, welfare_vector
 from ._optimal import optimal_tariff
@@ -98,7 +98,7 @@ def _codes(model, n):
 
 def _welfare_at(model, t, y0=None):
     t = on_device(t)
-    z = on_device(np.zeros(0))
+    z = zeros(0)
     empty = on_device(np.zeros(0, dtype=np.int64))
     W, sol = welfare_vector(model, z, t, empty, empty, model.initial_guess() if y0 is None else y0)
     from ..solve import accepted

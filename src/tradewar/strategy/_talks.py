@@ -289,7 +289,7 @@ def efficient_talks(
         v0 = np.maximum(v0, lower)
     u = np.log1p(v0)
     empty = on_device(np.zeros(0, dtype=np.int64))
-    W_base, sol = welfare_vector(model, on_device(np.zeros(0)), t0, empty, empty, model.initial_guess(), solver_tol)
+    W_base, sol = welfare_vector(model, _jax.zeros(0), t0, empty, empty, model.initial_guess(), solver_tol)
     if not accepted(float(sol.max_residual), int(sol.result_code), solver_tol, finite=bool(np.isfinite(W_base).all())):
         raise ConvergenceError("efficient_talks: the baseline equilibrium did not solve")
     W_base = np.asarray(W_base)
@@ -339,7 +339,7 @@ def efficient_talks(
         # sensitivity of the parties' gains to the weights, on the free tariffs (Hessian of the last
         # inner Newton step, or a fresh one when the inner problem needed no step)
         H = ev.last_hessian if ev.last_hessian is not None else ev.hessian(u)
-        _, J, _ = log_welfare_jacobian(model, jnp.asarray(u), t0, cells, groups, ev.y, solver_tol)
+        _, J, _ = log_welfare_jacobian(model, on_device(u), t0, cells, groups, ev.y, solver_tol)
         J = np.asarray(J)[pidx]
         free = ~((u <= lb + 1e-10) & (g_u < 0)) if np.isfinite(lb) else np.ones(u.shape, bool)
         JF, HF = J[:, free], H[np.ix_(free, free)]
