@@ -402,7 +402,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
                       f"{world.codes[order[-1]]} {d[order[-1]]:+.3f} pp)")
         res = out.result
         _show(res, s.output.countries, "Outcomes with the " + ("stable" if stable else "grand") + " coalition")
-        console.print(f"[dim]{2 ** K} coalitions solved in {game.seconds:.2f} s (batched)[/]")
+        console.print(f"[dim]{2 ** K} coalitions solved in {game.seconds:.2f} s[/]")
         bands = None
         if draws:
             from ..batch.uncertainty import bloc_bands

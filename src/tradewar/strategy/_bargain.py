@@ -19,7 +19,7 @@ welfare. Gradients by implicit differentiation through the solve (:mod:`tradewar
 
 Deal frontier: the Pareto frontier of ``(W_A, W_B)`` over the same tariffs by a weighted-sum sweep
 ``max a log W_A + (1 - a) log W_B`` (warm-started across weights, refined in the range where both gain),
-together with a batched grid (``vmap``) of the two uniform rates giving the region both prefer to the
+together with a grid of the two uniform rates giving the region both prefer to the
 threat; and two 1-D searches on the solve:
 
 * the highest uniform tariff ``A`` can put on ``B``'s goods, ``B``'s tariffs on ``A`` at the world's
@@ -199,7 +199,7 @@ def _labels(world, pair: _Pair) -> tuple[str, ...]:
 
 
 def _grid_start(model, pair: _Pair, t_base, thr2, weight, lo, hi, n=17):
-    """Best feasible point of the Nash product on a batched grid of the two uniform rates."""
+    """Best feasible point of the Nash product on a grid of the two uniform rates."""
     from ._batch import welfare_of_tariffs
 
     r = np.linspace(lo, hi, n)
@@ -313,7 +313,7 @@ def bargain(
         grad = (wts * dl * 100.0) @ J
         return -val, -grad
 
-    # a feasible start: the caller's (rates of the pair, e.g. a frontier point both prefer), a batched grid
+    # a feasible start: the caller's (rates of the pair, e.g. a frontier point both prefer), a grid
     # of uniform rates, else a step from the threat into the mutual-gain cone
     if start is not None:
         u0 = np.log1p(np.clip(np.asarray(start, dtype=np.float64), lo, hi))
@@ -398,7 +398,7 @@ class DealFrontier:
 
     points : list of dicts ``{weight, values (2K,), welfare_pct (2,), both_gain}`` along the frontier
         (weighted-sum sweep, A's weight ``weight``), ordered from B's best to A's best.
-    grid_rates : (G,) uniform rates of the batched grid; ``grid_welfare_pct`` (G, G, 2) the parties'
+    grid_rates : (G,) uniform rates of the grid; ``grid_welfare_pct`` (G, G, 2) the parties'
         welfare there (``[A's rate on B, B's rate on A, party]``); ``grid_both_gain`` (G, G) where both
         prefer the grid point to the threat.
     threat_welfare_pct : (2,) the parties' welfare at the threat.
@@ -441,9 +441,9 @@ def _sweep(fun_for, ev, u0, weights, bounds, max_steps):
 
 
 def _root_1d(f, x_lo, x_hi, n=64):
-    """Largest x in [x_lo, x_hi] with f(x) >= 0, f decreasing-ish: batched scan then bisection.
+    """Largest x in [x_lo, x_hi] with f(x) >= 0, f decreasing-ish: a scan then bisection.
 
-    ``f`` maps an array of x to an array of values (one batched solve). Returns (x, capped) or (None, False).
+    ``f`` maps an array of x to an array of values (one solve each). Returns (x, capped) or (None, False).
     """
     xs = np.linspace(x_lo, x_hi, n)
     v = f(xs)
@@ -506,7 +506,7 @@ def deal_frontier(
 
     a, b, pair, t_thr, note, W_thr, thr2 = _negotiation(model, world, parties, base_t, threat, instruments)
     t_base = t_thr  # every tariff but the parties' on each other stays as at the threat
-    # 1. batched grid of the two uniform rates: the region both prefer to the threat
+    # 1. a grid of the two uniform rates: the region both prefer to the threat
     up = _pair(t_base.shape, a, b, "uniform")
     r = np.linspace(grid_range[0], grid_range[1], grid)
     ga, gb = np.meshgrid(r, r, indexing="ij")
@@ -562,7 +562,7 @@ def deal_frontier(
         {"weight": w, "values": np.expm1(u), "welfare_pct": 100.0 * (w2 - 1.0), "both_gain": bool((w2 > thr2).all())}
         for w, u, w2 in pts
     ]
-    # 3. the two 1-D questions, each a batched scan on the solve then bisection
+    # 3. the two 1-D questions, each a scan on the solve then bisection
     t0 = np.asarray(model.t0, dtype=np.float64)
     ab_cells = pair.cells[pair.groups < pair.n_each]
     ba_cells = pair.cells[pair.groups >= pair.n_each]

@@ -1,8 +1,12 @@
-"""Batched welfare of many tariff arrays, on the package's one batched solve (:mod:`tradewar.batch._solve`).
+"""Welfare of many tariff arrays, each solved by the model's one stored solver program.
 
-Used by the bloc game (every coalition at once) and by the searches of the bargaining module. Chunks
-have one fixed size (the last one is padded, a single array is solved alone) so that one compiled
-function serves every call of a given model.
+Used by the bloc game (every coalition) and by the searches of the bargaining module. The arrays are
+solved one after the other by the program of a single solve (:func:`tradewar.solve.root_of`), which the
+strategic commands load anyway: a batched (``vmap``-ed) solve would be a second program of the solver to
+compile and load, about 2 s of compilation for the 32-region world. One after the other, a 32-region
+solve takes about 0.6 ms (a ``vmap``-ed one 0.25 ms per member), and a sectoral solve (GMRES, which
+under ``vmap`` runs every member's iterations to the slowest one's) about half the time per member of the
+batched program.
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ from typing import Any
 import numpy as np
 
 from .. import _jax  # stored programs
+from .._cancel import checkpoint
 from .._exceptions import ConvergenceError, InadmissibleError
 from .._jax import on_device
-from ..batch._solve import solve_members
+from ..batch._solve import KERNEL_LOCK
 from ..solve import Shock, Status, accepted, margins_of, root_of, smallest_margin, verdict
 
 __all__ = ["welfare_of_tariffs", "welfare_one", "welfare_jacobian", "WelfareEvaluator"]
@@ -26,23 +31,18 @@ def _margin(model, y, shock):
     return smallest_margin(margins_of(model, y, shock))
 
 
-def _welfare(model, sol, shock):
-    """Welfare, residual and the smallest admissibility margin (> 0 in a possible equilibrium)."""
-    return model.welfare(sol.value, shock), (sol.max_residual, _margin(model, sol.value, shock), sol.result_code)
-
-
 @_jax.stored
 def _welfare_and_margin(model, y, shock):
     return model.welfare(y, shock), _margin(model, y, shock)
 
 
 def _one(model, t, x, tol, max_steps):
-    """:func:`welfare_of_tariffs`' arrays for one tariff array, by the model's stored solver program."""
+    """Welfare (N,), max residual, smallest margin and result code at one tariff array, by the model's stored
+    solver program, from the model's baseline."""
     shock = Shock(t, x)
     sol = root_of(model, model.initial_guess(), shock, tol, max_steps)
     W, margin = _welfare_and_margin(model, sol.value, shock)
-    return np.asarray(W)[None], (np.asarray(sol.max_residual)[None], np.asarray(margin)[None],
-                                 np.asarray(sol.result_code)[None])
+    return np.asarray(W), float(sol.max_residual), float(margin), int(sol.result_code)
 
 
 def _which(k: int, total: int) -> str:
@@ -62,27 +62,31 @@ def welfare_of_tariffs(
     what: str = "batched solve",
     infeasible: str = "raise",
 ) -> np.ndarray:
-    """Welfare W^ (B, N) of every tariff array in ``T`` (B, *shape), solved with ``vmap`` in chunks.
+    """Welfare W^ (B, N) of every tariff array in ``T`` (B, *shape), each solved from the model's baseline.
 
-    ``X`` (same shape as ``T``, or None) holds export taxes. ``progress(done, total)`` is called after
-    each chunk. Raises :class:`ConvergenceError` naming the first array whose solve failed, or whose
-    equilibrium is not admissible; with ``infeasible="nan"`` such rows are NaN instead (searches that
-    scan a range of tariffs and keep to the part where the model has an equilibrium).
+    ``X`` (same shape as ``T``, or None) holds export taxes. The arrays are solved one after the other (see
+    the module docstring) in groups of ``chunk``: ``progress(done, total)`` is called after each group, and a
+    cancelled caller (:mod:`tradewar._cancel`) stops between groups. Raises :class:`ConvergenceError` naming
+    the first array whose solve failed, or whose equilibrium is not admissible; with ``infeasible="nan"``
+    such rows are NaN instead (searches that scan a range of tariffs and keep to the part where the model
+    has an equilibrium).
     """
     T = np.asarray(T, dtype=np.float64)
+    X = None if X is None else np.asarray(X, dtype=np.float64)
     B = T.shape[0]
     if B == 0:
         return np.zeros((0, T.shape[1]))
-    out = np.empty((B, T.shape[1]))
-    if B == 1:  # one solve: the program every command of this model shares, not a batch of one
-        W, (res, margin, code) = _one(model, T[0], None if X is None else np.asarray(X)[0], tol, max_steps)
+    W = np.empty((B, T.shape[1]))
+    res, margin, code = np.empty(B), np.empty(B), np.empty(B, dtype=np.int32)
+    width = max(1, int(chunk))
+    for start in range(0, B, width):
+        checkpoint()
+        with KERNEL_LOCK:  # one group of solves at a time in a process, as the batch layer's chunks
+            for k in range(start, min(start + width, B)):
+                W[k], res[k], margin[k], code[k] = _one(model, T[k], None if X is None else X[k], tol, max_steps)
         if progress is not None:
-            progress(1, 1)
-    else:
-        W, (res, margin, code) = solve_members(model, T, X, extract=_welfare, chunk=chunk, tol=tol,
-                                               max_steps=max_steps, shrink=False, progress=progress)
-    res, margin, W = np.asarray(res), np.asarray(margin), np.asarray(W, dtype=np.float64)
-    status = np.asarray(verdict(res, np.asarray(code), tol, finite=np.isfinite(W).all(axis=1), margin=margin))
+            progress(min(start + width, B), B)
+    status = np.asarray(verdict(res, code, tol, finite=np.isfinite(W).all(axis=1), margin=margin))
     if infeasible == "nan":
         return np.where((status == Status.SUCCESS.value)[:, None], W, np.nan)
     bad = np.flatnonzero((status != Status.SUCCESS.value) & (status != Status.INADMISSIBLE.value))
@@ -100,8 +104,7 @@ def welfare_of_tariffs(
             f"{margin[k]:.3g}: a price, income or real income is not positive, or a share leaves [0, 1])",
             {"case": k, "margin": float(margin[k])},
         )
-    out[:] = W
-    return out
+    return W
 
 
 def welfare_one(model: Any, t: Any, x: Any = None, *, tol: float = 1e-10, what: str = "solve") -> np.ndarray:

@@ -13,8 +13,8 @@ baseline plus ``stick`` on every candidate that stays out). The target answers e
 :func:`bloc_game` evaluates every coalition ``S`` of the (at most 12) candidates: the tariffs of all
 ``2^K`` coalitions are built at once with NumPy (the mirror and equal-value answers to one member depend
 only on that member's measure and baseline flows, so coalition tariffs are sums of per-member changes)
-and solved in batches by ``jax.vmap`` of :func:`tradewar.solve.find_root` (the ``optimal`` answer is a
-best response per coalition, solved one coalition at a time). With ``W_k(S)`` the welfare of country ``k``
+and solved one after the other by the model's stored solver program (:mod:`tradewar.strategy._batch`; the
+``optimal`` answer is a best response per coalition). With ``W_k(S)`` the welfare of country ``k``
 (W^ relative to the model's baseline) when ``S`` is the bloc:
 
 * internal stability: no member gains by leaving, ``W_k(S) >= W_k(S - k)`` for every ``k`` in ``S``;
@@ -372,10 +372,10 @@ def bloc_game(
     tol: float = 1e-9,
     progress: Callable[[int, int], None] | None = None,
 ) -> BlocGame:
-    """Evaluate every coalition of ``bloc`` (at most 12 candidates) with batched solves; see the module docstring.
+    """Evaluate every coalition of ``bloc`` (at most 12 candidates); see the module docstring.
 
     ``base_t`` are the tariffs without any bloc (the stick on everyone); ``tol`` is the welfare tolerance
-    (W^) of the stability comparisons; ``progress(done, total)`` is told about each batch.
+    (W^) of the stability comparisons; ``progress(done, total)`` is told after every ``chunk`` solves.
 
     Examples
     --------

@@ -10,7 +10,7 @@ Non-players keep their tariffs of ``base_t``.
 Certificate per player at the equilibrium: the max-norm of its projected gradient of W^ w.r.t. its own
 tariffs, and the largest relative welfare gain ``W^(deviation) / W^(Nash) - 1`` over a grid of unilateral
 deviations (each instrument value moved by ``+/- h`` for each ``h`` in ``steps``, kept ``>= lower``),
-solved in one batched (``vmap``) call per player.
+solved one after the other by the model's solver program (:func:`~tradewar.strategy._objective.welfare_batch`).
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def certify(
                 keep = np.all(V >= (lower if lower > -1.0 else -1.0 + 1e-9), axis=1)
                 devs.append(V[keep])
         V = np.concatenate(devs, axis=0)
-        with KERNEL_LOCK:  # batched solves one at a time (see tradewar.batch._solve)
+        with KERNEL_LOCK:  # one group of solves at a time in a process (see tradewar.batch._solve)
             Wd, res = welfare_batch(model, on_device(np.log1p(V)), t, on_device(inst.cells),
                                     on_device(inst.groups), y0)
             Wd, res = np.asarray(Wd), np.asarray(res)
