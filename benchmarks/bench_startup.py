@@ -20,7 +20,9 @@ machine it tells what the wall time would be on a quiet one). Cases (``NAME`` fo
   where that folder is missing; lashkaripour2021 warm < 2 s)
 
 A ``-warm`` case shares its compilation cache with the untimed warm-up run; a ``-cold`` case is a
-first-ever run: every repetition gets a new, empty ``TRADEWAR_CACHE_DIR``. The caches and every file a
+first-ever run: every repetition gets a new, empty ``TRADEWAR_CACHE_DIR``, and runs with
+``JAX_LOG_COMPILES=1``: the sum of the "Finished XLA compilation" times JAX logs is its XLA compile time
+(target < 5 s for ``optimal``, ``optimal-partner``, ``nash``, ``talks`` and ``bloc``). The caches and every file a
 command writes live in a temporary folder (the working directory of the commands), so the user's
 cache is neither used nor changed. ``PYTHONDONTWRITEBYTECODE`` is removed from the commands'
 environment, so that, as in an installed package, tradewar's modules are not compiled from source on
@@ -37,6 +39,7 @@ import json
 import multiprocessing
 import os
 import platform
+import re
 import resource
 import statistics
 import subprocess
@@ -77,6 +80,11 @@ COMMANDS: dict[str, tuple[list[str], float | None, Path | None]] = {
         ["replicate", "lashkaripour2021", "--data", str(SHARED / "tariffwar_cubes")], 2.0, SHARED / "tariffwar_cubes"),
 }
 
+#: Commands whose first-ever XLA compile has a target (seconds).
+COMPILE_TARGETS = {"optimal": 5.0, "optimal-partner": 5.0, "nash": 5.0, "talks": 5.0, "bloc": 5.0}
+#: JAX's log line of one compilation (``JAX_LOG_COMPILES=1``).
+_COMPILED = re.compile(r"Finished XLA compilation of .*? in ([0-9.eE+-]+) sec")
+
 #: case -> (command line, target in seconds or None, "none" | "warm" | "cold", data folder or None).
 CASES: dict[str, tuple[list[str], float | None, str, Path | None]] = {
     "help": (["--help"], 1.0, "none", None),
@@ -113,15 +121,15 @@ def _cpu_children() -> float:
     return use.ru_utime + use.ru_stime
 
 
-def _once(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
-    """Wall time and CPU time (user + system, all threads) of one run of the command."""
+def _once(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, float]:
+    """Wall time, CPU time (user + system, all threads) and XLA compile time (as JAX logs it) of one run."""
     cpu0, start = _cpu_children(), time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", ENTRY, *args], env=env, capture_output=True, text=True, cwd=cwd)
     seconds, cpu = time.perf_counter() - start, _cpu_children() - cpu0
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or [""]
         raise RuntimeError(f"`tradewar {' '.join(args)}` exited {proc.returncode}: {tail[0]}")
-    return seconds, cpu
+    return seconds, cpu, sum(float(x) for x in _COMPILED.findall(proc.stderr))
 
 
 def measure(name: str, repeats: int, cold_repeats: int, scratch: Path) -> dict:
@@ -134,8 +142,9 @@ def measure(name: str, repeats: int, cold_repeats: int, scratch: Path) -> dict:
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed package has its bytecode: let the warm-up write it
     work = scratch / name
     work.mkdir(parents=True, exist_ok=True)
-    runs: list[tuple[float, float]] = []
+    runs: list[tuple[float, float, float]] = []
     if cache == "cold":
+        env["JAX_LOG_COMPILES"] = "1"
         for i in range(cold_repeats):
             env["TRADEWAR_CACHE_DIR"] = str(scratch / f"{name}-{i}")
             runs.append(_once(args, env, work))
@@ -143,15 +152,22 @@ def measure(name: str, repeats: int, cold_repeats: int, scratch: Path) -> dict:
         env["TRADEWAR_CACHE_DIR"] = str(scratch / f"{name}-cache")
         _once(args, env, work)
         runs = [_once(args, env, work) for _ in range(repeats)]
-    times = [w for w, _ in runs]
+    times = [w for w, _, _ in runs]
     med = statistics.median(times)
+    compiled = {}
+    if cache == "cold":
+        xla = [x for _, _, x in runs]
+        target = COMPILE_TARGETS.get(name.removesuffix("-cold"))
+        compiled = {"xla_compile_seconds": [round(x, 3) for x in xla], "xla_compile_target_seconds": target,
+                    "xla_compile_meets_target": None if target is None else max(xla) < target}
     return {
         **row,
+        **compiled,
         "runs": len(times),
         "median_seconds": med,
         "min_seconds": min(times),
         "max_seconds": max(times),
-        "median_cpu_seconds": statistics.median(c for _, c in runs),
+        "median_cpu_seconds": statistics.median(c for _, c, _ in runs),
         "meets_target": None if target is None else med < target,
         "load_average_after": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
     }
@@ -195,6 +211,12 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 verdict = "" if row["target_seconds"] is None else (
                     f"target < {row['target_seconds']:g} s  {'ok' if row['meets_target'] else 'MISSED'}")
+                if "xla_compile_seconds" in row:
+                    xla = row["xla_compile_seconds"]
+                    verdict += f"XLA compile {min(xla):.2f}-{max(xla):.2f} s" + (
+                        "" if row["xla_compile_target_seconds"] is None else
+                        f" (target < {row['xla_compile_target_seconds']:g} s  "
+                        f"{'ok' if row['xla_compile_meets_target'] else 'MISSED'})")
                 print(
                     f"{name:32s} {row['cache']:5s} median {row['median_seconds']:7.3f} s  "
                     f"min {row['min_seconds']:7.3f} s  cpu {row['median_cpu_seconds']:7.3f} s  ({row['runs']} runs)  "

@@ -103,6 +103,28 @@ def test_run_scenario_result_tables(world2023):
     assert flows.dims == ("exporter", "importer") and flows.sel(exporter="JPN", importer="USA") > 0
 
 
+def _cells(v):
+    v = float(v)
+    return v if np.isfinite(v) else None
+
+
+@pytest.mark.parametrize("preset", ["liberation-day", "2025-04-03-us-car-tariffs-sectoral"])
+def test_the_json_document_holds_the_result_tables(preset):
+    """``to_dict`` builds its tables from the arrays: they are the DataFrames of ``countries`` and ``sectors``."""
+    r = run_scenario(preset)
+    for codes in (None, ["JPN", "USA", "JPN"], "CHN"):
+        doc, df = r.to_dict(codes), r.countries(codes)
+        assert list(doc["countries"]) == list(dict.fromkeys(df.index))
+        for c, row in df.iterrows():
+            assert doc["countries"][c] == {k: (v if k == "name" else _cells(v)) for k, v in row.items()}
+        sec = r.sectors()
+        assert ("sectors" in doc) == (sec is not None)
+        if sec is not None:
+            assert list(doc["sectors"]) == [c for c in r.world.codes if c in set(df.index)]
+            for (c, s), row in sec.loc[list(doc["sectors"])].iterrows():
+                assert doc["sectors"][c][s] == {k: _cells(v) for k, v in row.items()}
+
+
 def _write(tmp_path, text, name="s.toml"):
     p = tmp_path / name
     p.write_text(text)

@@ -31,17 +31,9 @@ import jax  # noqa: E402
 jax.config.update("jax_enable_x64", True)
 
 
-def _cache_dir() -> Path | None:
-    env = os.environ.get("TRADEWAR_CACHE_DIR")
-    if env == "":
-        return None
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "tradewar" / "jax"
+from ._cache import cache_dir, private_folder, source_digest  # noqa: E402
 
-
-_dir = _cache_dir()
+_dir = cache_dir()
 if _dir is not None:
     try:
         _dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -66,11 +58,7 @@ def _code_digest() -> str:
     import importlib
     import sys
 
-    h = hashlib.sha256()
-    root = Path(__file__).parent
-    for path in sorted(root.rglob("*.py")):
-        h.update(path.relative_to(root).as_posix().encode())
-        h.update(path.read_bytes())
+    h = hashlib.sha256(source_digest().encode())
     for name in _TRACED_LIBRARIES:
         mod = sys.modules.get(name) or importlib.import_module(name)
         h.update(f"{name}=={getattr(mod, '__version__', None)} at {getattr(mod, '__file__', None)}".encode())
@@ -101,15 +89,6 @@ def _program_path(fn: Callable, treedef: Any, static_def: Any, static_leaves: tu
 
 #: The first line of a stored program: this tag and the SHA-256 of the bytes after the line.
 _MAGIC = b"tradewar-program sha256="
-
-
-def _programs_folder(folder: Path) -> Path:
-    """The folder of stored programs, created private to the user (and made so if it is ours and open)."""
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    st = folder.stat()
-    if st.st_mode & 0o077 and st.st_uid == os.getuid():
-        folder.chmod(0o700)
-    return folder
 
 
 def _verified(blob: bytes) -> bytes | None:
@@ -144,7 +123,7 @@ def _store(path: Path | None, exp) -> None:
 
     try:
         data = bytes(exp.serialize())
-        _programs_folder(path.parent)
+        private_folder(path.parent)
         blob = _MAGIC + hashlib.sha256(data).hexdigest().encode() + b"\n" + data
         atomic_write(path, lambda fh: fh.write(blob), "wb")
         name, code, _ = path.name.split("-")

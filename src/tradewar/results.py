@@ -326,7 +326,13 @@ class Result:
         Values that are not finite numbers (a percent change of a zero base) are ``None`` (JSON ``null``).
         """
         eq = self.equilibrium
-        df = self.countries(codes)
+        w = self.world
+        # from the arrays, as :meth:`countries` and :meth:`sectors` hold them, without building their DataFrames:
+        # the strategic commands write this document and need pandas for nothing else
+        rows = [w.index(c) for c in ([codes] if isinstance(codes, str) else codes)] if codes is not None \
+            else range(w.n)
+        f = self._fields(lambda s, n: s == (n,))
+        cols = self.country_fields()
         doc: dict[str, Any] = {
             "scenario": self.scenario,
             "model": self.model,
@@ -338,17 +344,14 @@ class Result:
             "solve_seconds": eq.seconds,
             "checks": eq.checks,
             "meta": self.meta if self.money_note() is None else {**self.meta, "money_note": self.money_note()},
-            "countries": {
-                c: {k: (_clean(v) if k != "name" else v) for k, v in row.items()} for c, row in df.iterrows()
-            },
+            "countries": {w.codes[i]: {"name": w.names[i], **{k: _clean(f[k][i]) for k in cols}} for i in rows},
         }
-        sec = self.sectors()
-        if sec is not None:
-            keep = set(df.index)
+        S = w.n_sectors if w.has_sectors else 0
+        sec = self._fields(lambda s, n: s == (n, S)) if S else {}
+        if sec:
             doc["sectors"] = {
-                c: {s: {k: _clean(v) for k, v in sec.loc[(c, s)].items()} for s in self.world.sectors}
-                for c in self.world.codes
-                if c in keep
+                w.codes[i]: {s: {k: _clean(v[i, j]) for k, v in sec.items()} for j, s in enumerate(w.sectors)}
+                for i in sorted(set(rows))
             }
         if bilateral and "flows_new" in eq.outcomes:
             doc["flows_new"] = np.asarray(eq.outcomes["flows_new"]).tolist()

@@ -19,10 +19,9 @@ import os
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from .._exceptions import DataError, where
 from ._checks import warn_suspicious
@@ -41,6 +40,9 @@ from ._tables import (
     require_columns,
 )
 from ._world import World
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 US_SCHEDULE = "us_2025_04_02"
 EMBEDDED = ("world2023", "world2022s")
@@ -128,6 +130,8 @@ def _check_domestic(trade: np.ndarray, codes, exp, imp, value, label: str) -> No
 
 
 def _check_pairs(exp: np.ndarray, imp: np.ndarray, label: str) -> None:
+    import pandas as pd
+
     dup = pd.DataFrame({"e": exp, "i": imp}).duplicated()
     if dup.any():
         k = int(np.flatnonzero(dup.to_numpy())[0])
@@ -227,6 +231,8 @@ def write_long(
     Every pair is written (zeros too, row-major ``[exporter, importer]``) so that reading the
     tables back gives the same country order.
     """
+    import pandas as pd
+
     if world.has_sectors:
         raise DataError("write_long: the long table holds one-sector worlds; sum over sectors with world.bilateral()")
     codes = np.array(world.codes)
@@ -324,9 +330,17 @@ def read_embedded(name: str = "world2023", **kw: Any) -> World:
     additional US tariff announced on each partner on 2 April 2025 (fraction; 0 for the USA).
     ``world2022s``: the same regions plus Taiwan, 16 sectors, OECD ICIO 2022 flows with domestic
     sales (``tradewar.data._world2022s``; ``elasticities=`` picks the set).
+    A world read once is stored in the cache folder and loaded from there by later processes
+    (:mod:`tradewar.data._stored`).
     """
     if name not in EMBEDDED:
         raise DataError(f"unknown embedded dataset '{name}'; available: {', '.join(EMBEDDED)}")
+    from ._stored import stored_world
+
+    return stored_world(name, kw, lambda: _read_embedded(name, **kw))
+
+
+def _read_embedded(name: str, **kw: Any) -> World:
     if name == "world2022s":
         from ._world2022s import read_world2022s
 

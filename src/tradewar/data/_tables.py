@@ -11,13 +11,15 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from .._exceptions import DataError, where
 from ._world import did_you_mean, iso3_codes
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ISO3 = re.compile(r"[A-Z]{3}")
 REGION_CODES = frozenset({"EU27", "EU", "ROW"})
@@ -40,6 +42,8 @@ def read_table(src: Any, label: str | None = None, blank_rows: bool = False) -> 
     line is a missing value; trailing blank lines are still dropped). Raises :class:`DataError`
     when the file is missing, unreadable or has no data rows.
     """
+    import pandas as pd
+
     label = label or _label(src)
     name = str(getattr(src, "name", src)).lower()
     try:
@@ -113,6 +117,8 @@ def parse_codes(values: Any, label: str, field: str, regions: Iterable[str] = ()
     >>> parse_codes(["usa", " EU27"], "t.csv", "exporter").tolist()
     ['USA', 'EU27']
     """
+    import pandas as pd
+
     s = pd.Series(values, dtype=object)
     # a long table repeats a few hundred codes: each distinct cell is cleaned once (missing cells: -1)
     index, distinct = pd.factorize(s, use_na_sentinel=True)
@@ -133,6 +139,8 @@ def parse_codes(values: Any, label: str, field: str, regions: Iterable[str] = ()
 
 def parse_numbers(values: Any, label: str, field: str, *, empty: float | None = None) -> np.ndarray:
     """Cells as floats; empty cells become ``empty`` (NaN when None). Non-numbers become NaN."""
+    import pandas as pd
+
     s = pd.Series(values)
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         x = s.to_numpy(dtype=float, na_value=np.nan)
@@ -145,6 +153,8 @@ def parse_numbers(values: Any, label: str, field: str, *, empty: float | None = 
 
 
 def _raw(values: Any, k: int) -> str:
+    import pandas as pd
+
     v = pd.Series(values).iloc[k]
     return "an empty cell" if v is None or str(v).strip() in ("", "nan", "None") else repr(str(v).strip())
 
@@ -204,6 +214,8 @@ def check_gdp(g: np.ndarray, raw: Any, label: str, field: str, codes: Iterable[s
 
 def check_unique(codes: np.ndarray, label: str, field: str) -> None:
     """Raise when a code appears twice in a one-record-per-country table."""
+    import pandas as pd
+
     dup = pd.Series(codes).duplicated()
     if dup.any():
         k = int(np.flatnonzero(dup.to_numpy())[0])
@@ -219,4 +231,6 @@ def first_appearance(*columns: np.ndarray) -> list[str]:
     >>> first_appearance(np.array(["B", "A"]), np.array(["C", "B"]))
     ['B', 'C', 'A']
     """
+    import pandas as pd
+
     return [str(c) for c in pd.unique(np.column_stack(columns).ravel())]

@@ -339,26 +339,44 @@ _COUNTRY_TABLE = None
 _NAMES: dict[str, str] | None = None
 
 
+def _country_data_path() -> str:
+    """country_converter's table of countries (a TSV file in the package), found without importing the package
+    (which imports pandas)."""
+    import importlib.util
+    import os
+
+    spec = importlib.util.find_spec("country_converter")
+    folder = spec.submodule_search_locations[0] if spec and spec.submodule_search_locations else None
+    if folder is None:
+        import country_converter as coco
+
+        folder = os.path.dirname(coco.__file__)
+    return os.path.join(folder, "country_data.tsv")
+
+
 def _country_table():
     """country_converter's table of countries (read once; building a ``CountryConverter`` costs far more)."""
     global _COUNTRY_TABLE
     if _COUNTRY_TABLE is None:
-        import os
-
-        import country_converter as coco
         import pandas as pd
 
-        path = os.path.join(os.path.dirname(coco.__file__), "country_data.tsv")
-        _COUNTRY_TABLE = pd.read_csv(path, sep="\t", encoding="utf-8", keep_default_na=False, na_values=[""])
+        _COUNTRY_TABLE = pd.read_csv(_country_data_path(), sep="\t", encoding="utf-8", keep_default_na=False,
+                                     na_values=[""])
     return _COUNTRY_TABLE
 
 
 def _iso3_names() -> dict[str, str]:
-    """ISO 3166-1 alpha-3 code -> English short name, from country_converter's table."""
+    """ISO 3166-1 alpha-3 code -> English short name, from country_converter's table.
+
+    Read with the standard library's ``csv``: the names of a world are needed by every command, pandas by few.
+    """
     global _NAMES
     if _NAMES is None:
-        df = _country_table().dropna(subset=["ISO3", "name_short"])
-        _NAMES = {str(k): str(v) for k, v in zip(df["ISO3"], df["name_short"], strict=True)}
+        import csv
+
+        with open(_country_data_path(), encoding="utf-8", newline="") as fh:
+            rows = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+            _NAMES = {r["ISO3"]: r["name_short"] for r in rows if r.get("ISO3") and r.get("name_short")}
     return _NAMES
 
 

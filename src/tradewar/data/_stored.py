@@ -1,0 +1,90 @@
+"""The embedded worlds as read, stored in the cache folder so that later processes skip the reading.
+
+Reading ``world2023`` or ``world2022s`` parses their CSV files with pandas: importing pandas alone takes
+0.2-0.3 s, more than the rest of a warm ``tradewar run``. The first process that reads an embedded world
+stores the :class:`World` it got (arrays in a NumPy ``.npz``, no pickles; names, codes and provenance as
+JSON in it) in ``<cache>/worlds`` (:func:`tradewar._cache.cache_dir`); later processes load it, which
+takes milliseconds and needs NumPy only. A stored world is found only for the same dataset files, reader
+options, source code of tradewar and NumPy version; a file that cannot be read is read from the data
+again and replaced. With caching off (``TRADEWAR_CACHE_DIR=""``) every process reads the data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._cache import cache_dir, private_folder, source_digest
+from ._world import World
+
+__all__ = ["stored_world"]
+
+#: ``World`` fields kept as JSON; the arrays are ``trade``, ``gdp``, ``tariffs`` and the prefixed maps below.
+_TEXT_FIELDS = ("codes", "names", "sectors", "source", "units")
+_MAPS = {"schedules": "schedule:", "extras": "extra:"}
+
+
+def _path(name: str, options: dict[str, Any]) -> Path | None:
+    """Where the world ``name`` read with ``options`` is stored; None when caching is off or the options are
+    not plain values."""
+    folder = cache_dir()
+    if folder is None or not all(isinstance(v, str | int | float | bool) for v in options.values()):
+        return None
+    h = hashlib.sha256(f"{name} {sorted(options.items())!r} numpy=={np.__version__} {source_digest()}".encode())
+    data = resources.files("tradewar.data").joinpath(name)
+    for entry in sorted(data.iterdir(), key=lambda e: e.name):
+        if entry.is_file():
+            h.update(entry.name.encode())
+            h.update(entry.read_bytes())
+    return folder / "worlds" / f"{name}-{h.hexdigest()[:32]}.npz"
+
+
+def _load(path: Path) -> World | None:
+    if not path.is_file():
+        return None
+    try:
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as z:  # our handle: closed if np.load fails
+            meta = json.loads(str(z["meta"]))
+            arrays = {k: z[k] for k in z.files if k != "meta"}
+        maps = {field: {key: arrays[prefix + key] for key in meta[field]} for field, prefix in _MAPS.items()}
+        return World(trade=arrays["trade"], gdp=arrays["gdp"], tariffs=arrays["tariffs"],
+                     **{f: meta[f] if f in ("source", "units") else tuple(meta[f]) for f in _TEXT_FIELDS}, **maps)
+    except Exception:  # an unreadable, truncated or foreign file: read from the data again and replaced
+        return None
+
+
+def _store(path: Path, world: World) -> None:
+    from .._io import atomic_write
+
+    arrays = {"trade": world.trade, "gdp": world.gdp, "tariffs": world.tariffs}
+    meta: dict[str, Any] = {f: list(getattr(world, f)) if f not in ("source", "units") else getattr(world, f)
+                            for f in _TEXT_FIELDS}
+    for field, prefix in _MAPS.items():
+        values = dict(getattr(world, field))
+        meta[field] = list(values)
+        arrays.update((prefix + k, np.asarray(v)) for k, v in values.items())
+    if any(a.dtype == object for a in arrays.values()):
+        return
+    try:
+        private_folder(path.parent)
+        atomic_write(path, lambda fh: np.savez(fh, meta=np.array(json.dumps(meta)), **arrays), "wb")
+    except OSError:  # a read-only cache: the next process reads the data again
+        return
+
+
+def stored_world(name: str, options: dict[str, Any], read: Callable[[], World]) -> World:
+    """The embedded world ``name`` read with ``options``: stored if it was, else ``read()`` and stored."""
+    path = _path(name, options)
+    if path is None:
+        return read()
+    world = _load(path)
+    if world is None:
+        world = read()
+        _store(path, world)
+    return world
