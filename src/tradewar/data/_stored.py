@@ -60,6 +60,7 @@ def _load(path: Path) -> World | None:
 
 
 def _store(path: Path, world: World) -> None:
+    from .._exceptions import TradewarError
     from .._io import atomic_write
 
     arrays = {"trade": world.trade, "gdp": world.gdp, "tariffs": world.tariffs}
@@ -74,7 +75,7 @@ def _store(path: Path, world: World) -> None:
     try:
         private_folder(path.parent)
         atomic_write(path, lambda fh: np.savez(fh, meta=np.array(json.dumps(meta)), **arrays), "wb")
-    except OSError:  # a read-only cache: the next process reads the data again
+    except (OSError, TradewarError):  # a read-only cache, a folder in the way: the next process reads the data
         return
 
 

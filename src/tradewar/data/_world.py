@@ -375,7 +375,7 @@ def _iso3_names() -> dict[str, str]:
         import csv
 
         with open(_country_data_path(), encoding="utf-8", newline="") as fh:
-            rows = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+            rows = csv.DictReader(fh, delimiter="\t")  # quoting as pandas reads it
             _NAMES = {r["ISO3"]: r["name_short"] for r in rows if r.get("ISO3") and r.get("name_short")}
     return _NAMES
 
