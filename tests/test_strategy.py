@@ -95,6 +95,24 @@ def test_welfare_jacobian_matches_finite_differences(m3):
     np.testing.assert_allclose(np.asarray(J), fd, rtol=1e-5, atol=1e-9)
 
 
+def test_welfare_of_many_tariff_arrays_solves_each_with_the_one_solver_program(m3, monkeypatch):
+    """The grids and coalitions of the strategic layer solve with the program of a single solve: the same welfare as
+    a single solve and every check of it, and no batched program (which would be compiled and loaded as well)."""
+    import tradewar.batch._solve as batch_solve
+    from tradewar.strategy._batch import welfare_of_tariffs
+
+    def no_batch(*a, **k):
+        raise AssertionError("a batched solver program was called")
+
+    monkeypatch.setattr(batch_solve, "_kernel", no_batch)
+    T = np.stack([np.where(np.eye(3) == 0, r, 0.0) for r in (0.0, 0.1, 0.3, 2.0)])
+    done = []
+    W = welfare_of_tariffs(m3, T, chunk=3, progress=lambda d, n: done.append((d, n)))
+    assert done == [(3, 4), (4, 4)]
+    np.testing.assert_allclose(W, np.stack([_welfare(m3, t) for t in T]), rtol=0, atol=1e-10)
+    assert np.all(W[0] == pytest.approx(1.0, abs=1e-12))
+
+
 # --- retaliation ---------------------------------------------------------------------------------------
 def test_equal_value_and_mirror_on_any_subset(w4):
     t = np.zeros((4, 4))
