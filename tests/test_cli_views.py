@@ -105,3 +105,30 @@ def test_nash_and_optimal_explain_their_columns_and_keep_their_titles_whole(tmp_
     res = runner.invoke(app, ["optimal", "small.toml", "--country", "USA"], env={"COLUMNS": "80"})
     assert res.exit_code == 0, res.output
     assert any(ln.startswith("Optimal uniform tariff of USA (small)") for ln in res.stdout.splitlines()), res.stdout
+
+
+@pytest.mark.parametrize("preset", ["liberation-day", "2025-04-03-us-car-tariffs-sectoral"])
+def test_the_per_country_table_is_the_result_sorted_by_welfare_as_pandas_would_show_it(preset):
+    """``result_frame`` builds the CLI's table from the result's arrays (no pandas); the same table from the
+    DataFrame of ``Result.countries`` prints the same, and a value that is not finite prints as n/a."""
+    from rich.console import Console
+
+    from tradewar import run_scenario
+    from tradewar.cli import LABELS, frame_table, result_frame
+    from tradewar.cli._app import Columns
+
+    def printed(table) -> str:
+        con = Console(width=250, record=True)
+        con.print(frame_table(table, "t", "country"))
+        return con.export_text()
+
+    res = run_scenario(preset)
+    for codes in (None, ["JPN", "USA", "CHN"]):
+        df = res.countries(codes).sort_values("welfare_pct", ascending=False)
+        df = df[[c for c in df.columns if c in LABELS]].copy()
+        df["tariff_revenue_share"] *= 100.0
+        table = result_frame(res, codes)
+        assert isinstance(table, Columns) and table.index == list(df.index)
+        assert printed(table) == printed(df.rename(columns=LABELS))
+    w = Columns(index=["A", "B", "C"], columns={"welfare %": [1.0, float("nan"), 3.0]}, index_name="country")
+    assert "n/a" in printed(w) and "nan" not in printed(w).lower().replace("n/a", "")

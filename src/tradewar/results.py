@@ -227,19 +227,26 @@ class Result:
         return [k for k in _ORDER if k in f] + sorted(k for k in f if k not in _ORDER)
 
     # --- tables --------------------------------------------------------------------------------
+    def country_columns(self, codes=None) -> tuple[list[str], dict[str, np.ndarray]]:
+        """The table of :meth:`countries` as NumPy columns, without pandas: the codes of its rows and
+        ``{column: (rows,) array}`` (``name`` first, then :meth:`country_fields`).
+
+        ``codes``: one code, a list (rows in its order) or None (every country, in the world's order).
+        """
+        w = self.world
+        rows = [w.index(c) for c in ([codes] if isinstance(codes, str) else codes)] if codes is not None \
+            else list(range(w.n))
+        f = self._fields(lambda s, n: s == (n,))
+        cols = {"name": np.array([w.names[i] for i in rows], dtype=object)}
+        cols.update((k, f[k][rows]) for k in self.country_fields())
+        return [w.codes[i] for i in rows], cols
+
     def countries(self, codes=None):
         """Per-country outcomes as a DataFrame indexed by country code (``name`` first)."""
         import pandas as pd
 
-        f = self._fields(lambda s, n: s == (n,))
-        cols = self.country_fields()
-        df = pd.DataFrame({k: f[k] for k in cols}, index=pd.Index(self.world.codes, name="country"))
-        df.insert(0, "name", list(self.world.names))
-        if isinstance(codes, str):
-            codes = [codes]
-        if codes is not None:
-            df = df.loc[[self.world.codes[self.world.index(c)] for c in codes]]
-        return df
+        index, cols = self.country_columns(codes)
+        return pd.DataFrame(cols, index=pd.Index(index, name="country"))
 
     def sectors(self):
         """Per-(country, sector) outcomes as a long DataFrame, or None for one-sector models."""
@@ -327,12 +334,9 @@ class Result:
         """
         eq = self.equilibrium
         w = self.world
-        # from the arrays, as :meth:`countries` and :meth:`sectors` hold them, without building their DataFrames:
+        # from the arrays (:meth:`country_columns`), not the DataFrames of :meth:`countries` and :meth:`sectors`:
         # the strategic commands write this document and need pandas for nothing else
-        rows = [w.index(c) for c in ([codes] if isinstance(codes, str) else codes)] if codes is not None \
-            else range(w.n)
-        f = self._fields(lambda s, n: s == (n,))
-        cols = self.country_fields()
+        index, cols = self.country_columns(codes)
         doc: dict[str, Any] = {
             "scenario": self.scenario,
             "model": self.model,
@@ -344,14 +348,15 @@ class Result:
             "solve_seconds": eq.seconds,
             "checks": eq.checks,
             "meta": self.meta if self.money_note() is None else {**self.meta, "money_note": self.money_note()},
-            "countries": {w.codes[i]: {"name": w.names[i], **{k: _clean(f[k][i]) for k in cols}} for i in rows},
+            "countries": {c: {k: (v[r] if k == "name" else _clean(v[r])) for k, v in cols.items()}
+                          for r, c in enumerate(index)},
         }
         S = w.n_sectors if w.has_sectors else 0
         sec = self._fields(lambda s, n: s == (n, S)) if S else {}
         if sec:
             doc["sectors"] = {
                 w.codes[i]: {s: {k: _clean(v[i, j]) for k, v in sec.items()} for j, s in enumerate(w.sectors)}
-                for i in sorted(set(rows))
+                for i in sorted({w.index(c) for c in index})
             }
         if bilateral and "flows_new" in eq.outcomes:
             doc["flows_new"] = np.asarray(eq.outcomes["flows_new"]).tolist()

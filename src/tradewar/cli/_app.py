@@ -12,7 +12,7 @@ import functools
 import json
 import math
 import sys
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import typer
 from rich.console import Console
@@ -216,12 +216,34 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-def _explain_na(df) -> None:
-    """Say what an ``n/a`` cell of a printed table means (a value that is not a finite number)."""
+class Columns(NamedTuple):
+    """A table as the CLI prints it, without pandas: row labels, a heading for them and named columns (lists or
+    NumPy arrays, one value a row). :func:`frame_table` and :func:`_explain_na` take it or a DataFrame."""
+
+    index: list[str]
+    columns: dict[str, Any]
+    index_name: str = ""
+
+
+def _parts(df) -> tuple[list, str, dict[str, list], set[str]]:
+    """Row labels, their heading, the columns as lists of Python values and the names of the float columns."""
     import numpy as np
 
-    num = df.select_dtypes("number")
-    if num.size and not np.isfinite(num.to_numpy(dtype=float)).all():
+    if isinstance(df, Columns):
+        arrays = {c: np.asarray(v) for c, v in df.columns.items()}
+        return list(df.index), df.index_name, {c: a.tolist() for c, a in arrays.items()}, {
+            c for c, a in arrays.items() if a.dtype.kind == "f"}
+    rows = [row.tolist() for _, row in df.iterrows()]  # as pandas gives a row (an all-number row as floats)
+    values = [list(col) for col in zip(*rows, strict=True)] if rows else [[] for _ in df.columns]
+    return list(df.index), df.index.name or "", dict(zip(df.columns, values, strict=True)), {
+        c for c in df.columns if df[c].dtype.kind == "f"}
+
+
+def _explain_na(df) -> None:
+    """Say what an ``n/a`` cell of a printed table means (a value that is not a finite number)."""
+    _, _, cols, _ = _parts(df)
+    numbers = [v for col in cols.values() for v in col if isinstance(v, int | float) and not isinstance(v, bool)]
+    if not all(math.isfinite(v) for v in numbers):
         console.print("[dim]n/a: not defined for this country (a change relative to a zero baseline value, "
                       "e.g. a country without trade)[/]")
 
@@ -236,19 +258,22 @@ def _column_format(values) -> str:
 
 
 def frame_table(df, title: str = "", index_name: str | None = None) -> Table:
-    """A Rich table from a DataFrame (index first); each numeric column has one format, NaN shows as n/a."""
+    """A Rich table from a DataFrame or :class:`Columns` (index first); each float column has one format, NaN shows
+    as n/a."""
+    index, name, cols, floats = _parts(df)
     table = Table(title=title, header_style="bold", title_justify="left")
-    head = index_name or (df.index.name or "")
+    head = index_name or name
     table.add_column(_(head) if head else "", style="bold")  # headings in the CLI's language
     fmts = {}
-    for c in df.columns:
+    for c in cols:
         table.add_column(_(str(c)) if str(c) else "", justify="left" if c == "name" else "right")
-        if df[c].dtype.kind == "f":
-            fmts[c] = _column_format(df[c])
+        if c in floats:
+            fmts[c] = _column_format(cols[c])
     tr = current()
-    for idx, row in df.iterrows():
+    for r, idx in enumerate(index):
         cells = []
-        for c, v in zip(df.columns, row.tolist(), strict=True):
+        for c, col in cols.items():
+            v = col[r]
             if c in fmts and isinstance(v, float):
                 cells.append(format(v, fmts[c]) if math.isfinite(v) else _("n/a"))
             elif c == "name" and isinstance(v, str) and tr.lang != "en":  # the index holds the ISO3 codes
@@ -282,14 +307,18 @@ _HEADINGS = (N_("country"), N_("sector"), N_("partner"), N_("name"), N_("gdp"), 
              N_("base scenario"), N_("candidates"))
 
 
-def result_frame(res, codes=None, *, full: bool = False):
-    """The per-country table of a Result, sorted by welfare, with short labels."""
-    df = res.countries(codes).sort_values("welfare_pct", ascending=False)
-    cols = [c for c in df.columns if c in LABELS] if not full else [c for c in df.columns if c != "name"]
-    df = df[cols].copy()
-    if "tariff_revenue_share" in df.columns:  # shown as a percentage of expenditure
-        df["tariff_revenue_share"] = 100.0 * df["tariff_revenue_share"]
-    return df.rename(columns=LABELS)
+def result_frame(res, codes=None, *, full: bool = False) -> Columns:
+    """The per-country table of a Result, sorted by welfare (largest first, n/a last), with short labels."""
+    import numpy as np
+
+    index, cols = res.country_columns(codes)
+    order = np.argsort(-np.asarray(cols["welfare_pct"], dtype=float), kind="stable")  # NaN sorts last
+    keep = [c for c in cols if c in LABELS] if not full else [c for c in cols if c != "name"]
+    out = {}
+    for c in keep:
+        v = np.asarray(cols[c])[order]
+        out[LABELS.get(c, c)] = 100.0 * v if c == "tariff_revenue_share" else v  # a percentage of expenditure
+    return Columns(index=[index[i] for i in order], columns=out, index_name="country")
 
 
 def _require_data(s, data: str | None) -> None:

@@ -74,7 +74,7 @@ def run(
     title = _("{title} — model {family}, {n} countries").format(title=s.title or s.name, family=s.model.family,
                                                                  n=res.world.n)
     console.print(frame_table(df, title, "country"))
-    hidden = res.world.n - len(df)
+    hidden = res.world.n - len(df.index)
     if hidden > 0:
         console.print(f"[dim]{hidden} of {res.world.n} countries not shown; --all shows every country, "
                       "--countries A,B,C chooses them[/]")
