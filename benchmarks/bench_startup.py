@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"target < {row['target_seconds']:g} s  {'ok' if row['meets_target'] else 'MISSED'}")
                 if "xla_compile_seconds" in row:
                     xla = row["xla_compile_seconds"]
-                    verdict += f"XLA compile {min(xla):.2f}-{max(xla):.2f} s" + (
+                    verdict += ("; " if verdict else "") + f"XLA compile {min(xla):.2f}-{max(xla):.2f} s" + (
                         "" if row["xla_compile_target_seconds"] is None else
                         f" (target < {row['xla_compile_target_seconds']:g} s  "
                         f"{'ok' if row['xla_compile_meets_target'] else 'MISSED'})")

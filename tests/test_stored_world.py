@@ -88,3 +88,59 @@ def test_country_names_read_without_pandas_are_country_converters_table():
     df = _country_table().dropna(subset=["ISO3", "name_short"])
     assert _iso3_names() == {str(k): str(v) for k, v in zip(df["ISO3"], df["name_short"], strict=True)}
     assert _iso3_names()["JPN"] == "Japan"
+
+
+def test_every_field_of_a_world_is_stored():
+    import dataclasses
+
+    from tradewar.data._world import World
+
+    stored = {"trade", "gdp", "tariffs", *_stored._TEXT_FIELDS, *_stored._MAPS}
+    assert {f.name for f in dataclasses.fields(World)} == stored
+
+
+def test_storing_a_world_removes_its_files_of_other_versions_only(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRADEWAR_CACHE_DIR", str(tmp_path))
+    folder = tmp_path / "worlds"
+    folder.mkdir()
+    old = folder / f"world2023-{'0' * 12}-{'1' * 32}.npz"
+    other_world = folder / f"world2022s-{'0' * 12}-{'1' * 32}.npz"
+    for p in (old, other_world):
+        p.write_bytes(b"stale")
+    load_world("world2023")
+    assert not old.exists() and other_world.exists()
+    assert [p.name for p in folder.glob("world2023-*.npz")] == [_stored._path("world2023", {}).name]
+
+
+def test_a_link_in_place_of_a_stored_world_is_not_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRADEWAR_CACHE_DIR", str(tmp_path))
+    load_world("world2023")
+    path = _stored._path("world2023", {})
+    target = tmp_path / "elsewhere.npz"
+    path.rename(target)
+    path.symlink_to(target)
+    assert _stored._load(target) is not None and _stored._load(path) is None
+
+
+def test_the_key_follows_a_reinstalled_file(tmp_path):
+    f = tmp_path / "x.py"
+    f.write_text("a")
+    before = _stored._file_stamp(str(f))
+    f.write_text("ab")
+    assert _stored._file_stamp(str(f)) != before
+    assert _stored._file_stamp(str(tmp_path / "missing")) == _stored._file_stamp(None) == "-"
+
+
+def test_without_a_home_folder_caching_is_off(monkeypatch):
+    from pathlib import Path
+
+    from tradewar import _cache
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    for name in ("TRADEWAR_CACHE_DIR", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert _cache.cache_dir() is None
+    assert _stored._path("world2023", {}) is None

@@ -18,13 +18,19 @@ __all__ = ["cache_dir", "private_folder", "source_digest"]
 
 
 def cache_dir() -> Path | None:
-    """The cache folder (not created), or None where ``TRADEWAR_CACHE_DIR`` is the empty string."""
+    """The cache folder (not created), or None where ``TRADEWAR_CACHE_DIR`` is the empty string or, unset, no
+    home folder can be found (caching is then off)."""
     env = os.environ.get("TRADEWAR_CACHE_DIR")
     if env == "":
         return None
     if env:
         return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError:
+            return None
     return Path(base) / "tradewar" / "jax"
 
 

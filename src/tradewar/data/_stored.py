@@ -5,14 +5,18 @@ Reading ``world2023`` or ``world2022s`` parses their CSV files with pandas: impo
 stores the :class:`World` it got (arrays in a NumPy ``.npz``, no pickles; names, codes and provenance as
 JSON in it) in ``<cache>/worlds`` (:func:`tradewar._cache.cache_dir`); later processes load it, which
 takes milliseconds and needs NumPy only. A stored world is found only for the same dataset files, reader
-options, source code of tradewar and NumPy version; a file that cannot be read is read from the data
-again and replaced. With caching off (``TRADEWAR_CACHE_DIR=""``) every process reads the data.
+options, source code of tradewar, versions of NumPy and pandas and table of country names (country_converter's);
+a file that cannot be read, or that is not a plain file of this user, is read from the data again and replaced,
+and storing a world removes that world's files written by other versions. With caching off
+(``TRADEWAR_CACHE_DIR=""``) every process reads the data.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -30,23 +34,51 @@ _TEXT_FIELDS = ("codes", "names", "sectors", "source", "units")
 _MAPS = {"schedules": "schedule:", "extras": "extra:"}
 
 
+def _file_stamp(path: str | None) -> str:
+    """Path, size and modification time of a file (changed by any reinstall of its package), or ``-``."""
+    try:
+        st = os.stat(path) if path else None
+    except OSError:
+        st = None
+    return "-" if st is None else f"{path}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def _versions() -> str:
+    """What the reading depends on besides the dataset's files: tradewar's source, NumPy, pandas (its
+    installed files, found without importing it) and country_converter's table of names."""
+    import importlib.util
+
+    from ._world import _country_data_path
+
+    spec = importlib.util.find_spec("pandas")
+    return hashlib.sha256(
+        f"{source_digest()} numpy=={np.__version__} pandas={_file_stamp(spec and spec.origin)} "
+        f"names={_file_stamp(_country_data_path())}".encode()
+    ).hexdigest()[:12]
+
+
 def _path(name: str, options: dict[str, Any]) -> Path | None:
-    """Where the world ``name`` read with ``options`` is stored; None when caching is off or the options are
-    not plain values."""
+    """Where the world ``name`` read with ``options`` is stored (``<name>-<versions>-<key>.npz``); None when
+    caching is off or the options are not plain values."""
     folder = cache_dir()
     if folder is None or not all(isinstance(v, str | int | float | bool) for v in options.values()):
         return None
-    h = hashlib.sha256(f"{name} {sorted(options.items())!r} numpy=={np.__version__} {source_digest()}".encode())
+    versions = _versions()
+    h = hashlib.sha256(f"{name} {sorted(options.items())!r}".encode())
     data = resources.files("tradewar.data").joinpath(name)
     for entry in sorted(data.iterdir(), key=lambda e: e.name):
         if entry.is_file():
             h.update(entry.name.encode())
             h.update(entry.read_bytes())
-    return folder / "worlds" / f"{name}-{h.hexdigest()[:32]}.npz"
+    return folder / "worlds" / f"{name}-{versions}-{h.hexdigest()[:32]}.npz"
 
 
 def _load(path: Path) -> World | None:
-    if not path.is_file():
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid():  # a link or another user's file is not ours
         return None
     try:
         with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as z:  # our handle: closed if np.load fails
@@ -75,6 +107,10 @@ def _store(path: Path, world: World) -> None:
     try:
         private_folder(path.parent)
         atomic_write(path, lambda fh: np.savez(fh, meta=np.array(json.dumps(meta)), **arrays), "wb")
+        name, versions, _ = path.name.rsplit("-", 2)
+        for old in path.parent.glob(f"{name}-*-*.npz"):
+            if old.name.rsplit("-", 2)[0] == name and old.name.rsplit("-", 2)[1] != versions:
+                old.unlink(missing_ok=True)  # never found again: written by another version
     except (OSError, TradewarError):  # a read-only cache, a folder in the way: the next process reads the data
         return
 

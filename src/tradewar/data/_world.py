@@ -374,7 +374,7 @@ def _iso3_names() -> dict[str, str]:
     if _NAMES is None:
         import csv
 
-        with open(_country_data_path(), encoding="utf-8", newline="") as fh:
+        with open(_country_data_path(), encoding="utf-8-sig", newline="") as fh:
             rows = csv.DictReader(fh, delimiter="\t")  # quoting as pandas reads it
             _NAMES = {r["ISO3"]: r["name_short"] for r in rows if r.get("ISO3") and r.get("name_short")}
     return _NAMES
