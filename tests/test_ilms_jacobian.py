@@ -152,3 +152,31 @@ def test_solver_program_computes_the_tariff_arrays_once():
     text = jax.jit(lambda m, y0, s: find_root(m.residual, y0, s, 1e-10, 60, "chord")).lower(
         m, m.initial_guess(), shock).compile().as_text()
     assert len(re.findall(rf"= f64\[{N},{N}\]\{{1,0\}} exponential\(", text)) == 1
+
+
+@pytest.mark.parametrize("beta,revenue,deficits,kappa", VARIANTS)
+def test_residual_and_welfare_in_one_evaluation_are_the_two_methods(beta, revenue, deficits, kappa):
+    m, shock, y = _case(beta, revenue, deficits, kappa)
+    r, W = m.residual_and_welfare(y, shock)
+    assert np.array_equal(np.asarray(r), np.asarray(m.residual(y, shock)))
+    assert np.array_equal(np.asarray(W), np.asarray(m.welfare(y, shock)))
+    assert np.abs(np.asarray(W) - 1.0).max() > 1e-3  # away from the baseline
+
+
+def test_the_strategic_derivatives_are_the_same_with_one_evaluation_or_two(monkeypatch):
+    """The Lagrangian's value, gradient and Hessian through the model's ``residual_and_welfare`` and through
+    its separate ``residual`` and ``welfare`` (the path of models without it)."""
+    from tradewar.strategy import _objective as obj
+
+    m, shock, y = _case(1.0, "income_tax", "fixed", 0.5)
+    t_base = np.asarray(shock.t)
+    ins = obj.make_instrument(m, t_base.shape, [0, 2], "partner")
+    u = jnp.asarray(np.log1p(ins.values(t_base)))
+    w = jnp.asarray(np.eye(N)[0] + 0.5 * np.eye(N)[2])
+    args = (m, y, u, jnp.asarray(t_base), jnp.asarray(ins.cells), jnp.asarray(ins.groups), w, np.True_)
+    one = [np.asarray(a) for a in obj._derivatives.__wrapped__(*args)]
+    monkeypatch.setattr(obj, "residual_and_welfare", lambda model, y, s: (model.residual(y, s), model.welfare(y, s)))
+    two = [np.asarray(a) for a in obj._derivatives.__wrapped__(*args)]
+    assert one[2].shape == (ins.n_free, ins.n_free) and np.abs(one[2]).max() > 1e-3
+    for a, b in zip(one, two, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)

@@ -132,6 +132,23 @@ def test_a_process_finds_its_program_by_values_of_static_leaves_and_shapes_of_ar
     np.testing.assert_array_equal(as_array, first)
 
 
+def _quick_affine(m: Affine, x, k):
+    return _affine(m, x, k)
+
+
+def test_a_quick_program_is_compiled_with_the_quick_options_and_gives_the_same_values(program_dir, monkeypatch):
+    quick = _jax.stored(_quick_affine, quick=True)
+    want = eqx.filter_jit(_affine)(*_args())["y"]
+    np.testing.assert_allclose(quick(*_args())["y"], want, rtol=1e-15)
+    assert _quick_affine in _jax._QUICK and _affine not in _jax._QUICK
+    # the options reach XLA: one it does not know fails the compile of that program only
+    monkeypatch.setattr(_jax, "QUICK_OPTIONS", {"xla_no_such_option": 1})
+    _jax._PROGRAMS.clear()
+    with pytest.raises(Exception, match="xla_no_such_option"):
+        quick(*_args(n=4))
+    assert _jax.cached_call(_affine, *_args(n=4))["y"].shape == (4,)
+
+
 def test_a_damaged_program_is_traced_again_and_replaced(program_dir):
     args = _args()
     want = _jax.cached_call(_affine, *args)["y"]

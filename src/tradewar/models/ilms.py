@@ -373,7 +373,16 @@ class ILMSModel(eqx.Module):
         return s, income, budget, labour, numeraire
 
     def residual(self, y, shock):
-        s, income, _, labour, numeraire = self._equations(y, shock)
+        return self._residual_of(*self._equations(y, shock))
+
+    def residual_and_welfare(self, y, shock):
+        """``(residual(y, shock), welfare(y, shock))`` from one evaluation of the equilibrium's state: the
+        strategic layer's Lagrangian (welfare plus multipliers times the residual) and its derivatives then
+        trace the equations once, which makes their compiled program smaller."""
+        eq = self._equations(y, shock)
+        return self._residual_of(*eq), self._welfare_of(eq[0])
+
+    def _residual_of(self, s, income, budget, labour, numeraire):
         parts = [income.at[0].set(numeraire)]
         if self.labour:
             parts.append(labour)
@@ -544,13 +553,15 @@ class ILMSModel(eqx.Module):
         return jnp.concatenate([z_w + self.psi * z_L, z_L])
 
     def welfare(self, y, shock):
-        s = self._state(y, shock)
+        return self._welfare_of(self._state(y, shock))
+
+    def _welfare_of(self, s):
         delta = self.Ec / (self.Ec - self.kappa * (1.0 - s["tau"]) * self.Y / (1.0 + self.kappa))
         return delta * s["Ech"] / s["Ph"] + (1.0 - delta) * s["w"] * s["Lh"] / s["Ph"]
 
     def outcomes(self, y, shock):
         s = self._state(y, shock)
-        W = self.welfare(y, shock)
+        W = self._welfare_of(s)
         Xn = self._flows(s)
         off = 1.0 - jnp.eye(self.n)
         exp0, imp0 = (self.X * off).sum(1), (self.X * off).sum(0)
@@ -634,7 +645,7 @@ class ILMSModel(eqx.Module):
             "income": s["Yn"] / self.Y,
             "spending_on_goods": s["imports"] / self.E,
             "after_tax_income": 1.0 - s["tau"],
-            "real_income": self.welfare(y, shock),
+            "real_income": self._welfare_of(s),
             "trade_shares": jnp.min(share_margin(lam), axis=0),
         }
 

@@ -247,9 +247,9 @@ def welfare_batch(model, U, t_base, cells, groups, y0, tol=1e-11, max_steps=60):
 class ImplicitLagrangian(NamedTuple):
     """The pieces of second-order implicit differentiation of ``phi = sum_j weights_j log W^_j`` in ``u``.
 
-    ``y`` the equilibrium, ``z = (y, u)``, ``Y = dy/du = -r_y^{-1} r_u`` (ny, K), ``grad = dphi/du`` (K,),
-    ``lag_grad(z)`` the gradient of the Lagrangian ``phi + lam . r`` with the adjoint
-    ``lam = -r_y^{-T} phi_y``; its JVPs give the Hessian blocks.
+    ``y`` the equilibrium, ``z = (y, u)``, ``Y = dy/du = -r_y^{-1} r_u`` (ny, K; None where not asked for),
+    ``tangents()`` computes it, ``grad = dphi/du`` (K,), ``lag_grad(z)`` the gradient of the Lagrangian
+    ``phi + lam . r`` with the adjoint ``lam = -r_y^{-T} phi_y``; its JVPs give the Hessian blocks.
     """
 
     t: jax.Array
@@ -260,6 +260,7 @@ class ImplicitLagrangian(NamedTuple):
     grad: jax.Array
     lag_grad: Callable
     value: jax.Array
+    tangents: Callable[[], jax.Array]
 
 
 def implicit_lagrangian(model, u, t_base, cells, groups, weights, y0, tol, max_steps) -> ImplicitLagrangian:
@@ -269,47 +270,55 @@ def implicit_lagrangian(model, u, t_base, cells, groups, weights, y0, tol, max_s
     return lagrangian_at(model, sol.value, u, t_base, cells, groups, weights, sol)
 
 
+def residual_and_welfare(model, y, shock) -> tuple[jax.Array, jax.Array]:
+    """The residual and welfare of ``model`` at ``y``: its own ``residual_and_welfare`` where it has one (one
+    evaluation of its equations for both, so that the programs that differentiate them are smaller), else its
+    ``residual`` and ``welfare``."""
+    both = getattr(model, "residual_and_welfare", None)
+    return both(y, shock) if both is not None else (model.residual(y, shock), model.welfare(y, shock))
+
+
 def lagrangian_at(model, y, u, t_base, cells, groups, weights, sol=None, tangents=True) -> ImplicitLagrangian:
     """:class:`ImplicitLagrangian` at the solved equilibrium ``y`` of the tariffs of ``u`` (no solve).
 
-    ``tangents=False`` skips ``Y`` (the gradient needs only the adjoint).
+    ``tangents=False`` leaves ``Y`` out (the gradient needs only the adjoint); ``tangents()`` computes it.
     """
     t = tariffs_from_u(u, t_base, cells, groups)
     y = jax.lax.stop_gradient(y)
     ny = y.shape[0]
 
-    def res(z):
-        return model.residual(z[:ny], Shock(tariffs_from_u(z[ny:], t_base, cells, groups)))
-
-    def phi(z):
-        sh = Shock(tariffs_from_u(z[ny:], t_base, cells, groups))
-        return jnp.sum(weights * jnp.log(model.welfare(z[:ny], sh)))
+    def parts(z):  # (r, phi) at z = (y, u)
+        r, W = residual_and_welfare(model, z[:ny], Shock(tariffs_from_u(z[ny:], t_base, cells, groups)))
+        return r, jnp.sum(weights * jnp.log(W))
 
     z = jnp.concatenate([y, u])
-    # r_y in the model's closed form where it has one, and r_u by K forward derivatives: forward derivatives
-    # of r over every unknown as well would carry the tariff arrays' tangents along ny + K directions
-    Jy = _jacobian(model.residual, y, Shock(t))  # (ny, ny)
-    Ju = jax.jacfwd(lambda uu: model.residual(y, Shock(tariffs_from_u(uu, t_base, cells, groups))))(u)  # (ny, K)
-    value, gz = jax.value_and_grad(phi)(z)
-    lu = jax.scipy.linalg.lu_factor(Jy)
+    # one reverse pass of (r, phi) gives phi_z and, with the adjoint, lam . r_z; r_y comes from the model's
+    # closed form (the solver's rule), so no forward derivatives over every unknown carry the tariff arrays'
+    # tangents along ny + K directions
+    (r, value), pull = jax.vjp(parts, z)
+    gz = pull((jnp.zeros_like(r), jnp.ones_like(value)))[0]
+    lu = jax.scipy.linalg.lu_factor(_jacobian(model.residual, y, Shock(t)))  # (ny, ny)
     lam = -jax.scipy.linalg.lu_solve(lu, gz[:ny], trans=1)
-    Y = -jax.scipy.linalg.lu_solve(lu, Ju) if tangents else None  # (ny, K)
-    grad = gz[ny:] + lam @ Ju
+    grad = gz[ny:] + pull((lam, jnp.zeros_like(value)))[0][ny:]
+
+    def dy_du():  # -r_y^{-1} r_u (ny, K), r_u by K forward derivatives
+        return -jax.scipy.linalg.lu_solve(lu, jax.jacfwd(lambda uu: parts(jnp.concatenate([y, uu]))[0])(u))
 
     def lag_grad(zz):
-        return jax.grad(lambda q: phi(q) + lam @ res(q))(zz)
+        return jax.grad(lambda q: (lambda rp: rp[1] + lam @ rp[0])(parts(q)))(zz)
 
-    return ImplicitLagrangian(t=t, sol=sol, y=y, z=z, Y=Y, grad=grad, lag_grad=lag_grad, value=value)
+    return ImplicitLagrangian(t=t, sol=sol, y=y, z=z, Y=dy_du() if tangents else None, grad=grad,
+                              lag_grad=lag_grad, value=value, tangents=dy_du)
 
 
-@_jax.stored
+@_jax.stored(quick=True)
 def _derivatives(model, y, u, t_base, cells, groups, weights, hessian):
     """Value, gradient and (where ``hessian``, else zeros) Hessian at the root ``y``: one program for both."""
-    L = lagrangian_at(model, y, u, t_base, cells, groups, weights)
+    L = lagrangian_at(model, y, u, t_base, cells, groups, weights, tangents=False)
     K = u.shape[0]
 
     def second_order():
-        D = jnp.concatenate([L.Y, jnp.eye(K)], axis=0)  # (ny + K, K)
+        D = jnp.concatenate([L.tangents(), jnp.eye(K)], axis=0)  # (ny + K, K)
         HD = jax.vmap(lambda v: jax.jvp(L.lag_grad, (L.z,), (v,))[1], in_axes=1, out_axes=1)(D)
         H = D.T @ HD
         return 0.5 * (H + H.T)

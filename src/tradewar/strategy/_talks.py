@@ -81,7 +81,7 @@ def _pieces(model, y, u, t_base, cells, groups, weights, colors):
     return L.value, L.grad, L.Y, HD[:ny, :ny], HD[ny:, :ny], HD[ny:, ny:]
 
 
-_pieces_at = _jax.stored(_pieces)
+_pieces_at = _jax.stored(_pieces, quick=True)
 
 
 def _lagrangian_pieces(model, u, t_base, cells, groups, weights, y0, colors, tol=1e-11, max_steps=60):
@@ -92,7 +92,7 @@ def _lagrangian_pieces(model, u, t_base, cells, groups, weights, y0, colors, tol
     return v, g, W, sol, Y, Lyy, Luy, Cm
 
 
-@_jax.stored
+@_jax.stored(quick=True)
 def _coloured_hessian_at(model, y, u, t_base, cells, groups, weights, colors, pattern, colour):
     v, g, Y, Lyy, Luy, Cm = _pieces(model, y, u, t_base, cells, groups, weights, colors)
     Luu = jnp.where(pattern, Cm[:, colour], 0.0)
