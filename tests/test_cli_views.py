@@ -128,7 +128,8 @@ def test_the_per_country_table_is_the_result_sorted_by_welfare_as_pandas_would_s
         df = df[[c for c in df.columns if c in LABELS]].copy()
         df["tariff_revenue_share"] *= 100.0
         table = result_frame(res, codes)
-        assert isinstance(table, Columns) and table.index == list(df.index)
+        assert isinstance(table, Columns) and table.index == list(df.index) and len(table) == len(df.index)
         assert printed(table) == printed(df.rename(columns=LABELS))
+        assert printed(table.to_frame()) == printed(table)
     w = Columns(index=["A", "B", "C"], columns={"welfare %": [1.0, float("nan"), 3.0]}, index_name="country")
     assert "n/a" in printed(w) and "nan" not in printed(w).lower().replace("n/a", "")

@@ -12,7 +12,8 @@ import functools
 import json
 import math
 import sys
-from typing import Annotated, Any, NamedTuple
+from dataclasses import dataclass, field
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -216,13 +217,31 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-class Columns(NamedTuple):
+@dataclass(frozen=True)
+class Columns:
     """A table as the CLI prints it, without pandas: row labels, a heading for them and named columns (lists or
-    NumPy arrays, one value a row). :func:`frame_table` and :func:`_explain_na` take it or a DataFrame."""
+    NumPy arrays, one value a row). :func:`frame_table` and :func:`_explain_na` take it or a DataFrame; its
+    length is its number of rows, and :meth:`to_frame` gives the DataFrame.
+
+    >>> t = Columns(index=["JPN", "USA"], columns={"welfare %": [-0.1, 0.2]}, index_name="country")
+    >>> len(t), float(t.to_frame().loc["USA", "welfare %"])
+    (2, 0.2)
+    """
 
     index: list[str]
-    columns: dict[str, Any]
+    columns: dict[str, Any] = field(default_factory=dict)
     index_name: str = ""
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def to_frame(self):
+        """The table as a pandas DataFrame (rows labelled by :attr:`index`, named :attr:`index_name`)."""
+        import pandas as pd
+
+        df = pd.DataFrame({c: list(v) for c, v in self.columns.items()}, index=list(self.index))
+        df.index.name = self.index_name or None
+        return df
 
 
 def _parts(df) -> tuple[list, str, dict[str, list], set[str]]:
