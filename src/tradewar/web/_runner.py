@@ -43,6 +43,8 @@ class Ticket:
     store: Store
     stop: threading.Event = field(default_factory=threading.Event)
     why: str = ""
+    #: the job's status once stopped: ``cancelled``, or ``failed`` (out of time, or the server shut down)
+    status: str = "cancelled"
     #: ``time.monotonic()`` past which the job has run out of time
     deadline: float = math.inf
     limit: float = math.inf
@@ -64,7 +66,7 @@ class Ticket:
     def cancel(self, why: str, status: str = "cancelled") -> bool:
         """Ask the job to stop and mark it in the store (the first reason given is kept)."""
         if not self.stop.is_set():
-            self.why = why
+            self.why, self.status = why, status
             self.stop.set()
         return self.store.fail(self.job_id, why, status=status)
 
@@ -127,6 +129,8 @@ class Runner:
                 with cancellable(ticket.check):
                     return work(ticket)
             finally:
+                if ticket.stop.is_set():  # stored before the slot is free, whichever thread stopped the job
+                    self.store.fail(job_id, ticket.why or "cancelled", status=ticket.status)
                 self._leave(ticket)
 
         try:
@@ -153,7 +157,7 @@ class Runner:
                 del self._tickets[job_id]
                 self._cond.notify_all()
             if not ticket.stop.is_set():
-                ticket.why = why
+                ticket.why, ticket.status = why, status
                 ticket.stop.set()
         marked = ticket.cancel(why, status)
         if queued and ticket.future is not None:
