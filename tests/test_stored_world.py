@@ -99,20 +99,24 @@ def test_every_field_of_a_world_is_stored():
     assert {f.name for f in dataclasses.fields(World)} == stored
 
 
-def test_storing_a_world_removes_its_files_of_other_versions_only(tmp_path, monkeypatch):
+def test_storing_a_world_removes_its_files_of_older_versions_only(tmp_path, monkeypatch):
     monkeypatch.setenv("TRADEWAR_CACHE_DIR", str(tmp_path))
     folder = tmp_path / "worlds"
     folder.mkdir()
-    old = folder / f"world2023-{'0' * 12}-{'1' * 32}.npz"
-    other_world = folder / f"world2022s-{'0' * 12}-{'1' * 32}.npz"
-    for p in (old, other_world):
+    versions = [f"{k:012x}" for k in range(1, 5)]  # written in this order, the last most recently
+    files = [folder / f"world2023-{v}-{'1' * 32}.npz" for v in versions]
+    older_form = folder / f"world2023-{'2' * 32}.npz"
+    other_world = folder / f"world2022s-{versions[0]}-{'1' * 32}.npz"
+    for k, p in enumerate([*files, older_form, other_world]):
         p.write_bytes(b"stale")
+        os.utime(p, (1_000_000 + k, 1_000_000 + k))
     load_world("world2023")
-    assert not old.exists() and other_world.exists()
-    assert [p.name for p in folder.glob("world2023-*.npz")] == [_stored._path("world2023", {}).name]
+    kept = sorted(p.name for p in folder.glob("world2023-*.npz"))
+    assert kept == sorted([_stored._path("world2023", {}).name, files[2].name, files[3].name])
+    assert _stored.KEEP_OTHER_VERSIONS == 2 and other_world.exists()
 
 
-def test_a_link_in_place_of_a_stored_world_is_not_read(tmp_path, monkeypatch):
+def test_a_link_in_place_of_a_stored_world_is_not_read_and_is_replaced(tmp_path, monkeypatch):
     monkeypatch.setenv("TRADEWAR_CACHE_DIR", str(tmp_path))
     load_world("world2023")
     path = _stored._path("world2023", {})
@@ -120,6 +124,24 @@ def test_a_link_in_place_of_a_stored_world_is_not_read(tmp_path, monkeypatch):
     path.rename(target)
     path.symlink_to(target)
     assert _stored._load(target) is not None and _stored._load(path) is None
+    _same(load_world("world2023"), _read_embedded("world2023"))
+    assert not path.is_symlink() and _stored._load(path) is not None
+
+
+def test_the_key_follows_pandas_and_the_table_of_names(monkeypatch):
+    import importlib.util
+
+    from tradewar.data._world import _country_data_path
+
+    pandas_file, names_file = importlib.util.find_spec("pandas").origin, _country_data_path()
+    stamps = {pandas_file: "a", names_file: "a"}
+    monkeypatch.setattr(_stored, "_file_stamp", lambda p: stamps.get(p, "other"))
+    first = _stored._path("world2023", {})
+    stamps[pandas_file] = "b"
+    second = _stored._path("world2023", {})
+    stamps[names_file] = "b"
+    third = _stored._path("world2023", {})
+    assert len({first, second, third}) == 3
 
 
 def test_the_key_follows_a_reinstalled_file(tmp_path):
@@ -128,6 +150,9 @@ def test_the_key_follows_a_reinstalled_file(tmp_path):
     before = _stored._file_stamp(str(f))
     f.write_text("ab")
     assert _stored._file_stamp(str(f)) != before
+    resized = _stored._file_stamp(str(f))
+    os.utime(f, ns=(f.stat().st_atime_ns, f.stat().st_mtime_ns + 1_000_000_000))  # same size, rewritten later
+    assert _stored._file_stamp(str(f)) != resized
     assert _stored._file_stamp(str(tmp_path / "missing")) == _stored._file_stamp(None) == "-"
 
 

@@ -6,8 +6,9 @@ stores the :class:`World` it got (arrays in a NumPy ``.npz``, no pickles; names,
 JSON in it) in ``<cache>/worlds`` (:func:`tradewar._cache.cache_dir`); later processes load it, which
 takes milliseconds and needs NumPy only. A stored world is found only for the same dataset files, reader
 options, source code of tradewar, versions of NumPy and pandas and table of country names (country_converter's);
-a file that cannot be read, or that is not a plain file of this user, is read from the data again and replaced,
-and storing a world removes that world's files written by other versions. With caching off
+a file that cannot be read, or that is not a plain file of this user (a link, or a file whose owner a mount
+maps to another user), is read from the data again and replaced. Storing a world removes that world's files
+written by other versions, but those of the :data:`KEEP_OTHER_VERSIONS` most recent ones. With caching off
 (``TRADEWAR_CACHE_DIR=""``) every process reads the data.
 """
 
@@ -74,21 +75,44 @@ def _path(name: str, options: dict[str, Any]) -> Path | None:
 
 
 def _load(path: Path) -> World | None:
-    try:
-        st = os.lstat(path)
+    try:  # the file itself, never what a link points to, and only one of this user's
+        fh = open(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb")
     except OSError:
         return None
-    if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid():  # a link or another user's file is not ours
-        return None
     try:
-        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as z:  # our handle: closed if np.load fails
-            meta = json.loads(str(z["meta"]))
-            arrays = {k: z[k] for k in z.files if k != "meta"}
+        with fh:
+            st = os.fstat(fh.fileno())
+            if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid():
+                return None
+            with np.load(fh, allow_pickle=False) as z:
+                meta = json.loads(str(z["meta"]))
+                arrays = {k: z[k] for k in z.files if k != "meta"}
         maps = {field: {key: arrays[prefix + key] for key in meta[field]} for field, prefix in _MAPS.items()}
         return World(trade=arrays["trade"], gdp=arrays["gdp"], tariffs=arrays["tariffs"],
                      **{f: meta[f] if f in ("source", "units") else tuple(meta[f]) for f in _TEXT_FIELDS}, **maps)
     except Exception:  # an unreadable, truncated or foreign file: read from the data again and replaced
         return None
+
+
+#: Versions other than the current one whose stored worlds are kept (the newest first): two installations of
+#: tradewar sharing a cache folder then keep their files, and an edited source tree leaves no more than these.
+KEEP_OTHER_VERSIONS = 2
+
+
+def _remove_old(folder: Path, name: str, versions: str) -> None:
+    """Remove the stored files of the world ``name`` written by versions other than ``versions``, but those of
+    the :data:`KEEP_OTHER_VERSIONS` most recently written ones (and every file named in an older form)."""
+    by_version: dict[str, list[Path]] = {}
+    for old in folder.glob(f"{name}-*.npz"):
+        parts = old.name[len(name) + 1 : -len(".npz")].split("-")
+        if len(parts) == 1:  # <name>-<key>.npz: written before files were named by their versions
+            old.unlink(missing_ok=True)
+        elif len(parts) == 2 and parts[0] != versions:
+            by_version.setdefault(parts[0], []).append(old)
+    newest = sorted(by_version, key=lambda v: max(p.stat().st_mtime for p in by_version[v]), reverse=True)
+    for v in newest[KEEP_OTHER_VERSIONS:]:
+        for old in by_version[v]:
+            old.unlink(missing_ok=True)
 
 
 def _store(path: Path, world: World) -> None:
@@ -106,11 +130,11 @@ def _store(path: Path, world: World) -> None:
         return
     try:
         private_folder(path.parent)
+        if path.is_symlink():  # not ours to follow; the folder is private, so the name is ours to reuse
+            path.unlink()
         atomic_write(path, lambda fh: np.savez(fh, meta=np.array(json.dumps(meta)), **arrays), "wb")
         name, versions, _ = path.name.rsplit("-", 2)
-        for old in path.parent.glob(f"{name}-*-*.npz"):
-            if old.name.rsplit("-", 2)[0] == name and old.name.rsplit("-", 2)[1] != versions:
-                old.unlink(missing_ok=True)  # never found again: written by another version
+        _remove_old(path.parent, name, versions)
     except (OSError, TradewarError):  # a read-only cache, a folder in the way: the next process reads the data
         return
 

@@ -378,7 +378,8 @@ class ILMSModel(eqx.Module):
     def residual_and_welfare(self, y, shock):
         """``(residual(y, shock), welfare(y, shock))`` from one evaluation of the equilibrium's state: the
         strategic layer's Lagrangian (welfare plus multipliers times the residual) and its derivatives then
-        trace the equations once, which makes their compiled program smaller."""
+        trace the equations once, which makes their compiled program smaller. A subclass that changes
+        :meth:`residual` or :meth:`welfare` must change this as well."""
         eq = self._equations(y, shock)
         return self._residual_of(*eq), self._welfare_of(eq[0])
 

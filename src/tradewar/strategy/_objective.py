@@ -292,7 +292,7 @@ def lagrangian_at(model, y, u, t_base, cells, groups, weights, sol=None, tangent
         return r, jnp.sum(weights * jnp.log(W))
 
     z = jnp.concatenate([y, u])
-    # one reverse pass of (r, phi) gives phi_z and, with the adjoint, lam . r_z; r_y comes from the model's
+    # one linearisation of (r, phi) and two backward passes give phi_z and, with the adjoint, lam . r_z; r_y from the model's
     # closed form (the solver's rule), so no forward derivatives over every unknown carry the tariff arrays'
     # tangents along ny + K directions
     (r, value), pull = jax.vjp(parts, z)
