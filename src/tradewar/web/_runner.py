@@ -43,8 +43,6 @@ class Ticket:
     store: Store
     stop: threading.Event = field(default_factory=threading.Event)
     why: str = ""
-    #: the job's status once stopped: ``cancelled``, or ``failed`` (out of time, or the server shut down)
-    status: str = "cancelled"
     #: ``time.monotonic()`` past which the job has run out of time
     deadline: float = math.inf
     limit: float = math.inf
@@ -64,11 +62,13 @@ class Ticket:
         self.store.update(self.job_id, progress=float(fraction), message=str(message)[:200])
 
     def cancel(self, why: str, status: str = "cancelled") -> bool:
-        """Ask the job to stop and mark it in the store (the first reason given is kept)."""
-        if not self.stop.is_set():
-            self.why, self.status = why, status
-            self.stop.set()
-        return self.store.fail(self.job_id, why, status=status)
+        """Mark the job in the store, then ask it to stop (the first reason given is kept): a job that sees the
+        stop is already marked, so its slot is never free before its status is stored."""
+        if not self.stop.is_set() and not self.why:
+            self.why = why
+        marked = self.store.fail(self.job_id, why, status=status)
+        self.stop.set()
+        return marked
 
 
 class Runner:
@@ -129,8 +129,6 @@ class Runner:
                 with cancellable(ticket.check):
                     return work(ticket)
             finally:
-                if ticket.stop.is_set():  # stored before the slot is free, whichever thread stopped the job
-                    self.store.fail(job_id, ticket.why or "cancelled", status=ticket.status)
                 self._leave(ticket)
 
         try:
@@ -153,12 +151,11 @@ class Runner:
             if ticket is None:
                 return False
             queued = not ticket.started
-            if queued:
+            if queued:  # never started now (run() finds it gone), with this reason
                 del self._tickets[job_id]
                 self._cond.notify_all()
-            if not ticket.stop.is_set():
-                ticket.why, ticket.status = why, status
-                ticket.stop.set()
+            if not ticket.stop.is_set() and not ticket.why:
+                ticket.why = why
         marked = ticket.cancel(why, status)
         if queued and ticket.future is not None:
             ticket.future.cancel()  # after the store says why: a caller waiting on it reads the reason there
