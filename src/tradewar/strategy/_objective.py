@@ -223,7 +223,8 @@ def _log_welfare_jacobian_at(model, y, u, t_base, cells, groups):
         return jnp.log(model.welfare(z[:ny], Shock(tariffs_from_u(z[ny:], t_base, cells, groups))))
 
     # d log W / du = G [Y; I] with G the derivative in z = (y, u): K directional derivatives, not ny + K
-    D = jnp.concatenate([L.Y, jnp.eye(u.shape[0], dtype=L.Y.dtype)], axis=0)  # (ny + K, K)
+    Y = L.tangents()
+    D = jnp.concatenate([Y, jnp.eye(u.shape[0], dtype=Y.dtype)], axis=0)  # (ny + K, K)
     return jax.vmap(lambda d: jax.jvp(log_w, (L.z,), (d,))[1], in_axes=1, out_axes=1)(D)  # (N, K)
 
 
@@ -247,16 +248,16 @@ def welfare_batch(model, U, t_base, cells, groups, y0, tol=1e-11, max_steps=60):
 class ImplicitLagrangian(NamedTuple):
     """The pieces of second-order implicit differentiation of ``phi = sum_j weights_j log W^_j`` in ``u``.
 
-    ``y`` the equilibrium, ``z = (y, u)``, ``Y = dy/du = -r_y^{-1} r_u`` (ny, K; None where not asked for),
-    ``tangents()`` computes it, ``grad = dphi/du`` (K,), ``lag_grad(z)`` the gradient of the Lagrangian
-    ``phi + lam . r`` with the adjoint ``lam = -r_y^{-T} phi_y``; its JVPs give the Hessian blocks.
+    ``y`` the equilibrium, ``z = (y, u)``, ``tangents()`` computes ``Y = dy/du = -r_y^{-1} r_u`` (ny, K; only
+    where called: the gradient needs only the adjoint), ``grad = dphi/du`` (K,), ``lag_grad(z)`` the gradient
+    of the Lagrangian ``phi + lam . r`` with the adjoint ``lam = -r_y^{-T} phi_y``; its JVPs give the Hessian
+    blocks.
     """
 
     t: jax.Array
     sol: Any
     y: jax.Array
     z: jax.Array
-    Y: jax.Array | None
     grad: jax.Array
     lag_grad: Callable
     value: jax.Array
@@ -278,11 +279,8 @@ def residual_and_welfare(model, y, shock) -> tuple[jax.Array, jax.Array]:
     return both(y, shock) if both is not None else (model.residual(y, shock), model.welfare(y, shock))
 
 
-def lagrangian_at(model, y, u, t_base, cells, groups, weights, sol=None, tangents=True) -> ImplicitLagrangian:
-    """:class:`ImplicitLagrangian` at the solved equilibrium ``y`` of the tariffs of ``u`` (no solve).
-
-    ``tangents=False`` leaves ``Y`` out (the gradient needs only the adjoint); ``tangents()`` computes it.
-    """
+def lagrangian_at(model, y, u, t_base, cells, groups, weights, sol=None) -> ImplicitLagrangian:
+    """:class:`ImplicitLagrangian` at the solved equilibrium ``y`` of the tariffs of ``u`` (no solve)."""
     t = tariffs_from_u(u, t_base, cells, groups)
     y = jax.lax.stop_gradient(y)
     ny = y.shape[0]
@@ -292,9 +290,9 @@ def lagrangian_at(model, y, u, t_base, cells, groups, weights, sol=None, tangent
         return r, jnp.sum(weights * jnp.log(W))
 
     z = jnp.concatenate([y, u])
-    # one linearisation of (r, phi) and two backward passes give phi_z and, with the adjoint, lam . r_z; r_y from the model's
-    # closed form (the solver's rule), so no forward derivatives over every unknown carry the tariff arrays'
-    # tangents along ny + K directions
+    # one linearisation of (r, phi) and two backward passes give phi_z and, with the adjoint, lam . r_z; r_y
+    # from the model's closed form (the solver's rule), so no forward derivatives over every unknown carry the
+    # tariff arrays' tangents along ny + K directions
     (r, value), pull = jax.vjp(parts, z)
     gz = pull((jnp.zeros_like(r), jnp.ones_like(value)))[0]
     lu = jax.scipy.linalg.lu_factor(_jacobian(model.residual, y, Shock(t)))  # (ny, ny)
@@ -304,17 +302,18 @@ def lagrangian_at(model, y, u, t_base, cells, groups, weights, sol=None, tangent
     def dy_du():  # -r_y^{-1} r_u (ny, K), r_u by K forward derivatives
         return -jax.scipy.linalg.lu_solve(lu, jax.jacfwd(lambda uu: parts(jnp.concatenate([y, uu]))[0])(u))
 
-    def lag_grad(zz):
-        return jax.grad(lambda q: (lambda rp: rp[1] + lam @ rp[0])(parts(q)))(zz)
+    def lagrangian(q):
+        r_q, phi_q = parts(q)
+        return phi_q + lam @ r_q
 
-    return ImplicitLagrangian(t=t, sol=sol, y=y, z=z, Y=dy_du() if tangents else None, grad=grad,
-                              lag_grad=lag_grad, value=value, tangents=dy_du)
+    return ImplicitLagrangian(t=t, sol=sol, y=y, z=z, grad=grad, lag_grad=jax.grad(lagrangian), value=value,
+                              tangents=dy_du)
 
 
 @_jax.stored(quick=True)
 def _derivatives(model, y, u, t_base, cells, groups, weights, hessian):
     """Value, gradient and (where ``hessian``, else zeros) Hessian at the root ``y``: one program for both."""
-    L = lagrangian_at(model, y, u, t_base, cells, groups, weights, tangents=False)
+    L = lagrangian_at(model, y, u, t_base, cells, groups, weights)
     K = u.shape[0]
 
     def second_order():

@@ -78,7 +78,7 @@ def _pieces(model, y, u, t_base, cells, groups, weights, colors):
         jnp.concatenate([jnp.zeros((ny, colors.shape[0])), colors.T], axis=0),
     ], axis=1)  # (ny + K, ny + C)
     HD = jax.vmap(lambda v: jax.jvp(L.lag_grad, (L.z,), (v,))[1], in_axes=1, out_axes=1)(dirs)
-    return L.value, L.grad, L.Y, HD[:ny, :ny], HD[ny:, :ny], HD[ny:, ny:]
+    return L.value, L.grad, L.tangents(), HD[:ny, :ny], HD[ny:, :ny], HD[ny:, ny:]
 
 
 _pieces_at = _jax.stored(_pieces, quick=True)
