@@ -16,8 +16,13 @@ machine it tells what the wall time would be on a quiet one). Cases (``NAME`` fo
   ``bloc``: ``tradewar bloc us-bloc-china`` (warm < 5 s)
 * ``report``: ``tradewar report JPN`` (warm < 10 s), ``timeline``: ``tradewar timeline JPN``
 * ``uncertainty``: 1000 draws of ``liberation-day``, in this process; ``sweep``: an 11-point grid
-* ``replicate-cp2015``, ``replicate-lashkaripour2021``: the replications on ``../shared/data`` (skipped
-  where that folder is missing; lashkaripour2021 warm < 2 s)
+* ``bench``: ``tradewar bench`` (the ``ustr`` solve on the embedded world, 20 times)
+* ``replicate-cp2015``, ``replicate-lashkaripour2021``, ``replicate-ilms2025``, ``replicate-ossa2014``: the
+  replications on ``../shared/data`` (skipped where that folder is missing; lashkaripour2021 warm < 2 s)
+* ``serve``: ``tradewar serve`` until it has answered its first request, ``POST /api/solve`` of the
+  2 April 2025 preset (fetched with ``GET /api/presets/...`` once the server listens), on a free port of
+  127.0.0.1 with a new, empty store each run (so that the answer is solved, not read from the store); the
+  server is then stopped. Its wall time is the time to that first answer.
 
 A ``-warm`` case shares its compilation cache with the untimed warm-up run; a ``-cold`` case is a
 first-ever run: every repetition gets a new, empty ``TRADEWAR_CACHE_DIR``, and runs with
@@ -41,11 +46,13 @@ import os
 import platform
 import re
 import resource
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from importlib import metadata
 from pathlib import Path
 
@@ -78,7 +85,13 @@ COMMANDS: dict[str, tuple[list[str], float | None, Path | None]] = {
     "replicate-cp2015": (["replicate", "cp2015", "--data", str(SHARED / "cp2015")], None, SHARED / "cp2015"),
     "replicate-lashkaripour2021": (
         ["replicate", "lashkaripour2021", "--data", str(SHARED / "tariffwar_cubes")], 2.0, SHARED / "tariffwar_cubes"),
+    "replicate-ilms2025": (["replicate", "ilms2025", "--data", str(SHARED / "baci2023")], None, SHARED / "baci2023"),
+    "replicate-ossa2014": (["replicate", "ossa2014", "--data", str(SHARED / "ossa2014")], None, SHARED / "ossa2014"),
+    "bench": (["bench"], None, None),
+    "serve": (["serve"], None, None),
 }
+#: The preset the ``serve`` case asks the server to solve.
+SERVE_PRESET = "2025-04-02-liberation-day"
 
 #: Commands whose first-ever XLA compile has a target (seconds).
 COMPILE_TARGETS = {"optimal": 5.0, "optimal-partner": 5.0, "nash": 5.0, "talks": 5.0, "bloc": 5.0}
@@ -121,8 +134,56 @@ def _cpu_children() -> float:
     return use.ru_utime + use.ru_stime
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _first_answer(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, float]:
+    """:func:`_once` of ``tradewar serve``: the time until it has answered its first solve, then it is stopped."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    state = Path(tempfile.mkdtemp(prefix="state-", dir=cwd))  # empty: the answer is solved, not looked up
+    log = cwd / "serve.log"
+    env = dict(env, TRADEWAR_TOKEN="")
+    cpu0, start = _cpu_children(), time.perf_counter()
+    with open(log, "w") as err:
+        proc = subprocess.Popen([sys.executable, "-c", ENTRY, *args, "--port", str(port), "--state", str(state)],
+                                env=env, stdout=subprocess.DEVNULL, stderr=err, cwd=cwd)
+        try:
+            preset = None
+            while preset is None:
+                try:
+                    with urllib.request.urlopen(f"{url}/api/presets/{SERVE_PRESET}", timeout=5) as r:
+                        preset = r.read()
+                except OSError:  # not listening yet
+                    if proc.poll() is not None:
+                        raise RuntimeError(f"`tradewar {' '.join(args)}` exited {proc.returncode} before it listened") from None
+                    if time.perf_counter() - start > 300:
+                        raise RuntimeError(f"`tradewar {' '.join(args)}` did not listen within 300 s") from None
+                    time.sleep(0.02)
+            request = urllib.request.Request(f"{url}/api/solve", data=preset, method="POST",
+                                             headers={"Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(request, timeout=300) as r:
+                    answer = json.loads(r.read())
+            except OSError as e:
+                raise RuntimeError(f"`tradewar {' '.join(args)}`: POST /api/solve failed: {e}") from None
+            seconds = time.perf_counter() - start
+            if answer.get("cached") or not answer.get("converged"):
+                raise RuntimeError(f"`tradewar {' '.join(args)}`: the first answer was not a converged new solve")
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
+    cpu = _cpu_children() - cpu0
+    return seconds, cpu, sum(float(x) for x in _COMPILED.findall(log.read_text(errors="replace")))
+
+
 def _once(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, float]:
     """Wall time, CPU time (user + system, all threads) and XLA compile time (as JAX logs it) of one run."""
+    if args[:1] == ["serve"]:
+        return _first_answer(args, env, cwd)
     cpu0, start = _cpu_children(), time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", ENTRY, *args], env=env, capture_output=True, text=True, cwd=cwd)
     seconds, cpu = time.perf_counter() - start, _cpu_children() - cpu0

@@ -13,6 +13,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from tradewar._exceptions import ConvergenceError, DataError, ScenarioError
@@ -64,6 +66,25 @@ def test_smallest_margin(margins, expected):
     from tradewar.solve import smallest_margin
 
     assert float(smallest_margin({k: jnp.asarray(v, dtype=float) for k, v in margins.items()})) == expected
+
+
+_number = st.sampled_from([0.0, 1e-12, 1e-9, 1e-3, -0.1, 1.0, float("nan"), float("inf"), -float("inf")])
+
+
+@settings(max_examples=300, deadline=None)
+@given(res=_number, code=st.sampled_from([0, 1, 2]), finite=st.booleans(), err=st.none() | _number,
+       margin=st.none() | _number, numpy_scalars=st.booleans())
+def test_verdict_of_one_solve_is_the_batch_rule(res, code, finite, err, margin, numpy_scalars):
+    """One solve's numbers (Python or NumPy scalars) are judged as the same solve in a batch of one."""
+    wrap = (lambda v: v if v is None else np.float64(v)) if numpy_scalars else (lambda v: v)
+    one = verdict(wrap(res), np.int32(code) if numpy_scalars else code, 1e-10, finite=np.bool_(finite) if numpy_scalars
+                  else finite, check_error=wrap(err), check_tol=1e-8, margin=wrap(margin))
+    batch = verdict(np.array([res]), np.array([code]), 1e-10, finite=np.array([finite]),
+                    check_error=None if err is None else np.array([err]), check_tol=1e-8,
+                    margin=None if margin is None else np.array([margin]))
+    assert isinstance(one, str)
+    assert batch.tolist() == [one]
+    assert Status(one).value == one
 
 
 def test_verdict_is_elementwise():

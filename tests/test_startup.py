@@ -217,3 +217,25 @@ def test_solve_model_traces_once_and_later_processes_load_the_program(program_di
     root = solve.root_of(model, model.initial_guess(), solve.Shock(t=t))
     assert calls == [1] and len(list(program_dir.glob("*.jaxexport"))) == 1
     np.testing.assert_array_equal(np.asarray(root.value), np.asarray(first.y))
+
+
+def test_the_start_up_benchmark_times_every_command_and_every_replication(monkeypatch):
+    """``benchmarks/bench_startup.py`` has a case for each command of the CLI and each study ``replicate`` knows."""
+    import importlib.util
+    from pathlib import Path
+
+    import typer.main
+
+    from tradewar.cli import app
+    from tradewar.cli._app import REPLICATIONS
+
+    folder = Path(__file__).resolve().parents[1] / "benchmarks"
+    monkeypatch.syspath_prepend(str(folder))
+    spec = importlib.util.spec_from_file_location("bench_startup", folder / "bench_startup.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    timed = [args for args, *_ in bench.CASES.values()]
+    commands = sorted(typer.main.get_command(app).commands)
+    assert len(commands) >= 14
+    assert [c for c in commands if not any(args[:1] == [c] for args in timed)] == []
+    assert [s for s in REPLICATIONS if not any(args[:2] == ["replicate", s] for args in timed)] == []

@@ -202,14 +202,22 @@ def test_concurrent_solves_share_one_blas_limit_and_the_last_restores_it():
 
     calls = []
 
-    class Limiter:
-        def restore_original_limits(self):
-            calls.append("restore")
+    class Library:  # threadpoolctl's controller of one library
+        def __init__(self, name, user_api, threads):
+            self.name, self.user_api, self._threads = name, user_api, threads
+
+        @property
+        def num_threads(self):
+            return self._threads
+
+        def set_num_threads(self, n):
+            calls.append((self.name, n))
+            self._threads = n
+
+    libraries = [Library("openblas", "blas", 2), Library("openmp", "openmp", 4), Library("mkl", "blas", 3)]
 
     class Controller:
-        def limit(self, limits, user_api):
-            calls.append(("limit", limits, user_api))
-            return Limiter()
+        lib_controllers = libraries
 
     a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
     seen = {}
@@ -233,8 +241,10 @@ def test_concurrent_solves_share_one_blas_limit_and_the_last_restores_it():
         t.start()
     for t in ts:
         t.join(60)
-    assert seen["a left"] == ([("limit", 1, "blas")], 1)  # b still holds it: nothing restored
-    assert seen["b left"] == ([("limit", 1, "blas"), "restore"], 0)
+    limit = [("openblas", 1), ("mkl", 1)]  # BLAS libraries only
+    assert seen["a left"] == (limit, 1)  # b still holds it: nothing restored
+    assert seen["b left"] == ([*limit, ("openblas", 2), ("mkl", 3)], 0)  # each to the count it had
+    assert [lib.num_threads for lib in libraries] == [2, 4, 3]
 
 
 # --- retention -------------------------------------------------------------------------------------------------

@@ -68,7 +68,7 @@ def warn_implausible(model: Any, outcomes: dict[str, Any], codes=None, what: str
         if key not in outcomes:
             continue
         a = np.asarray(outcomes[key], dtype=float)
-        if a.ndim != 1:
+        if a.ndim != 1 or np.abs(a).max(initial=0.0) <= bound:  # all within (a NaN fails the test and is skipped below)
             continue
         for i in np.flatnonzero(np.isfinite(a) & (np.abs(a) > bound)).tolist():
             flagged.setdefault(i, []).append(f"{_LABELS[key]} {a[i]:+.1f}%")

@@ -202,6 +202,8 @@ jax.export.register_pytree_node_serialization(
 )
 
 METHODS = ("newton", "newton_krylov", "chord")
+#: The settings of a solve given none (one instance: the options are immutable).
+_DEFAULT_OPTIONS = SolverOptions()
 #: Integer codes of :attr:`RootSolution.result_code`.
 RESULT_CODES = {0: "successful", 1: "max_steps_reached", 2: "failed"}
 #: Smallest continuation step (a fraction of the path) before the solve gives up.
@@ -673,15 +675,27 @@ def verdict(max_residual, code, tol: float, *, finite=True, check_error=None, ch
     """
     import numpy as np
 
+    values = (max_residual, code, finite, check_error, margin)
+    if all(v is None or isinstance(v, bool | int | float | np.bool_ | np.number) for v in values):
+        # one solve: the rule on Python numbers, about twenty times faster than on 0-d arrays
+        return _rule(float(max_residual), int(code), tol, bool(finite), 0.0 if check_error is None else float(check_error),
+                     check_tol, math.inf if margin is None else float(margin), lambda c, a, b: a if c else b,
+                     math.isfinite)
     res = np.asarray(max_residual, dtype=float)
     err = 0.0 if check_error is None else np.asarray(check_error, dtype=float)
     marg = np.inf if margin is None else np.asarray(margin, dtype=float)
-    # the rules from the last to the first, so that the first one that fails names the status
-    out = np.where(marg > 0, Status.SUCCESS.value, Status.INADMISSIBLE.value)
-    out = np.where(err <= check_tol, out, Status.FAILED_CHECKS.value)
-    out = np.where(res <= tol, out, np.where(np.asarray(code) == 1, Status.MAX_STEPS.value, Status.DIVERGED.value))
-    out = np.where(np.isfinite(res) & np.asarray(finite, dtype=bool), out, Status.NONFINITE.value)
+    out = _rule(res, np.asarray(code), tol, np.asarray(finite, dtype=bool), err, check_tol, marg, np.where, np.isfinite)
     return out[()] if out.ndim == 0 else out
+
+
+def _rule(res, code, tol, finite, err, check_tol, marg, where, isfinite):
+    """:func:`verdict`'s rule, written once for numbers (``where`` a conditional expression) and for arrays
+    (``where`` :func:`numpy.where`): from the last rule to the first, so that the first one that fails names the
+    status."""
+    out = where(marg > 0, Status.SUCCESS.value, Status.INADMISSIBLE.value)
+    out = where(err <= check_tol, out, Status.FAILED_CHECKS.value)
+    out = where(res <= tol, out, where(code == 1, Status.MAX_STEPS.value, Status.DIVERGED.value))
+    return where(isfinite(res) & finite, out, Status.NONFINITE.value)
 
 
 def accepted(max_residual, code, tol: float, **kwargs):
@@ -809,10 +823,10 @@ def solve_model(
     from ._cancel import checkpoint
 
     checkpoint()  # a caller that cancelled the work stops it here, between solves
-    opts = options or SolverOptions()
+    opts = options or _DEFAULT_OPTIONS
     shock = check_shock(model, shock, codes if codes is not None else getattr(model, "codes", None), what)
     start = time.perf_counter()
-    y_init = model.initial_guess() if y0 is None else y0
+    y_init = _initial_guess(model) if y0 is None else y0
     with blas_threads(int(np.size(y_init)), opts.blas_threads):
         root, out = jax.block_until_ready(_solve_at(model, y_init, shock, opts.tol, opts.max_steps, opts.method, True))
     seconds = time.perf_counter() - start
@@ -864,6 +878,13 @@ def solve_model(
 
         warn_implausible(model, outcomes, codes if codes is not None else getattr(model, "codes", None), what)
     return eq
+
+
+def _initial_guess(model) -> jax.Array:
+    """``model.initial_guess()``, through the class where it is defined there: an equinox module binds a method
+    afresh at every attribute access (about 20 us, as much as the rest of a small solve's bookkeeping)."""
+    method = getattr(type(model), "initial_guess", None)
+    return method(model) if callable(method) else model.initial_guess()
 
 
 def _path_note(model, root: RootSolution, shock, codes) -> str:

@@ -114,18 +114,17 @@ def check_shock(model: Any, shock: Any, codes=None, what: str = "solve_model"):
             )
         if arr.ndim < 2 or arr.shape[0] != arr.shape[1]:
             raise ScenarioError(f"{what}: field '{field}' has shape {arr.shape}; expected [exporter, importer(, sector)]")
-        ok = np.isfinite(arr) & (arr > -1.0)
-        if not ok.all():
-            k = tuple(int(v) for v in np.argwhere(~ok)[0])
+        # two reductions without temporaries (NaN fails both comparisons); the entry is looked for only in a bad array
+        if not (arr.size == 0 or (arr.min() > -1.0 and arr.max() < np.inf)):
+            k = tuple(int(v) for v in np.argwhere(~(np.isfinite(arr) & (arr > -1.0)))[0])
             raise ScenarioError(
                 f"{what}: field '{field}', exporter {_who(codes, k[0])}, importer {_who(codes, k[1])}: "
                 f"{arr[k]} is not a rate above -100% (fraction, 0.1 = 10%)"
             )
         diag = np.einsum("ii...->i...", arr).reshape(arr.shape[0], -1)
         ref = np.zeros_like(diag) if field == "x" or base is None else np.einsum("ii...->i...", base).reshape(diag.shape)
-        own = np.flatnonzero(np.any(diag != ref, axis=1))
-        if own.size:
-            i = int(own[0])
+        if not np.array_equal(diag, ref):
+            i = int(np.flatnonzero(np.any(diag != ref, axis=1))[0])
             c = _who(codes, i)
             v = diag[i][np.flatnonzero(diag[i] != ref[i])[0]]
             what_tax = "tariff" if field == "t" else "export tax"
