@@ -839,7 +839,8 @@ def solve_model(
     # the checks, margins and outcomes of a solve that did not converge describe no equilibrium: none kept
     converged = status in (Status.SUCCESS, Status.FAILED_CHECKS, Status.INADMISSIBLE)
     checks = checks if converged else {}
-    margins = _unpacked(out["margins"]) if converged else {}
+    # the margins in full name the countries of an impossible equilibrium; an accepted one needs their minima only
+    margins = _unpacked(out["margins"]) if status is Status.INADMISSIBLE else {}
     lowest = {k: float(v) for k, v in _unpacked(out["lowest"]).items()} if converged else {}
     outcomes = _unpacked(out["outcomes"]) if converged else {}
     eq = Equilibrium(
