@@ -52,6 +52,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from importlib import metadata
 from pathlib import Path
@@ -157,6 +158,8 @@ def _first_answer(args: list[str], env: dict[str, str], cwd: Path) -> tuple[floa
                 try:
                     with urllib.request.urlopen(f"{url}/api/presets/{SERVE_PRESET}", timeout=5) as r:
                         preset = r.read()
+                except urllib.error.HTTPError as e:  # listening, but no such preset
+                    raise RuntimeError(f"`tradewar {' '.join(args)}`: GET /api/presets/{SERVE_PRESET}: {e}") from None
                 except OSError:  # not listening yet
                     if proc.poll() is not None:
                         raise RuntimeError(f"`tradewar {' '.join(args)}` exited {proc.returncode} before it listened") from None
@@ -175,7 +178,11 @@ def _first_answer(args: list[str], env: dict[str, str], cwd: Path) -> tuple[floa
                 raise RuntimeError(f"`tradewar {' '.join(args)}`: the first answer was not a converged new solve")
         finally:
             proc.terminate()
-            proc.wait(timeout=60)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
     cpu = _cpu_children() - cpu0
     return seconds, cpu, sum(float(x) for x in _COMPILED.findall(log.read_text(errors="replace")))
 

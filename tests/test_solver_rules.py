@@ -72,12 +72,12 @@ _number = st.sampled_from([0.0, 1e-12, 1e-9, 1e-3, -0.1, 1.0, float("nan"), floa
 
 
 @settings(max_examples=300, deadline=None)
-@given(res=_number, code=st.sampled_from([0, 1, 2]), finite=st.booleans(), err=st.none() | _number,
+@given(res=_number, code=st.sampled_from([0, 1, 2, 1.0, 1.5, float("nan")]), finite=st.booleans(), err=st.none() | _number,
        margin=st.none() | _number, numpy_scalars=st.booleans())
 def test_verdict_of_one_solve_is_the_batch_rule(res, code, finite, err, margin, numpy_scalars):
     """One solve's numbers (Python or NumPy scalars) are judged as the same solve in a batch of one."""
     wrap = (lambda v: v if v is None else np.float64(v)) if numpy_scalars else (lambda v: v)
-    one = verdict(wrap(res), np.int32(code) if numpy_scalars else code, 1e-10, finite=np.bool_(finite) if numpy_scalars
+    one = verdict(wrap(res), np.asarray(code)[()] if numpy_scalars else code, 1e-10, finite=np.bool_(finite) if numpy_scalars
                   else finite, check_error=wrap(err), check_tol=1e-8, margin=wrap(margin))
     batch = verdict(np.array([res]), np.array([code]), 1e-10, finite=np.array([finite]),
                     check_error=None if err is None else np.array([err]), check_tol=1e-8,

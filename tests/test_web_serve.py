@@ -247,6 +247,51 @@ def test_concurrent_solves_share_one_blas_limit_and_the_last_restores_it():
     assert [lib.num_threads for lib in libraries] == [2, 4, 3]
 
 
+def test_the_blas_limit_is_set_and_restored_by_different_threads_of_the_real_libraries():
+    """The same interleaving with the process's own BLAS libraries: a server's first holder and last holder are
+    different threads, and threadpoolctl lets only OpenBLAS's "controlling thread" change its pool."""
+    from tradewar import _blas
+    from tradewar.solve import _blas_controller
+
+    def counts():
+        return [lib.num_threads for lib in _blas_controller().lib_controllers if lib.user_api == "blas"]
+
+    before = counts()
+    assert before and max(before) > 1  # something to limit (the machine has two cores or more)
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    seen = {}
+
+    def a():
+        with _blas.limited(_blas_controller, 1):
+            seen["a inside"] = counts()
+            a_in.set()
+            b_in.wait(60)
+        a_out.set()
+
+    def b():
+        a_in.wait(60)
+        with _blas.limited(_blas_controller, 1):
+            b_in.set()
+            a_out.wait(60)
+            seen["b inside, a gone"] = counts()
+
+    ts = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(60)
+    assert seen == {"a inside": [1] * len(before), "b inside, a gone": [1] * len(before)}
+    assert counts() == before
+    # and a third thread, the first holder now, can set the limit again
+    got = []
+    t = threading.Thread(target=lambda: got.append(_blas.limited(_blas_controller, 1).__enter__() or counts()))
+    t.start()
+    t.join(60)
+    assert got == [[1] * len(before)]
+    _blas.limited(_blas_controller, 1).__exit__(None, None, None)
+    assert counts() == before and _blas.holders() == 0
+
+
 # --- retention -------------------------------------------------------------------------------------------------
 def _done(store: Store, doc, key="k") -> str:
     job = store.create("solve", key, {})

@@ -47,8 +47,12 @@ class limited:
             if _holders == 0:
                 blas = [lib for lib in self._controller().lib_controllers if lib.user_api == "blas"]
                 _restore[:] = [(lib, lib.num_threads) for lib in blas]
-                for lib in blas:
-                    lib.set_num_threads(self._threads)
+                try:
+                    for lib in blas:
+                        _set(lib, self._threads)
+                except BaseException:
+                    _put_back()
+                    raise
             _holders += 1
 
     def __exit__(self, *exc: object) -> None:
@@ -56,6 +60,31 @@ class limited:
         with _lock:
             _holders -= 1
             if _holders == 0:
-                for lib, count in _restore:
-                    lib.set_num_threads(count)
-                _restore.clear()
+                _put_back()
+
+
+def _put_back() -> None:
+    """Every BLAS library to the count it had before the first holder (under ``_lock``)."""
+    try:
+        for lib, count in _restore:
+            _set(lib, count)
+    finally:
+        _restore.clear()
+
+
+def _set(lib: Any, threads: int) -> None:
+    """Set one library's thread count from whichever thread holds ``_lock``.
+
+    threadpoolctl lets only the first thread that set OpenBLAS's process-wide pool (its "controlling thread")
+    change it later and silently ignores the others, but the first holder and the last, which restores, are
+    often different threads of a server. ``_lock`` already keeps them from interleaving, so the controlling
+    thread is cleared around each call.
+    """
+    release = getattr(type(lib), "clear_controlling_thread", None)
+    if release is not None:
+        release(force=True)
+    try:
+        lib.set_num_threads(threads)
+    finally:
+        if release is not None:
+            release(force=True)
