@@ -61,11 +61,15 @@ class Ticket:
         self.check()
         self.store.update(self.job_id, progress=float(fraction), message=str(message)[:200])
 
+    def note(self, why: str) -> None:
+        """Record why the job stops, unless a reason was given first."""
+        if not self.stop.is_set() and not self.why:
+            self.why = why
+
     def cancel(self, why: str, status: str = "cancelled") -> bool:
         """Mark the job in the store, then ask it to stop (the first reason given is kept): a job that sees the
         stop is already marked, so its slot is never free before its status is stored."""
-        if not self.stop.is_set() and not self.why:
-            self.why = why
+        self.note(why)
         marked = self.store.fail(self.job_id, why, status=status)
         self.stop.set()
         return marked
@@ -154,8 +158,7 @@ class Runner:
             if queued:  # never started now (run() finds it gone), with this reason
                 del self._tickets[job_id]
                 self._cond.notify_all()
-            if not ticket.stop.is_set() and not ticket.why:
-                ticket.why = why
+            ticket.note(why)  # under the lock, where run() looks for it
         marked = ticket.cancel(why, status)
         if queued and ticket.future is not None:
             ticket.future.cancel()  # after the store says why: a caller waiting on it reads the reason there
