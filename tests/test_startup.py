@@ -149,6 +149,18 @@ def test_a_quick_program_is_compiled_with_the_quick_options_and_gives_the_same_v
     assert _jax.cached_call(_affine, *_args(n=4))["y"].shape == (4,)
 
 
+def _sized_affine(m: Affine, x, k):
+    return _affine(m, x, k)
+
+
+def test_a_test_of_the_arguments_compiles_each_program_quickly_or_optimised(program_dir, monkeypatch):
+    sized = _jax.stored(_sized_affine, quick=lambda m, x, k: x.shape[0] > 3)
+    monkeypatch.setattr(_jax, "QUICK_OPTIONS", {"xla_no_such_option": 1})
+    np.testing.assert_allclose(sized(*_args(n=3))["y"], eqx.filter_jit(_affine)(*_args(n=3))["y"], rtol=1e-15)
+    with pytest.raises(Exception, match="xla_no_such_option"):  # the larger program takes the quick options
+        sized(*_args(n=4))
+
+
 def test_a_damaged_program_is_traced_again_and_replaced(program_dir):
     args = _args()
     want = _jax.cached_call(_affine, *args)["y"]

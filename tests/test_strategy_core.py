@@ -94,6 +94,68 @@ def test_gradient_matches_finite_differences(model3):
     np.testing.assert_allclose(np.asarray(g), fd, rtol=1e-6, atol=1e-10)
 
 
+def test_directional_derivatives_in_chunks_equal_jacfwd():
+    import jax
+
+    from tradewar.strategy._objective import jvp_columns
+
+    rng = np.random.default_rng(3)
+    A = jnp.asarray(rng.standard_normal((5, 6)))
+
+    def f(z):
+        return jnp.tanh(A @ z) * jnp.sum(z**2)
+
+    z = jnp.asarray(rng.standard_normal(6))
+    D = jnp.asarray(rng.standard_normal((6, 37)))
+    want = np.asarray(jax.jacfwd(f)(z) @ D)
+    # at once; chunks of four, the last padded with three zero directions; chunks of one
+    for entries, chunked in ((1, False), (1000, True), (5000, True)):
+        got = jvp_columns(f, z, D, entries)
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-13)
+        program = str(eqx.filter_make_jaxpr(lambda zz, e=entries: jvp_columns(f, zz, D, e))(z)[0])
+        assert ("scan" in program) is chunked
+
+
+def test_hessian_in_chunks_equals_the_one_at_once_and_finite_differences(model3, monkeypatch):
+    import tradewar.strategy._objective as obj
+
+    inst = make_instrument(model3, tuple(model3.t.shape), [0], "partner_sector")
+    cells, groups = jnp.asarray(inst.cells), jnp.asarray(inst.groups)
+    u = jnp.log1p(jnp.array([0.1, 0.3, 0.2, 0.05]))
+    w = jnp.array([1.0, 0.0, 0.0])
+    y = welfare_vector(model3, u, model3.t, cells, groups, model3.initial_guess())[1].value
+    args = (model3, y, u, model3.t, cells, groups, w, np.True_)
+    derivatives = obj._derivatives.__wrapped__  # the traced function, outside the stored programs
+    _, g, at_once = derivatives(*args)
+    # the equilibrium's Jacobian (6 unknowns), dy/du and the Hessian's 4 directions, two at a time
+    monkeypatch.setattr(obj, "AT_ONCE_ENTRIES", 0)
+    monkeypatch.setattr(obj, "CHUNK_ENTRIES", 2 * int(model3.t.size))
+    assert "scan" in str(eqx.filter_make_jaxpr(derivatives)(*args)[0])
+    _, g2, chunked = derivatives(*args)
+    np.testing.assert_allclose(g2, g, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(chunked, at_once, rtol=1e-12, atol=1e-14 * float(np.max(np.abs(at_once))))
+    h, fd = 1e-5, []
+    for k in range(4):
+        e = jnp.zeros(4).at[k].set(h)
+        gp = log_welfare_value_and_grad(model3, u + e, model3.t, cells, groups, w, model3.initial_guess())[1]
+        gm = log_welfare_value_and_grad(model3, u - e, model3.t, cells, groups, w, model3.initial_guess())[1]
+        fd.append((np.asarray(gp) - np.asarray(gm)) / (2 * h))
+    np.testing.assert_allclose(np.asarray(chunked), np.stack(fd, axis=1), rtol=1e-5, atol=1e-8)
+
+
+def test_newton_direction_solves_where_positive_definite_and_ascends_where_not():
+    from tradewar.strategy._optimal import newton_direction
+
+    rng = np.random.default_rng(4)
+    M = rng.standard_normal((6, 6))
+    A, g = M @ M.T + 6.0 * np.eye(6), rng.standard_normal(6)
+    np.testing.assert_allclose(newton_direction(A, g), np.linalg.solve(A, g), rtol=1e-8)
+    Q = np.linalg.qr(M)[0]
+    lam = np.array([3.0, -2.0, 1.0, 0.5, -4.0, 2.0])  # indefinite: the step divides by |eigenvalues|
+    want = Q @ ((Q.T @ g) / np.abs(lam))
+    np.testing.assert_allclose(newton_direction(Q @ np.diag(lam) @ Q.T, g), want, rtol=1e-10, atol=1e-12)
+
+
 @pytest.mark.parametrize("instrument", ["uniform", "partner", "sector", "partner_sector"])
 def test_optimal_tariff_first_order_conditions(model3, instrument):
     r = optimal_tariff(model3, "C0", instrument, lower=-1.0, tol=1e-9)

@@ -55,8 +55,9 @@ _PROGRAMS: dict[Any, Any] = {}
 #: welfare at a root) then compile in about 60% of the time (2.4 s against 1.4 s for 32 regions) and run
 #: about 0.3 ms slower, a few dozen times per command; the solver, which runs thousands of times, is not quick.
 QUICK_OPTIONS = {"xla_backend_optimization_level": 0}
-#: The functions whose programs are compiled with :data:`QUICK_OPTIONS`.
-_QUICK: set[Callable] = set()
+#: The functions whose programs are compiled with :data:`QUICK_OPTIONS`: True, or a test of the call's
+#: arguments (where the program's run time grows with their shapes).
+_QUICK: dict[Callable, bool | Callable[..., bool]] = {}
 
 
 @functools.cache
@@ -258,11 +259,12 @@ def _program(fn: Callable, args: tuple) -> Any:
     # Every input is placed on the one device, so that an array a program returned (committed to
     # the device) and a fresh NumPy or JAX array (not committed) call the same executable.
     device = jax.sharding.SingleDeviceSharding(jax.devices()[0])
-    options = QUICK_OPTIONS if fn in _QUICK else None
+    quick = _QUICK.get(fn, False)
+    options = QUICK_OPTIONS if (quick(*args) if callable(quick) else quick) else None
     return jax.jit(_named(exp.call, fn.__name__), in_shardings=device, compiler_options=options)
 
 
-def stored(fn: Callable | None = None, *, quick: bool = False) -> Callable:
+def stored(fn: Callable | None = None, *, quick: bool | Callable[..., bool] = False) -> Callable:
     """Decorator: ``fn`` compiled through :func:`cached_call` (a stored traced program), defaults applied.
 
     Use it instead of ``equinox.filter_jit`` for the functions a command calls at top level: a later
@@ -270,14 +272,16 @@ def stored(fn: Callable | None = None, *, quick: bool = False) -> Callable:
     executable). Keyword arguments are bound to their positions, so ``f(x, tol=1e-9)`` and
     ``f(x, 1e-9)`` are one program. ``@stored(quick=True)`` compiles the program with
     :data:`QUICK_OPTIONS`: for programs that run a few times per command, where compile time counts
-    more than run time.
+    more than run time. ``quick`` may also be a test of the arguments (called with them as ``fn`` is, once
+    per program): a program whose work grows with the shapes of its arguments is then compiled quickly
+    where it is small and optimised where a run would cost more than the optimisation.
     """
     import inspect
 
     if fn is None:
         return functools.partial(stored, quick=quick)
     if quick:
-        _QUICK.add(fn)
+        _QUICK[fn] = quick
 
     signature = inspect.signature(fn)
 

@@ -48,6 +48,8 @@ __all__ = [
     "log_welfare_jacobian",
     "welfare_batch",
     "log_welfare_hessian",
+    "jvp_columns",
+    "directions_at_once",
 ]
 
 INSTRUMENTS = ("uniform", "partner", "sector", "partner_sector")
@@ -225,7 +227,7 @@ def _log_welfare_jacobian_at(model, y, u, t_base, cells, groups):
     # d log W / du = G [Y; I] with G the derivative in z = (y, u): K directional derivatives, not ny + K
     Y = L.tangents()
     D = jnp.concatenate([Y, jnp.eye(u.shape[0], dtype=Y.dtype)], axis=0)  # (ny + K, K)
-    return jax.vmap(lambda d: jax.jvp(log_w, (L.z,), (d,))[1], in_axes=1, out_axes=1)(D)  # (N, K)
+    return jvp_columns(log_w, L.z, D, t_base.size)  # (N, K)
 
 
 def log_welfare_jacobian(model, u, t_base, cells, groups, y0, tol=1e-11, max_steps=60):
@@ -295,12 +297,14 @@ def lagrangian_at(model, y, u, t_base, cells, groups, weights, sol=None) -> Impl
     # tariff arrays' tangents along ny + K directions
     (r, value), pull = jax.vjp(parts, z)
     gz = pull((jnp.zeros_like(r), jnp.ones_like(value)))[0]
-    lu = jax.scipy.linalg.lu_factor(_jacobian(model.residual, y, Shock(t)))  # (ny, ny)
+    lu = jax.scipy.linalg.lu_factor(_residual_jacobian(model, y, Shock(t), t_base.size))  # (ny, ny)
     lam = -jax.scipy.linalg.lu_solve(lu, gz[:ny], trans=1)
     grad = gz[ny:] + pull((lam, jnp.zeros_like(value)))[0][ny:]
 
     def dy_du():  # -r_y^{-1} r_u (ny, K), r_u by K forward derivatives
-        return -jax.scipy.linalg.lu_solve(lu, jax.jacfwd(lambda uu: parts(jnp.concatenate([y, uu]))[0])(u))
+        r_u = jvp_columns(lambda uu: parts(jnp.concatenate([y, uu]))[0], u, jnp.eye(u.shape[0], dtype=u.dtype),
+                          t_base.size)
+        return -jax.scipy.linalg.lu_solve(lu, r_u)
 
     def lagrangian(q):
         r_q, phi_q = parts(q)
@@ -310,7 +314,62 @@ def lagrangian_at(model, y, u, t_base, cells, groups, weights, sol=None) -> Impl
                               tangents=dy_du)
 
 
-@_jax.stored(quick=True)
+#: Directional derivatives whose tariff arrays hold at most this many entries together (directions times
+#: the entries of one) are taken at once, in one ``vmap``; more are taken in chunks of about
+#: :data:`CHUNK_ENTRIES`, one chunk after the other.
+AT_ONCE_ENTRIES = 1 << 15
+#: About the data of one chunk's pass over the equations that stays in the first-level cache.
+CHUNK_ENTRIES = 1 << 12
+#: The Hessian programs are compiled quickly (:data:`tradewar._jax.QUICK_OPTIONS`) up to this many
+#: directional derivatives times tariff entries, and optimised above it.
+QUICK_HESSIAN_WORK = 1 << 16
+
+
+def directions_at_once(K: int, entries: int) -> int:
+    """How many of ``K`` directional derivatives :func:`jvp_columns` takes at once, for tariff arrays of
+    ``entries`` entries: all where they hold at most :data:`AT_ONCE_ENTRIES` together, else about
+    :data:`CHUNK_ENTRIES` worth (at least one)."""
+    K, entries = int(K), max(1, int(entries))
+    if K * entries <= AT_ONCE_ENTRIES:
+        return K
+    return max(1, min(K, CHUNK_ENTRIES // entries))
+
+
+def jvp_columns(f: Callable, z: jax.Array, D: jax.Array, entries: int) -> jax.Array:
+    """The directional derivatives of ``f`` at ``z`` along the columns of ``D`` (len(z), K): (len(f(z)), K).
+
+    ``entries`` is the size of the tariff array, which sets the size of the equations' arrays. Few small
+    directions are taken at once (:data:`AT_ONCE_ENTRIES`); else in chunks of ``CHUNK_ENTRIES // entries``
+    directions (at least one), one chunk after the other: a ``vmap`` over every direction at once carries
+    K copies of every intermediate array through memory, which for a Hessian of 198 tariffs of 7 x 7 x 33
+    took 40 ms against 8-10 ms in chunks (64-70 ms against 31-56 ms compiled quickly). The last chunk is
+    padded with zero directions, so that the program holds one copy of the derivative.
+    """
+    K = D.shape[1]
+    one = jax.vmap(lambda d: jax.jvp(f, (z,), (d,))[1])
+    b = directions_at_once(K, entries)
+    if b == K:
+        return one(D.T).T
+    nb = -(-K // b)
+    chunks = jnp.pad(D.T, ((0, nb * b - K), (0, 0))).reshape(nb, b, D.shape[0])
+    return jax.lax.map(one, chunks).reshape(nb * b, -1)[:K].T
+
+
+def _residual_jacobian(model, y, shock, entries: int) -> jax.Array:
+    """``d residual / d y``: the model's closed form where it has one (as the solver takes it), else its
+    forward derivatives by :func:`jvp_columns`, in chunks where the equations' arrays are large."""
+    if getattr(model, "residual_jacobian", None) is not None:
+        return _jacobian(model.residual, y, shock)
+    return jvp_columns(lambda q: model.residual(q, shock), y, jnp.eye(y.shape[0], dtype=y.dtype), entries)
+
+
+def _small_hessian(model, y, u, t_base, *rest) -> bool:
+    """True where the Hessian of :func:`_derivatives` is cheap enough to run unoptimised (see
+    :data:`QUICK_HESSIAN_WORK`)."""
+    return u.shape[0] * t_base.size <= QUICK_HESSIAN_WORK
+
+
+@_jax.stored(quick=_small_hessian)
 def _derivatives(model, y, u, t_base, cells, groups, weights, hessian):
     """Value, gradient and (where ``hessian``, else zeros) Hessian at the root ``y``: one program for both."""
     L = lagrangian_at(model, y, u, t_base, cells, groups, weights)
@@ -318,7 +377,7 @@ def _derivatives(model, y, u, t_base, cells, groups, weights, hessian):
 
     def second_order():
         D = jnp.concatenate([L.tangents(), jnp.eye(K)], axis=0)  # (ny + K, K)
-        HD = jax.vmap(lambda v: jax.jvp(L.lag_grad, (L.z,), (v,))[1], in_axes=1, out_axes=1)(D)
+        HD = jvp_columns(L.lag_grad, L.z, D, t_base.size)
         H = D.T @ HD
         return 0.5 * (H + H.T)
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import jax.numpy as jnp
 import numpy as np
+import scipy.linalg
 
 from .._cancel import checkpoint
 from .._exceptions import ConvergenceError, ScenarioError
@@ -27,6 +28,7 @@ from ._objective import (
     Instrument,
     baseline_tariffs,
     country_index,
+    directions_at_once,
     log_welfare_hessian,
     log_welfare_value_and_grad,
     make_instrument,
@@ -136,17 +138,38 @@ def _grad_t(u: np.ndarray, g_u: np.ndarray, W_c: float, lower: float) -> tuple[n
     return values, projected_gradient(values, W_c * g_u / (1.0 + values), lower)
 
 
+def cholesky_or_none(A: np.ndarray):
+    """Cholesky factor of ``A`` (the Hessian of a minimand) plus a tiny shift, or None if indefinite."""
+    shift = max(1e-10 * float(np.max(np.sum(np.abs(A), axis=1))), 1e-14)
+    try:
+        return scipy.linalg.cho_factor(A + shift * np.eye(A.shape[0]), lower=True, check_finite=False)
+    except np.linalg.LinAlgError:
+        return None
+
+
+def newton_direction(A: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Newton ascent step ``A^{-1} g`` (``A`` the Hessian of the minimand) by Cholesky; where ``A`` is indefinite,
+    by its eigendecomposition with the eigenvalues replaced by their absolute values (floored at 1e-10 times
+    the largest), so that the step ascends. The Cholesky factorisation costs a fraction of the
+    eigendecomposition (for 198 tariffs, 9 ms against well under 1 ms)."""
+    f = cholesky_or_none(A)
+    if f is not None:
+        return scipy.linalg.cho_solve(f, g, check_finite=False)
+    lam, V = np.linalg.eigh(A)
+    lam = np.maximum(np.abs(lam), max(1e-10 * float(np.max(np.abs(lam))), 1e-14))
+    return V @ ((V.T @ g) / lam)
+
+
 def _projected_newton(ev: _Evaluator, u: np.ndarray, lb: float, lower: float, c: int | None, tol: float,
-                      max_steps: int, trace=None, direction=None, ub: float = np.inf):
+                      max_steps: int, trace=None, ub: float = np.inf):
     """Maximise ``sum_j weights_j log W^_j`` over ``lb <= u <= ub`` by a projected Newton method (Bertsekas 1982).
 
     Convergence: the projected gradient in t of W^_c (``c`` given) or of the weighted sum (``c=None``)
     has max-norm <= ``tol``.
-    Free variables take a Newton step with the exact Hessian (eigenvalues replaced by their absolute
-    values, so the step ascends where the Hessian is indefinite); variables at the bound whose gradient
-    points outwards stay fixed; each component of the step is capped at 1 in u, and the step is backtracked along the projection arc.
-    ``direction``: optional callable ``(A, g_F) -> d_F`` replacing the eigendecomposition (``A`` the Hessian
-    of the minimand on the free variables, ``d_F`` an ascent step, e.g. by a Cholesky solve).
+    Free variables take a Newton step with the exact Hessian (:func:`newton_direction`: eigenvalues replaced
+    by their absolute values where the Hessian is indefinite, so the step ascends); variables at the bound
+    whose gradient points outwards stay fixed; each component of the step is capped at 1 in u, and the step
+    is backtracked along the projection arc.
     """
     r = ev.value_grad(u)
     if r is None:
@@ -170,14 +193,8 @@ def _projected_newton(ev: _Evaluator, u: np.ndarray, lb: float, lower: float, c:
         active |= (u >= ub - eps) & (g > 0)
         free = ~active
         d = np.zeros_like(u)
-        if free.any() and direction is not None:
-            d[free] = direction(-H[np.ix_(free, free)], g[free])
-        elif free.any():
-            Hf = -H[np.ix_(free, free)]  # Hessian of the minimand
-            lam, V = np.linalg.eigh(Hf)
-            floor = max(1e-10 * float(np.max(np.abs(lam))), 1e-14)
-            lam = np.maximum(np.abs(lam), floor)
-            d[free] = V @ ((V.T @ g[free]) / lam)  # ascent direction for log W
+        if free.any():
+            d[free] = newton_direction(-H[np.ix_(free, free)], g[free])  # ascent direction for log W
         big = float(np.max(np.abs(d))) if d.size else 0.0
         # cap each component (flat directions of tiny trade flows would otherwise shrink the whole step)
         d = np.clip(d, -1.0, 1.0)
@@ -207,10 +224,13 @@ def _projected_newton(ev: _Evaluator, u: np.ndarray, lb: float, lower: float, c:
 #: Calibration of :func:`optimal_cost` on the Caliendo-Parro model, 9 to 33 regions x 16 sectors, and
 #: two sectoral datasets of ``../shared/data`` (``benchmarks/bench_optimal_size.py``; the numbers are in
 #: docs/scale.md). ``R`` is the bytes of the arrays one evaluation of the residual creates, ``ny`` the
-#: equilibrium unknowns and ``K`` the instrument values: the derivative programs carry about
-#: ``MEMORY_PER_DIRECTION * R`` per direction (their Jacobian has ``ny + K`` of them), and one of their
-#: evaluations takes about ``SECONDS_PER_GB`` per GB of ``(ny + K) R`` on two quiet cores.
+#: equilibrium unknowns and ``K`` the instrument values: the derivative programs take their ``ny + K``
+#: directional derivatives a few at a time (:func:`~._objective.directions_at_once`) and carry about
+#: ``MEMORY_PER_DIRECTION * R`` for each of those, besides their dense matrices and
+#: ``PROGRAM_OVERHEAD_MIB`` (compiling and running them); one of their evaluations takes about
+#: ``SECONDS_PER_GB`` per GB of ``(ny + K) R`` on two busy cores.
 MEMORY_PER_DIRECTION = 0.4
+PROGRAM_OVERHEAD_MIB = 64.0
 SECONDS_PER_GB = 0.5
 #: One warm equilibrium solve of the certificate, seconds per MB of ``R``.
 SOLVE_SECONDS_PER_MB = 0.01
@@ -293,12 +313,14 @@ def optimal_cost(model: Any, instrument: str, *, base_t: Any = None) -> OptimalC
     """Working memory (MiB) and seconds one country's optimal ``instrument`` is estimated to need.
 
     The projected Newton method computes at every step the exact Hessian of the K instrument values by
-    implicit differentiation: the Jacobian of the residual in the ``ny`` unknowns and the K values (a
-    program that carries the residual's arrays once per direction), the model's linear system solved
-    for K right-hand sides, and the second derivatives along those K directions. Memory and time grow
-    with ``(ny + K) R`` (``R``: the bytes one evaluation of the residual creates, read from its traced
-    program). Calibrated on the Caliendo-Parro model (docs/scale.md): within a factor two there, a
-    rough guide for other families.
+    implicit differentiation: the Jacobian of the residual in the ``ny`` unknowns and the K values, the
+    model's linear system solved for K right-hand sides, and the second derivatives along those K
+    directions. The directional derivatives are taken a few at a time, so memory grows with the dense
+    matrices (``ny^2``, ``ny K``, ``K^2``) and with ``R`` (the bytes one evaluation of the residual creates,
+    read from its traced program) times the directions taken at once; time grows with ``(ny + K) R``.
+    Calibrated on the Caliendo-Parro model (docs/scale.md): within a factor two there for memory (three
+    for the smallest worlds, where the programs' own overhead dominates), a rough guide for other
+    families.
 
     Examples
     --------
@@ -314,8 +336,10 @@ def optimal_cost(model: Any, instrument: str, *, base_t: Any = None) -> OptimalC
     K = make_instrument(model, shape, [0], instrument).n_free
     ny = int(np.shape(model.initial_guess())[0])
     R = _residual_bytes(model, t)
-    dense = 8 * (2 * ny * (ny + K) + 2 * K * K)  # the Jacobian, its LU factors, dy/du and the Hessian
-    memory = (MEMORY_PER_DIRECTION * (ny + K) * R + dense) / 2**20
+    # the Jacobian and its LU factors, dr/du and dy/du, the Hessian's directions and their derivatives, H
+    dense = 8 * (2 * ny * ny + 2 * ny * K + 2 * (ny + K) * K + 2 * K * K)
+    at_once = max(directions_at_once(ny, np.size(t)), directions_at_once(K, np.size(t)))
+    memory = (MEMORY_PER_DIRECTION * at_once * R + dense) / 2**20 + PROGRAM_OVERHEAD_MIB
     seconds = COMPILE_SECONDS + EVALUATIONS * max(EVALUATION_FLOOR_SECONDS, SECONDS_PER_GB * (ny + K) * R / 1e9)
     alternatives = []
     for kind in ("partner", "sector", "uniform"):

@@ -39,7 +39,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 import scipy.linalg
@@ -49,14 +48,16 @@ from .._exceptions import ConvergenceError, ScenarioError
 from .._jax import on_device
 from ..solve import accepted
 from ._objective import (
+    _small_hessian,
     baseline_tariffs,
     country_index,
+    jvp_columns,
     lagrangian_at,
     log_welfare_jacobian,
     make_instrument,
     welfare_vector,
 )
-from ._optimal import _Evaluator, _grad_t, _projected_newton
+from ._optimal import _Evaluator, _grad_t, _projected_newton, cholesky_or_none
 
 __all__ = ["TalksResult", "efficient_talks"]
 
@@ -77,11 +78,11 @@ def _pieces(model, y, u, t_base, cells, groups, weights, colors):
         jnp.concatenate([jnp.eye(ny), jnp.zeros((u.shape[0], ny))], axis=0),
         jnp.concatenate([jnp.zeros((ny, colors.shape[0])), colors.T], axis=0),
     ], axis=1)  # (ny + K, ny + C)
-    HD = jax.vmap(lambda v: jax.jvp(L.lag_grad, (L.z,), (v,))[1], in_axes=1, out_axes=1)(dirs)
+    HD = jvp_columns(L.lag_grad, L.z, dirs, t_base.size)
     return L.value, L.grad, L.tangents(), HD[:ny, :ny], HD[ny:, :ny], HD[ny:, ny:]
 
 
-_pieces_at = _jax.stored(_pieces, quick=True)
+_pieces_at = _jax.stored(_pieces, quick=_small_hessian)
 
 
 def _lagrangian_pieces(model, u, t_base, cells, groups, weights, y0, colors, tol=1e-11, max_steps=60):
@@ -92,7 +93,7 @@ def _lagrangian_pieces(model, u, t_base, cells, groups, weights, y0, colors, tol
     return v, g, W, sol, Y, Lyy, Luy, Cm
 
 
-@_jax.stored(quick=True)
+@_jax.stored(quick=_small_hessian)
 def _coloured_hessian_at(model, y, u, t_base, cells, groups, weights, colors, pattern, colour):
     v, g, Y, Lyy, Luy, Cm = _pieces(model, y, u, t_base, cells, groups, weights, colors)
     Luu = jnp.where(pattern, Cm[:, colour], 0.0)
@@ -169,25 +170,6 @@ class _TalksEvaluator(_Evaluator):
             raise ConvergenceError("efficient_talks: the equilibrium did not solve at an accepted point")
         self.last_hessian = np.asarray(H, dtype=np.float64)
         return self.last_hessian
-
-
-def _factor(A: np.ndarray):
-    """Cholesky factor of ``A`` (the Hessian of the minimand) plus a tiny shift, or None if indefinite."""
-    shift = max(1e-10 * float(np.max(np.sum(np.abs(A), axis=1))), 1e-14)
-    try:
-        return scipy.linalg.cho_factor(A + shift * np.eye(A.shape[0]), lower=True, check_finite=False)
-    except np.linalg.LinAlgError:
-        return None
-
-
-def _direction(A: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """Newton ascent step ``A^{-1} g`` by Cholesky; eigenvalues by absolute value where ``A`` is indefinite."""
-    f = _factor(A)
-    if f is not None:
-        return scipy.linalg.cho_solve(f, g, check_finite=False)
-    lam, V = np.linalg.eigh(A)
-    lam = np.maximum(np.abs(lam), max(1e-10 * float(np.max(np.abs(lam))), 1e-14))
-    return V @ ((V.T @ g) / lam)
 
 
 def _initial_weights(model: Any, pidx: np.ndarray, W_base: np.ndarray) -> np.ndarray:
@@ -307,7 +289,7 @@ def efficient_talks(
         w_[pidx] = mu_
         ev.weights = jnp.asarray(w_)
         ev.last_hessian = None
-        u1, g1, W1, st, _ = _projected_newton(ev, u_, lb, lower, None, itol, inner_steps, direction=_direction)
+        u1, g1, W1, st, _ = _projected_newton(ev, u_, lb, lower, None, itol, inner_steps)
         if st == "stalled":  # at the precision limit: accept when the KKT residual is small
             _, pg1 = _grad_t(u1, g1, 1.0, lower)
             st = "converged" if (float(np.max(np.abs(pg1))) if pg1.size else 0.0) <= 100 * itol else st
@@ -343,7 +325,7 @@ def efficient_talks(
         J = np.asarray(J)[pidx]
         free = ~((u <= lb + 1e-10) & (g_u < 0)) if np.isfinite(lb) else np.ones(u.shape, bool)
         JF, HF = J[:, free], H[np.ix_(free, free)]
-        fac = _factor(-HF)
+        fac = cholesky_or_none(-HF)
         if fac is not None:
             S = scipy.linalg.cho_solve(fac, JF.T, check_finite=False)  # (-H_FF)^{-1} J_F^T
         else:
