@@ -10,8 +10,8 @@ the Nash tariff war and efficient trade talks, 7 regions x 33 industries (GTAP 2
   possible, from the factual tariffs and from the Nash war (gains against each baseline).
 
 A problem that does not converge raises :class:`~tradewar.ConvergenceError` (no unconverged numbers are
-written). Timing on a 2-core machine: about 35 s in all (optimal ~6 s, Nash ~11 s, both talks ~13 s,
-the rest start-up and JAX compilation).
+written). Timing on a 2-core machine, warm: about 18 s in all (optimal ~2 s, Nash ~7 s, both talks ~8 s,
+the rest start-up and loading the compiled programs).
 """
 
 from __future__ import annotations
