@@ -21,7 +21,7 @@ def sectoral():
 
 def test_the_estimate_counts_instruments_and_unknowns(sectoral):
     from tradewar.strategy import optimal_cost
-    from tradewar.strategy._optimal import _residual_bytes_uncached
+    from tradewar.strategy._optimal import PROGRAM_OVERHEAD_MIB, _residual_bytes_uncached
 
     world, model, t = sectoral
     n, s = len(world.codes), len(world.sectors)
@@ -35,8 +35,9 @@ def test_the_estimate_counts_instruments_and_unknowns(sectoral):
     mem = [costs[k].memory_mib for k in ("uniform", "sector", "partner", "partner_sector")]
     sec = [costs[k].seconds for k in ("uniform", "sector", "partner", "partner_sector")]
     assert mem == sorted(mem) and sec == sorted(sec) and mem[0] < mem[-1]
-    # measured on this preset (docs/scale.md): 86 MiB more than the process held, 61 s with the certificate
-    assert 64 < costs["partner_sector"].memory_mib < 256
+    # measured on this preset (docs/scale.md): 75 MiB more than the process held; beyond the programs' own
+    # overhead the estimate counts the dense matrices of 1,089 unknowns and 512 tariffs, about 44 MiB
+    assert 32 < costs["partner_sector"].memory_mib - PROGRAM_OVERHEAD_MIB < 192
     assert costs["partner_sector"].certificate_seconds > costs["partner"].certificate_seconds
     assert costs["partner_sector"].alternatives == (("partner", n - 1), ("sector", s))
     assert costs["uniform"].alternatives == ()

@@ -114,6 +114,10 @@ def test_directional_derivatives_in_chunks_equal_jacfwd():
         np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-13)
         program = str(eqx.filter_make_jaxpr(lambda zz, e=entries: jvp_columns(f, zz, D, e))(z)[0])
         assert ("scan" in program) is chunked
+        # an array-valued function: its derivatives along the last axis, whichever way they are taken
+        grid = jvp_columns(lambda zz: jnp.outer(f(zz)[:2], zz[:3]), z, D, entries)
+        np.testing.assert_allclose(grid, np.asarray(jax.jacfwd(lambda zz: jnp.outer(f(zz)[:2], zz[:3]))(z) @ D),
+                                   rtol=1e-13, atol=1e-13)
 
 
 def test_hessian_in_chunks_equals_the_one_at_once_and_finite_differences(model3, monkeypatch):

@@ -31,7 +31,7 @@ import numpy as np
 
 from .. import _jax  # float64, stored programs
 from .._exceptions import ScenarioError
-from ..solve import Shock, _jacobian, find_root, root_of
+from ..solve import Shock, _own_model, find_root, root_of
 
 __all__ = [
     "INSTRUMENTS",
@@ -293,8 +293,8 @@ def lagrangian_at(model, y, u, t_base, cells, groups, weights, sol=None) -> Impl
 
     z = jnp.concatenate([y, u])
     # one linearisation of (r, phi) and two backward passes give phi_z and, with the adjoint, lam . r_z; r_y
-    # from the model's closed form (the solver's rule), so no forward derivatives over every unknown carry the
-    # tariff arrays' tangents along ny + K directions
+    # at fixed tariffs (the model's closed form where it has one), so no forward derivatives over every
+    # unknown carry the tariff arrays' tangents along ny + K directions
     (r, value), pull = jax.vjp(parts, z)
     gz = pull((jnp.zeros_like(r), jnp.ones_like(value)))[0]
     lu = jax.scipy.linalg.lu_factor(_residual_jacobian(model, y, Shock(t), t_base.size))  # (ny, ny)
@@ -321,7 +321,7 @@ AT_ONCE_ENTRIES = 1 << 15
 #: About the data of one chunk's pass over the equations that stays in the first-level cache.
 CHUNK_ENTRIES = 1 << 12
 #: The Hessian programs are compiled quickly (:data:`tradewar._jax.QUICK_OPTIONS`) up to this many
-#: directional derivatives times tariff entries, and optimised above it.
+#: instrument values times tariff entries, and optimised above it.
 QUICK_HESSIAN_WORK = 1 << 16
 
 
@@ -336,36 +336,41 @@ def directions_at_once(K: int, entries: int) -> int:
 
 
 def jvp_columns(f: Callable, z: jax.Array, D: jax.Array, entries: int) -> jax.Array:
-    """The directional derivatives of ``f`` at ``z`` along the columns of ``D`` (len(z), K): (len(f(z)), K).
+    """The directional derivatives of ``f`` at ``z`` along the columns of ``D`` (len(z), K): (*f(z).shape, K).
 
     ``entries`` is the size of the tariff array, which sets the size of the equations' arrays. Few small
     directions are taken at once (:data:`AT_ONCE_ENTRIES`); else in chunks of ``CHUNK_ENTRIES // entries``
     directions (at least one), one chunk after the other: a ``vmap`` over every direction at once carries
     K copies of every intermediate array through memory, which for a Hessian of 198 tariffs of 7 x 7 x 33
     took 40 ms against 8-10 ms in chunks (64-70 ms against 31-56 ms compiled quickly). The last chunk is
-    padded with zero directions, so that the program holds one copy of the derivative.
+    padded with zero directions rather than left shorter, which would trace the derivative a second time
+    for it.
     """
     K = D.shape[1]
     one = jax.vmap(lambda d: jax.jvp(f, (z,), (d,))[1])
     b = directions_at_once(K, entries)
     if b == K:
-        return one(D.T).T
+        return jnp.moveaxis(one(D.T), 0, -1)
     nb = -(-K // b)
     chunks = jnp.pad(D.T, ((0, nb * b - K), (0, 0))).reshape(nb, b, D.shape[0])
-    return jax.lax.map(one, chunks).reshape(nb * b, -1)[:K].T
+    out = jax.lax.map(one, chunks)
+    return jnp.moveaxis(out.reshape(nb * b, *out.shape[2:])[:K], 0, -1)
 
 
 def _residual_jacobian(model, y, shock, entries: int) -> jax.Array:
-    """``d residual / d y``: the model's closed form where it has one (as the solver takes it), else its
-    forward derivatives by :func:`jvp_columns`, in chunks where the equations' arrays are large."""
-    if getattr(model, "residual_jacobian", None) is not None:
-        return _jacobian(model.residual, y, shock)
+    """``d residual / d y``: the model's closed form where it has one (found as the solver finds it), else
+    its forward derivatives by :func:`jvp_columns`, in chunks where the equations' arrays are large."""
+    closed = getattr(_own_model(model.residual), "residual_jacobian", None)
+    if closed is not None:
+        return closed(y, shock)
     return jvp_columns(lambda q: model.residual(q, shock), y, jnp.eye(y.shape[0], dtype=y.dtype), entries)
 
 
 def _small_hessian(model, y, u, t_base, *rest) -> bool:
-    """True where the Hessian of :func:`_derivatives` is cheap enough to run unoptimised (see
-    :data:`QUICK_HESSIAN_WORK`)."""
+    """True where a program of second derivatives (:func:`_derivatives`, the talks' Hessian pieces) is cheap
+    enough to run unoptimised: its instrument values times the tariff entries at most
+    :data:`QUICK_HESSIAN_WORK` (each of these programs takes ``dy/du``, one directional derivative per
+    instrument value)."""
     return u.shape[0] * t_base.size <= QUICK_HESSIAN_WORK
 
 

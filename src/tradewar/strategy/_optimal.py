@@ -140,7 +140,7 @@ def _grad_t(u: np.ndarray, g_u: np.ndarray, W_c: float, lower: float) -> tuple[n
 
 def cholesky_or_none(A: np.ndarray):
     """Cholesky factor of ``A`` (the Hessian of a minimand) plus a tiny shift, or None if indefinite."""
-    shift = max(1e-10 * float(np.max(np.sum(np.abs(A), axis=1))), 1e-14)
+    shift = max(1e-10 * float(np.max(np.sum(np.abs(A), axis=1), initial=0.0)), 1e-14)
     try:
         return scipy.linalg.cho_factor(A + shift * np.eye(A.shape[0]), lower=True, check_finite=False)
     except np.linalg.LinAlgError:
@@ -151,7 +151,7 @@ def newton_direction(A: np.ndarray, g: np.ndarray) -> np.ndarray:
     """Newton ascent step ``A^{-1} g`` (``A`` the Hessian of the minimand) by Cholesky; where ``A`` is indefinite,
     by its eigendecomposition with the eigenvalues replaced by their absolute values (floored at 1e-10 times
     the largest), so that the step ascends. The Cholesky factorisation costs a fraction of the
-    eigendecomposition (for 198 tariffs, 9 ms against well under 1 ms)."""
+    eigendecomposition (for 198 tariffs, well under 1 ms against 9 ms)."""
     f = cholesky_or_none(A)
     if f is not None:
         return scipy.linalg.cho_solve(f, g, check_finite=False)
@@ -224,20 +224,21 @@ def _projected_newton(ev: _Evaluator, u: np.ndarray, lb: float, lower: float, c:
 #: Calibration of :func:`optimal_cost` on the Caliendo-Parro model, 9 to 33 regions x 16 sectors, and
 #: two sectoral datasets of ``../shared/data`` (``benchmarks/bench_optimal_size.py``; the numbers are in
 #: docs/scale.md). ``R`` is the bytes of the arrays one evaluation of the residual creates, ``ny`` the
-#: equilibrium unknowns and ``K`` the instrument values: the derivative programs take their ``ny + K``
-#: directional derivatives a few at a time (:func:`~._objective.directions_at_once`) and carry about
-#: ``MEMORY_PER_DIRECTION * R`` for each of those, besides their dense matrices and
-#: ``PROGRAM_OVERHEAD_MIB`` (compiling and running them); one of their evaluations takes about
-#: ``SECONDS_PER_GB`` per GB of ``(ny + K) R`` on two busy cores.
+#: equilibrium unknowns and ``K`` the instrument values: the derivative programs take their directional
+#: derivatives (``K`` of them, and ``ny`` for the residual's Jacobian without a closed form) a few at a
+#: time (:func:`~._objective.directions_at_once`) and carry about ``MEMORY_PER_DIRECTION * R`` for each
+#: of those taken at once, besides their dense matrices and ``PROGRAM_OVERHEAD_MIB`` (compiling and running
+#: them); a Hessian takes about ``SECONDS_PER_GB`` per GB of ``(ny + K) R`` on two cores (load 1 to 5).
 MEMORY_PER_DIRECTION = 0.4
 PROGRAM_OVERHEAD_MIB = 64.0
-SECONDS_PER_GB = 0.5
+SECONDS_PER_GB = 0.25
 #: One warm equilibrium solve of the certificate, seconds per MB of ``R``.
 SOLVE_SECONDS_PER_MB = 0.01
-#: Tracing and compiling the solver and derivative programs the first time, and the evaluations
-#: (values with gradients, Hessians) of a typical optimisation: about 8 Newton steps.
+#: Tracing and compiling the solver and derivative programs the first time, and the evaluations of a
+#: typical optimisation in Hessians' worth: about 8 Newton steps with a Hessian each, and the 13 to 19 values
+#: with gradients of their line searches at about a fifth of a Hessian each.
 COMPILE_SECONDS = 15.0
-EVALUATIONS = 25
+EVALUATIONS = 12
 #: The least one evaluation takes however small the model (the calls around the programs).
 EVALUATION_FLOOR_SECONDS = 0.002
 #: The longest optimisation :func:`optimal_tariff` and ``tradewar optimal`` start unasked (an hour);
