@@ -46,6 +46,48 @@ def test_a_command_collects_its_own_garbage_and_leaves_the_heap_to_the_system_at
         "threshold: 50000 collected: True", "frozen before later handlers: False", "frozen at exit: True"]
 
 
+def test_a_solve_loads_lapack_without_scipy_linalg_and_scipy_linalg_still_imports_later():
+    """The BLAS thread limit needs SciPy's LAPACK in the process, not the rest of ``scipy.linalg``."""
+    code = (
+        "import sys\n"
+        "import tradewar as tw\n"
+        "from tradewar.solve import _blas_controller\n"
+        "tw.run_scenario('liberation-day')\n"
+        "blas = [lib for lib in _blas_controller().lib_controllers if lib.user_api == 'blas']\n"
+        "print('blas found:', len(blas) >= 1)\n"
+        "print('linalg imported:', 'scipy.linalg' in sys.modules)\n"
+        "print('wrappers loaded:', all(m in sys.modules for m in ('scipy.linalg.cython_blas', 'scipy.linalg.cython_lapack')))\n"
+        "import jax.numpy as jnp\n"
+        "x = jnp.linalg.solve(jnp.array([[2.0, 1.0], [1.0, 3.0]]), jnp.array([3.0, 5.0]))\n"
+        "print('lu:', [round(float(v), 12) for v in x])\n"
+        "import scipy.linalg\n"
+        "from scipy.linalg import cython_lapack\n"
+        "print('same module:', cython_lapack is sys.modules['scipy.linalg.cython_lapack'])\n"
+        "c, low = scipy.linalg.cho_factor([[4.0, 2.0], [2.0, 3.0]])\n"
+        "print('cholesky:', [round(float(v), 12) for v in scipy.linalg.cho_solve((c, low), [2.0, 1.0])])\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [
+        "blas found: True", "linalg imported: False", "wrappers loaded: True", "lu: [0.8, 1.4]",
+        "same module: True", "cholesky: [0.5, 0.0]"]
+
+
+def test_lapack_falls_back_to_the_usual_import_where_scipy_is_laid_out_otherwise():
+    code = (
+        "import sys\n"
+        "from tradewar import _blas\n"
+        "def odd():\n    raise ImportError('scipy.linalg.cython_blas')\n"
+        "_blas._load_extensions = odd\n"
+        "_blas.load_lapack()\n"
+        "print(sorted(m for m in ('scipy.linalg', 'scipy.linalg.cython_blas', 'scipy.linalg.cython_lapack') "
+        "if m in sys.modules))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "['scipy.linalg', 'scipy.linalg.cython_blas', 'scipy.linalg.cython_lapack']"
+
+
 class Affine(eqx.Module):
     """A small model-like value: arrays (inputs of the program) and a static float (fixed in it)."""
 

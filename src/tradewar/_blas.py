@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-__all__ = ["limited", "holders"]
+__all__ = ["limited", "holders", "load_lapack"]
 
 _lock = threading.Lock()
 _holders = 0
@@ -88,3 +89,52 @@ def _set(lib: Any, threads: int) -> None:
     finally:
         if release is not None:
             release(force=True)
+
+
+#: SciPy's Cython wrappers of BLAS and LAPACK, whose function pointers JAX's CPU kernels call.
+_LAPACK_MODULES = ("scipy.linalg.cython_blas", "scipy.linalg.cython_lapack")
+_load_lock = threading.Lock()
+
+
+def load_lapack() -> None:
+    """Load the BLAS and LAPACK that JAX's CPU kernels call (SciPy's Cython wrappers) into the process.
+
+    ``import scipy.linalg.cython_lapack`` first runs ``scipy.linalg``'s ``__init__``, which imports the whole
+    of ``scipy.linalg`` (about 0.1 s, more than most solves of a command). The two extension modules are
+    loaded by themselves instead and registered under their names, where a later ``import scipy.linalg``
+    finds them. Where SciPy is laid out otherwise, the usual import runs.
+    """
+    import sys
+
+    with _load_lock:
+        if all(name in sys.modules for name in _LAPACK_MODULES):
+            return
+        try:
+            _load_extensions()
+        except Exception:  # an unexpected layout: the usual import, which raises a real error itself
+            import scipy.linalg.cython_blas  # noqa: F401
+            import scipy.linalg.cython_lapack  # noqa: F401
+
+
+def _load_extensions() -> None:
+    import importlib.machinery
+    import importlib.util
+    import sys
+
+    scipy = importlib.util.find_spec("scipy")
+    if scipy is None or not scipy.submodule_search_locations:
+        raise ImportError("scipy")
+    folders = [str(Path(p) / "linalg") for p in scipy.submodule_search_locations]
+    for name in _LAPACK_MODULES:
+        if name in sys.modules:
+            continue
+        spec = importlib.machinery.PathFinder.find_spec(name, folders)
+        if spec is None or not isinstance(spec.loader, importlib.machinery.ExtensionFileLoader):
+            raise ImportError(name)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]
+            raise

@@ -753,9 +753,11 @@ SMALL_SYSTEM = 2000
 
 @functools.cache
 def _blas_controller():
-    import scipy.linalg.cython_lapack  # noqa: F401  (the LAPACK that JAX's CPU kernels call)
     from threadpoolctl import ThreadpoolController
 
+    from ._blas import load_lapack
+
+    load_lapack()  # the BLAS of JAX's CPU kernels must be in the process for threadpoolctl to find it
     return ThreadpoolController()
 
 

@@ -18,7 +18,6 @@ from typing import Any
 
 import jax.numpy as jnp
 import numpy as np
-import scipy.linalg
 
 from .._cancel import checkpoint
 from .._exceptions import ConvergenceError, ScenarioError
@@ -140,6 +139,8 @@ def _grad_t(u: np.ndarray, g_u: np.ndarray, W_c: float, lower: float) -> tuple[n
 
 def cholesky_or_none(A: np.ndarray):
     """Cholesky factor of ``A`` (the Hessian of a minimand) plus a tiny shift, or None if indefinite."""
+    import scipy.linalg  # here: a command that never optimises does not import it (about 0.1 s)
+
     shift = max(1e-10 * float(np.max(np.sum(np.abs(A), axis=1), initial=0.0)), 1e-14)
     try:
         return scipy.linalg.cho_factor(A + shift * np.eye(A.shape[0]), lower=True, check_finite=False)
@@ -152,6 +153,8 @@ def newton_direction(A: np.ndarray, g: np.ndarray) -> np.ndarray:
     by its eigendecomposition with the eigenvalues replaced by their absolute values (floored at 1e-10 times
     the largest), so that the step ascends. The Cholesky factorisation costs a fraction of the
     eigendecomposition (for 198 tariffs, well under 1 ms against 9 ms)."""
+    import scipy.linalg
+
     f = cholesky_or_none(A)
     if f is not None:
         return scipy.linalg.cho_solve(f, g, check_finite=False)

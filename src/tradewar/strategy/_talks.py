@@ -41,7 +41,6 @@ from typing import Any
 
 import jax.numpy as jnp
 import numpy as np
-import scipy.linalg
 
 from .. import _jax  # stored programs
 from .._exceptions import ConvergenceError, ScenarioError
@@ -327,6 +326,8 @@ def efficient_talks(
         JF, HF = J[:, free], H[np.ix_(free, free)]
         fac = cholesky_or_none(-HF)
         if fac is not None:
+            import scipy.linalg
+
             S = scipy.linalg.cho_solve(fac, JF.T, check_finite=False)  # (-H_FF)^{-1} J_F^T
         else:
             lam, V = np.linalg.eigh(-HF)
