@@ -125,16 +125,16 @@ def _load_extensions() -> None:
     if scipy is None or not scipy.submodule_search_locations:
         raise ImportError("scipy")
     folders = [str(Path(p) / "linalg") for p in scipy.submodule_search_locations]
+    # The import system's own lock of each module name, so that a thread importing the same module meanwhile
+    # waits for it and then finds it whole; the module is registered only once it has run.
+    module_lock = importlib._bootstrap._ModuleLockManager
     for name in _LAPACK_MODULES:
-        if name in sys.modules:
-            continue
-        spec = importlib.machinery.PathFinder.find_spec(name, folders)
-        if spec is None or not isinstance(spec.loader, importlib.machinery.ExtensionFileLoader):
-            raise ImportError(name)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        try:
+        with module_lock(name):
+            if name in sys.modules:
+                continue
+            spec = importlib.machinery.PathFinder.find_spec(name, folders)
+            if spec is None or not isinstance(spec.loader, importlib.machinery.ExtensionFileLoader):
+                raise ImportError(name)
+            module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
-        except BaseException:
-            del sys.modules[name]
-            raise
+            sys.modules[name] = module
