@@ -15,6 +15,13 @@ from tradewar import _jax
 ENTRY = "import sys; from tradewar.cli import main\nsys.argv = ['tradewar', *sys.argv[1:]]\n"
 
 
+def _python(code: str, *args: str) -> str:
+    """The output of ``code`` run by a fresh interpreter, which must exit with status 0."""
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
 @pytest.mark.parametrize("args", [["--help"], ["scenarios"], ["data", "info", "--country", "JPN"]])
 def test_commands_that_solve_nothing_do_not_import_jax(args):
     code = ENTRY + (
@@ -22,9 +29,8 @@ def test_commands_that_solve_nothing_do_not_import_jax(args):
         "heavy = sorted(m for m in ('jax', 'jaxlib', 'equinox', 'optimistix', 'scipy') if m in sys.modules)\n"
         "print('heavy:', heavy)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip().splitlines()[-1] == "heavy: []"
+    out = _python(code, *args)
+    assert out.strip().splitlines()[-1] == "heavy: []"
 
 
 def test_a_command_collects_its_own_garbage_and_leaves_the_heap_to_the_system_at_exit():
@@ -40,9 +46,8 @@ def test_a_command_collects_its_own_garbage_and_leaves_the_heap_to_the_system_at
         "c = Cycle(); c.me = c; del c\n"
         "print('threshold:', gc.get_threshold()[0], 'collected:', gc.collect() >= 1)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines() == [
+    out = _python(code)
+    assert out.splitlines() == [
         "threshold: 50000 collected: True", "frozen before later handlers: False", "frozen at exit: True"]
 
 
@@ -66,9 +71,8 @@ def test_a_solve_loads_lapack_without_scipy_linalg_and_scipy_linalg_still_import
         "c, low = scipy.linalg.cho_factor([[4.0, 2.0], [2.0, 3.0]])\n"
         "print('cholesky:', [round(float(v), 12) for v in scipy.linalg.cho_solve((c, low), [2.0, 1.0])])\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines() == [
+    out = _python(code)
+    assert out.splitlines() == [
         "blas found: True", "linalg imported: False", "wrappers loaded: True", "lu: [0.8, 1.4]",
         "same module: True", "cholesky: [0.5, 0.0]"]
 
@@ -83,9 +87,8 @@ def test_lapack_falls_back_to_the_usual_import_where_scipy_is_laid_out_otherwise
         "print(sorted(m for m in ('scipy.linalg', 'scipy.linalg.cython_blas', 'scipy.linalg.cython_lapack') "
         "if m in sys.modules))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "['scipy.linalg', 'scipy.linalg.cython_blas', 'scipy.linalg.cython_lapack']"
+    out = _python(code)
+    assert out.strip() == "['scipy.linalg', 'scipy.linalg.cython_blas', 'scipy.linalg.cython_lapack']"
 
 
 class Affine(eqx.Module):
