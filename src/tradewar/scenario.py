@@ -270,6 +270,9 @@ class Scenario(_Strict):
     path: str | None = None
     #: the file the scenario was read from (kept by :meth:`with_data`, for the lines of messages)
     _file: str | None = PrivateAttr(default=None)
+    #: the data source the scenario was written for, when :meth:`with_data` replaced it: its regions
+    #: (``EU27``, ``ROW``) name groups of countries of any other world (:func:`on_world`)
+    _written_for: str | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
     @classmethod
@@ -297,6 +300,7 @@ class Scenario(_Strict):
         upd = {k: str(v) for k, v in (("gdp", gdp), ("tariffs", tariffs)) if v is not None}
         out = self.model_copy(update={"data": data.model_copy(update=upd), "path": None})
         out._file = self._file
+        out._written_for = self._written_for or (_data_source(self) if source is not None else None)
         return out
 
 
@@ -497,12 +501,101 @@ def _fail_at(s: Scenario, loc: tuple, msg: str) -> ScenarioError:
     return ScenarioError(head + f"key '{key}'" + (f", line {line}" if line else "") + f": {msg}")
 
 
+def on_world(s: Scenario, world) -> Scenario:
+    """The scenario with each region code that ``world`` lacks written as the region's countries in ``world``.
+
+    A scenario written for a world of regions (world2023: ``EU27``, ``ROW``) runs on a world of countries
+    (``--data`` with a 194-country dataset): a rate on ``EU27`` becomes the same rate on each EU member, one
+    on ``ROW`` the same rate on every country that is in none of the other regions of the world the scenario
+    was written for, and an importing region becomes one importer per member, which does not tax its fellow
+    members (their trade was the region's own sales). ``EU27`` and ``EU`` are known in any world; ``ROW``
+    where the world the scenario was written for has it. Codes of ``world`` and unknown codes are left for
+    :func:`check_codes`.
+    """
+    members = _region_members(s, world)
+    if not members:
+        return s
+
+    def codes(cs):
+        return None if cs is None else list(dict.fromkeys(m for c in cs for m in members.get(c, (c,))))
+
+    layers = []
+    for ly in s.tariffs:
+        rates = {}
+        for c, r in ly.rates.items():
+            for m in members.get(c, (c,)):
+                rates.setdefault(m, r)
+        rates.update({c: r for c, r in ly.rates.items() if c not in members})
+        base = ly.model_copy(update={"rates": rates, "exporters": codes(ly.exporters), "exclude": codes(ly.exclude)})
+        for imp in members.get(ly.importer, (ly.importer,)) if ly.importer else (None,):
+            upd: dict[str, Any] = {"importer": imp}
+            if ly.importer in members:
+                own_region = set(members[ly.importer])
+                upd["exclude"] = list(dict.fromkeys([*(base.exclude or []), *(own_region - {imp})]))
+                upd["rates"] = {c: r for c, r in base.rates.items() if c not in own_region}
+                if base.exporters is not None:
+                    upd["exporters"] = [c for c in base.exporters if c not in own_region]
+            one = base.model_copy(update=upd)
+            for exp in members.get(ly.exporter, (ly.exporter,)) if ly.exporter else (None,):
+                if exp is None or exp != imp:
+                    layers.append(one.model_copy(update={"exporter": exp}))
+    ret = s.retaliation.model_copy(update={"retaliators": codes(s.retaliation.retaliators),
+                                           "aggressors": codes(s.retaliation.aggressors)})
+    out = s.model_copy(update={"tariffs": layers, "retaliation": ret})
+    out._file, out._written_for = s._file, s._written_for
+    return out
+
+
+def _region_members(s: Scenario, world) -> dict[str, tuple[str, ...]]:
+    """The region codes of ``s`` that ``world`` lacks, each with its countries in ``world`` (see :func:`on_world`)."""
+    from .data._world import iso3_codes
+    from .report._geo import region_of
+
+    missing = {c for c in _codes_of(s) if c not in world.codes}
+    if not missing:
+        return {}
+    own = _own_codes(s)
+    groups: dict[str, list[str]] = {}
+    for c in world.codes:
+        r = region_of(c, own if own is not None else ("EU27", "EU"))
+        if r is not None and r != c:
+            groups.setdefault(r, []).append(c)
+    if "EU27" in groups:
+        groups.setdefault("EU", groups["EU27"])
+    regions = [r for r in missing if r in groups or (own is not None and r in own and r not in iso3_codes())]
+    return {r: tuple(groups.get(r, ())) for r in regions}
+
+
+def _codes_of(s: Scenario) -> set[str]:
+    """Every country code a scenario's tariffs and retaliation name."""
+    out: set[str] = set()
+    for ly in s.tariffs:
+        out.update(c for c in (ly.importer, ly.exporter) if c not in (None, "*", "ALL"))
+        out.update(ly.exporters or ())
+        out.update(ly.exclude)
+        out.update(ly.rates)
+    out.update(s.retaliation.retaliators or ())
+    out.update(s.retaliation.aggressors or ())
+    return out
+
+
+def _own_codes(s: Scenario) -> tuple[str, ...] | None:
+    """The codes of the world the scenario was written for (its data source before :meth:`~Scenario.with_data`)."""
+    from .data import load_world
+
+    try:
+        return tuple(load_world(s._written_for or _data_source(s)).codes)
+    except (DataError, OSError):
+        return None
+
+
 def check_codes(s: Scenario, world) -> None:
     """Every country code of the scenario must be in ``world``; the error names the key, line and close codes.
 
     One exception: when the data source was replaced (``--data``), ``[output] countries`` that are real
     ISO 3166 or region codes but absent from the new world are skipped (:func:`output_countries`).
     """
+    regions = _region_members(s, world)
     places: list[tuple[tuple, list[str]]] = []
     for k, ly in enumerate(s.tariffs):
         if ly.importer not in (None, "*", "ALL"):
@@ -517,6 +610,8 @@ def check_codes(s: Scenario, world) -> None:
     places.append((("output", "countries"), list(s.output.countries or [])))
     for loc, codes in places:
         for c in codes:
+            if c in regions:
+                continue
             try:
                 world.index(c)
             except DataError as e:
@@ -605,6 +700,7 @@ def policy_arrays(s: Scenario, world):
     from .policy import Retaliation, apply_layers, apply_retaliation
 
     check_codes(s, world)
+    s = on_world(s, world)
     tariff_layers = [ly for ly in s.tariffs if not ly.export_tax]
     tax_layers = [ly for ly in s.tariffs if ly.export_tax]
     layers = [_layer(ly) for ly in tariff_layers]

@@ -144,7 +144,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
                     cells.append(_("n/a") if not math.isfinite(v) else f"{v:+.2f}")
             table.add_row(tr.date(row["date"]), str(name), *cells)
         console.print(table)
-        ft = tl.focus_table("welfare_pct", focus_codes(c))
+        ft = tl.focus_table("welfare_pct", focus_codes(c, tl[0].world.codes))
         t2 = Table(title=_("Welfare of the focus economies, %"), header_style="bold", title_justify="left")
         t2.add_column(_("step"), style="bold")
         for k in ft.columns:

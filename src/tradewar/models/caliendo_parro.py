@@ -510,6 +510,10 @@ def _world_arrays(world):
     n, _, s = trade.shape
     ex = dict(world.extras)
     if "theta" not in ex:
+        if world.trade.ndim == 2:
+            raise DataError(f"model 'caliendo_parro' needs sectoral data (flows by sector, input-output shares, trade "
+                            f"elasticities by sector); these data have {world.n} countries and one sector: give a "
+                            "sectoral dataset (an ADB-MRIO or OECD ICIO folder, world2022s) or a one-sector model")
         raise DataError("World: field 'extras.theta' (trade elasticity by sector) is missing")
     theta = np.asarray(ex["theta"], float)
     if theta.ndim > 1 or theta.size not in (1, s):

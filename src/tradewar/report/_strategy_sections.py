@@ -45,11 +45,13 @@ def bloc(ctx: Any, strategy) -> str | None:
     load_bloc, prepare_bloc, bloc_game = strategy("load_bloc", "prepare_bloc", "bloc_game")
     c = ctx.country
     b = load_bloc(BLOC)
+    # on a world of countries (--data) the candidates that are regions of world2023 (EU27) are left out
+    have = ctx.world.codes
     if c in b.candidates:
-        others = [k for k in OTHER_CANDIDATES if k in b.candidates and k != c][:2]
+        others = [k for k in OTHER_CANDIDATES if k in b.candidates and k != c and k in have][:2]
         cands = (c, *others)
     elif c in (b.leader, b.target):
-        cands = tuple(k for k in OTHER_CANDIDATES if k in b.candidates)[:3]
+        cands = tuple(k for k in OTHER_CANDIDATES if k in b.candidates and k in have)[:3]
     else:
         raise Unavailable(_("{country} is not a candidate of the bloc '{bloc}' ({candidates})").format(
             country=c, bloc=b.name, candidates=", ".join(b.candidates)))

@@ -227,7 +227,7 @@ def timeline_chart(tl: Timeline, codes: Sequence[str] | None = None):
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    codes = list(codes or focus_codes(tl.country))
+    codes = list(codes or focus_codes(tl.country, tl[0].world.codes))
     partners = partners_for(tl.country)
     panels = list(METRICS) + [f"exports_to_{p}_pct" for p in partners]
     tr = current()

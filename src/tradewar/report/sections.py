@@ -173,7 +173,7 @@ def section_timeline(ctx: Context) -> str:
         f"{'. ' if tr.lang == 'en' else '。'}<span class='note'>{esc(tr.text(r.meta.get('notes')))}</span></li>"
         for r in tl
     )
-    focus = focus_codes(c)
+    focus = focus_codes(c, ctx.world.codes)
     ft = tl.focus_table("welfare_pct", focus)
     ft.index.name = _("welfare % by step")
     body = [

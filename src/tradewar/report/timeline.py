@@ -126,15 +126,15 @@ class Timeline(list):
         """One metric for several countries (columns) step by step (rows)."""
         import pandas as pd
 
-        codes = [c.upper() for c in (codes or focus_codes(self.country))]
+        codes = [c.upper() for c in (codes or focus_codes(self.country, self[0].world.codes))]
         data = {c: [country_metrics(r, c).get(metric, math.nan) for r in self] for c in codes}
         return pd.DataFrame(data, index=pd.Index([r.scenario for r in self], name="scenario"))
 
 
-def focus_codes(country: str) -> list[str]:
-    """The country first, then the other focus economies."""
+def focus_codes(country: str, within: Sequence[str] | None = None) -> list[str]:
+    """The country first, then the other focus economies (those of ``within``, a world's codes, if given)."""
     c = country.upper()
-    return [c] + [f for f in FOCUS if f != c]
+    return [c] + [f for f in FOCUS if f != c and (within is None or f in within)]
 
 
 def timeline(
