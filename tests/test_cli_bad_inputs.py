@@ -63,6 +63,9 @@ FILES = {
              "long.toml": '[data]\nsource = "t.csv"\ngdp = "g.csv"\n' + _LAYER},
     "long-folder": {"long/t.csv": _LONG, "long/g.csv": "country,gdp\nUSA,27000\nCHN,18000\nJPN,4200\n"},
     "empty": {"empty.toml": ""},
+    "nowhere": {"nowhere.toml": '[data]\nsource = "nowhere"\n' + _LAYER},
+    "cp-long": {"t.csv": _LONG, "g.csv": "country,gdp\nUSA,27000\nCHN,18000\nJPN,4200\n",
+                "cp.toml": '[data]\nsource = "t.csv"\ngdp = "g.csv"\n[model]\nfamily = "caliendo_parro"\n' + _LAYER},
     "rate-true": {"bool.toml": '[[tariffs]]\ntype = "uniform"\nimporter = "USA"\nrate = true\n'},
     "no-importer": {"noimp.toml": '[[tariffs]]\ntype = "uniform"\nrate = 0.2\n'},
     "no-sectors": {"nosec.toml": _LAYER + "sectors = []\n"},
@@ -104,6 +107,13 @@ CASES = [
     ("non-utf8-scenario", ["run", "latin1.toml"], "latin1", 2, "latin1.toml: line 1: not UTF-8"),
     ("scenario-is-folder", ["run", "folder"], "folder", 2, "folder"),
     ("unknown-preset", ["run", "no-such-preset"], None, 2, "unknown scenario"),
+    ("misspelt-alias", ["run", "liberaton-day"], None, 2, "did you mean liberation-day?"),
+    ("misspelt-bloc", ["bloc", "us-bloc-chna"], None, 2, "did you mean us-bloc-china?"),
+    ("talks-misspelt-threat", ["talks", "liberation-day", "--threat", "nsh"], None, 2,
+     "option '--threat': 'nsh' is not current, nash, a preset or a scenario file; did you mean nash?"),
+    ("source-not-found", ["run", "nowhere.toml"], "nowhere", 2,
+     "nowhere.toml: key 'data.source', line 2: data source 'nowhere' not found"),
+    ("caliendo-parro-on-one-sector", ["run", "cp.toml"], "cp-long", 2, "model 'caliendo_parro' needs sectoral data"),
     ("sectoral-preset-without-data", ["run", "us-transport-25"], None, 2, SECTORAL_NOTE),
     ("sectoral-preset-without-data-optimal", ["optimal", "2025-04-03-us-car-tariffs"], None, 2, SECTORAL_NOTE),
     # output paths, checked before the solve
@@ -350,6 +360,12 @@ def test_scenarios_lists_aliases_blocs_and_presets_that_need_data():
     assert "2025-04-02-liberation-day" in res.stdout and "(also liberation-day)" in res.stdout
     assert "us-bloc-china" in res.stdout and "Bloc presets" in res.stdout
     assert res.stdout.count("needs --data") >= 4
+
+
+def test_preset_names_are_case_insensitive():
+    from tradewar.scenario import load_scenario
+
+    assert load_scenario("Liberation-Day") == load_scenario("2025-04-02-LIBERATION-DAY") == load_scenario("liberation-day")
 
 
 def test_old_preset_names_are_aliases():

@@ -133,3 +133,28 @@ def test_the_per_country_table_is_the_result_sorted_by_welfare_as_pandas_would_s
         assert printed(table.to_frame()) == printed(table)
     w = Columns(index=["A", "B", "C"], columns={"welfare %": [1.0, float("nan"), 3.0]}, index_name="country")
     assert "n/a" in printed(w) and "nan" not in printed(w).lower().replace("n/a", "")
+
+
+def test_talks_by_default_searches_tariffs_not_subsidies(tmp_path):
+    """The default deal keeps both tariffs at or above zero, both parties gain, and the table says what it shows."""
+    import json
+
+    out = tmp_path / "talks.json"
+    res = runner.invoke(app, ["talks", "liberation-day", "--json", str(out)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.stderr
+    doc = json.loads(out.read_text())
+    deal, threat = doc["tariffs"]["deal"], doc["tariffs"]["threat"]
+    assert min(deal.values()) >= 0.0 and 0.0 < deal["USA on JPN"] < threat["USA on JPN"]
+    assert doc["gains_pct"]["USA"] > 0 and doc["gains_pct"]["JPN"] > 0
+    assert "bargaining weight of USA 0.5" in res.stdout and "not the bargaining weight" in res.stdout
+    assert "the threat's own rate" in res.stdout  # at the current tariffs Japan does not retaliate
+
+
+def test_bloc_says_how_many_gain_and_lose():
+    res = runner.invoke(app, ["bloc", "us-bloc-china"], env={"COLUMNS": "250"})
+    assert res.exit_code == 0, res.stderr
+    line = next(ln for ln in res.stdout.splitlines() if ln.startswith("vs no bloc"))
+    import re
+
+    n_gain, n_lose = map(int, re.match(r"vs no bloc \((\d+) gain, (\d+) lose", line).groups())
+    assert n_gain + n_lose <= 32 and (n_gain > 12) == ("more" in line)

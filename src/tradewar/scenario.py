@@ -341,7 +341,8 @@ def preset_aliases(name: str) -> list[str]:
 
 def preset_path(name: str) -> Path | None:
     """The file of the preset ``name`` (or of the preset an alias names), or None."""
-    p = _PRESET_DIR / f"{PRESET_ALIASES.get(name, name)}.toml"
+    key = name.strip().lower()
+    p = _PRESET_DIR / f"{PRESET_ALIASES.get(key, key)}.toml"
     try:
         return p if p.is_file() else None
     except OSError:  # a name longer than the file system allows (ENAMETOOLONG) names no preset
@@ -382,8 +383,11 @@ def _line_of(text: str, loc: tuple) -> int | None:
     return start + 1 if start else None
 
 
-def load_toml(source: str | Path, model: type[BaseModel], preset_dir: Path, what: str = "scenario") -> BaseModel:
+def load_toml(source: str | Path, model: type[BaseModel], preset_dir: Path, what: str = "scenario",
+              aliases: dict[str, str] | None = None) -> BaseModel:
     """Read a TOML file (or the preset ``preset_dir/<source>.toml``) and validate it with ``model``.
+
+    Preset names are case-insensitive; ``aliases`` maps other names to presets.
 
     Every failure is one :class:`ScenarioError` line naming the file, the key and its line. The
     validated document gets ``name`` (default: the file's stem) and, if the model has it, ``path``.
@@ -392,12 +396,19 @@ def load_toml(source: str | Path, model: type[BaseModel], preset_dir: Path, what
         raise ScenarioError(f"{what} must be a preset name or a path to a TOML file, got {type(source).__name__}")
     if any(len(part) > 255 for part in Path(source).parts) or len(os.fspath(source)) > 4096:
         raise ScenarioError(f"{what} '{os.fspath(source)[:60]}...': name too long for a preset or a file name")
+    aliases = aliases or {}
     p = Path(source)
     if not p.suffix and not p.exists():
-        pp = preset_dir / f"{source}.toml"
+        key = str(source).strip().lower()
+        key = aliases.get(key, key)
+        pp = preset_dir / f"{key}.toml"
         if not pp.is_file():
-            names = ", ".join(sorted(q.stem for q in preset_dir.glob("*.toml")))
-            raise ScenarioError(f"unknown {what} '{source}': not a file and not a preset ({names})")
+            import difflib
+
+            names = sorted(q.stem for q in preset_dir.glob("*.toml")) + sorted(aliases)
+            close = difflib.get_close_matches(key, names, n=3, cutoff=0.75)
+            raise ScenarioError(f"unknown {what} '{source}': not a file and not a preset"
+                                + (f"; did you mean {', '.join(close)}?" if close else f" ({', '.join(names)})"))
         p = pp
     try:
         text = p.read_text(encoding="utf-8")
@@ -439,9 +450,7 @@ def load_scenario(source: str | Path) -> Scenario:
 
     Raises :class:`ScenarioError` on bad input.
     """
-    if isinstance(source, str) and source in PRESET_ALIASES and not Path(source).exists():
-        source = PRESET_ALIASES[source]
-    return load_toml(source, Scenario, _PRESET_DIR, "scenario")  # type: ignore[return-value]
+    return load_toml(source, Scenario, _PRESET_DIR, "scenario", PRESET_ALIASES)  # type: ignore[return-value]
 
 
 def _data_source(s: Scenario) -> str:
@@ -643,8 +652,15 @@ def output_countries(s: Scenario, world) -> list[str] | None:
 def scenario_world(s: Scenario):
     """The world of a scenario's ``[data]`` table: the source (with its long tables), aggregated if asked."""
     from .data import load_world
+    from .data._readers import EMBEDDED
 
-    world = load_world(_data_source(s), **_long_tables(s), **({"elasticities": s.data.elasticities} if s.data.elasticities else {}))
+    src = _data_source(s)
+    if not _replaced_data(s) and s.path and src == s.data.source and src not in EMBEDDED \
+            and not Path(src).exists():
+        # a source the scenario file names that does not exist: the file, key and line say where
+        raise _fail_at(s, ("data", "source"), f"data source '{src}' not found; give 'world2023', 'world2022s', a data "
+                       "folder or a long-table file (relative to the scenario file), or replace it with --data DIR")
+    world = load_world(src, **_long_tables(s), **({"elasticities": s.data.elasticities} if s.data.elasticities else {}))
     if s.data.aggregate:
         from .data import aggregate
 

@@ -98,8 +98,9 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
                 v = tr.percent(s.value)
                 pad = " " * max(0, 48 - cell_len(s.label))  # CJK characters take two cells
                 console.print(f"  {escape(s.label)}{pad} {v:>9}", highlight=False)
-        for sid, why in rep.unavailable().items():
-            console.print(f"[dim]  {sid}: {why}[/]", highlight=False)
+            titles = {sid: title for sid, title, _fn in SECTIONS}
+            for sid, why in rep.unavailable().items():
+                console.print(f"[dim]  {escape(_(titles.get(sid, sid)))}: {escape(why)}[/]", highlight=False)
         if png is not None:
             with console.status("writing PNG files ...", spinner="dots"):
                 paths = rep.write_pngs(png)
@@ -131,8 +132,8 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         labels["d_welfare_pct"] = _("Δ welfare pp")
         table = Table(title=_("{country}: the 2025 tariff timeline (% change from the baseline; Δ = change from the "
                               "previous step)").format(country=c), header_style="bold", title_justify="left")
-        table.add_column(_("date"))
-        table.add_column(_("step"), style="bold")
+        table.add_column(_("date"), no_wrap=True)
+        table.add_column(_("step"), style="bold", no_wrap=True, min_width=max(len(str(n)) for n in df.index))
         for k in cols:
             if k in df.columns:
                 table.add_column(labels[k], justify="right")
@@ -146,7 +147,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         console.print(table)
         ft = tl.focus_table("welfare_pct", focus_codes(c, tl[0].world.codes))
         t2 = Table(title=_("Welfare of the focus economies, %"), header_style="bold", title_justify="left")
-        t2.add_column(_("step"), style="bold")
+        t2.add_column(_("step"), style="bold", no_wrap=True)
         for k in ft.columns:
             t2.add_column(k, justify="right")
         for name, row in ft.iterrows():

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .._i18n import _
+from .._i18n import _, current
 from ._app import (
     DEFICITS_HELP,
     GDP_HELP,
@@ -71,13 +71,14 @@ def run(
     with console.status(f"solving {s.name} ...", spinner="dots"):
         res = run_scenario(s, world=world)
     df = result_frame(res, codes)
-    title = _("{title} — model {family}, {n} countries").format(title=s.title or s.name, family=s.model.family,
+    title = _("{title} — model {family}, {n} countries").format(title=current().text(s.title) or s.name,
+                                                                 family=s.model.family,
                                                                  n=res.world.n)
     console.print(frame_table(df, title, "country"))
     hidden = res.world.n - len(df.index)
     if hidden > 0:
-        console.print(f"[dim]{hidden} of {res.world.n} countries not shown; --all shows every country, "
-                      "--countries A,B,C chooses them[/]")
+        console.print("[dim]" + _("{hidden} of {n} countries not shown; --all shows every country, --countries A,B,C "
+                                  "chooses them").format(hidden=hidden, n=res.world.n) + "[/]")
     _explain_na(df)
     if res.money_note():
         console.print(f"[dim]{res.money_note()}[/]")
@@ -86,7 +87,7 @@ def run(
     from ..results import model_notes
 
     for line in model_notes(res.meta):
-        console.print(f"[dim]{escape(line)}[/]", highlight=False)
+        console.print(f"[dim]{escape(_(line))}[/]", highlight=False)
     if by_sector:
         sec = res.sectors()
         if sec is None:

@@ -29,8 +29,12 @@ def scenarios(ctx: typer.Context) -> None:
     presets = list_presets()
     names = {s.name for s in presets}
     table = Table(title=_("Scenario presets (tradewar run NAME)"), header_style="bold", title_justify="left")
-    for c in ("name", "date", "model", "data", "title"):
-        table.add_column(_(c))
+    # names are what the user types: never cut, the title wraps instead
+    table.add_column(_("name"), no_wrap=True, min_width=max(len(s.name) for s in presets))
+    table.add_column(_("date"), no_wrap=True)
+    table.add_column(_("model"), no_wrap=True)
+    table.add_column(_("data"), max_width=26, overflow="fold")
+    table.add_column(_("title"), ratio=1)
     for s in presets:
         aka = preset_aliases(s.name)
         name = s.name + ("\n[dim]" + escape(_("(also {names})").format(names=", ".join(aka))) + "[/]" if aka else "")
@@ -46,9 +50,11 @@ def scenarios(ctx: typer.Context) -> None:
                                      "its embedded twin runs the same measures on world2022s. `tradewar scenarios show "
                                      "NAME` prints a preset's TOML.")) + "[/]")
     blocs = Table(title=_("Bloc presets (tradewar bloc NAME)"), header_style="bold", title_justify="left")
-    for c in ("name", "base scenario", "candidates", "title"):
+    bloc_presets = list_bloc_presets()
+    blocs.add_column(_("name"), no_wrap=True, min_width=max((len(b["name"]) for b in bloc_presets), default=4))
+    for c in ("base scenario", "candidates", "title"):
         blocs.add_column(_(c))
-    for b in list_bloc_presets():
+    for b in bloc_presets:
         blocs.add_row(b["name"], str(b.get("scenario", "")), ", ".join(b.get("candidates", [])), escape(current().text(str(b.get("title", "")))))
     console.print(blocs)
 

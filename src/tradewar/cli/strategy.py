@@ -129,7 +129,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
                                            "scenario's parameter distributions (0: none).")] = 0,
         seed: Annotated[int | None, typer.Option(min=0, help="Seed of the draws (default: the scenario's).")] = None,
     ) -> None:
-        """The tariffs that maximise COUNTRY's welfare, everyone else's as in the scenario."""
+        """The tariffs that maximise the welfare of --country, everyone else's as in the scenario."""
         _check_out(json_out)  # before anything slow, imports included
         from ..strategy._documents import optimal_document
 
@@ -205,7 +205,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         tariffs: Annotated[str | None, typer.Option(help=TARIFFS_HELP)] = None,
         json_out: Annotated[Path | None, typer.Option("--json", help="Write the results as JSON.")] = None,
     ) -> None:
-        """The Nash equilibrium of a tariff war among PLAYERS (iterated best responses), with its certificate."""
+        """The Nash equilibrium of a tariff war among --players (iterated best responses), with its certificate."""
         _check_out(json_out)  # before anything slow, imports included
         import numpy as np
 
@@ -253,6 +253,19 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         if json_out:
             _write(json_out, doc, console)
 
+    def _check_threat(threat: str) -> None:
+        """A ``--threat`` that is neither a choice, a preset nor a file: one line naming the option."""
+        from .._exceptions import ScenarioError
+        from ..scenario import preset_path
+
+        if Path(threat).exists() or preset_path(threat) is not None:
+            return
+        import difflib
+
+        close = difflib.get_close_matches(threat.lower(), ["current", "nash"], n=1, cutoff=0.6)
+        raise ScenarioError(f"option '--threat': '{threat}' is not current, nash, a preset or a scenario file"
+                            + (f"; did you mean {close[0]}?" if close else ""))
+
     # --- talks -------------------------------------------------------------------------------------
     @app.command()
     @handle_errors
@@ -260,12 +273,13 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         scenario: Annotated[str, typer.Argument(help="A preset name or a scenario TOML file (current tariffs).")],
         parties: Annotated[str, typer.Option(help="The two parties, e.g. USA,JPN.")] = "USA,JPN",
         threat: Annotated[str, typer.Option(help="current | nash | a scenario whose tariffs are the threat.")] = "current",
-        instruments: Annotated[str, typer.Option(callback=_choice("--instruments", ("uniform", "sector")),
+        instruments: Annotated[str, typer.Option("--instruments", "--instrument",
+                                                 callback=_choice("--instruments", ("uniform", "sector")),
                                                  help="uniform | sector.")] = "uniform",
         weight: Annotated[float, typer.Option(callback=_open_unit("--weight"),
                                               help="Bargaining weight of the first party, in (0, 1).")] = 0.5,
         lower: Annotated[float, typer.Option(min=-0.99, max=1.0, help="Lowest tariff searched (fraction, -0.99 "
-                                             "to 1).")] = -0.5,
+                                             "to 1; below 0 the deal may subsidise imports).")] = 0.0,
         frontier: Annotated[bool, typer.Option(help="Also trace the deal frontier and its two questions.")] = True,
         data: Annotated[str | None, typer.Option(help="Data source replacing the scenario's.")] = None,
         gdp: Annotated[str | None, typer.Option(help=GDP_HELP)] = None,
@@ -278,6 +292,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         from ..strategy._documents import talks_document
 
         if threat not in ("current", "nash"):  # the threat scenario is read too: its files are no output
+            _check_threat(threat)
             from .._io import check_not_inputs
             from ..scenario import load_scenario, scenario_inputs
 
@@ -305,8 +320,9 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
             console.print(f"[bold]no deal:[/] {escape(out.parts['no_deal'])}; welfare at the threat {A} "
                           f"{thr_w[A]:.3f}%, {B} {thr_w[B]:.3f}%")
         else:
-            tab = Table(title=f"Nash bargaining {A}-{B} ({s.name}; threat: {deal.threat}; weight {weight:g})",
-                        header_style="bold", title_justify="left")
+            console.print(f"[bold]Nash bargaining {A}-{B}[/] ({s.name}; threat: {deal.threat}; bargaining weight of "
+                          f"{A} {weight:g})")
+            tab = Table(header_style="bold")
             tab.add_column("tariff")
             tab.add_column("threat %", justify="right")
             tab.add_column("deal %", justify="right")
@@ -317,13 +333,17 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
                           f"(welfare at the threat {100 * (deal.threat_welfare[a] - 1):.3f}% and "
                           f"{100 * (deal.threat_welfare[b] - 1):.3f}%)")
         if fr is not None:
-            ft = Table(title=f"Deal frontier (points both prefer to the threat: {len(fr.mutual_gain())})",
-                       header_style="bold", title_justify="left")
-            for col in (f"{A} weight", f"{A} on {B} %", f"{B} on {A} %", f"{A} welfare %", f"{B} welfare %", "both gain"):
-                ft.add_column(col, justify="right")
             pts = fr.points
             step = max(1, len(pts) // 15)
-            for p in pts[::step]:
+            # every point both prefer to the threat is shown; the others thinned to about 15
+            shown = [p for k, p in enumerate(pts) if k % step == 0 or p["both_gain"] or k == len(pts) - 1]
+            console.print(f"[bold]Deal frontier[/]: the best {B} welfare for each {A} welfare (max a log W_{A} + "
+                          f"(1 - a) log W_{B} over the weight a, not the bargaining weight); {len(shown)} of "
+                          f"{len(pts)} points shown, {len(fr.mutual_gain())} of them better for both than the threat")
+            ft = Table(header_style="bold")
+            for col in ("a", f"{A} on {B} %", f"{B} on {A} %", f"{A} welfare %", f"{B} welfare %", "both gain"):
+                ft.add_column(col, justify="right")
+            for p in shown:
                 v = p["values"]
                 n_each = v.size // 2
                 ft.add_row(f"{p['weight']:.3f}", f"{100 * v[:n_each].mean():.2f}", f"{100 * v[n_each:].mean():.2f}",
@@ -331,6 +351,9 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
             console.print(ft)
             h, c = fr.highest_tariff_b_accepts, fr.smallest_concession_for_a
             hx = "none" if h["tariff"] is None else f"{100 * h['tariff']:.2f}%" + (" or more" if h["capped"] else "")
+            if h["tariff"] is not None and not h["capped"] and threat == "current" \
+                    and abs(h["tariff"] - pair.values(t)[0]) < 5e-5:
+                hx += f", the threat's own rate ({B} does not retaliate at the threat, so any lower tariff is better for it)"
             cx = "none suffices" if c["cut"] is None else f"{100 * c['cut']:.2f} points"
             console.print(f"highest tariff {B} would accept on its goods rather than the threat "
                           f"({B} not retaliating): {hx}")
@@ -397,9 +420,14 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         gl = game.gainers_losers(outcome)
         d = 100 * (game.welfare[outcome] - game.welfare[0])
         order = np.argsort(d)
-        console.print(f"vs no bloc, gain: {', '.join(gl['gain'][:12]) or 'none'}; lose: {', '.join(gl['lose'][:12]) or 'none'}"
-                      f" (largest loss {world.codes[order[0]]} {d[order[0]]:+.3f} pp, largest gain "
-                      f"{world.codes[order[-1]]} {d[order[-1]]:+.3f} pp)")
+        def few(codes: list[str]) -> str:
+            # the largest changes first; a long list is cut and says how many it leaves out
+            codes = sorted(codes, key=lambda c: -abs(d[world.index(c)]))
+            return (", ".join(codes[:12]) + (f" and {len(codes) - 12} more" if len(codes) > 12 else "")) or "none"
+
+        console.print(f"vs no bloc ({len(gl['gain'])} gain, {len(gl['lose'])} lose; largest first), gain: "
+                      f"{few(gl['gain'])}; lose: {few(gl['lose'])} (largest loss {world.codes[order[0]]} "
+                      f"{d[order[0]]:+.3f} pp, largest gain {world.codes[order[-1]]} {d[order[-1]]:+.3f} pp)")
         res = out.result
         _show(res, s.output.countries, "Outcomes with the " + ("stable" if stable else "grand") + " coalition")
         console.print(f"[dim]{2 ** K} coalitions solved in {game.seconds:.2f} s[/]")

@@ -156,7 +156,9 @@ def _raw(values: Any, k: int) -> str:
     import pandas as pd
 
     v = pd.Series(values).iloc[k]
-    return "an empty cell" if v is None or str(v).strip() in ("", "nan", "None") else repr(str(v).strip())
+    # a float NaN is a missing value (parquet's null); the text "nan" in a CSV is what the user wrote
+    missing = v is None or (isinstance(v, float) and v != v) or str(v).strip() in ("", "None")
+    return "an empty cell" if missing else repr(str(v).strip())
 
 
 def check_flows(x: np.ndarray, raw: Any, label: str, field: Any, rows: Any) -> None:

@@ -199,7 +199,7 @@ def bargain_settled(cert: dict[str, Any]) -> bool:
 
 
 def talks_document(s, world, model, t, parties: list[str], threat: Any = "current", instruments: str = "uniform",
-                   weight: float = 0.5, lower: float = -0.5, frontier: bool = True,
+                   weight: float = 0.5, lower: float = 0.0, frontier: bool = True,
                    progress: Progress = None) -> Outcome:
     """Nash bargaining between two parties over their tariffs on each other, and the deal frontier (``tradewar talks``).
 

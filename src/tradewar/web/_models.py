@@ -59,7 +59,8 @@ class TalksRequest(_Request):
     threat: Literal["current", "nash"] = "current"
     instruments: Literal["uniform", "sector"] = "uniform"
     weight: float = Field(0.5, gt=0.0, lt=1.0, description="Bargaining weight of the first party.")
-    lower: float = Field(-0.5, ge=-0.99, le=1.0)
+    lower: float = Field(0.0, ge=-0.99, le=1.0, description="Lowest tariff searched (fraction; below 0 the deal "
+                         "may subsidise imports).")
     frontier: bool = True
 
     _parties = field_validator("parties")(_distinct)
