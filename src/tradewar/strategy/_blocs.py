@@ -115,11 +115,13 @@ class Bloc:
                 if c not in world.codes:
                     import difflib
 
+                    from ..data import REGION_CODES
+
                     close = difflib.get_close_matches(c, world.codes, n=3)
-                    raise ScenarioError(
-                        f"{where}: unknown {role} country '{c}' (this world has {world.n} countries)"
-                        + (f"; did you mean {', '.join(close)}?" if close else "")
-                    )
+                    hint = (f"; {c} is a region of world2023, and a bloc's players are single economies: write a bloc "
+                            "file whose candidates are codes of this world" if c in REGION_CODES else
+                            (f"; did you mean {', '.join(close)}?" if close else ""))
+                    raise ScenarioError(f"{where}: unknown {role} country '{c}' (this world has {world.n} countries){hint}")
         if self.export_control and model is not None and not _supports_export_taxes(model, world):
             raise ScenarioError(
                 f"{where}: export controls need a sectoral model with export taxes (family 'caliendo_parro'); "
