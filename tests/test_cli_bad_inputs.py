@@ -232,8 +232,10 @@ def test_bad_input_is_one_line(tmp_path, monkeypatch, args, setup, code, word):
         def no_work(*args, **kwargs):
             raise AssertionError("the work started before the output path was checked")
 
-        for target in ("tradewar.scenario.prepare", "tradewar.bench.bench_ustr", "tradewar.replicate.ossa2014.run",
-                       "tradewar.report.build_report"):
+        # tradewar._run binds prepare as it is imported: patched there first, so that a first import here
+        # binds the real function, which the patch of tradewar.scenario alone would replace for good
+        for target in ("tradewar._run.prepare", "tradewar.scenario.prepare", "tradewar.bench.bench_ustr",
+                       "tradewar.replicate.ossa2014.run", "tradewar.report.build_report"):
             monkeypatch.setattr(target, no_work)
     res = runner.invoke(app, args)
     assert res.exception is None or isinstance(res.exception, SystemExit), repr(res.exception)

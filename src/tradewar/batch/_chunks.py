@@ -11,12 +11,15 @@ members wherever and whenever it runs.
 
 Schedulers: ``"none"`` (in this process), ``"local"`` (a ``dask.distributed.LocalCluster`` of
 single-threaded worker processes, one per core by default) or ``"tcp://HOST:PORT"`` (an existing Dask
-scheduler; its workers need tradewar installed).
+scheduler; its workers need tradewar installed). ``"auto"`` is ``"none"`` or ``"local"`` by the number of
+chunks of the run (:func:`pick_scheduler`), counted by the caller that knows the members
+(:func:`tradewar.batch.sweep.run_members`).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,7 +28,7 @@ from typing import Any
 from .._exceptions import ScenarioError
 from .._io import atomic_write
 
-__all__ = ["run_chunks", "MANIFEST", "read_parts", "read_meta"]
+__all__ = ["run_chunks", "pick_scheduler", "MANIFEST", "read_parts", "read_meta"]
 
 MANIFEST = "_manifest.json"
 
@@ -114,6 +117,32 @@ def _check_local_workers(n: int) -> None:
                             f"and {avail / 1024:.1f} GiB are free; use at most {max(1, int(avail // WORKER_MIB))}")
 
 
+#: Rounds of chunks a local cluster must save before ``auto`` starts one. Its start (processes importing JAX
+#: and loading the compiled programs, about 3 s) is about one default chunk of the embedded world, and a
+#: single-threaded worker solves a chunk no faster than this process: on two cores the cluster broke even at
+#: four chunks (two rounds saved) and lost about a second at two.
+MIN_ROUNDS_SAVED = 2
+
+
+def pick_scheduler(scheduler: str, members: int, fit: int, workers: int | None = None) -> str:
+    """The scheduler ``"auto"`` stands for (any other value is returned as given).
+
+    The run is counted in chunks of ``fit`` members (the chunk of the default size, sized to memory:
+    :func:`tradewar.batch._solve.chunk_size`). A chunk is solved by one worker, so ``workers`` (by default
+    one per core) solve ``chunks`` in ``ceil(chunks / workers)`` rounds where this process takes ``chunks``:
+    ``"local"`` when that saves at least :data:`MIN_ROUNDS_SAVED` rounds (4 chunks or more with two workers, 3
+    or more with three or more), else ``"none"``; one worker never saves any.
+
+    >>> pick_scheduler("auto", 1000, 1024, 2), pick_scheduler("auto", 5000, 1024, 2), pick_scheduler("none", 5000, 1024)
+    ('none', 'local', 'none')
+    """
+    if scheduler != "auto":
+        return scheduler
+    n = workers or os.cpu_count() or 1
+    chunks = math.ceil(int(members) / max(1, int(fit)))
+    return "local" if chunks - math.ceil(chunks / n) >= MIN_ROUNDS_SAVED else "none"
+
+
 def _close_cluster(cluster) -> None:
     """Close a local cluster and remove its scratch folder (Dask leaves lock files there)."""
     import shutil
@@ -184,7 +213,8 @@ def run_chunks(
     ``out``: the run folder (Parquet parts and the manifest), or None to keep everything in memory.
     An existing run folder needs ``resume=True`` (and the same fingerprint). ``progress(done, total)``
     is called as chunks finish (chunks found done count as done from the start). ``meta`` (JSON) is
-    kept in the manifest for readers of the folder.
+    kept in the manifest for readers of the folder. ``scheduler="auto"`` is :func:`pick_scheduler` over the
+    chunks to be computed, each taken for a chunk of the default size.
     """
     import pandas as pd
 
@@ -224,6 +254,7 @@ def run_chunks(
         if progress is not None:
             progress(done_count, total)
 
+    scheduler = pick_scheduler(scheduler, len(pending), 1, workers)
     if scheduler == "none":
         for i in pending:
             finish(i, work(payloads[i]))

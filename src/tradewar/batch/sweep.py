@@ -451,13 +451,16 @@ def run_members(
     """:func:`solve_batch` in chunks shipped to a scheduler, with resumable Parquet output (:mod:`tradewar.batch._chunks`).
 
     Members: parameter draws ``params`` (name -> (B, ...)) and/or tariff overrides: ``values`` (B, k)
-    set on the ``cells`` ``(exporter, importer)`` of the scenario's tariffs (every sector). Returns the
-    batch as an ``xarray.Dataset`` (dims ``dim, country``; per-member diagnostics).
+    set on the ``cells`` ``(exporter, importer)`` of the scenario's tariffs (every sector). ``scheduler`` is
+    ``"none"``, ``"local"``, ``"tcp://HOST:PORT"`` or ``"auto"``: a local cluster when the members fill enough
+    chunks of the default size for its workers to save two chunks' time (4 chunks on two cores), else this
+    process (:func:`tradewar.batch._chunks.pick_scheduler`). Returns the batch as an ``xarray.Dataset`` (dims
+    ``dim, country``; per-member diagnostics; ``attrs["scheduler"]`` says where it ran).
     """
     from ..scenario import Scenario, load_scenario
-    from ..solve import SolverOptions, batch_method
-    from ._chunks import run_chunks
-    from ._solve import chunk_size, pow2_at_least
+    from ..solve import SolverOptions
+    from ._chunks import _check_local_workers, pick_scheduler, run_chunks
+    from ._solve import pow2_at_least
 
     opts = options or SolverOptions()
     s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
@@ -465,12 +468,11 @@ def run_members(
     params = {k: np.asarray(v, float) for k, v in (params or {}).items()}
     vals = None if values is None else np.asarray(values, float).reshape(-1, len(cells))
     B = _n_members(params, vals)
-    if chunk is None:
-        base = st.factory()({})
-        n_y = int(base.initial_guess().shape[0])
-        chunk = chunk_size(n_y, st.world.n, st.t.size, memory_bytes=memory_bytes, method=batch_method(base))
-        chunk = min(chunk, pow2_at_least(B))
-    chunk = int(chunk)
+    if scheduler == "auto" and workers is not None:
+        _check_local_workers(workers)  # refused as for local, not ignored when the run stays in this process
+    fit = _default_chunk(st, memory_bytes) if chunk is None or scheduler == "auto" else int(chunk)
+    scheduler = pick_scheduler(scheduler, B, fit, workers)
+    chunk = int(chunk) if chunk is not None else min(fit, pow2_at_least(B))
     coords = {k: np.asarray(v) for k, v in (coords or {}).items()}
     payloads = []
     for start in range(0, B, chunk):
@@ -492,8 +494,18 @@ def run_members(
                     workers=workers, meta={**meta, "grid": list(grid_keys)}, progress=progress)
     ds = from_frame(df, dim, tuple(coords))
     ds.attrs.update({"scenario": s.name, "family": s.model.family, "failed": int((ds.status.values != "success").sum()),
-                     "chunk": chunk, "chunks": len(payloads)})
+                     "chunk": chunk, "chunks": len(payloads), "scheduler": scheduler})
     return ds
+
+
+def _default_chunk(st: BatchSetup, memory_bytes: float) -> int:
+    """Members of one chunk of the default size: as many as fit in ``memory_bytes`` (:func:`chunk_size`)."""
+    from ..solve import batch_method
+    from ._solve import chunk_size
+
+    base = st.factory()({})
+    n_y = int(base.initial_guess().shape[0])
+    return chunk_size(n_y, st.world.n, st.t.size, memory_bytes=memory_bytes, method=batch_method(base))
 
 
 # --- sweeps ------------------------------------------------------------------------------------------------
@@ -598,6 +610,7 @@ def sweep(
     Tariff axes set the importer's tariff on the exporter (every sector) on top of the scenario's policy
     (after its retaliation rule); parameter axes recalibrate the model. Dims: the axis keys (in order),
     then ``country``; per-point diagnostics ``status``, ``max_residual``, ``steps``, ``check_error``.
+    ``scheduler`` as in :func:`run_members` (``"auto"``: this process for a grid of a few chunks).
 
     Examples
     --------

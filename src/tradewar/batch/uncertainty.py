@@ -126,7 +126,9 @@ def uncertainty(
     ``{"draws": N, "seed": S, "countries": {ISO3: {"welfare_pct": {"mean", "p05", "p50", "p95", "prob_gain"},
     ..., "<eps>_flip": value or None}}, "failed": [{"index", "status", ...}], "params": {...}}`` plus
     ``"sensitivity"`` when ``sensitivity`` (Sobol base samples, a power of two) is positive. Draws depend
-    on ``seed`` only, never on the scheduler or the chunking.
+    on ``seed`` only, never on the scheduler or the chunking. ``scheduler``: ``"none"`` (this process),
+    ``"local"``, ``"tcp://HOST:PORT"`` or ``"auto"`` (this process for a run of a few chunks; see
+    :func:`tradewar.batch.sweep.run_members`).
 
     Examples
     --------

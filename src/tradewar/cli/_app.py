@@ -165,12 +165,21 @@ def _fail(message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    """Print a tradewar warning as one ``warning:`` line on stderr (other warnings as Python does)."""
+def _show_warning(message, category, filename, lineno, file=None, line=None, seen: set | None = None) -> None:
+    """Print a tradewar warning as one ``warning:`` line on stderr (other warnings as Python does).
+
+    With ``seen`` (the warnings a command has printed so far), a warning already printed is not printed again:
+    a command may solve the same equilibrium, or check the same input, more than once.
+    """
     import warnings
 
     from .._exceptions import TradewarWarning
 
+    if seen is not None:
+        key = (category, str(message))
+        if key in seen:
+            return
+        seen.add(key)
     if issubclass(category, TradewarWarning):
         from rich.markup import escape
 
@@ -191,7 +200,7 @@ def handle_errors(fn):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("always", TradewarWarning)
-                warnings.showwarning = _show_warning
+                warnings.showwarning = functools.partial(_show_warning, seen=set())
                 return fn(*args, **kwargs)
         except ConvergenceError as e:
             _fail(f"{e} [diagnostics: {json.dumps(e.diagnostics, default=str)}]", 3)

@@ -1,8 +1,9 @@
 """The batch commands ``uncertainty`` and ``sweep`` (registered by :mod:`tradewar.cli`).
 
 Both solve many members of one scenario in chunks (``--chunk``, default sized to memory), in this process
-(``--scheduler none``), on a Dask LocalCluster (``local``, the default) or on an existing Dask cluster
-(``tcp://HOST:PORT``), with a Rich progress bar on stderr. ``sweep --out DIR`` writes each chunk to a
+(``--scheduler none``), on a Dask LocalCluster (``local``), on an existing Dask cluster (``tcp://HOST:PORT``)
+or, by default (``auto``), on a LocalCluster when the run fills enough chunks for its workers to save two
+chunks' time and in this process otherwise, with a Rich progress bar on stderr. ``sweep --out DIR`` writes each chunk to a
 Parquet dataset with a manifest; ``--resume`` finishes a killed run.
 """
 
@@ -13,7 +14,9 @@ from typing import Annotated, Any
 
 import typer
 
-SCHEDULER_HELP = "none (in this process), local (a Dask LocalCluster on this machine's cores) or tcp://HOST:PORT."
+SCHEDULER_HELP = ("auto (local when the run fills enough chunks of the default size for the workers to save two "
+                  "chunks' time, e.g. 4 chunks on 2 cores; else in this process), none (in this process), local "
+                  "(a Dask LocalCluster on this machine's cores) or tcp://HOST:PORT.")
 
 
 def _bar(err_console):
@@ -53,9 +56,9 @@ def _tracker(prog):
 def _check_scheduler(value: str) -> str:
     from .._exceptions import ScenarioError
 
-    if value in ("none", "local") or value.startswith("tcp://"):
+    if value in ("auto", "none", "local") or value.startswith("tcp://"):
         return value
-    raise ScenarioError(f"--scheduler '{value}': expected none, local or tcp://HOST:PORT")
+    raise ScenarioError(f"--scheduler '{value}': expected auto, none, local or tcp://HOST:PORT")
 
 
 def _require_some_converged(command: str, failed: int, total: int, what: str) -> None:
@@ -81,7 +84,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         sensitivity: Annotated[int, typer.Option(min=0, help="Sobol base samples N (N(D+2) solves; 0: skip).")] = 0,
         flip: Annotated[bool, typer.Option(help="Find the trade elasticity at which each welfare sign flips.")] = True,
         countries: Annotated[str | None, typer.Option(help="Comma-separated codes to show.")] = None,
-        scheduler: Annotated[str, typer.Option(help=SCHEDULER_HELP)] = "local",
+        scheduler: Annotated[str, typer.Option(help=SCHEDULER_HELP)] = "auto",
         workers: Annotated[int | None, typer.Option(min=1, help="Workers of the local cluster (default: cores).")] = None,
         chunk: Annotated[int | None, typer.Option(min=1, help="Draws per chunk (default: sized to memory).")] = None,
         json_out: Annotated[Path | None, typer.Option("--json", help="Write the summary as JSON.")] = None,
@@ -158,7 +161,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
                                                     "first importer on the grid).")] = None,
         out: Annotated[Path | None, typer.Option(help="Run folder: a Parquet dataset written chunk by chunk.")] = None,
         resume: Annotated[bool, typer.Option(help="Finish the run in --out, computing only missing chunks.")] = False,
-        scheduler: Annotated[str, typer.Option(help=SCHEDULER_HELP)] = "local",
+        scheduler: Annotated[str, typer.Option(help=SCHEDULER_HELP)] = "auto",
         workers: Annotated[int | None, typer.Option(min=1, help="Workers of the local cluster (default: cores).")] = None,
         chunk: Annotated[int | None, typer.Option(min=1, help="Grid points per chunk (default: sized to memory).")] = None,
         html: Annotated[Path | None, typer.Option(help="Write the heatmap of the country's welfare as HTML.")] = None,

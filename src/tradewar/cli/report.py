@@ -132,7 +132,10 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         labels["d_welfare_pct"] = _("Δ welfare pp")
         table = Table(title=_("{country}: the 2025 tariff timeline (% change from the baseline; Δ = change from the "
                               "previous step)").format(country=c), header_style="bold", title_justify="left")
-        table.add_column(_("date"), no_wrap=True)
+        # in English a step named after its date (2025-04-02-liberation-day) needs no date column
+        dated = tr.lang != "en" or not all(str(n).startswith(str(d)) for n, d in zip(df.index, df["date"], strict=True))
+        if dated:
+            table.add_column(_("date"), no_wrap=True)
         table.add_column(_("step"), style="bold", no_wrap=True, min_width=max(len(str(n)) for n in df.index))
         for k in cols:
             if k in df.columns:
@@ -143,7 +146,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
                 if k in df.columns:
                     v = row[k]
                     cells.append(_("n/a") if not math.isfinite(v) else f"{v:+.2f}")
-            table.add_row(tr.date(row["date"]), str(name), *cells)
+            table.add_row(*([tr.date(row["date"])] if dated else []), str(name), *cells)
         console.print(table)
         ft = tl.focus_table("welfare_pct", focus_codes(c, tl[0].world.codes))
         t2 = Table(title=_("Welfare of the focus economies, %"), header_style="bold", title_justify="left")

@@ -1,0 +1,102 @@
+"""The batch commands' default scheduler ``auto``: a small run stays in this process.
+
+A Dask LocalCluster costs seconds before its first chunk and solves one chunk on one worker, so a run of
+a few chunks of the default size is solved in this process; a larger one goes to the local cluster, and an
+explicit ``--scheduler`` keeps its meaning.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from tradewar.batch import _chunks
+from tradewar.batch._chunks import pick_scheduler
+from tradewar.cli import app
+
+runner = CliRunner()
+
+
+class _ClusterStarted(Exception):
+    pass
+
+
+@pytest.fixture
+def no_cluster(monkeypatch):
+    """Starting a Dask client raises :class:`_ClusterStarted` (and records the scheduler asked for)."""
+    asked: list[str] = []
+
+    def client(scheduler, workers):
+        asked.append(scheduler)
+        raise _ClusterStarted(scheduler)
+
+    monkeypatch.setattr(_chunks, "_client", client)
+    return asked
+
+
+@pytest.mark.parametrize(("members", "fit", "workers", "expected"), [
+    (1000, 1024, 2, "none"),  # the default liberation-day run: one chunk
+    (1024, 1024, 16, "none"),  # one chunk is solved by one worker however many there are
+    (2048, 1024, 2, "none"),  # two chunks on two workers: one round saved, less than the cluster's start
+    (3 * 1024, 1024, 2, "none"),
+    (3 * 1024, 1024, 3, "local"),
+    (3 * 1024 + 1, 1024, 2, "local"),  # four chunks: two rounds saved
+    (10_000, 1024, 2, "local"),
+    (10_000, 1024, 1, "none"),  # one worker cannot share the chunks
+])
+def test_auto_picks_by_chunks_and_workers(members, fit, workers, expected):
+    assert pick_scheduler("auto", members, fit, workers) == expected
+
+
+def test_auto_on_one_core_stays_in_process(monkeypatch):
+    monkeypatch.setattr(_chunks.os, "cpu_count", lambda: 1)
+    assert pick_scheduler("auto", 10_000, 1024) == "none"
+
+
+@pytest.mark.parametrize("explicit", ["none", "local", "tcp://127.0.0.1:8786"])
+def test_explicit_scheduler_keeps_its_meaning(explicit):
+    assert pick_scheduler(explicit, 1, 1024, 8) == explicit
+
+
+@pytest.mark.parametrize("command", ["sweep", "uncertainty"])
+def test_cli_default_is_auto(command):
+    res = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0
+    assert "[default: auto]" in res.stdout and "auto (local when" in res.stdout
+
+
+def test_small_sweep_runs_in_process_by_default(no_cluster):
+    res = runner.invoke(app, ["sweep", "liberation-day", "--grid", "JPN.tariff_on.CHN=0:0.5:3"])
+    assert res.exit_code == 0, res.output
+    assert no_cluster == []
+
+
+def test_small_uncertainty_runs_in_process_by_default(no_cluster):
+    res = runner.invoke(app, ["uncertainty", "liberation-day", "--draws", "8", "--no-flip"])
+    assert res.exit_code == 0, res.output
+    assert no_cluster == []
+
+
+def test_auto_runs_more_than_one_chunk_on_the_local_cluster(no_cluster):
+    from tradewar.batch.sweep import run_members
+
+    # a budget of a few members per chunk: 64 draws fill several default chunks (two rounds saved on two workers)
+    with pytest.raises(_ClusterStarted):
+        run_members("liberation-day", params={"eps": np.linspace(3.0, 5.0, 64)}, scheduler="auto", workers=2,
+                    memory_bytes=2 * 2**20)
+    assert no_cluster == ["local"]
+
+
+def test_auto_records_where_the_run_went(no_cluster):
+    from tradewar.batch.sweep import run_members
+
+    ds = run_members("liberation-day", params={"eps": [3.0, 4.0]}, scheduler="auto", workers=2)
+    assert ds.attrs["scheduler"] == "none" and no_cluster == []
+    assert int(ds.attrs["failed"]) == 0
+
+
+def test_explicit_local_starts_the_cluster_for_a_small_run(no_cluster):
+    res = runner.invoke(app, ["sweep", "liberation-day", "--grid", "JPN.tariff_on.CHN=0:0.5:3",
+                              "--scheduler", "local"])
+    assert isinstance(res.exception, _ClusterStarted) and no_cluster == ["local"]
