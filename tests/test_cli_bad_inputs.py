@@ -109,6 +109,8 @@ CASES = [
     ("unknown-preset", ["run", "no-such-preset"], None, 2, "unknown scenario"),
     ("misspelt-alias", ["run", "liberaton-day"], None, 2, "did you mean liberation-day?"),
     ("misspelt-bloc", ["bloc", "us-bloc-chna"], None, 2, "did you mean us-bloc-china?"),
+    ("deficits-typo", ["run", "liberation-day", "--deficits", "fix"], None, 2,
+     "option '--deficits': 'fix' is not one of fixed, zero, gdp_share"),
     ("talks-misspelt-threat", ["talks", "liberation-day", "--threat", "nsh"], None, 2,
      "option '--threat': 'nsh' is not current, nash, a preset or a scenario file; did you mean nash?"),
     ("source-not-found", ["run", "nowhere.toml"], "nowhere", 2,

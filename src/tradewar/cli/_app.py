@@ -375,8 +375,13 @@ def _with_deficits(s, deficits: str | None):
     """The scenario with ``[model] deficits`` replaced (validated by the family's schema)."""
     if deficits is None:
         return s
-    from ..models._params import validate_params
+    from typing import get_args
 
+    from .._exceptions import ScenarioError
+    from ..models._params import Deficits, validate_params
+
+    if deficits not in get_args(Deficits):
+        raise ScenarioError(f"option '--deficits': '{deficits}' is not one of {', '.join(get_args(Deficits))}")
     params = validate_params(s.model.family, {**s.model.params(), "deficits": deficits})
     model = type(s.model)(**{k: list(v) if isinstance(v, tuple) else v for k, v in params.items()})
     out = s.model_copy(update={"model": model})
