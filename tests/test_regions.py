@@ -50,7 +50,7 @@ def test_importing_region_does_not_tax_its_own_members(world2023):
 def test_unknown_codes_still_name_the_key(world2023):
     s = load_scenario("liberation-day").with_data("elsewhere")
     bad = s.model_copy(update={"tariffs": [*s.tariffs, s.tariffs[1].model_copy(update={"rates": {"XXA": 0.1}})]})
-    bad._file, bad._written_for = s._file, s._written_for
+    bad._file = s._file
     with pytest.raises(ScenarioError, match=r"key 'tariffs\.3\.rates'.*unknown country code 'XXA'"):
         policy_arrays(bad, countries(world2023))
 
@@ -62,6 +62,56 @@ def test_row_needs_a_world_that_has_it(world2023):
         policy_arrays(s, countries(world2023))
 
 
+def _eu_scenario(*layers, **kw) -> Scenario:
+    return Scenario(name="eu", tariffs=list(layers), **kw).with_data("elsewhere")
+
+
+def test_layers_on_every_importer_leave_trade_inside_a_region_alone(world2023):
+    w = countries(world2023)
+    eu = [w.index(c) for c in ("DEU", "FRA", "ITA")]
+    row = [w.index(c) for c in ("TWN", "COL")]
+    s = _eu_scenario({"type": "partner", "importer": "*", "rates": {"EU27": 0.2}},
+                     {"type": "pair", "exporter": "ROW", "rate": 0.3},
+                     {"type": "uniform", "importer": "ROW", "rate": 0.05, "exclude": ["EU27"]})
+    t, _, _ = policy_arrays(s, w)
+    assert np.all(t[np.ix_(eu, eu)] == 0.0) and np.all(t[np.ix_(row, row)] == 0.0)  # the regions' own sales
+    us, jp = w.index("USA"), w.index("JPN")
+    assert np.allclose(t[eu, us], 0.2) and np.allclose(t[eu, jp], 0.2) and np.allclose(t[row, us], 0.3)
+    assert np.allclose(t[us, row], 0.05) and np.allclose(t[np.ix_(eu, row)], 0.2)  # the first layer; the third excludes EU
+
+
+def test_a_member_importer_never_taxes_its_own_region(world2023):
+    w = countries(world2023)
+    s = _eu_scenario({"type": "partner", "importer": "FRA", "rates": {"EU27": 0.1, "USA": 0.2}})
+    t, _, _ = policy_arrays(s, w)
+    fr = w.index("FRA")
+    assert t[w.index("USA"), fr] == pytest.approx(0.2) and t[w.index("DEU"), fr] == 0.0
+
+
+def test_eu27_names_the_members_in_a_world_written_for():
+    w = World(codes=("USA", "DEU", "FRA", "JPN"), trade=np.ones((4, 4)) + np.eye(4), gdp=np.full(4, 5.0))
+    s = Scenario(name="own", data={"source": "nowhere"},
+                 tariffs=[{"type": "partner", "importer": "USA", "rates": {"EU27": 0.2, "JPN": 0.1}}])
+    t, _, _ = policy_arrays(s, w)
+    assert t[1, 0] == t[2, 0] == pytest.approx(0.2) and t[3, 0] == pytest.approx(0.1)
+
+
+def test_a_region_without_countries_is_a_located_error(world2023):
+    codes = (*(c for c in world2023.codes if c not in ("EU27", "ROW")), "DEU")
+    n = len(codes)
+    w = World(codes=codes, trade=np.ones((n, n)) + np.eye(n), gdp=np.full(n, float(n + 1)))
+    with pytest.raises(ScenarioError, match=r"key 'tariffs\.0\.rates', line \d+: region ROW has no countries"):
+        policy_arrays(load_scenario("liberation-day").with_data("elsewhere"), w)
+
+
+def test_the_world_written_for_survives_serialisation():
+    s = load_scenario("liberation-day").with_data("elsewhere")
+    assert s.data.written_for == "world2023"
+    assert Scenario.model_validate_json(s.model_dump_json()).data.written_for == "world2023"
+    assert s.with_data("again").data.written_for == "world2023"
+
+
+@pytest.mark.shared
 def test_liberation_day_on_194_countries():
     from tradewar import run_scenario
 
@@ -74,3 +124,14 @@ def test_liberation_day_on_194_countries():
     assert len(eu) == 27 and np.allclose(t[w.indices(eu), us], 0.2)
     assert t[w.index("COL"), us] == pytest.approx(0.164)  # in world2023's ROW
     assert np.all(np.diag(t) == 0.0)
+
+
+@pytest.mark.shared
+def test_uncertainty_on_194_countries():
+    """Batches rebuild the scenario from its JSON on each worker: the world it was written for goes along."""
+    from tradewar.batch.uncertainty import uncertainty
+
+    s = load_scenario("liberation-day").with_data(str(shared_dir("baci2023")))
+    u = uncertainty(s, draws=4, flip=False, scheduler="none")
+    assert u.draws.sizes["country"] == 194 and u.draws.sizes["draw"] == 4
+    assert np.all(u.draws["welfare_pct"].sel(country="USA").to_numpy() > 0)  # the US gains at every draw

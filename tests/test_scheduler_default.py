@@ -49,6 +49,22 @@ def test_auto_picks_by_chunks_and_workers(members, fit, workers, expected):
     assert pick_scheduler("auto", members, fit, workers) == expected
 
 
+def test_auto_without_dask_or_memory_stays_in_process(monkeypatch):
+    import importlib.util
+
+    from tradewar import _memory
+
+    monkeypatch.setattr(_chunks.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(_memory, "available_mib", lambda: _chunks.WORKER_MIB * 2.5)
+    assert pick_scheduler("auto", 50_000, 1024) == "local"
+    monkeypatch.setattr(_memory, "available_mib", lambda: _chunks.WORKER_MIB * 1.5)  # two workers do not fit
+    assert pick_scheduler("auto", 50_000, 1024) == "none"
+    monkeypatch.undo()
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "distributed" else real(name, *a))
+    assert pick_scheduler("auto", 50_000, 1024, 2) == "none"
+
+
 def test_auto_on_one_core_stays_in_process(monkeypatch):
     monkeypatch.setattr(_chunks.os, "cpu_count", lambda: 1)
     assert pick_scheduler("auto", 10_000, 1024) == "none"

@@ -51,6 +51,7 @@ Errors name the file, the key and its line.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tomllib
@@ -70,7 +71,7 @@ from pydantic import (
     model_validator,
 )
 
-from ._exceptions import DataError, ScenarioError
+from ._exceptions import DataError, ScenarioError, TradewarError
 from .batch._distributions import UncertaintySpec
 from .models._params import FAMILY_SCHEMAS, ILMSSchema, error_message
 
@@ -128,6 +129,9 @@ def _code(v: Any) -> Any:
 
 class DataSpec(_Strict):
     source: str = "world2023"
+    #: the data source whose regions (EU27, ROW) the scenario's codes name, where ``source`` has countries
+    #: instead (:meth:`Scenario.with_data` sets it to the source it replaces; :func:`on_world`)
+    written_for: str | None = None
     elasticities: str | None = None
     year: int | None = None
     aggregate: dict[str, str] | None = None
@@ -270,9 +274,6 @@ class Scenario(_Strict):
     path: str | None = None
     #: the file the scenario was read from (kept by :meth:`with_data`, for the lines of messages)
     _file: str | None = PrivateAttr(default=None)
-    #: the data source the scenario was written for, when :meth:`with_data` replaced it: its regions
-    #: (``EU27``, ``ROW``) name groups of countries of any other world (:func:`on_world`)
-    _written_for: str | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
     @classmethod
@@ -292,7 +293,8 @@ class Scenario(_Strict):
             return self
         data = self.data
         if source is not None:
-            data = data.model_copy(update={"source": str(source), "gdp": None, "tariffs": None})
+            data = data.model_copy(update={"source": str(source), "gdp": None, "tariffs": None,
+                                           "written_for": self.data.written_for or _data_source(self)})
         elif self.path:
             # the scenario's own source, resolved against its file before the path is dropped
             data = data.model_copy(update={"source": _data_source(self), "gdp": _table(self, self.data.gdp),
@@ -300,7 +302,6 @@ class Scenario(_Strict):
         upd = {k: str(v) for k, v in (("gdp", gdp), ("tariffs", tariffs)) if v is not None}
         out = self.model_copy(update={"data": data.model_copy(update=upd), "path": None})
         out._file = self._file
-        out._written_for = self._written_for or (_data_source(self) if source is not None else None)
         return out
 
 
@@ -516,63 +517,104 @@ def on_world(s: Scenario, world) -> Scenario:
     A scenario written for a world of regions (world2023: ``EU27``, ``ROW``) runs on a world of countries
     (``--data`` with a 194-country dataset): a rate on ``EU27`` becomes the same rate on each EU member, one
     on ``ROW`` the same rate on every country that is in none of the other regions of the world the scenario
-    was written for, and an importing region becomes one importer per member, which does not tax its fellow
-    members (their trade was the region's own sales). ``EU27`` and ``EU`` are known in any world; ``ROW``
-    where the world the scenario was written for has it. Codes of ``world`` and unknown codes are left for
-    :func:`check_codes`.
+    was written for (``[data] written_for``, set by :meth:`Scenario.with_data`), and an importing region
+    becomes one importer per member that leaves its fellow members' goods alone. ``EU27`` and ``EU`` name the
+    EU members in any world. A layer never taxes its importer's own goods through a region it belongs to.
+    Trade inside each region of the world the scenario was written for stays at the baseline
+    (:func:`_keep_inside_regions`): that world holds it as a region's own sales, which no layer could tax.
+    Codes of ``world`` and unknown codes are left for :func:`check_codes`.
     """
     members = _region_members(s, world)
     if not members:
         return s
 
-    def codes(cs):
-        return None if cs is None else list(dict.fromkeys(m for c in cs for m in members.get(c, (c,))))
+    def codes(cs, drop=()):
+        return None if cs is None else [m for m in dict.fromkeys(m for c in cs for m in members.get(c, (c,)))
+                                        if m not in drop]
 
     layers = []
     for ly in s.tariffs:
-        rates = {}
-        for c, r in ly.rates.items():
-            for m in members.get(c, (c,)):
-                rates.setdefault(m, r)
-        rates.update({c: r for c, r in ly.rates.items() if c not in members})
-        base = ly.model_copy(update={"rates": rates, "exporters": codes(ly.exporters), "exclude": codes(ly.exclude)})
         for imp in members.get(ly.importer, (ly.importer,)) if ly.importer else (None,):
-            upd: dict[str, Any] = {"importer": imp}
-            if ly.importer in members:
-                own_region = set(members[ly.importer])
-                upd["exclude"] = list(dict.fromkeys([*(base.exclude or []), *(own_region - {imp})]))
-                upd["rates"] = {c: r for c, r in base.rates.items() if c not in own_region}
-                if base.exporters is not None:
-                    upd["exporters"] = [c for c in base.exporters if c not in own_region]
-            one = base.model_copy(update=upd)
-            for exp in members.get(ly.exporter, (ly.exporter,)) if ly.exporter else (None,):
-                if exp is None or exp != imp:
-                    layers.append(one.model_copy(update={"exporter": exp}))
+            # an importer that is one member of a region named in the layer leaves its fellow members alone
+            drop = set(members.get(ly.importer, ())) | ({imp} if imp else set())
+            rates: dict[str, float] = {}
+            for c, r in ly.rates.items():
+                if c in members:
+                    rates.update({m: r for m in members[c] if m not in drop and m not in ly.rates})
+                elif c not in drop:
+                    rates[c] = r
+            one = ly.model_copy(update={"importer": imp, "rates": rates, "exporters": codes(ly.exporters, drop),
+                                        "exclude": list(dict.fromkeys([*codes(ly.exclude), *(drop - {imp})]))})
+            if ly.exporter in members:  # a pair with a region: the rate on each of its countries
+                layers.append(one.model_copy(update={"type": "uniform", "exporter": None,
+                                                     "exporters": [m for m in members[ly.exporter] if m not in drop]}))
+            elif ly.exporter is None or ly.exporter not in drop:
+                layers.append(one)
     ret = s.retaliation.model_copy(update={"retaliators": codes(s.retaliation.retaliators),
                                            "aggressors": codes(s.retaliation.aggressors)})
     out = s.model_copy(update={"tariffs": layers, "retaliation": ret})
-    out._file, out._written_for = s._file, s._written_for
+    out._file = s._file
     return out
 
 
 def _region_members(s: Scenario, world) -> dict[str, tuple[str, ...]]:
     """The region codes of ``s`` that ``world`` lacks, each with its countries in ``world`` (see :func:`on_world`)."""
-    from .data._world import iso3_codes
-    from .report._geo import region_of
-
     missing = {c for c in _codes_of(s) if c not in world.codes}
     if not missing:
         return {}
-    own = _own_codes(s)
-    groups: dict[str, list[str]] = {}
+    from .data import EU27_MEMBERS
+
+    groups = {r: g for r, g in _regions_of_own_world(s, world).items() if r in missing}
+    eu = tuple(c for c in world.codes if c in EU27_MEMBERS)
+    groups |= {r: eu for r in ("EU27", "EU") if r in missing and r not in groups}
+    return groups
+
+
+def _regions_of_own_world(s: Scenario, world) -> dict[str, tuple[str, ...]]:
+    """The regions of the world ``s`` was written for that ``world`` lacks, each with its countries in ``world``.
+
+    Empty where the scenario was written for ``world`` itself or its world cannot be read.
+    """
+    from .data._world import iso3_codes
+    from .report._geo import region_of
+
+    own = _own_codes(s.data.written_for or _data_source(s))
+    if own is None or set(own) <= set(world.codes):
+        return {}
+    out: dict[str, list[str]] = {r: [] for r in own if r not in world.codes and r not in iso3_codes()}
     for c in world.codes:
-        r = region_of(c, own if own is not None else ("EU27", "EU"))
+        r = region_of(c, own)
         if r is not None and r != c:
-            groups.setdefault(r, []).append(c)
-    if "EU27" in groups:
-        groups.setdefault("EU", groups["EU27"])
-    regions = [r for r in missing if r in groups or (own is not None and r in own and r not in iso3_codes())]
-    return {r: tuple(groups.get(r, ())) for r in regions}
+            out.setdefault(r, []).append(c)
+    return {r: tuple(g) for r, g in out.items()}
+
+
+@functools.lru_cache(maxsize=8)
+def _own_codes(source: str) -> tuple[str, ...] | None:
+    """The codes of the data source ``source`` (None where it cannot be read)."""
+    from .data import load_world
+
+    try:
+        return tuple(load_world(source).codes)
+    except (TradewarError, OSError):
+        return None
+
+
+def _keep_inside_regions(s: Scenario, world, t, base):
+    """``t`` with trade inside each region of the world ``s`` was written for at ``base`` (see :func:`on_world`)."""
+    import numpy as np
+
+    groups = _regions_of_own_world(s, world) if s.data.written_for else {}
+    if not groups:
+        return t
+    label = np.full(world.n, -1)
+    for k, g in enumerate(groups.values()):
+        label[world.indices(g)] = k
+    inside = (label[:, None] == label[None, :]) & (label[:, None] >= 0)
+    np.fill_diagonal(inside, False)
+    t = np.array(t, dtype=float, copy=True)
+    t[inside] = np.asarray(base, dtype=float)[inside]
+    return t
 
 
 def _codes_of(s: Scenario) -> set[str]:
@@ -588,18 +630,9 @@ def _codes_of(s: Scenario) -> set[str]:
     return out
 
 
-def _own_codes(s: Scenario) -> tuple[str, ...] | None:
-    """The codes of the world the scenario was written for (its data source before :meth:`~Scenario.with_data`)."""
-    from .data import load_world
-
-    try:
-        return tuple(load_world(s._written_for or _data_source(s)).codes)
-    except (DataError, OSError):
-        return None
-
-
 def check_codes(s: Scenario, world) -> None:
-    """Every country code of the scenario must be in ``world``; the error names the key, line and close codes.
+    """Every country code of the scenario must be in ``world`` or name a region with countries in it
+    (:func:`on_world`); the error names the key, line and close codes.
 
     One exception: when the data source was replaced (``--data``), ``[output] countries`` that are real
     ISO 3166 or region codes but absent from the new world are skipped (:func:`output_countries`).
@@ -620,6 +653,8 @@ def check_codes(s: Scenario, world) -> None:
     for loc, codes in places:
         for c in codes:
             if c in regions:
+                if not regions[c]:
+                    raise _fail_at(s, loc, f"region {c} has no countries in this world ({world.n} countries)")
                 continue
             try:
                 world.index(c)
@@ -720,7 +755,7 @@ def policy_arrays(s: Scenario, world):
     tariff_layers = [ly for ly in s.tariffs if not ly.export_tax]
     tax_layers = [ly for ly in s.tariffs if ly.export_tax]
     layers = [_layer(ly) for ly in tariff_layers]
-    t = apply_layers(world, layers)
+    t = _keep_inside_regions(s, world, apply_layers(world, layers), world.tariffs)
     rule = Retaliation(
         rule=s.retaliation.rule,
         retaliators=s.retaliation.retaliators,
@@ -736,7 +771,8 @@ def policy_arrays(s: Scenario, world):
         if s.model.family != "caliendo_parro":
             raise ScenarioError(f"scenario '{s.name}': export taxes need model family 'caliendo_parro'")
         # export-tax layers reuse the layer grammar with importer/exporter roles as written
-        x = apply_layers(world, [_layer(ly) for ly in tax_layers], base=np.zeros_like(world.tariffs))
+        zero = np.zeros_like(world.tariffs)
+        x = _keep_inside_regions(s, world, apply_layers(world, [_layer(ly) for ly in tax_layers], base=zero), zero)
     return t, x, rule
 
 

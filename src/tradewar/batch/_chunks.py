@@ -131,14 +131,24 @@ def pick_scheduler(scheduler: str, members: int, fit: int, workers: int | None =
     :func:`tradewar.batch._solve.chunk_size`). A chunk is solved by one worker, so ``workers`` (by default
     one per core) solve ``chunks`` in ``ceil(chunks / workers)`` rounds where this process takes ``chunks``:
     ``"local"`` when that saves at least :data:`MIN_ROUNDS_SAVED` rounds (4 chunks or more with two workers, 3
-    or more with three or more), else ``"none"``; one worker never saves any.
+    or more with three or more), else ``"none"``; one worker never saves any. ``"none"`` too where Dask is
+    not installed, or where one worker per core would not fit in the free memory.
 
     >>> pick_scheduler("auto", 1000, 1024, 2), pick_scheduler("auto", 5000, 1024, 2), pick_scheduler("none", 5000, 1024)
     ('none', 'local', 'none')
     """
     if scheduler != "auto":
         return scheduler
+    import importlib.util
+
+    from .._memory import available_mib
+
+    if importlib.util.find_spec("distributed") is None:  # the dask extra is optional: auto never needs it
+        return "none"
     n = workers or os.cpu_count() or 1
+    avail = available_mib()
+    if workers is None and avail is not None and n * WORKER_MIB > avail:
+        return "none"  # a cluster of one worker per core would not fit in memory: local would refuse it
     chunks = math.ceil(int(members) / max(1, int(fit)))
     return "local" if chunks - math.ceil(chunks / n) >= MIN_ROUNDS_SAVED else "none"
 

@@ -351,8 +351,9 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
             console.print(ft)
             h, c = fr.highest_tariff_b_accepts, fr.smallest_concession_for_a
             hx = "none" if h["tariff"] is None else f"{100 * h['tariff']:.2f}%" + (" or more" if h["capped"] else "")
+            at_threat, at_base = pair.values(t), pair.values(world.tariffs)
             if h["tariff"] is not None and not h["capped"] and threat == "current" \
-                    and abs(h["tariff"] - pair.values(t)[0]) < 5e-5:
+                    and abs(h["tariff"] - at_threat[0]) < 5e-5 and abs(at_threat[1] - at_base[1]) < 5e-5:
                 hx += f", the threat's own rate ({B} does not retaliate at the threat, so any lower tariff is better for it)"
             cx = "none suffices" if c["cut"] is None else f"{100 * c['cut']:.2f} points"
             console.print(f"highest tariff {B} would accept on its goods rather than the threat "

@@ -131,7 +131,9 @@ def section(ctx) -> str:
             cars, {"tariff_pct": ".1f", "change_pct": "+.1f", "level_usd_bn": ",.1f"},
             caption=esc(_("{country}: car exports to the USA, step by step (US tariff on its motor vehicles, %; "
                           "change in their value, %; new value, USD billion; 2022 baseline {base})").format(
-                country=current().named(c), base=f"{float(w.trade[w.index(c), w.index('USA'), w.sectors.index(CARS)]) / 1000:,.1f}")),
+                # the baseline the changes are measured from (trade balanced first where deficits are removed)
+                country=current().named(c),
+                base=f"{float(tl[0].flows_base()[w.index(c), w.index('USA'), w.sectors.index(CARS)]) / 1000:,.1f}")),
             header={"date": _("date"), "tariff_pct": _("US tariff %"), "change_pct": _("change %"),
                     "level_usd_bn": _("USD bn")},
         ))
