@@ -11,6 +11,7 @@ A scenario file::
     source = "world2023"          # embedded data, or a folder/file path (relative to this file)
     # gdp = "gdp.csv"             # with a long trade table as source: its GDP table (country,gdp)
     # tariffs = "tariffs.csv"     # and optionally its baseline tariffs (exporter,importer,tariff)
+    # written_for = "world2023"   # the world whose regions (EU27, ROW) the codes name; --data sets it
 
     [model]
     family = "ilms"               # ilms | armington | caliendo_parro | ossa
