@@ -352,6 +352,13 @@ def test_strategy_sections():
     assert f"{last.loc['JPN', 'welfare_pct']:+.3f}" in rep.html
 
 
+def test_bloc_section_of_the_target_says_whose_welfare_it_shows():
+    rep = build_report("CHN", sections=["bloc"])
+    assert rep.unavailable() == {}
+    assert "For CHN, the bloc&#x27;s target" in rep.html
+    assert "JPN&#x27;s choice" not in rep.html and "CHN&#x27;s choice" not in rep.html
+
+
 def test_strategy_sections_say_when_missing(monkeypatch):
     from tradewar.report import sections as sec
 

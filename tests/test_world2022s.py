@@ -115,6 +115,14 @@ def test_report_always_has_its_sectors_section():
     assert "sectors" not in rep.unavailable()
     html = rep.html
     assert "JPN: car exports to the USA, step by step" in html
+    # the caption's baseline is the one the rows change from: base x (1 + change) = the first row's value
+    import re
+
+    base = float(re.search(r"2022 baseline ([\d,.]+)\)</caption>", html).group(1).replace(",", ""))
+    i = html.index("JPN: car exports to the USA, step by step")
+    change, level = (float(v) for v in re.search(r"<td class='num[^']*'>[\d.]+</td><td class='num[^']*'>([+-][\d.]+)"
+                                                   r"</td><td class='num[^']*'>([\d.,]+)</td>", html[i:]).groups())
+    assert base * (1 + change / 100) == pytest.approx(level, abs=0.06)
     assert "with intermediate inputs" in html and "without intermediate inputs" not in html
     assert "OECD (2023), Inter-Country Input-Output tables" in html
     assert "OECD (2025), Input-Output Tables, 2025 edition, http://oe.cd/icio; aggregated by tradewar" in html

@@ -68,8 +68,12 @@ def bloc(ctx: Any, strategy) -> str | None:
         rows.append({k: wp[k] for k in show} | {"stable": _("yes") if m in game.stable else _("no")})
         labels.append(label)
     df = pd.DataFrame(rows, index=pd.Index(labels, name=_("coalition")))
+    # the preset's question is a candidate's; the bloc's leader or target reads what the coalitions do to it
+    role = "" if c in cands else " " + esc(_(
+        "For {country}, the bloc's {role}: how each coalition of the candidates changes its welfare.").format(
+        country=current().named(c), role=_("leader") if c == b.leader else _("target")))
     body = [
-        f"<p class='lead'>{esc(current().text(b.title))} {esc(current().text(b.notes))} " + esc(_(
+        f"<p class='lead'>{esc(current().text(b.title))}{role} {esc(current().text(b.notes))} " + esc(_(
             "Candidates here: {candidates} (the others stay out, facing the 2 April schedule). Welfare in % change "
             "from the 2023 baseline; a coalition is stable when no member gains by leaving and no outsider by "
             "joining.").format(candidates=", ".join(cands))) + "</p>",
