@@ -117,3 +117,7 @@ def test_seafood_ban_and_chip_tool_controls(worlds):
         assert f[j, chn, m] < w.trade[j, chn, m], c  # controlled sales fall
     kor = w.index("KOR")
     assert f[kor, chn, m] > w.trade[kor, chn, m]  # an uncontrolled supplier sells more
+    # the export taxes are in the table of applied measures, where --tariffs-out writes them
+    tab = r.tariff_table().set_index(["exporter", "importer", "sector"])["export_tax"]
+    assert tab[("USA", "CHN", "Machinery")] == pytest.approx(0.075) and tab[("KOR", "CHN", "Machinery")] == 0.0
+    assert np.count_nonzero(tab.to_numpy()) == 3

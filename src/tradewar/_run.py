@@ -56,6 +56,7 @@ def run_scenario(
         params=s.model.params(),
         model_params=model_parameters(s.model.family, s.model.params(), model, world),
         tariffs=np.asarray(t),
+        export_taxes=None if x is None else np.asarray(x),
         meta={"title": s.title, "date": s.date, "notes": s.notes, "data": s.data.source,
               "baseline_tariffs": baseline_tariffs_note(world), **dict(getattr(model, "meta", {}) or {})},
     )

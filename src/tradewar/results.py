@@ -176,6 +176,9 @@ class Result:
     #: Every parameter of the model with the values calibration chose (:func:`model_parameters`); the
     #: ``params`` of the JSON document. ``params`` holds only those the scenario set.
     model_params: dict[str, Any] = field(default_factory=dict)
+    #: Export taxes the scenario applied (``[exporter, importer(, sector)]``, fractions levied by the
+    #: exporter), or None where it has none.
+    export_taxes: np.ndarray | None = None
 
     # --- diagnostics ---------------------------------------------------------------------------
     @property
@@ -291,9 +294,13 @@ class Result:
 
     def tariff_table(self):
         """The tariffs the scenario applied, as a long DataFrame: ``exporter, importer[, sector],
-        baseline_tariff, tariff`` (fractions, levied by the importer; own sales left out)."""
+        baseline_tariff, tariff`` (fractions, levied by the importer; own sales left out), and
+        ``export_tax`` (levied by the exporter) where the scenario has export taxes."""
         t = self.world.tariffs if self.tariffs is None else self.tariffs
-        return self._long({"baseline_tariff": self.world.tariffs, "tariff": t})
+        cols = {"baseline_tariff": self.world.tariffs, "tariff": t}
+        if self.export_taxes is not None:
+            cols["export_tax"] = self.export_taxes
+        return self._long(cols)
 
     def flows_base(self) -> np.ndarray:
         """The baseline flows that ``flows_new`` is compared with: the model's (``flows_base``), which differ
