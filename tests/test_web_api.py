@@ -184,12 +184,16 @@ def test_datasets_by_name_only(client, preset):
         assert r.status_code == 422 and r.json()["detail"].startswith("key 'data.source': ") and words in r.json()["detail"]
     r = client.post("/api/solve", json={**preset, "data": {"source": "world2023", "gdp": "gdp.csv"}})
     assert r.status_code == 422 and "key 'data.gdp': file paths are not accepted" in r.json()["detail"]
+    r = client.post("/api/solve", json={**preset, "name": "x" * 300})
+    assert r.status_code == 422 and "name" in r.json()["detail"] and "200" in r.json()["detail"]
     r = client.post("/api/solve", json={**preset, "path": "/etc/passwd"})
     assert r.status_code == 422 and "key 'path'" in r.json()["detail"]
     r = client.post("/api/bloc", json={"bloc": "us-bloc-china", "dataset": "../x"})
     assert r.status_code == 422 and "key 'dataset': datasets are chosen by name" in r.json()["detail"]
     r = client.post("/api/bloc", json={"bloc": "../../etc/bloc"})
     assert r.status_code == 422 and "unknown bloc preset" in r.json()["detail"]
+    r = client.post("/api/bloc", json={"bloc": "us-bloc-china", "dataset": "world2022s"})  # refused before queuing
+    assert r.status_code == 422 and "key 'dataset': bloc 'us-bloc-china' plays on the one-sector model" in r.json()["detail"]
     r = client.post("/api/timeline", json={"steps": ["/tmp/x.toml"]})
     assert r.status_code == 422 and "key 'steps.0': unknown preset" in r.json()["detail"]
 

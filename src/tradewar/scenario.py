@@ -262,7 +262,7 @@ class OutputSpec(_Strict):
 class Scenario(_Strict):
     """A validated scenario (see the module docstring for the file format)."""
 
-    name: str
+    name: str = Field(max_length=200)
     title: str = ""
     notes: str = ""
     date: str | None = None

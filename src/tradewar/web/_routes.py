@@ -182,6 +182,7 @@ def api_router(datasets: svc.Datasets, jobs: Jobs) -> APIRouter:
         if req.bloc not in list_blocs():
             return JSONResponse({"detail": f"key 'bloc': unknown bloc preset '{req.bloc}' (choose from "
                                  f"{', '.join(list_blocs())})"}, status_code=422)
+        svc.check_bloc(req.bloc, datasets.resolve(req.dataset, "dataset"), req.dataset)
         params = {"bloc": req.bloc, "dataset": req.dataset}
         return jobs.submit("bloc", params, lambda progress: svc.strategic("bloc", None, params, datasets, progress))
 

@@ -227,6 +227,19 @@ def strategic(kind: str, s, params: dict[str, Any], datasets: Datasets, progress
     return out.doc, _csv(out.result.countries()), figs
 
 
+def check_bloc(name: str, source: str, dataset: str) -> None:
+    """Refuse, before it is queued, a bloc game whose base scenario's model cannot run on the dataset."""
+    from ..scenario import load_scenario
+    from ..strategy._blocs import load_bloc
+
+    bloc = load_bloc(name)
+    family = load_scenario(bloc.scenario).model.family if bloc.scenario else None
+    world = _load(source)
+    if family in ("ilms", "armington") and world.has_sectors:
+        raise ScenarioError(f"key 'dataset': bloc '{name}' plays on the one-sector model '{family}', and dataset "
+                            f"'{dataset}' has {world.n_sectors} sectors; choose a one-sector dataset (world2023)")
+
+
 def check_strategic(kind: str, s, params: dict[str, Any]) -> None:
     """Fast checks of a strategic request before it is queued (country codes of the options)."""
     from ..scenario import check_codes
