@@ -736,9 +736,8 @@ def prepare(s: Scenario, world=None):
     from .models._registry import build_model
 
     world = scenario_world(s) if world is None else _as_world(world)
-    check_codes(s, world)
+    t, x, rule = policy_arrays(s, world)  # the scenario's own mistakes first, before calibration warns of the data
     model = build_model(s.model.family, world, s.model.params())
-    t, x, rule = policy_arrays(s, world)
     return world, model, t, x, rule
 
 
@@ -752,11 +751,15 @@ def policy_arrays(s: Scenario, world):
     from .policy import Retaliation, apply_layers, apply_retaliation
 
     check_codes(s, world)
+    written = s
     s = on_world(s, world)
     tariff_layers = [ly for ly in s.tariffs if not ly.export_tax]
     tax_layers = [ly for ly in s.tariffs if ly.export_tax]
     layers = [_layer(ly) for ly in tariff_layers]
-    t = _keep_inside_regions(s, world, apply_layers(world, layers), world.tariffs)
+    try:
+        t = _keep_inside_regions(s, world, apply_layers(world, layers), world.tariffs)
+    except ScenarioError as e:
+        raise _locate_layer(written, world, e) from None
     rule = Retaliation(
         rule=s.retaliation.rule,
         retaliators=s.retaliation.retaliators,
@@ -773,8 +776,28 @@ def policy_arrays(s: Scenario, world):
             raise ScenarioError(f"scenario '{s.name}': export taxes need model family 'caliendo_parro'")
         # export-tax layers reuse the layer grammar with importer/exporter roles as written
         zero = np.zeros_like(world.tariffs)
-        x = _keep_inside_regions(s, world, apply_layers(world, [_layer(ly) for ly in tax_layers], base=zero), zero)
+        try:
+            x = apply_layers(world, [_layer(ly) for ly in tax_layers], base=zero)
+        except ScenarioError as e:
+            raise _locate_layer(written, world, e) from None
+        x = _keep_inside_regions(s, world, x, zero)
     return t, x, rule
+
+
+def _locate_layer(s: Scenario, world, err: ScenarioError) -> ScenarioError:
+    """``err`` of applying the layers of ``s``, located at the first layer that raises it alone (its key, line)."""
+    import numpy as np
+
+    from .policy import apply_layers
+
+    for k, ly in enumerate(s.tariffs):
+        one = on_world(s.model_copy(update={"tariffs": [ly]}), world)
+        base = np.zeros_like(world.tariffs) if ly.export_tax else None
+        try:
+            apply_layers(world, [_layer(x) for x in one.tariffs], base=base)
+        except ScenarioError as e:
+            return _fail_at(s, ("tariffs", k), str(e))
+    return err
 
 
 def _check_retaliators(s: Scenario, world, rule, t) -> None:
