@@ -194,6 +194,9 @@ def test_datasets_by_name_only(client, preset):
     assert r.status_code == 422 and "unknown bloc preset" in r.json()["detail"]
     r = client.post("/api/bloc", json={"bloc": "us-bloc-china", "dataset": "world2022s"})  # refused before queuing
     assert r.status_code == 422 and "key 'dataset': bloc 'us-bloc-china' plays on the one-sector model" in r.json()["detail"]
+    r = client.post("/api/timeline", json={"steps": ["2025-04-03-us-car-tariffs-sectoral"]})  # world2023 by default
+    assert r.status_code == 422 and "key 'steps.0': preset '2025-04-03-us-car-tariffs-sectoral' uses the sectoral " \
+        "model 'caliendo_parro' and dataset 'world2023' has 1 sector(s)" in r.json()["detail"]
     r = client.post("/api/timeline", json={"steps": ["/tmp/x.toml"]})
     assert r.status_code == 422 and "key 'steps.0': unknown preset" in r.json()["detail"]
 

@@ -42,7 +42,9 @@ class NashRequest(_Request):
     """The Nash equilibrium of a tariff war among ``players`` (iterated best responses)."""
 
     scenario: Scenario
-    players: list[str] = Field(default_factory=lambda: ["USA", "CHN"], min_length=2, max_length=8)
+    # a plain default (pydantic copies it per request) so that the API's schema shows it
+    players: list[str] = Field(["USA", "CHN"], min_length=2, max_length=8,
+                               description="The players (ISO3 codes); default USA and CHN.")
     instrument: Instrument = "uniform"
     lower: float = Field(-1.0, ge=-1.0, le=1.0)
     max_rounds: int = Field(100, ge=0, le=1000, description="Best-response rounds before giving up.")
@@ -55,7 +57,8 @@ class TalksRequest(_Request):
     """Nash bargaining between two parties over their tariffs on each other, and the deal frontier."""
 
     scenario: Scenario
-    parties: list[str] = Field(default_factory=lambda: ["USA", "JPN"], min_length=2, max_length=2)
+    parties: list[str] = Field(["USA", "JPN"], min_length=2, max_length=2,
+                               description="The two parties (ISO3 codes); default USA and JPN.")
     threat: Literal["current", "nash"] = "current"
     instruments: Literal["uniform", "sector"] = "uniform"
     weight: float = Field(0.5, gt=0.0, lt=1.0, description="Bargaining weight of the first party.")

@@ -191,7 +191,7 @@ def api_router(datasets: svc.Datasets, jobs: Jobs) -> APIRouter:
         """The dated presets solved in order for a country (``tradewar timeline``), as a background job."""
         from ..report._sectors import WORLD2022S_TIMELINE
         from ..report.timeline import DEFAULT_TIMELINE
-        from ..scenario import PRESET_ALIASES
+        from ..scenario import PRESET_ALIASES, load_scenario
 
         src = datasets.resolve(req.dataset, "dataset")
         steps = list(req.steps or (WORLD2022S_TIMELINE if req.dataset == "world2022s" else DEFAULT_TIMELINE))
@@ -200,8 +200,16 @@ def api_router(datasets: svc.Datasets, jobs: Jobs) -> APIRouter:
                 return JSONResponse({"detail": f"key 'steps.{k}': unknown preset '{short(st)}' (steps are preset "
                                      "names)"}, status_code=422)
         steps = [PRESET_ALIASES.get(st, st) for st in steps]
+        world = svc._load(src)
+        for k, st in enumerate(steps):
+            family = load_scenario(st).model.family
+            kind = "one-sector" if family in ("ilms", "armington") else "sectoral"
+            if (kind == "one-sector") == world.has_sectors:  # every step runs on the dataset asked for
+                return JSONResponse({"detail": f"key 'steps.{k}': preset '{st}' uses the {kind} model '{family}' "
+                                     f"and dataset '{req.dataset}' has {world.n_sectors} sector(s); choose a "
+                                     f"{kind} dataset"}, status_code=422)
 
-        svc._load(src).index(req.country)
+        world.index(req.country)
         params = {"country": req.country.upper(), "steps": steps, "dataset": req.dataset}
 
         def work(progress):
