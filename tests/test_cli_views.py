@@ -163,3 +163,12 @@ def test_bloc_says_how_many_gain_and_lose():
         cut = re.search(r" and (\d+) more$", listed)
         shown = len(listed[: cut.start()].split(", ")) if cut else len(listed.split(", "))
         assert shown == min(n, 12) and (int(cut.group(1)) if cut else 0) == n - shown
+
+
+def test_sector_tables_have_labels_and_small_columns_keep_their_digits():
+    res = runner.invoke(app, ["run", "2025-04-05-liberation-day-sectoral", "--by-sector", "--countries", "JPN"],
+                        env={"COLUMNS": "250"})
+    assert res.exit_code == 0, res.stderr
+    out = res.stdout
+    assert "gross output %" in out and "gross_output_pct" not in out and "tot_by_sector_pct" not in out
+    assert "-0.00 " not in out  # a small negative is printed with its digits, or as 0.00

@@ -277,12 +277,30 @@ def _explain_na(df) -> None:
 
 
 def _column_format(values) -> str:
-    """One number format per column: no decimals when the column holds large values, else two."""
+    """One number format per column: no decimals when the column holds large values, two for most, and as
+    many as show two digits of its largest value when that is below 0.1 (at most six): a column of small
+    changes (real GDP in the sectoral model) is not a column of zeros.
+
+    >>> _column_format([2e5, 1.0]), _column_format([1.5, -0.2]), _column_format([0.012, -0.003]), _column_format([1e-16])
+    (',.0f', ',.2f', ',.4f', ',.2f')
+    """
+    import math
+
     import numpy as np
 
     a = np.asarray(values, dtype=float)
-    a = a[np.isfinite(a)]
-    return ",.0f" if a.size and np.abs(a).max() >= 1e5 else ",.2f"
+    a = np.abs(a[np.isfinite(a)])
+    top = float(a.max()) if a.size else 0.0
+    if top >= 1e5:
+        return ",.0f"
+    if 1e-6 <= top < 0.1:  # below, the column is zero up to rounding
+        return f",.{min(6, 1 - math.floor(math.log10(top)) + 1)}f"
+    return ",.2f"
+
+
+def _no_negative_zero(text: str) -> str:
+    """``-0.00`` (a small negative rounded away) printed as ``0.00``."""
+    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
 
 
 def frame_table(df, title: str = "", index_name: str | None = None) -> Table:
@@ -303,7 +321,7 @@ def frame_table(df, title: str = "", index_name: str | None = None) -> Table:
         for c, col in cols.items():
             v = col[r]
             if c in fmts and isinstance(v, float):
-                cells.append(format(v, fmts[c]) if math.isfinite(v) else _("n/a"))
+                cells.append(_no_negative_zero(format(v, fmts[c])) if math.isfinite(v) else _("n/a"))
             elif c == "name" and isinstance(v, str) and tr.lang != "en":  # the index holds the ISO3 codes
                 cells.append(tr.country(str(idx), v))
             else:
@@ -327,6 +345,14 @@ LABELS = {
     "tariff_revenue_usd_bn": N_("tariff rev. USD bn"),
     "tot_pct": N_("ToT %"),
     "vot_pct": N_("VoT %"),
+}
+#: Column labels of the per-sector table (``run --by-sector``).
+SECTOR_LABELS = {
+    "gross_output_pct": N_("gross output %"),
+    "sector_employment_pct": N_("employment %"),
+    "sector_price_pct": N_("prices %"),
+    "tot_by_sector_pct": N_("ToT %"),
+    "vot_by_sector_pct": N_("VoT %"),
 }
 #: Headings of the tables besides the outcome labels, for the catalogue.
 _HEADINGS = (N_("country"), N_("sector"), N_("partner"), N_("name"), N_("gdp"), N_("exports"), N_("imports"),

@@ -11,6 +11,7 @@ from .._i18n import _, current
 from ._app import (
     DEFICITS_HELP,
     GDP_HELP,
+    SECTOR_LABELS,
     TARIFFS_HELP,
     _codes,
     _explain_na,
@@ -95,7 +96,7 @@ def run(
         else:
             keep = codes or list(res.world.codes)
             for c in keep:
-                console.print(frame_table(sec.loc[c], f"{c} by sector", "sector"))
+                console.print(frame_table(sec.loc[c].rename(columns=SECTOR_LABELS), f"{c} by sector", "sector"))
     console.print(
         f"[dim]converged in {res.equilibrium.steps} steps, max residual {res.max_residual:.1e}, "
         f"{res.solve_seconds:.3f} s; checks {', '.join(f'{k}={v:.0e}' for k, v in res.equilibrium.checks.items())}[/]"
