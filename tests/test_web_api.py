@@ -197,6 +197,13 @@ def test_datasets_by_name_only(client, preset):
     r = client.post("/api/timeline", json={"steps": ["2025-04-03-us-car-tariffs-sectoral"]})  # world2023 by default
     assert r.status_code == 422 and "key 'steps.0': preset '2025-04-03-us-car-tariffs-sectoral' uses the sectoral " \
         "model 'caliendo_parro' and dataset 'world2023' has 1 sector(s)" in r.json()["detail"]
+    r = client.post("/api/solve")
+    assert r.status_code == 422 and r.json()["detail"].startswith("the request has no JSON body")
+    r = client.post("/api/timeline", json={"country": "JAP"})
+    assert r.status_code == 422 and r.json()["detail"].startswith("key 'country': unknown country code 'JAP'")
+    assert "did you mean JPN?" in r.json()["detail"]
+    r = client.get("/api/report/JAP")
+    assert r.status_code == 422 and r.json()["detail"].startswith("path parameter 'country': unknown country code")
     r = client.post("/api/timeline", json={"steps": ["/tmp/x.toml"]})
     assert r.status_code == 422 and "key 'steps.0': unknown preset" in r.json()["detail"]
 

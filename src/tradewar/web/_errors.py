@@ -64,6 +64,8 @@ def validation_message(exc: RequestValidationError) -> str:
     if len(inner) > 1 and inner[0] == "model" and inner[1] in FAMILY_SCHEMAS:
         inner = inner[:1] + inner[2:]
     key = ".".join(str(k) for k in (*prefix, *inner))
+    if where == "body" and not key and err.get("type") == "missing":
+        return "the request has no JSON body: send the request's fields as a JSON object"
     if where in ("query", "path"):
         return f"{where} parameter '{key}': {msg}"
     return (f"key '{key}': " if key else "") + msg

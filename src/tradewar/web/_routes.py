@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
+from .._exceptions import DataError
 from ..scenario import Scenario
 from . import _service as svc
 from ._errors import ERRORS, NOT_FOUND, NotFound, short
@@ -209,7 +210,10 @@ def api_router(datasets: svc.Datasets, jobs: Jobs) -> APIRouter:
                                      f"and dataset '{req.dataset}' has {world.n_sectors} sector(s); choose a "
                                      f"{kind} dataset"}, status_code=422)
 
-        world.index(req.country)
+        try:
+            world.index(req.country)
+        except DataError as e:
+            return JSONResponse({"detail": f"key 'country': {e}"}, status_code=422)
         params = {"country": req.country.upper(), "steps": steps, "dataset": req.dataset}
 
         def work(progress):
@@ -271,7 +275,10 @@ def api_router(datasets: svc.Datasets, jobs: Jobs) -> APIRouter:
                 return JSONResponse({"detail": f"query parameter 'sections': unknown section '{x}' (choose from "
                                      f"{', '.join(ids)})"}, status_code=422)
 
-        svc._load(src).index(country)
+        try:
+            svc._load(src).index(country)
+        except DataError as e:
+            return JSONResponse({"detail": f"path parameter 'country': {e}"}, status_code=422)
         request = {"country": country.upper(), "dataset": dataset, "steps": step_list, "sections": sec_list}
         if lang != "en":  # English keeps the cache keys it had before there were languages
             request["lang"] = lang
