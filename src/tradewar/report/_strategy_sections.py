@@ -88,12 +88,12 @@ def bloc(ctx: Any, strategy) -> str | None:
         verdict = _("join") if j0 > o0 else _("stay out")
         tr = current()
         stable = "; ".join(("USA + " + " + ".join(s)) if s else _("no bloc") for s in game.stable_coalitions())
-        choice = _("{country}'s choice.").format(country=c)
+        choice = _("{country}'s choice.").format(country=tr.named(c))
         body.append(
             f"<p><b>{esc(choice)}</b> " + esc(_(
                 "If the others stay out: joining gives {join}, staying neutral {out} (so {country} would {verdict}). "
                 "If {others} join: {join_all} against {out_all}. Stable coalitions: {stable}.").format(
-                join=tr.percent(j0), out=tr.percent(o0), country=c, verdict=verdict,
+                join=tr.percent(j0), out=tr.percent(o0), country=tr.named(c), verdict=verdict,
                 others=_(" and ").join(rest), join_all=tr.percent(j1), out_all=tr.percent(o1),
                 stable=stable or _("none"))) + "</p>"
         )
@@ -215,8 +215,10 @@ def deal(ctx: Any, strategy) -> str | None:
             "the {threat} US threat of 2 April, the {deal} of the last step, and (with --full) a tariff war between "
             "the two. Every other tariff stays as at the last step, so the threat point differs from the 2 April "
             "step of the timeline, when every partner faced the schedule. Welfare in % change from the 2023 "
-            "baseline.").format(a=a, b=b, threat=f"{threat_rate:.0%}", deal=f"{deal_rate:.0%}")) + "</p>",
-        table_html(df, {a: "+.3f", b: "+.3f"}, caption=esc(_("Welfare of {a} and {b}, %").format(a=a, b=b))),
+            "baseline.").format(a=current().named(a), b=current().named(b), threat=f"{threat_rate:.0%}",
+                                deal=f"{deal_rate:.0%}")) + "</p>",
+        table_html(df, {a: "+.3f", b: "+.3f"}, caption=esc(_("Welfare of {a} and {b}, %").format(
+            a=current().named(a), b=current().named(b)))),
         "".join(f"<p class='unavailable'>{esc(n)}</p>" for n in notes),
         ctx.figure("deal", charts.frontier_chart(front, points, a, b, note)),
     ]
