@@ -112,6 +112,7 @@ def test_the_world_written_for_survives_serialisation():
 
 
 @pytest.mark.shared
+@pytest.mark.slow  # the 194-country programs: .ci/run runs it after the README command
 def test_liberation_day_on_194_countries():
     from tradewar import run_scenario
 
@@ -127,6 +128,7 @@ def test_liberation_day_on_194_countries():
 
 
 @pytest.mark.shared
+@pytest.mark.slow
 def test_uncertainty_on_194_countries():
     """Batches rebuild the scenario from its JSON on each worker: the world it was written for goes along."""
     from tradewar.batch.uncertainty import uncertainty
