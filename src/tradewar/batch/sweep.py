@@ -563,7 +563,9 @@ def parse_grid(text: str, codes: Sequence[str] | None = None) -> GridAxis:
             raise _bad(text, f"key '{key}': a country does not levy tariffs on its own sales")
         for c in (importer, exporter):
             if codes is not None and c not in codes:
-                raise _bad(text, f"key '{key}': country '{c}' is not in the scenario's world")
+                from ..data._world import did_you_mean
+
+                raise _bad(text, f"key '{key}': country '{c}' is not in the scenario's world{did_you_mean(c, codes)}")
     elif "." in key or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
         raise _bad(text, f"key '{key}': expected IMPORTER.tariff_on.EXPORTER or a model parameter name")
     try:
@@ -629,7 +631,10 @@ def sweep(
     for a in axes:
         for c in (a.importer, a.exporter) if a.is_tariff else ():
             if c not in codes:
-                raise ScenarioError(f"--grid '{a.key}=...': key '{a.key}': country '{c}' is not in the scenario's world")
+                from ..data._world import did_you_mean
+
+                raise ScenarioError(f"--grid '{a.key}=...': key '{a.key}': country '{c}' is not in the scenario's "
+                                    f"world{did_you_mean(c, codes)}")
     if not axes:
         raise ScenarioError("sweep: give at least one --grid")
     keys = [a.key for a in axes]

@@ -242,5 +242,7 @@ def _codes(text: str | None, doc: dict[str, Any]) -> list[str] | None:
     out = [c.strip().upper() for c in text.split(",") if c.strip()]
     for c in out:
         if c not in doc["countries"]:
-            raise ScenarioError(f"--countries: '{c}' is not in the scenario's world")
+            from ..data._world import did_you_mean
+
+            raise ScenarioError(f"--countries: '{c}' is not in the scenario's world{did_you_mean(c, list(doc['countries']))}")
     return out
