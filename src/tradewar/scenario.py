@@ -576,14 +576,21 @@ def _regions_of_own_world(s: Scenario, world) -> dict[str, tuple[str, ...]]:
 
     Empty where the scenario was written for ``world`` itself or its world cannot be read.
     """
+    return _own_regions(s.data.written_for or _data_source(s), tuple(world.codes))
+
+
+@functools.lru_cache(maxsize=8)
+def _own_regions(source: str, codes: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """:func:`_regions_of_own_world` of the source ``source`` on a world of ``codes`` (kept: one scenario's
+    check, expansion and regions' own trade all ask it)."""
     from .data._world import iso3_codes
     from .report._geo import region_of
 
-    own = _own_codes(s.data.written_for or _data_source(s))
-    if own is None or set(own) <= set(world.codes):
+    own = _own_codes(source)
+    if own is None or set(own) <= set(codes):
         return {}
-    out: dict[str, list[str]] = {r: [] for r in own if r not in world.codes and r not in iso3_codes()}
-    for c in world.codes:
+    out: dict[str, list[str]] = {r: [] for r in own if r not in codes and r not in iso3_codes()}
+    for c in codes:
         r = region_of(c, own)
         if r is not None and r != c:
             out.setdefault(r, []).append(c)
@@ -618,27 +625,8 @@ def _keep_inside_regions(s: Scenario, world, t, base):
     return t
 
 
-def _codes_of(s: Scenario) -> set[str]:
-    """Every country code a scenario's tariffs and retaliation name."""
-    out: set[str] = set()
-    for ly in s.tariffs:
-        out.update(c for c in (ly.importer, ly.exporter) if c not in (None, "*", "ALL"))
-        out.update(ly.exporters or ())
-        out.update(ly.exclude)
-        out.update(ly.rates)
-    out.update(s.retaliation.retaliators or ())
-    out.update(s.retaliation.aggressors or ())
-    return out
-
-
-def check_codes(s: Scenario, world) -> None:
-    """Every country code of the scenario must be in ``world`` or name a region with countries in it
-    (:func:`on_world`); the error names the key, line and close codes.
-
-    One exception: when the data source was replaced (``--data``), ``[output] countries`` that are real
-    ISO 3166 or region codes but absent from the new world are skipped (:func:`output_countries`).
-    """
-    regions = _region_members(s, world)
+def _code_places(s: Scenario) -> list[tuple[tuple, list[str]]]:
+    """The country codes of a scenario, each place as ``(key, codes)`` (``("tariffs", 0, "rates")``, ...)."""
     places: list[tuple[tuple, list[str]]] = []
     for k, ly in enumerate(s.tariffs):
         if ly.importer not in (None, "*", "ALL"):
@@ -651,7 +639,23 @@ def check_codes(s: Scenario, world) -> None:
     for key in ("retaliators", "aggressors"):
         places.append((("retaliation", key), list(getattr(s.retaliation, key) or [])))
     places.append((("output", "countries"), list(s.output.countries or [])))
-    for loc, codes in places:
+    return places
+
+
+def _codes_of(s: Scenario) -> set[str]:
+    """Every country code a scenario's tariffs and retaliation name (its measures, not its output)."""
+    return {c for loc, codes in _code_places(s) if loc[0] != "output" for c in codes}
+
+
+def check_codes(s: Scenario, world) -> None:
+    """Every country code of the scenario must be in ``world`` or name a region with countries in it
+    (:func:`on_world`); the error names the key, line and close codes.
+
+    One exception: when the data source was replaced (``--data``), ``[output] countries`` that are real
+    ISO 3166 or region codes but absent from the new world are skipped (:func:`output_countries`).
+    """
+    regions = _region_members(s, world)
+    for loc, codes in _code_places(s):
         for c in codes:
             if c in regions:
                 if not regions[c]:
