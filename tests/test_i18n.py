@@ -423,3 +423,24 @@ def test_reports_render_cjk_in_chromium(ja_cli, tmp_path):
         finally:
             browser.close()
     assert (out / "report-ja.png").stat().st_size > 30_000
+
+
+@pytest.mark.parametrize("lang", ["ja", "zh"])
+def test_data_provenance_in_the_report_language(lang, world2023):
+    """The embedded worlds' names and the OECD credit in the report's prose and footnotes are translated; the
+    tables' titles stay as published."""
+    import re
+
+    from tradewar._i18n import language
+    from tradewar.data import load_world
+    from tradewar.report import charts
+
+    w22 = load_world("world2022s")
+    with language(lang):
+        lines = [charts.world_label(world2023), charts.world_label(w22), charts.icio_attribution(w22),
+                 charts.data_line(w22)]
+    for line in lines:
+        assert CJK.search(line), line
+        prose = line.replace("Inter-Country Input-Output tables", "").replace("Input-Output Tables", "")
+        assert not re.search(r"[A-Za-z]{3,} [A-Za-z]{3,} [A-Za-z]{3,}", prose), line  # no English sentence left
+    assert "33" in lines[1] and "16" in lines[1] and "OECD (2023)" in lines[2] and "http://oe.cd/icio" in lines[3]

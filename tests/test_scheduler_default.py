@@ -116,3 +116,21 @@ def test_explicit_local_starts_the_cluster_for_a_small_run(no_cluster):
     res = runner.invoke(app, ["sweep", "liberation-day", "--grid", "JPN.tariff_on.CHN=0:0.5:3",
                               "--scheduler", "local"])
     assert isinstance(res.exception, _ClusterStarted) and no_cluster == ["local"]
+
+
+def test_resumed_run_counts_only_the_chunks_left(no_cluster, tmp_path):
+    import json
+
+    from tradewar.batch.sweep import run_members
+
+    kw = dict(params={"eps": np.linspace(3.0, 5.0, 64)}, workers=2, memory_bytes=2 * 2**20, out=tmp_path / "run")
+    whole = run_members("liberation-day", scheduler="none", **kw)
+    assert whole.attrs["chunks"] >= 4  # enough chunks that auto sends the whole run to the cluster
+    manifest = tmp_path / "run" / "_manifest.json"
+    doc = json.loads(manifest.read_text())
+    lost = doc["done"].pop("1")  # one chunk of the run was never written
+    (tmp_path / "run" / lost["file"]).unlink()
+    manifest.write_text(json.dumps(doc))
+    resumed = run_members("liberation-day", scheduler="auto", resume=True, **kw)
+    assert no_cluster == [] and resumed.attrs["scheduler"] == "none"
+    np.testing.assert_array_equal(resumed.welfare_pct.values, whole.welfare_pct.values)

@@ -12,8 +12,8 @@ members wherever and whenever it runs.
 Schedulers: ``"none"`` (in this process), ``"local"`` (a ``dask.distributed.LocalCluster`` of
 single-threaded worker processes, one per core by default) or ``"tcp://HOST:PORT"`` (an existing Dask
 scheduler; its workers need tradewar installed). ``"auto"`` is ``"none"`` or ``"local"`` by the number of
-chunks of the run (:func:`pick_scheduler`), counted by the caller that knows the members
-(:func:`tradewar.batch.sweep.run_members`).
+chunks of the default size still to be solved (:func:`pick_scheduler`): a resumed run counts only the chunks
+it has left.
 """
 
 from __future__ import annotations
@@ -217,6 +217,8 @@ def run_chunks(
     workers: int | None = None,
     meta: dict[str, Any] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    sizes: Sequence[int] | None = None,
+    fit: int = 1,
 ):
     """Run ``work(payload)`` (returning a DataFrame) for every chunk and return the concatenated table.
 
@@ -224,7 +226,8 @@ def run_chunks(
     An existing run folder needs ``resume=True`` (and the same fingerprint). ``progress(done, total)``
     is called as chunks finish (chunks found done count as done from the start). ``meta`` (JSON) is
     kept in the manifest for readers of the folder. ``scheduler="auto"`` is :func:`pick_scheduler` over the
-    chunks to be computed, each taken for a chunk of the default size.
+    members of the chunks still to be computed (``sizes``: the members of each chunk, one each by default) in
+    chunks of ``fit`` members; the table's ``attrs["scheduler"]`` says which scheduler ran.
     """
     import pandas as pd
 
@@ -264,7 +267,7 @@ def run_chunks(
         if progress is not None:
             progress(done_count, total)
 
-    scheduler = pick_scheduler(scheduler, len(pending), 1, workers)
+    scheduler = pick_scheduler(scheduler, sum(sizes[i] if sizes is not None else 1 for i in pending), fit, workers)
     if scheduler == "none":
         for i in pending:
             finish(i, work(payloads[i]))
@@ -282,5 +285,8 @@ def run_chunks(
             if cluster is not None:
                 _close_cluster(cluster)
     if folder is not None:
-        return read_parts(folder)
-    return pd.concat([frames[i] for i in range(total)], ignore_index=True) if frames else pd.DataFrame()
+        df = read_parts(folder)
+    else:
+        df = pd.concat([frames[i] for i in range(total)], ignore_index=True) if frames else pd.DataFrame()
+    df.attrs["scheduler"] = scheduler
+    return df

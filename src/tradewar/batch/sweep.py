@@ -459,7 +459,7 @@ def run_members(
     """
     from ..scenario import Scenario, load_scenario
     from ..solve import SolverOptions
-    from ._chunks import _check_local_workers, pick_scheduler, run_chunks
+    from ._chunks import _check_local_workers, run_chunks
     from ._solve import pow2_at_least
 
     opts = options or SolverOptions()
@@ -471,7 +471,6 @@ def run_members(
     if scheduler == "auto" and workers is not None:
         _check_local_workers(workers)  # refused as for local, not ignored when the run stays in this process
     fit = _default_chunk(st, memory_bytes) if chunk is None or scheduler == "auto" else int(chunk)
-    scheduler = pick_scheduler(scheduler, B, fit, workers)
     chunk = int(chunk) if chunk is not None else min(fit, pow2_at_least(B))
     coords = {k: np.asarray(v) for k, v in (coords or {}).items()}
     payloads = []
@@ -490,8 +489,11 @@ def run_members(
                       # the data's contents (not their paths) and the code that solves them
                       *_world_parts(st.world), st.t, st.x if st.x is not None else "", _package_version())
     meta = {"dim": dim, "coords": sorted(coords), "scenario": s.name, "chunk": chunk}
+    # "auto" is decided over the members still to solve: all of them, unless a run is resumed
     df = run_chunks(_chunk_work, payloads, fingerprint=fp, scheduler=scheduler, out=out, resume=resume,
-                    workers=workers, meta={**meta, "grid": list(grid_keys)}, progress=progress)
+                    workers=workers, meta={**meta, "grid": list(grid_keys)}, progress=progress,
+                    sizes=[min(chunk, B - p["start"]) for p in payloads], fit=fit)
+    scheduler = df.attrs.get("scheduler", scheduler)
     ds = from_frame(df, dim, tuple(coords))
     ds.attrs.update({"scenario": s.name, "family": s.model.family, "failed": int((ds.status.values != "success").sum()),
                      "chunk": chunk, "chunks": len(payloads), "scheduler": scheduler})

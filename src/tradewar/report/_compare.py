@@ -209,6 +209,7 @@ def section(ctx) -> str:
     import pandas as pd
 
     from ._sectors import model_words
+    from .charts import world_label
     from .html import esc, table_html
 
     solved = {r.scenario: r for r in ctx.timeline}
@@ -242,8 +243,7 @@ def section(ctx) -> str:
             "there moves with employment only. Sectoral, Caliendo & Parro (2015) {how} on {sectoral}; labour is "
             "fixed, so real GDP (value added at baseline prices) barely moves. The IMF's April 2025 growth revisions "
             "[10] are forecasts from all causes and are not set beside these counterfactuals.").format(
-            one=one.world.source.split(";")[0], kappa=kappa, how=model_words(sec),
-            sectoral=sec.world.source.split(";")[0])) + "</p>"
+            one=world_label(one.world), kappa=kappa, how=model_words(sec), sectoral=world_label(sec.world))) + "</p>"
         + table_html(shown, {}, header=header, caption=esc(_("Our figures beside published estimates of the same "
                                                              "events (percent changes; trade shares in percent)")))
         + f"<ol class='sources'>{cites}</ol>"

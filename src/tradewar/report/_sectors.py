@@ -21,7 +21,7 @@ import numpy as np
 
 from .._i18n import N_, _, current
 
-__all__ = ["WORLD2022S_TIMELINE", "CARS", "ICIO_ATTRIBUTION", "car_exports_table", "model_words", "sector_table",
+__all__ = ["WORLD2022S_TIMELINE", "CARS", "car_exports_table", "model_words", "sector_table",
            "section"]
 
 #: The sectoral 2025 steps on world2022s (dated presets, in order).
@@ -41,10 +41,6 @@ SECTOR_NAMES = (N_("Agriculture"), N_("Mining and energy"), N_("Food"), N_("Text
                 N_("Basic metals"), N_("Metal products"), N_("Electronics"), N_("Electrical equipment"),
                 N_("Machinery"), N_("Motor vehicles"), N_("Other transport equipment"), N_("Other manufacturing"),
                 N_("Services"))
-ICIO_ATTRIBUTION = ("Trade flows: OECD (2023), Inter-Country Input-Output tables, 2023 edition, CC BY 4.0 "
-                    "(2022 data, aggregated by tradewar to 33 regions and 16 sectors). Value-added and "
-                    "input-output shares: OECD (2025), Input-Output Tables, 2025 edition, http://oe.cd/icio; "
-                    "aggregated by tradewar (CC BY 4.0).")
 
 
 def model_words(res) -> str:
@@ -114,7 +110,7 @@ def section(ctx) -> str:
             "force on its date, from the 2022 baseline. The sections above use the one-sector model on "
             "world2023.").format(links=links, n=w.n, sectors=w.n_sectors,
                                  theta=f"{float(w.extras['theta'][w.sectors.index(CARS)]):.2f}"))
-        + f" {esc(ICIO_ATTRIBUTION)}</p>"
+        + f" {esc(charts.icio_attribution(w))}</p>"
     )
     body = [
         "<p class='lead'>" + esc(_(

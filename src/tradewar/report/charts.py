@@ -28,6 +28,8 @@ __all__ = [
     "sources_line",
     "model_line",
     "data_line",
+    "icio_attribution",
+    "world_label",
     "exposure_chart",
     "official_shares_chart",
     "timeline_chart",
@@ -65,12 +67,38 @@ def data_line(world) -> str:
                  "World Bank WDI (2023 GDP), USTR (2 April 2025 tariffs); embedded world2023, 32 regions")
     if "BACI" in src:
         return _("Data: CEPII BACI (goods trade), World Bank WDI (GDP); {source}").format(source=src.split(";")[0])
-    from ..data._world2022s import WORLD2022S_IOT_ATTRIBUTION
+    from ..data._world2022s import WORLD2022S_IOT_ATTRIBUTION, WORLD2022S_SOURCE
 
+    if src.startswith(WORLD2022S_SOURCE):
+        return _("Data: {source}").format(source=icio_attribution(world))
     if WORLD2022S_IOT_ATTRIBUTION in src:  # the credit the licence asks for wherever the shares are used
         return _("Data: {source}; input-output shares: {attribution}").format(
-            source=src.split(";")[0], attribution=WORLD2022S_IOT_ATTRIBUTION)
+            source=src.split(";")[0], attribution=_("OECD (2025), Input-Output Tables, 2025 edition, "
+                                                    "http://oe.cd/icio; aggregated by tradewar (CC BY 4.0)"))
     return _("Data: {source}").format(source=src.split(";")[0] or _("user-supplied data"))
+
+
+def icio_attribution(world) -> str:
+    """The credit the OECD's licence asks for, for the embedded sectoral world, in the report's language
+    (the titles of the tables as published)."""
+    return _("Trade flows: OECD (2023), Inter-Country Input-Output tables, 2023 edition, CC BY 4.0 (2022 data, "
+             "aggregated by tradewar to {n} regions and {sectors} sectors). Value-added and input-output shares: "
+             "OECD (2025), Input-Output Tables, 2025 edition, http://oe.cd/icio; aggregated by tradewar "
+             "(CC BY 4.0).").format(n=world.n, sectors=world.n_sectors)
+
+
+def world_label(world) -> str:
+    """A short name of a world's data for the report's prose, in its language: the embedded worlds by name and
+    size, any other by the first part of its ``source``."""
+    from ..data._world2022s import WORLD2022S_SOURCE
+
+    src = str(getattr(world, "source", "") or "")
+    if src.startswith("world2023"):
+        return _("world2023 ({n} regions, 2023 goods trade)").format(n=world.n)
+    if src.startswith(WORLD2022S_SOURCE):
+        return _("world2022s (OECD ICIO 2022, {n} regions x {sectors} sectors)").format(n=world.n,
+                                                                                      sectors=world.n_sectors)
+    return src.split(";")[0] or _("user-supplied data")
 
 
 #: The lines of :func:`tradewar.results.model_notes` and its deficit notes, for the catalogue.

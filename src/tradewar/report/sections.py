@@ -278,7 +278,7 @@ def section_sectors(ctx: Context) -> str:
     body = [
         "<p class='lead'>" + esc(_("The US tariff on cars and parts (25% from 3 April 2025) and its cut to 15% all-in "
                                    "for Japan under the deal, in the multi-sector model on {source} ({n} economies, "
-                                   "{sectors} sectors).").format(source=w.source.split(';')[0], n=w.n,
+                                   "{sectors} sectors).").format(source=charts.world_label(w), n=w.n,
                                                                  sectors=w.n_sectors)) + "</p>",
         table_html(t, {k: "+.3f" for k in t.columns}, caption=esc(_("Welfare, % change from the baseline"))),
     ]
