@@ -94,6 +94,25 @@ def test_market_clearing_random_worlds(seed):
     assert m.no_intermediates == (not io)
 
 
+def test_one_solver_program_with_and_without_export_taxes():
+    """A policy without export taxes is solved as one with zero export taxes: the two share the stored program."""
+    from tradewar import _jax, solve
+
+    def programs():
+        return {k for k in _jax._PROGRAMS if k[0] is solve._solved}
+
+    m = calibrate(random_world(7, 3, 2, True), deficits="fixed", decomposition_nodes=6)
+    off = (1 - np.eye(3))[:, :, None]
+    plain = solve_model(m, Shock(t=np.asarray(m.t0) + 0.1 * off))
+    known = programs()
+    taxed = solve_model(m, Shock(t=np.asarray(m.t0) + 0.1 * off, x=0.05 * off * np.ones((3, 3, 2))))
+    zero = solve_model(m, Shock(t=np.asarray(m.t0) + 0.1 * off, x=np.zeros((3, 3, 2))))
+    assert programs() == known
+    assert plain.converged and taxed.converged
+    np.testing.assert_array_equal(plain.outcomes["welfare_pct"], zero.outcomes["welfare_pct"])
+    assert not np.allclose(plain.outcomes["welfare_pct"], taxed.outcomes["welfare_pct"])
+
+
 def _armington(X, t0, t1, theta):
     """Independent one-sector Armington model with tariffs and fixed deficits (scipy)."""
     from scipy.optimize import root

@@ -940,11 +940,17 @@ def _solved(model, y0, shock, tol, max_steps, method, inspect) -> tuple[RootSolu
 
 
 def _solve_at(model, y0, shock, tol, max_steps, method, inspect: bool):
-    """:func:`_solved` as a stored program (:func:`tradewar._jax.cached_call`); ``method="auto"`` resolved."""
+    """:func:`_solved` as a stored program (:func:`tradewar._jax.cached_call`); ``method="auto"`` resolved.
+
+    A model whose policies carry export taxes (``export_tax_policy``) gets them as an array, zeros where the
+    shock has none (what its equations read for ``None``): one program then serves both kinds of policy.
+    """
     import numpy as np
 
     if method == "auto":
         method = getattr(model, "preferred_method", "newton")
+    if getattr(model, "export_tax_policy", False) and isinstance(shock, Shock) and shock.x is None:
+        shock = Shock(t=shock.t, x=np.zeros(np.shape(shock.t)))
     return _jax.cached_call(_solved, model, y0, shock, np.float64(tol), max_steps, method, np.bool_(inspect))
 
 

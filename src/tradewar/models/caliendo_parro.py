@@ -119,7 +119,7 @@ True
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import equinox as eqx
 import jax
@@ -168,6 +168,8 @@ class CaliendoParro(eqx.Module):
     decomposition_nodes: int = eqx.field(static=True, default=0)
     tol: float = eqx.field(static=True, default=1e-11)
     preferred_method: str = eqx.field(static=True, default="newton_krylov")
+    #: Policies may set export taxes (``Shock.x``): the solver passes them as an array, zeros for none.
+    export_tax_policy: ClassVar[bool] = True
 
     # ------------------------------------------------------------------ sizes and baseline
     @property
