@@ -137,3 +137,29 @@ def test_uncertainty_on_194_countries():
     u = uncertainty(s, draws=4, flip=False, scheduler="none")
     assert u.draws.sizes["country"] == 194 and u.draws.sizes["draw"] == 4
     assert np.all(u.draws["welfare_pct"].sel(country="USA").to_numpy() > 0)  # the US gains at every draw
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_bloc_preset_on_194_countries(tmp_path):
+    """The shipped bloc's candidate EU27 is the 27 EU members on a world of countries, joining together."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from tradewar.cli import app
+
+    out = tmp_path / "bloc.json"
+    r = CliRunner().invoke(app, ["bloc", "us-bloc-china", "--data", str(shared_dir("baci2023")), "--json", str(out)])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(out.read_text())
+    assert "EU27" in doc["candidates"] and len(doc["coalitions"]) == 1024
+    eu = doc["candidates"]["EU27"]
+    assert -5.0 < eu["no_bloc_pct"] < 0.0  # the 2 April schedule costs the EU (world2023: -0.35%)
+    grand = doc["coalitions"][-1]["welfare_pct"]
+    assert "EU27" in grand and "DEU" in grand and len(grand) == 195
+    # the leader's offer to a member (the carrot, 10%) or the 2 April schedule's 20% on the EU, trade-weighted
+    joined = "EU27" in doc["coalition"]
+    assert doc["tariffs"]["USA on EU27"] == pytest.approx(0.10 if joined else 0.20)
+    if joined:
+        assert doc["tariffs"]["EU27 on CHN"] == pytest.approx(0.2)  # every member's tariff on China

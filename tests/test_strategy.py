@@ -250,6 +250,41 @@ def test_bloc_validation_errors(m4, w4):
         _small_bloc(candidates=tuple(f"C{k:02d}" for k in range(13)))
 
 
+def test_a_region_candidate_joins_with_all_its_countries():
+    """On a world of countries, the candidate EU27 is its members acting together: each takes the measure and
+    the offer, China answers each, and the candidate's welfare is their GDP-weighted mean."""
+    from tradewar.strategy._blocs import bloc_game
+
+    rng = np.random.default_rng(5)
+    X = rng.uniform(1.0, 4.0, (5, 5)) + np.diag([40.0, 40.0, 20.0, 15.0, 12.0])
+    w = World(codes=("USA", "CHN", "JPN", "DEU", "FRA"), trade=X, gdp=X.sum(axis=0))
+    m = calibrate(w, armington(4.0))
+    base = np.zeros((5, 5))
+    base[1:, 0] = 0.25
+    game = bloc_game(m, w, _small_bloc(candidates=("JPN", "EU27")), base)
+    assert game.groups == (("JPN",), ("DEU", "FRA"))
+    t = base.copy()
+    for c in (3, 4):
+        t[c, 0] = 0.05  # the carrot on each member
+        t[1, c] += 0.2  # each member's tariff on China
+    t = apply_retaliation(w, Retaliation("equal_value", retaliators=["CHN"], aggressors=["DEU", "FRA"], max_rate=1.0),
+                          t, base=base)
+    W = _welfare(m, t)
+    eu = game.index(["EU27"])
+    np.testing.assert_allclose(game.welfare[eu], W, rtol=0, atol=1e-9)
+    gdp = w.gdp[3:]
+    expected = 100 * ((W[3:] * gdp).sum() / gdp.sum() - 1)
+    assert game.candidate_pct(eu, "EU27") == pytest.approx(expected, abs=1e-9)
+    w_in, w_out = game.in_vs_out("EU27", [])
+    none = game.welfare[0][3:]
+    assert w_in == pytest.approx(expected, abs=1e-9) and w_out == pytest.approx(100 * ((none * gdp).sum() / gdp.sum() - 1))
+    assert game.welfare_pct(eu)["EU27"] == pytest.approx(expected, abs=1e-9)
+    with pytest.raises(ScenarioError, match="DEU is in two candidates, DEU and EU27"):
+        bloc_game(m, w, _small_bloc(candidates=("DEU", "EU27")), base)
+    with pytest.raises(ScenarioError, match="unknown candidate country 'ROW'.*none of its countries in this world"):
+        bloc_game(m, w, _small_bloc(candidates=("JPN", "ROW")), base)
+
+
 def test_optimal_retaliation_with_sector_instrument_needs_sectors(m3, w3):
     from tradewar.strategy._retaliate import retaliate_optimally
 

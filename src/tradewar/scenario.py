@@ -558,9 +558,10 @@ def on_world(s: Scenario, world) -> Scenario:
     return out
 
 
-def _region_members(s: Scenario, world) -> dict[str, tuple[str, ...]]:
-    """The region codes of ``s`` that ``world`` lacks, each with its countries in ``world`` (see :func:`on_world`)."""
-    missing = {c for c in _codes_of(s) if c not in world.codes}
+def _region_members(s: Scenario, world, codes=None) -> dict[str, tuple[str, ...]]:
+    """The region codes of ``s`` (or ``codes``) that ``world`` lacks, each with its countries in ``world`` (see
+    :func:`on_world`)."""
+    missing = {c for c in (_codes_of(s) if codes is None else codes) if c not in world.codes}
     if not missing:
         return {}
     from .data import EU27_MEMBERS

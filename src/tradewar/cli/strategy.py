@@ -414,7 +414,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
             others = [c for c in game.names(outcome) if c != code]
             w_in, w_out = game.in_vs_out(code, others)
             tab.add_row(code, *["yes" if game.members[m, k] else "" for m in stable[:4]], f"{w_in:.3f}", f"{w_out:.3f}",
-                        f"{100 * (game.welfare[0, world.index(code)] - 1):.3f}")
+                        f"{game.candidate_pct(0, code):.3f}")
         console.print(tab)
         console.print("[dim]welfare in/out: the candidate joining vs staying out, the others as in the "
                       + ("first stable coalition" if stable else "grand coalition (no coalition is stable)") + "[/]")

@@ -22,6 +22,11 @@ and solved one after the other by the model's stored solver program (:mod:`trade
   outside ``S`` (d'Aspremont et al. 1983; ties count as stable, within ``tol``);
 * a coalition is stable when it is both. Candidates decide alone, taking the others' choices as given.
 
+A candidate may be a region the world lacks (``EU27`` on a world of countries, or a region of the world the
+bloc's base scenario was written for): its countries then join or stay out together, as the EU's common
+commercial policy has them do, each taking the member's measure and the leader's offer, and the group's
+welfare ``W_k`` is the GDP-weighted mean of their W^ (:func:`candidate_members`).
+
 Bloc files (TOML, presets in ``tradewar/presets/blocs``)::
 
     name = "us-bloc-china"
@@ -53,7 +58,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .._exceptions import ScenarioError
 
-__all__ = ["Bloc", "BlocGame", "bloc_game", "load_bloc", "prepare_bloc", "bloc_tariffs", "coalition_tariffs", "list_blocs", "MAX_CANDIDATES"]
+__all__ = ["Bloc", "BlocGame", "bloc_game", "candidate_members", "load_bloc", "prepare_bloc", "bloc_tariffs", "coalition_tariffs", "list_blocs", "MAX_CANDIDATES"]
 
 MAX_CANDIDATES = 12
 RESPONSES = ("none", "mirror", "equal_value", "optimal")
@@ -110,18 +115,29 @@ class Bloc:
     def validate(self, world, model: Any = None) -> None:
         """Check the codes against ``world`` and the measures against ``model`` (one-line errors)."""
         where = f"bloc '{self.name}'"
+        groups = candidate_members(self, world)
         for role, codes in (("leader", [self.leader]), ("target", [self.target]), ("candidate", self.candidates)):
             for c in codes:
-                if c not in world.codes:
+                if c not in world.codes and not (role == "candidate" and groups[self.candidates.index(c)]):
                     import difflib
 
                     from ..data import REGION_CODES
 
                     close = difflib.get_close_matches(c, world.codes, n=3)
-                    hint = (f"; {c} is a region of world2023, and a bloc's players are single economies: write a bloc "
-                            "file whose candidates are codes of this world" if c in REGION_CODES else
-                            (f"; did you mean {', '.join(close)}?" if close else ""))
+                    hint = (f"; {c} is a region of world2023, and the leader and the target are single economies"
+                            if c in REGION_CODES and role != "candidate" else
+                            f"; {c} is a region of world2023 with none of its countries in this world"
+                            if c in REGION_CODES else (f"; did you mean {', '.join(close)}?" if close else ""))
                     raise ScenarioError(f"{where}: unknown {role} country '{c}' (this world has {world.n} countries){hint}")
+        seen: dict[str, str] = {}
+        for cand, g in zip(self.candidates, groups, strict=True):
+            for c in g:
+                if c in (self.leader, self.target):
+                    raise ScenarioError(f"{where}: candidate {cand} includes {c}, the bloc's "
+                                        f"{'leader' if c == self.leader else 'target'}")
+                if c in seen:
+                    raise ScenarioError(f"{where}: {c} is in two candidates, {seen[c]} and {cand}")
+                seen[c] = cand
         if self.export_control and model is not None and not _supports_export_taxes(model, world):
             raise ScenarioError(
                 f"{where}: export controls need a sectoral model with export taxes (family 'caliendo_parro'); "
@@ -129,6 +145,29 @@ class Bloc:
             )
         if self.response == "optimal" and self.instrument in ("sector", "partner_sector") and not world.has_sectors:
             raise ScenarioError(f"{where}: response instrument '{self.instrument}' needs a model with sectors")
+
+
+def candidate_members(bloc: Bloc, world) -> tuple[tuple[str, ...], ...]:
+    """The countries of ``world`` each candidate of ``bloc`` stands for: a code of ``world`` itself; a region
+    that ``world`` lacks, its countries there (``EU27`` and ``EU`` the EU members; another region of the world
+    the bloc's base scenario was written for, its countries as :func:`tradewar.scenario.on_world` finds them);
+    ``()`` for a code that names nothing in ``world``."""
+    missing = [c for c in bloc.candidates if c not in world.codes]
+    found: dict[str, tuple[str, ...]] = {}
+    if missing:
+        from ..scenario import Scenario, _region_members, load_scenario
+
+        if bloc.scenario is not None:
+            try:
+                s = load_scenario(bloc.scenario)
+            except ScenarioError:  # the bloc's own check of its scenario comes later, with its data
+                s = None
+        else:
+            s = None
+        if s is None:
+            s = Scenario.model_validate({"name": bloc.name, "data": {"source": "world2023"}})
+        found = _region_members(s, world, missing)
+    return tuple((c,) if c in world.codes else tuple(found.get(c, ())) for c in bloc.candidates)
 
 
 def _supports_export_taxes(model: Any, world) -> bool:
@@ -239,8 +278,8 @@ def _deltas(world, model, bloc: Bloc, base_t: np.ndarray):
     d_in = np.zeros((K,) + base_t.shape)
     d_out = np.zeros((K,) + base_t.shape)
     x_in = np.zeros((K,) + base_t.shape) if bloc.export_control else None
-    for k, code in enumerate(bloc.candidates):
-        c = world.index(code)
+    for k, group in enumerate(candidate_members(bloc, world)):
+        c = np.asarray(world.indices(group))  # the candidate's countries (one, or a region's)
         # carrot: the leader's tariffs on a member = world baseline + carrot
         d_in[k][c, L] = t0[c, L] + bloc.carrot - base_t[c, L]
         if bloc.stick is not None:
@@ -250,7 +289,8 @@ def _deltas(world, model, bloc: Bloc, base_t: np.ndarray):
         t_k[T, c] = base_t[T, c] + bloc.member_tariff
         # the target's answer to this member alone (rules mirror/equal_value are additive across members)
         if bloc.response in ("mirror", "equal_value"):
-            rule = Retaliation(rule=bloc.response, retaliators=[bloc.target], aggressors=[code], max_rate=bloc.max_rate)
+            rule = Retaliation(rule=bloc.response, retaliators=[bloc.target], aggressors=list(group),
+                               max_rate=bloc.max_rate)
             t_k = apply_retaliation(world, rule, t_k, base=base_t)
         d_in[k] += t_k - base_t
         if x_in is not None:
@@ -277,8 +317,9 @@ def coalition_tariffs(world, model, bloc: Bloc, base_t: Any, members: Sequence[b
     if bloc.response == "optimal" and np.any(members):
         from ._retaliate import best_response
 
-        cidx = np.array(world.indices(bloc.candidates))[np.asarray(members, dtype=bool)]
-        t = np.asarray(best_response(model, world.index(bloc.target), t, bloc.instrument, partners=list(cidx),
+        groups = candidate_members(bloc, world)
+        cidx = [i for g, m in zip(groups, members, strict=True) if m for i in world.indices(g)]
+        t = np.asarray(best_response(model, world.index(bloc.target), t, bloc.instrument, partners=cidx,
                                      upper=bloc.max_rate).tariffs)
     return t, (None if X is None else X[0])
 
@@ -293,6 +334,8 @@ class BlocGame:
     internal, external : (C,) stability verdicts; ``stable``: indices of the stable coalitions.
     join_gain_pct : (C, K) percentage-point gain of candidate ``k`` from being in rather than out,
         ``100 (W_k(S + k) - W_k(S - k))``, given the others' choices in coalition ``S``.
+    candidate_welfare : (C, K) W^ of each candidate (a region's: the GDP-weighted mean of its countries').
+    groups : the countries of each candidate (:func:`candidate_members`).
     """
 
     bloc: Bloc
@@ -308,6 +351,8 @@ class BlocGame:
     seconds: float
     target_rates: np.ndarray | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    candidate_welfare: np.ndarray | None = None
+    groups: tuple[tuple[str, ...], ...] = ()
 
     def index(self, members: Sequence[str]) -> int:
         """Row of the coalition with exactly these members."""
@@ -324,14 +369,20 @@ class BlocGame:
         return [self.names(m) for m in self.stable]
 
     def welfare_pct(self, m: int) -> dict[str, float]:
-        return {c: float(100.0 * (self.welfare[m, i] - 1.0)) for i, c in enumerate(self.codes)}
+        """W% of every country under coalition ``m``, and of each candidate that is a region of countries."""
+        out = {c: float(100.0 * (self.welfare[m, i] - 1.0)) for i, c in enumerate(self.codes)}
+        return out | {c: self.candidate_pct(m, c) for c in self.candidates if c not in out}
+
+    def candidate_pct(self, m: int, candidate: str) -> float:
+        """W% of ``candidate`` (a region's: the GDP-weighted mean of its countries') under coalition ``m``."""
+        k = self.candidates.index(candidate.upper())
+        return float(100.0 * (self.candidate_welfare[m, k] - 1.0))
 
     def in_vs_out(self, country: str, others: Sequence[str]) -> tuple[float, float]:
         """``(W% joining, W% staying out)`` of candidate ``country`` when ``others`` are the other members."""
-        i = self.codes.index(country.upper())
         rest = [c for c in others if c.upper() != country.upper()]
         m_in, m_out = self.index(rest + [country]), self.index(rest)
-        return float(100.0 * (self.welfare[m_in, i] - 1.0)), float(100.0 * (self.welfare[m_out, i] - 1.0))
+        return self.candidate_pct(m_in, country), self.candidate_pct(m_out, country)
 
     def gainers_losers(self, m: int, reference: int = 0) -> dict[str, list[str]]:
         """Countries whose welfare under coalition ``m`` is above / below that under ``reference`` (no bloc)."""
@@ -342,13 +393,20 @@ class BlocGame:
         }
 
     def to_dict(self, codes: Sequence[str] | None = None) -> dict[str, Any]:
-        keep = [self.codes.index(c) for c in codes] if codes else list(range(len(self.codes)))
+        """The game as JSON: every coalition with the welfare of ``codes`` (default every country) and of each
+        candidate that is a region of countries."""
+        keep = [*(codes or self.codes), *(c for c in self.candidates if c not in self.codes)]
+
+        def welfare(m: int) -> dict[str, float]:
+            wp = self.welfare_pct(m)
+            return {c: wp[c] for c in keep if c in wp}
+
         coalitions = [
             {
                 "members": list(self.names(m)),
                 "internal_stable": bool(self.internal[m]),
                 "external_stable": bool(self.external[m]),
-                "welfare_pct": {self.codes[i]: float(100.0 * (self.welfare[m, i] - 1.0)) for i in keep},
+                "welfare_pct": welfare(m),
             }
             for m in range(self.members.shape[0])
         ]
@@ -406,20 +464,29 @@ def bloc_game(
         from ._retaliate import best_response, check_best_response
 
         tgt = world.index(bloc.target)
-        cidx = np.array(world.indices(bloc.candidates))
+        groups = [world.indices(g) for g in candidate_members(bloc, world)]
         rates = np.full((members.shape[0], K), np.nan)
         for m in range(1, members.shape[0]):
-            br = best_response(model, tgt, T[m], bloc.instrument, partners=list(cidx[members[m]]), upper=bloc.max_rate)
+            inside = [k for k in range(K) if members[m, k]]
+            br = best_response(model, tgt, T[m], bloc.instrument, partners=[i for k in inside for i in groups[k]],
+                               upper=bloc.max_rate)
             check_best_response(br, f"bloc '{bloc.name}': answer of {bloc.target} to coalition {m}")
             T[m] = br.tariffs
-            rates[m, members[m]] = [float(np.mean(np.asarray(br.tariffs)[c, tgt])) for c in cidx[members[m]]]
+            rates[m, inside] = [float(np.mean(np.asarray(br.tariffs)[groups[k], tgt])) for k in inside]
             if progress is not None:
                 progress(m, 2 * members.shape[0])
         prog2 = None if progress is None else (lambda d, n: progress(members.shape[0] + d, 2 * members.shape[0]))
     else:
         prog2 = progress
     W = welfare_of_tariffs(model, T, X, chunk=chunk, progress=prog2, what=f"bloc '{bloc.name}'")
-    cidx = np.array(world.indices(bloc.candidates))
+    groups = candidate_members(bloc, world)
+    # each candidate's welfare: its own, or a region's GDP-weighted mean over its countries
+    weights = np.zeros((K, world.n))
+    gdp = np.asarray(world.gdp, dtype=np.float64)
+    for k, g in enumerate(groups):
+        idx = world.indices(g)
+        weights[k, idx] = gdp[idx] / gdp[idx].sum()
+    Wc = W @ weights.T
     rows = np.arange(members.shape[0])
     internal = np.ones(len(rows), bool)
     external = np.ones(len(rows), bool)
@@ -427,7 +494,7 @@ def bloc_game(
     for k in range(K):
         bit = 1 << k
         with_k, without_k = rows | bit, rows & ~bit
-        gain = W[with_k, cidx[k]] - W[without_k, cidx[k]]
+        gain = Wc[with_k, k] - Wc[without_k, k]
         join[:, k] = 100.0 * gain
         is_in = members[:, k]
         internal &= ~is_in | (gain >= -tol)  # a member does not gain by leaving
@@ -436,5 +503,5 @@ def bloc_game(
     return BlocGame(
         bloc=bloc, codes=tuple(world.codes), candidates=bloc.candidates, members=members, welfare=W,
         internal=internal, external=external, stable=stable, join_gain_pct=join, tol=tol,
-        seconds=time.perf_counter() - start, target_rates=rates,
+        seconds=time.perf_counter() - start, target_rates=rates, candidate_welfare=Wc, groups=groups,
     )

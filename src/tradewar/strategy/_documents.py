@@ -320,10 +320,18 @@ def bloc_document(bloc, data: str | None = None, progress: Progress = None, *, g
     L, Tg = world.index(bloc.leader), world.index(bloc.target)
     mem = game.names(outcome)
     doc["coalition"] = list(mem)
-    doc["tariffs"] = {
-        f"{bloc.leader} on {c}": float(T[0][world.index(c), L]) for c in bloc.candidates
-    } | {f"{c} on {bloc.target}": float(T[0][Tg, world.index(c)]) for c in mem} | {
-        f"{bloc.target} on {c}": float(T[0][world.index(c), Tg]) for c in mem}
+    groups = dict(zip(bloc.candidates, game.groups, strict=True))
+    flows = np.asarray(world.trade, dtype=np.float64)
+
+    def rate(c: str, exporter: bool, partner: int) -> float:
+        # a region's rate: its countries' rates weighted by their baseline trade with the partner
+        idx = world.indices(groups[c])
+        rows, cols = (idx, partner) if exporter else (partner, idx)
+        t_, w_ = T[0][rows, cols], flows[rows, cols]
+        return float((t_ * w_).sum() / w_.sum()) if w_.sum() > 0 else float(np.mean(t_))
+
+    doc["tariffs"] = {f"{bloc.leader} on {c}": rate(c, True, L) for c in bloc.candidates} | {
+        f"{c} on {bloc.target}": rate(c, False, Tg) for c in mem} | {f"{bloc.target} on {c}": rate(c, True, Tg) for c in mem}
     doc["certificate"] = {"stability_tol": game.tol, "status": res.equilibrium.status.value,
                           "max_residual": res.max_residual, "coalitions_solved": int(game.members.shape[0])}
     g = game.to_dict()
@@ -333,7 +341,7 @@ def bloc_document(bloc, data: str | None = None, progress: Progress = None, *, g
     for code in bloc.candidates:
         w_in, w_out = game.in_vs_out(code, [c for c in mem if c != code])
         cands[code] = {"welfare_in_pct": w_in, "welfare_out_pct": w_out,
-                       "no_bloc_pct": 100 * (float(game.welfare[0, world.index(code)]) - 1)}
+                       "no_bloc_pct": game.candidate_pct(0, code)}
     doc["candidates"] = cands
     doc["bloc"] = {"name": bloc.name, "title": bloc.title, "leader": bloc.leader, "target": bloc.target}
     _say(progress, 1.0, "done")
