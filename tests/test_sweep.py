@@ -128,3 +128,27 @@ def test_unknown_country_in_a_grid_is_one_line_from_the_command():
     r = CliRunner().invoke(app, ["sweep", PRESET, "--grid", "JPN.tariff_on.XXX=0,1", "--scheduler", "none"])
     assert r.exit_code == 2
     assert "--grid 'JPN.tariff_on.XXX=0,1': key 'JPN.tariff_on.XXX': country 'XXX' is not in" in r.stderr
+
+
+def test_grid_tariffs_are_answered_by_the_scenario_retaliation_rule():
+    """A point of the grid is the scenario with that tariff: China's mirror follows the swept US rate, and a rate
+    the grid sets on the retaliator itself keeps its value."""
+    from tradewar import run_scenario
+    from tradewar.scenario import Scenario
+
+    layers = [{"type": "uniform", "importer": "USA", "rate": 0.25, "exclude": ["CAN", "MEX"]}]
+    rule = {"rule": "mirror", "retaliators": ["CHN"], "aggressors": ["USA"]}
+    war = Scenario(name="war", tariffs=layers, retaliation=rule)
+    ds = sweep(war, ["USA.tariff_on.CHN=0.1,0.4"])
+    for rate in (0.1, 0.4):
+        point = Scenario(name="point", retaliation=rule,
+                         tariffs=[*layers, {"type": "partner", "importer": "USA", "rates": {"CHN": rate}}])
+        res = run_scenario(point).countries()["welfare_pct"]
+        got = ds.welfare_pct.sel({"USA.tariff_on.CHN": rate})
+        for c in ("USA", "CHN", "JPN"):
+            assert float(got.sel(country=c)) == pytest.approx(res[c], abs=1e-9), (rate, c)
+    both = sweep(war, ["USA.tariff_on.CHN=0.4", "CHN.tariff_on.USA=0.05"])
+    fixed = Scenario(name="fixed", tariffs=[*layers, {"type": "partner", "importer": "USA", "rates": {"CHN": 0.4}},
+                                            {"type": "partner", "importer": "CHN", "rates": {"USA": 0.05}}])
+    usa = float(both.welfare_pct.sel(country="USA").squeeze())
+    assert usa == pytest.approx(run_scenario(fixed).countries()["welfare_pct"]["USA"], abs=1e-9)

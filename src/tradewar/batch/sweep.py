@@ -49,6 +49,29 @@ class BatchSetup:
     name: str = ""
     scenario: Any = None
     _factory: dict = field(default_factory=dict, repr=False)
+    #: the scenario's mechanical retaliation rule (None without one) and the tariffs of its layers before it
+    rule: Any = None
+    t_layers: np.ndarray | None = None
+
+    def tariffs_with(self, cells: Sequence[tuple[int, int]], values: np.ndarray) -> np.ndarray:
+        """The policy of members that set the tariffs of ``cells`` ``(exporter, importer)`` (every sector) to
+        ``values`` (B, len(cells)): (B, *t.shape). The scenario's retaliation rule answers each member's
+        tariffs, and a cell set by the member keeps its value even where the rule would change it."""
+        from ..policy import apply_retaliation
+
+        vals = np.asarray(values, float)
+        base = self.t if self.rule is None else self.t_layers
+        T = np.repeat(base[None], vals.shape[0], axis=0)
+
+        def put(T):
+            for k, (e, i) in enumerate(cells):
+                T[:, e, i] = vals[:, k, None] if T.ndim == 4 else vals[:, k]
+            return T
+
+        T = put(T)
+        if self.rule is not None:
+            T = put(np.stack([apply_retaliation(self.world, self.rule, t) for t in T]))
+        return T
 
     def factory(self) -> ModelFactory:
         if "f" not in self._factory:
@@ -70,9 +93,15 @@ def setup(scenario: Any, world: Any = None) -> BatchSetup:
     if s.retaliation.rule == "optimal":
         raise ScenarioError(f"scenario '{s.name}': key 'retaliation.rule' = 'optimal' cannot be batched; "
                             "use a mechanical rule (mirror, reciprocal, equal_value) or none")
-    w, _model, t, x, _rule = prepare(s, world)
+    w, _model, t, x, rule = prepare(s, world)
+    t_layers = None
+    if rule.rule != "none":  # a grid over tariffs is answered by the rule: the layers' tariffs before it
+        from ..scenario import policy_arrays
+
+        t_layers = np.asarray(policy_arrays(s.model_copy(update={"retaliation": type(s.retaliation)()}), w)[0], float)
     return BatchSetup(world=w, family=s.model.family, params=dict(s.model.params()), t=np.asarray(t, float),
-                      x=None if x is None else np.asarray(x, float), name=s.name, scenario=s)
+                      x=None if x is None else np.asarray(x, float), name=s.name, scenario=s,
+                      rule=None if rule.rule == "none" else rule, t_layers=t_layers)
 
 
 class ModelFactory:
@@ -387,10 +416,7 @@ def _chunk_work(payload: dict[str, Any]):
     st = _cached_setup(s.model_dump_json(), s.path)
     T = None
     if payload.get("cells"):
-        vals = np.asarray(payload["values"], float)
-        T = np.repeat(st.t[None], vals.shape[0], axis=0)
-        for k, (e, i) in enumerate(payload["cells"]):
-            T[:, e, i] = vals[:, k, None] if T.ndim == 4 else vals[:, k]
+        T = st.tariffs_with(payload["cells"], payload["values"])
     ds = solve_batch(st, params=payload.get("params") or None, tariffs=T, dim=payload["dim"],
                      coords=payload.get("coords"), chunk=payload["width"], options=payload["options"],
                      shrink=False)
@@ -611,8 +637,9 @@ def sweep(
 ):
     """Solve the cartesian grid of tariff settings and parameters; an ``xarray.Dataset`` with one dimension per axis.
 
-    Tariff axes set the importer's tariff on the exporter (every sector) on top of the scenario's policy
-    (after its retaliation rule); parameter axes recalibrate the model. Dims: the axis keys (in order),
+    Tariff axes set the importer's tariff on the exporter (every sector) in the scenario's policy, and the
+    scenario's retaliation rule answers each point's tariffs (a tariff an axis sets keeps its value, the
+    retaliators' own included); parameter axes recalibrate the model. Dims: the axis keys (in order),
     then ``country``; per-point diagnostics ``status``, ``max_residual``, ``steps``, ``check_error``.
     ``scheduler`` as in :func:`run_members` (``"auto"``: this process for a grid of a few chunks).
 
