@@ -163,3 +163,23 @@ def test_bloc_preset_on_194_countries(tmp_path):
     assert doc["tariffs"]["USA on EU27"] == pytest.approx(0.10 if joined else 0.20)
     if joined:
         assert doc["tariffs"]["EU27 on CHN"] == pytest.approx(0.2)  # every member's tariff on China
+
+
+def test_exports_to_the_eu_on_a_world_of_countries(world2023):
+    """The report's partner EU27 is the EU members together where the world has them: a number, never n/a."""
+    from types import SimpleNamespace
+
+    from tradewar.report.timeline import export_change_pct
+
+    w = countries(world2023)
+    base = np.asarray(w.trade, dtype=float)
+    new = base.copy()
+    jp, de, fr = w.index("JPN"), w.index("DEU"), w.index("FRA")
+    new[jp, de] *= 1.5
+    new[de, fr] *= 0.5
+    res = SimpleNamespace(world=w, equilibrium=SimpleNamespace(outcomes={"flows_new": new}), flows_base=lambda: base)
+    eu = [w.index(c) for c in ("DEU", "FRA", "ITA")]
+    assert export_change_pct(res, "JPN", "EU27") == pytest.approx(100 * (new[jp, eu].sum() / base[jp, eu].sum() - 1))
+    others = [w.index(c) for c in ("FRA", "ITA")]  # Germany's exports to the EU leave out its own sales
+    assert export_change_pct(res, "DEU", "EU27") == pytest.approx(100 * (new[de, others].sum() / base[de, others].sum() - 1))
+    assert np.isnan(export_change_pct(res, "JPN", "XXX"))

@@ -61,6 +61,11 @@ def summary_numbers(tl: Timeline, country: str | None = None) -> dict[str, Summa
     welf = [country_metrics(r, c)["welfare_pct"] for r in tl]
     k = min(range(len(tl)), key=lambda j: welf[j] if math.isfinite(welf[j]) else math.inf)
     worst = tl[k]
+    w = last.world
+
+    def partner(p: str) -> str:  # by name, as the regions (EU27) are
+        return tr.country(p, w.names[w.index(p)] if p in w.codes else p)
+
     out = [
         SummaryNumber("welfare_pct", _("Welfare after {when}").format(when=when), m["welfare_pct"], "%",
                       last.scenario),
@@ -69,9 +74,9 @@ def summary_numbers(tl: Timeline, country: str | None = None) -> dict[str, Summa
         SummaryNumber("real_wage_pct", _("Real wage after {when}").format(when=when), m["real_wage_pct"], "%",
                       last.scenario),
         SummaryNumber(f"exports_to_{p1}_pct", _("Exports to {partner} after {when}").format(
-            partner=tr.country(p1, p1), when=when), m[f"exports_to_{p1}_pct"], "%", last.scenario),
+            partner=partner(p1), when=when), m[f"exports_to_{p1}_pct"], "%", last.scenario),
         SummaryNumber(f"exports_to_{p2}_pct", _("Exports to {partner} after {when}").format(
-            partner=tr.country(p2, p2), when=when), m[f"exports_to_{p2}_pct"], "%", last.scenario),
+            partner=partner(p2), when=when), m[f"exports_to_{p2}_pct"], "%", last.scenario),
     ]
     return {s.key: s for s in out}
 

@@ -66,17 +66,31 @@ def partners_for(country: str) -> tuple[str, str]:
     return tuple(p for p in ("USA", "CHN", "EU27") if p != c)[:2]  # type: ignore[return-value]
 
 
+def _importers(world, code: str, exporter: str) -> list[int]:
+    """The importers ``code`` stands for in ``world``: itself, or for ``EU27`` (``EU``) on a world of countries
+    the EU members there; never ``exporter`` (its own sales are no exports)."""
+    from ..data import EU27_MEMBERS
+
+    if code in world.codes:
+        codes = [code]
+    else:
+        codes = [c for c in world.codes if c in EU27_MEMBERS] if code in ("EU27", "EU") else []
+    return [world.index(c) for c in codes if c != exporter]
+
+
 def export_change_pct(res: Result, exporter: str, importer: str) -> float:
-    """Percent change of the value of ``exporter``'s goods exports to ``importer`` (NaN if not defined)."""
+    """Percent change of the value of ``exporter``'s goods exports to ``importer`` (NaN if not defined); on a
+    world of countries ``EU27`` is the EU members together."""
     w = res.world
-    if exporter not in w.codes or importer not in w.codes or exporter == importer:
+    cols = _importers(w, importer, exporter) if exporter in w.codes else []
+    if not cols:
         return math.nan
-    j, i = w.index(exporter), w.index(importer)
+    j = w.index(exporter)
     new = np.asarray(res.equilibrium.outcomes["flows_new"], dtype=float)
     base = res.flows_base()
     new, base = (new.sum(axis=2), base.sum(axis=2)) if new.ndim == 3 else (new, base)
-    old = float(base[j, i])
-    return 100.0 * (float(new[j, i]) / old - 1.0) if old > 0 else math.nan
+    old = float(base[j, cols].sum())
+    return 100.0 * (float(new[j, cols].sum()) / old - 1.0) if old > 0 else math.nan
 
 
 def country_metrics(res: Result, country: str, partners: Sequence[str] | None = None) -> dict[str, float]:
