@@ -184,13 +184,13 @@ def deal(ctx: Any, strategy) -> str | None:
             from ..strategy._documents import bargain_settled
 
             ctx.say("deal: Nash bargain")
-            nb = bargain(model, world, (a, b), threat=threat, base_t=threat)
+            nb = bargain(model, world, (a, b), threat=threat, base_t=threat, lo=0.0)  # tariffs, as `talks`
             if not bargain_settled(nb.certificate):
                 raise ConvergenceError(f"the optimiser {nb.certificate.get('status')} with projected gradient "
                                        f"{nb.certificate.get('grad_norm', float('nan')):.1e}")
             w_nb = 100.0 * (np.asarray(nb.welfare, dtype=float) - 1.0)
-            label = _("Nash bargain ({a} {ta} on {b}, {b} {tb} on {a})").format(
-                a=a, b=b, ta=f"{nb.values[0]:.0%}", tb=f"{nb.values[1]:.0%}")
+            label = _("Nash bargain from the {threat} threat ({a} {ta} on {b}, {b} {tb} on {a})").format(
+                threat=f"{threat_rate:.0%}", a=a, b=b, ta=f"{nb.values[0]:.0%}", tb=f"{nb.values[1]:.0%}")
             points[label] = (w_nb[ia], w_nb[ib])
             rows[label] = {a: w_nb[ia], b: w_nb[ib]}
         except ConvergenceError as e:
@@ -199,7 +199,7 @@ def deal(ctx: Any, strategy) -> str | None:
     try:
         (deal_frontier,) = strategy("deal_frontier")
         ctx.say("deal: frontier")
-        fr = deal_frontier(model, world, (a, b), threat=threat, base_t=threat, n_points=9, grid=9)
+        fr = deal_frontier(model, world, (a, b), threat=threat, base_t=threat, n_points=9, grid=9, lo=0.0)
         front = np.array([p["welfare_pct"] for p in fr.points], dtype=float).reshape(-1, 2)
     except Unavailable as e:
         notes.insert(0, _("Frontier not available: {reason}.").format(reason=e))
