@@ -244,6 +244,8 @@ def test_sectoral_families_take_every_closure(family):
         eq = solve_model(m, Shock(t=0.05 + 0.5 * off))
         _valid(eq)
         welfare[d] = eq.outcomes["welfare_pct"]
+        if family == "caliendo_parro" and d == "zero":  # balanced before and after: no change, not +100%
+            np.testing.assert_array_equal(eq.outcomes["deficit_change_pct"], 0.0)
     assert not np.allclose(welfare["fixed"], welfare["gdp_share"], atol=1e-3)
     assert not np.allclose(welfare["fixed"], welfare["zero"], atol=1e-3)
 

@@ -140,6 +140,10 @@ _EPS = 1e-300
 IO_SHARE_ROUNDING = 1e-3
 
 
+#: A trade balance below this share of the country's value added counts as balanced (the solver's tolerance).
+BALANCED = 1e-9
+
+
 class CaliendoParro(eqx.Module):
     """Calibrated Caliendo-Parro model (frozen). Build it with :func:`calibrate`.
 
@@ -366,9 +370,7 @@ class CaliendoParro(eqx.Module):
             "export_tax_revenue_share": c["Rx"] / c["In"],
             "exports_gdp_change_pct": 100.0 * ((ex1 / va1) / (ex0 / self.VA) - 1.0),
             "imports_gdp_change_pct": 100.0 * ((im1 / va1) / (im0 / self.VA) - 1.0),
-            "deficit_change_pct": 100.0 * jnp.where(
-                self.D != 0, (c["Dn"] - self.D) / jnp.where(self.D != 0, jnp.abs(self.D), 1.0), 0.0
-            ),
+            "deficit_change_pct": self._deficit_change_pct(c["Dn"]),
             "balance_gdp_change_pp": 100.0 * ((ex1 - im1) / va1 - (ex0 - im0) / self.VA),
             "sector_price_pct": 100.0 * jnp.expm1(c["p"]),
             "gross_output_pct": 100.0 * jnp.where(Y0 > 0, c["Yn"] / jnp.where(Y0 > 0, Y0, 1.0) - 1.0, 0.0),
@@ -403,6 +405,15 @@ class CaliendoParro(eqx.Module):
         if self.decomposition_nodes > 0:
             out.update(self.decomposition(y, shock))
         return out
+
+    def _deficit_change_pct(self, Dn) -> jax.Array:
+        """Percent change of each deficit; a balance that was zero (within :data:`BALANCED` of value added, what a
+        balanced baseline holds after rounding) and stays so changes 0%, one that leaves zero has no percent
+        change (NaN; ``balance_gdp_change_pp`` measures it)."""
+        tiny = BALANCED * self.VA
+        zero0 = jnp.abs(self.D) <= tiny
+        return jnp.where(zero0, jnp.where(jnp.abs(Dn) <= tiny, 0.0, jnp.nan),
+                         100.0 * (Dn - self.D) / jnp.where(zero0, 1.0, jnp.abs(self.D)))
 
     def real_value_added(self, c) -> jax.Array:
         """Value added at baseline prices (N,), World units: gross output over ``c^`` less inputs over ``P^``."""
