@@ -47,6 +47,8 @@ CORE_FIELDS = (
 COMPARE_FIELDS = ("real_gdp_pct", "welfare_usd_bn", "tariff_revenue_usd_bn")
 #: Money levels in the World's units from which the US dollar fields are derived (not shown in tables).
 LEVEL_FIELDS = ("income_baseline", "tariff_revenue")
+#: Outcomes whose NaN is a value, not a failed solve: the percent change of a balance that was zero and left it.
+NAN_MEANS_UNDEFINED = ("deficit_change_pct",)
 _ORDER = (CORE_FIELDS[0], *COMPARE_FIELDS[:2], *CORE_FIELDS[1:], COMPARE_FIELDS[2])
 
 _SCALES = {"": 1e-9, "thousand": 1e-6, "k": 1e-6, "thousands": 1e-6, "million": 1e-3, "millions": 1e-3,

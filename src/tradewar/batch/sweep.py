@@ -185,12 +185,14 @@ def _full(model, sol, shock):
 
 def _statuses(raw: dict, tol: float, check_tol: float) -> np.ndarray:
     """Status of every member (strings of :class:`tradewar.solve.Status`), by the rule of a single solve."""
+    from ..results import NAN_MEANS_UNDEFINED
     from ..solve import verdict
 
     res = np.asarray(raw["max_residual"], float)
     finite = np.ones(res.shape, bool)
-    for v in raw["out"].values():
-        finite &= np.isfinite(v.reshape(v.shape[0], -1)).all(axis=1)
+    for k, v in raw["out"].items():
+        v = np.asarray(v).reshape(v.shape[0], -1)
+        finite &= (np.isfinite(v) | (np.isnan(v) if k in NAN_MEANS_UNDEFINED else False)).all(axis=1)
     checks = np.stack([np.asarray(v, float) for v in raw["checks"].values()], axis=1) if raw["checks"] else None
     worst = np.where(np.isnan(checks), np.inf, checks).max(axis=1) if checks is not None else None
     return np.asarray(verdict(res, np.asarray(raw["code"]), tol, finite=finite, check_error=worst,

@@ -14,6 +14,8 @@ from typing import Annotated, Any
 
 import typer
 
+from .strategy import GDP_HELP, TARIFFS_HELP
+
 SCHEDULER_HELP = ("auto (local when the run fills enough chunks of the default size for the workers to save two "
                   "chunks' time, e.g. 4 chunks on 2 cores; else in this process), none (in this process), local "
                   "(a Dask LocalCluster on this machine's cores) or tcp://HOST:PORT.")
@@ -89,18 +91,21 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         chunk: Annotated[int | None, typer.Option(min=1, help="Draws per chunk (default: sized to memory).")] = None,
         json_out: Annotated[Path | None, typer.Option("--json", help="Write the summary as JSON.")] = None,
         html: Annotated[Path | None, typer.Option(help="Write the tornado chart (needs --sensitivity) as HTML.")] = None,
+        data: Annotated[str | None, typer.Option(help="Data source replacing the scenario's.")] = None,
+        gdp: Annotated[str | None, typer.Option(help=GDP_HELP)] = None,
+        tariffs: Annotated[str | None, typer.Option(help=TARIFFS_HELP)] = None,
     ) -> None:
         """Monte Carlo over the scenario's parameter distributions: bands, probability of a gain, flip points."""
         from .._exceptions import ScenarioError
         from .._io import check_not_inputs, check_output_paths
         from ..batch.uncertainty import uncertainty as run_uncertainty
-        from ..scenario import load_scenario, scenario_inputs
+        from ..scenario import scenario_inputs
 
         check_output_paths([("--json", json_out), ("--html", html)])
         if html is not None and sensitivity == 0:
             raise ScenarioError("option '--html': the tornado chart needs Sobol indices; add --sensitivity N")
         _check_scheduler(scheduler)
-        s = load_scenario(scenario)
+        s = _scenario(scenario, data, gdp, tariffs)
         check_not_inputs([("--json", json_out), ("--html", html)], scenario_inputs(s))
         with _bar(err_console) as prog:
             res = run_uncertainty(s, draws=draws, seed=seed, flip=flip, sensitivity=sensitivity, scheduler=scheduler,
@@ -165,13 +170,16 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         workers: Annotated[int | None, typer.Option(min=1, help="Workers of the local cluster (default: cores).")] = None,
         chunk: Annotated[int | None, typer.Option(min=1, help="Grid points per chunk (default: sized to memory).")] = None,
         html: Annotated[Path | None, typer.Option(help="Write the heatmap of the country's welfare as HTML.")] = None,
+        data: Annotated[str | None, typer.Option(help="Data source replacing the scenario's.")] = None,
+        gdp: Annotated[str | None, typer.Option(help=GDP_HELP)] = None,
+        tariffs: Annotated[str | None, typer.Option(help=TARIFFS_HELP)] = None,
     ) -> None:
         """Solve the cartesian grid of tariff settings and parameters; a labelled array and a heatmap."""
         from .._exceptions import ScenarioError
         from .._io import check_not_inputs, check_output_folder, check_output_paths
         from ..batch.sweep import parse_grid
         from ..batch.sweep import sweep as run_sweep
-        from ..scenario import load_scenario, scenario_inputs
+        from ..scenario import scenario_inputs
 
         check_output_paths([("--html", html)])
         if out is not None:
@@ -179,7 +187,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         if resume and out is None:
             raise ScenarioError("--resume needs --out DIR (the folder of the run to finish)")
         _check_scheduler(scheduler)
-        s = load_scenario(scenario)
+        s = _scenario(scenario, data, gdp, tariffs)
         check_not_inputs([("--html", html), ("--out", out)], scenario_inputs(s))
         axes = [parse_grid(g) for g in grid]
         with _bar(err_console) as prog:
@@ -198,21 +206,23 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
             t.add_column(da.dims[0])
             t.add_column("welfare %", justify="right")
             for x, v in zip(da[da.dims[0]].values, da.values, strict=True):
-                t.add_row(f"{x:g}", _f(v))
+                t.add_row(f"{x:.4g}", _f(v))
         else:
             d0, d1 = da.dims[0], da.dims[1]
             da2 = da.isel({d: 0 for d in da.dims[2:]})
             t = Table(title=title + (" (other axes at their first value)" if da.ndim > 2 else ""),
                       header_style="bold", title_justify="left")
             t.add_column(f"{d0} \\ {d1}")
-            cols = da2[d1].values
-            show = cols if len(cols) <= 11 else cols[:: -(-len(cols) // 11)]
+            cols, rows = da2[d1].values, da2[d0].values
+            show, show_rows = _thinned(cols, 11), _thinned(rows, 21)
             for x in show:
-                t.add_column(f"{x:g}", justify="right")
-            rows = da2[d0].values
-            for y in rows if len(rows) <= 21 else rows[:: -(-len(rows) // 21)]:
-                t.add_row(f"{y:g}", *[_f(da2.sel({d0: y, d1: x}).item()) for x in show])
+                t.add_column(f"{x:.4g}", justify="right")
+            for y in show_rows:
+                t.add_row(f"{y:.4g}", *[_f(da2.sel({d0: y, d1: x}).item()) for x in show])
         console.print(t)
+        if da.ndim > 1 and (len(show) < len(cols) or len(show_rows) < len(rows)):
+            console.print(f"[dim]shown: {len(show_rows)} of {len(rows)} rows and {len(show)} of {len(cols)} "
+                          "columns (evenly spaced, the last included); --html and --out hold every point[/]")
         if out is not None:
             console.print(f"wrote {out} (Parquet dataset, {ds.attrs['chunks']} chunks; read it with "
                           "tradewar.batch.load_run)")
@@ -223,6 +233,25 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
             fig = heatmap_figure(ds, c)
             atomic_write(html, lambda fh: fh.write(fig.to_html(include_plotlyjs=True, full_html=True)))
             console.print(f"wrote {html}")
+
+
+def _scenario(name: str, data: str | None, gdp: str | None, tariffs: str | None):
+    """The scenario ``name`` on the data of ``--data`` (with ``--gdp``, ``--tariffs``) where given."""
+    from ..scenario import load_scenario
+    from ._app import _require_data
+
+    s = load_scenario(name)
+    _require_data(s, data)
+    return s.with_data(data, gdp=gdp, tariffs=tariffs)
+
+
+def _thinned(values, most: int):
+    """At most ``most`` of ``values``, evenly spaced, the first and the last among them."""
+    import numpy as np
+
+    if len(values) <= most:
+        return values
+    return values[np.unique(np.round(np.linspace(0, len(values) - 1, most)).astype(int))]
 
 
 def _f(v: Any) -> str:
