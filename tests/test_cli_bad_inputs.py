@@ -443,3 +443,22 @@ def test_usage_errors_of_the_console_script_are_one_line(tmp_path):
     assert res.returncode == 2
     assert res.stderr.splitlines() == [
         "error: Invalid value for '--tol': must be a number above 0, got -1 (see 'tradewar nash -h')"]
+
+
+@pytest.mark.parametrize("args,option", [
+    (["optimal", "liberation-day", "--country", "XXX"], "--country"),
+    (["nash", "liberation-day", "--players", "USA,XXX"], "--players"),
+    (["nash", "liberation-day", "--players", "USA"], "--players"),
+    (["talks", "liberation-day", "--parties", "USA"], "--parties"),
+    (["talks", "liberation-day", "--parties", "USA,XXX"], "--parties"),
+])
+def test_strategic_options_are_checked_before_the_calibration(monkeypatch, args, option):
+    from tradewar.models import _registry
+
+    def calibrated(*a, **k):
+        raise AssertionError("calibrated before the options were checked")
+
+    monkeypatch.setattr(_registry, "build_model", calibrated)
+    r = runner.invoke(app, args)
+    assert r.exit_code == 2, r.output
+    assert r.output.startswith(f"error: option '{option}'") and r.output.count("\n") == 1, r.output

@@ -80,16 +80,24 @@ TARIFFS_HELP = "Baseline tariffs (exporter,importer,tariff) of a long trade tabl
 
 
 def _prepare(scenario: str, data: str | None, gdp: str | None = None, tariffs: str | None = None,
-             outputs: tuple = ()):
+             outputs: tuple = (), countries: tuple = ()):
+    """Scenario, world, calibrated model and tariffs of a strategic command. ``countries`` (pairs of an option
+    and the codes it names) are checked against the world before the calibration, whose data warnings would
+    otherwise come before their error."""
     from .._io import check_not_inputs
-    from ..scenario import load_scenario, prepare, scenario_inputs
+    from ..scenario import load_scenario, prepare, scenario_inputs, scenario_world
+    from ..strategy._documents import index_of
     from ._app import _require_data
 
     s = load_scenario(scenario)
     _require_data(s, data)
     s = s.with_data(data, gdp=gdp, tariffs=tariffs)
     check_not_inputs(outputs, scenario_inputs(s))
-    world, model, t, x, rule = prepare(s)
+    world = scenario_world(s)
+    for option, codes in countries:
+        for c in codes:
+            index_of(world, c, option)
+    world, model, t, x, rule = prepare(s, world)
     if x is not None:
         from .._exceptions import ScenarioError
 
@@ -133,7 +141,8 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         _check_out(json_out)  # before anything slow, imports included
         from ..strategy._documents import optimal_document
 
-        s, world, model, t = _prepare(scenario, data, gdp, tariffs, outputs=[("--json", json_out)])
+        s, world, model, t = _prepare(scenario, data, gdp, tariffs, outputs=[("--json", json_out)],
+                                      countries=[("--country", [country])])
         from ..strategy._documents import index_of
         from ..strategy._optimal import COMPILE_SECONDS, _duration, check_cost, optimal_cost
 
@@ -209,9 +218,15 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         _check_out(json_out)  # before anything slow, imports included
         import numpy as np
 
+        from .._exceptions import ScenarioError
         from ..strategy._documents import nash_document
 
-        s, world, model, t = _prepare(scenario, data, gdp, tariffs, outputs=[("--json", json_out)])
+        named = [c.upper() for c in _codes(players)]
+        if len(set(named)) < 2 or len(set(named)) != len(named):
+            raise ScenarioError(f"option '--players': give two or more different countries, e.g. USA,CHN "
+                                f"(got '{players}')")
+        s, world, model, t = _prepare(scenario, data, gdp, tariffs, outputs=[("--json", json_out)],
+                                      countries=[("--players", named)])
         from ..strategy._optimal import COMPILE_SECONDS, _duration, check_cost, optimal_cost
 
         # a round is one best response per player; the number of rounds is not known before the war,
@@ -298,7 +313,11 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
 
             check_not_inputs([("--json", json_out)],
                              scenario_inputs(load_scenario(threat).with_data(data, gdp=gdp, tariffs=tariffs)))
-        s, world, model, t = _prepare(scenario, data, gdp, tariffs, outputs=[("--json", json_out)])
+        named = [c.upper() for c in _codes(parties)]
+        if len(named) != 2 or named[0] == named[1]:
+            raise ScenarioError(f"option '--parties': give two different countries, e.g. USA,JPN (got '{parties}')")
+        s, world, model, t = _prepare(scenario, data, gdp, tariffs, outputs=[("--json", json_out)],
+                                      countries=[("--parties", named)])
         thr: Any = threat
         if threat not in ("current", "nash"):
             _, w2, _, t_thr = _prepare(threat, data, gdp, tariffs)
