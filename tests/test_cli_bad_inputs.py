@@ -124,6 +124,8 @@ CASES = [
      "nowhere.toml: key 'data.source', line 2: data source 'nowhere' not found"),
     ("caliendo-parro-on-one-sector", ["run", "cp.toml"], "cp-long", 2, "model 'caliendo_parro' needs sectoral data"),
     ("sectoral-preset-without-data", ["run", "us-transport-25"], None, 2, SECTORAL_NOTE),
+    ("sectoral-preset-on-one-sector-data", ["run", "2025-04-03-us-car-tariffs", "--data", "t.csv", "--gdp", "g.csv"],
+     "cp-long", 2, "model 'caliendo_parro' needs sectoral data"),
     ("sectoral-preset-without-data-optimal", ["optimal", "2025-04-03-us-car-tariffs"], None, 2, SECTORAL_NOTE),
     # output paths, checked before the solve
     ("json-is-folder", ["run", "liberation-day", "--json", "folder"], "folder", 2, "folder"),

@@ -732,6 +732,14 @@ def check_option_codes(world, codes, option: str) -> list[str] | None:
     return out
 
 
+def _needs_sectors(family: str, world) -> bool:
+    """Whether ``family`` cannot calibrate on ``world`` for want of sectors: Ossa's model always needs them,
+    Caliendo-Parro's unless the one-sector world gives its trade elasticity (``extras['theta']``)."""
+    if world.has_sectors:
+        return False
+    return family == "ossa" or (family == "caliendo_parro" and "theta" not in world.extras)
+
+
 def prepare(s: Scenario, world=None):
     """World, calibrated model and policy arrays of a scenario: ``(world, model, t, x)``.
 
@@ -741,6 +749,10 @@ def prepare(s: Scenario, world=None):
     from .models._registry import build_model
 
     world = scenario_world(s) if world is None else _as_world(world)
+    if _needs_sectors(s.model.family, world):  # before its layers' sectors are looked up
+        raise ScenarioError(f"scenario '{s.name}': model '{s.model.family}' needs sectoral data (flows by "
+                            f"sector); {s.data.source} has {world.n} countries and one sector: give a sectoral "
+                            "dataset with --data (an ADB-MRIO or OECD ICIO folder, world2022s)")
     t, x, rule = policy_arrays(s, world)  # the scenario's own mistakes first, before calibration warns of the data
     model = build_model(s.model.family, world, s.model.params())
     return world, model, t, x, rule
