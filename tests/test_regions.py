@@ -183,3 +183,13 @@ def test_exports_to_the_eu_on_a_world_of_countries(world2023):
     others = [w.index(c) for c in ("FRA", "ITA")]  # Germany's exports to the EU leave out its own sales
     assert export_change_pct(res, "DEU", "EU27") == pytest.approx(100 * (new[de, others].sum() / base[de, others].sum() - 1))
     assert np.isnan(export_change_pct(res, "JPN", "XXX"))
+
+
+def test_a_region_code_on_a_world_of_countries_says_to_name_them(world2023):
+    from tradewar._exceptions import DataError
+
+    w = countries(world2023)
+    with pytest.raises(DataError, match=r"unknown country code 'EU27'.*region of world2023 .* name them \(DEU, FRA, ITA"):
+        w.index("EU27")
+    with pytest.raises(DataError, match="ROW is a region of world2023: name the countries"):
+        w.index("ROW")

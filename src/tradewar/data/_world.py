@@ -307,6 +307,14 @@ def did_you_mean(code: str, candidates) -> str:
 
     c = code.strip().upper()
     candidates = list(candidates)
+    if c in ("EU27", "EU", "ROW"):
+        from ._aggregate import EU27_MEMBERS
+
+        members = [m for m in candidates if m in EU27_MEMBERS]
+        if c != "ROW" and members:
+            return (f"; {c} is a region of world2023 and this world has its countries: name them "
+                    f"({', '.join(members[:3])}, ...)")
+        return f"; {c} is a region of world2023: name the countries of this world it stands for"
     if len(c) > 3:
         iso = _iso3_of_name(code)
         if iso is not None and iso in candidates:
