@@ -46,6 +46,8 @@ def test_run_writes_applied_tariffs_and_sectoral_flows(tmp_path):
     car = flows.loc[("JPN", "USA", "Motor vehicles")]
     assert car["value_new"] < car["value_base"]
     assert car["change_pct"] == pytest.approx(100 * (car["value_new"] / car["value_base"] - 1))
+    # the paper's split of welfare is first order: the table says so, and how to get the exact one
+    assert "first-order approximation" in res.output and "decomposition_nodes = 6" in res.output
 
 
 @pytest.mark.parametrize("cmd", [["uncertainty"], ["sweep"], ["run"], ["optimal"], ["nash"], ["talks"], ["bloc"],

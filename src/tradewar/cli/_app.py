@@ -345,6 +345,8 @@ LABELS = {
     "tariff_revenue_usd_bn": N_("tariff rev. USD bn"),
     "tot_pct": N_("ToT %"),
     "vot_pct": N_("VoT %"),
+    "tot_exact_pct": N_("ToT % exact"),
+    "vot_exact_pct": N_("VoT % exact"),
 }
 #: Column labels of the per-sector table (``run --by-sector``).
 SECTOR_LABELS = {

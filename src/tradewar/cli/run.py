@@ -89,6 +89,12 @@ def run(
 
     for line in model_notes(res.meta):
         console.print(f"[dim]{escape(_(line))}[/]", highlight=False)
+    if "tot_pct" in res.equilibrium.outcomes and "tot_exact_pct" not in res.equilibrium.outcomes:
+        console.print("[dim]" + escape(_(
+            "ToT % and VoT %: Caliendo & Parro's split with baseline weights, a first-order approximation whose sum "
+            "is not the welfare change (and whose VoT is zero where baseline tariffs are); [model] "
+            "decomposition_nodes = 6 splits the welfare change exactly (tot_exact_pct, vot_exact_pct in --json)"))
+            + "[/]", highlight=False)
     if by_sector:
         sec = res.sectors()
         if sec is None:

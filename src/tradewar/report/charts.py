@@ -430,19 +430,22 @@ def decomposition_chart(results: Sequence[Result], codes: Sequence[str]):
     oc = res.equilibrium.outcomes
     if not {"tot_pct", "vot_pct"} <= set(oc):
         return None
+    # the exact split where the model integrated it, else the paper's first-order split with baseline weights
+    exact = {"tot_exact_pct", "vot_exact_pct"} <= set(oc)
+    tot, vot = ("tot_exact_pct", "vot_exact_pct") if exact else ("tot_pct", "vot_pct")
     codes = [c for c in codes if c in res.world.codes]
     idx = [res.world.index(c) for c in codes]
     fig = go.Figure()
-    parts = [("tot_pct", _("Terms of trade"), PALETTE[0], ""), ("vot_pct", _("Volume of trade"), PALETTE[4], "/")]
+    parts = [(tot, _("Terms of trade"), PALETTE[0], ""), (vot, _("Volume of trade"), PALETTE[4], "/")]
     for key, name, col, pat in parts:
         fig.add_bar(x=codes, y=[float(np.asarray(oc[key])[i]) for i in idx], name=name, marker_color=col,
                     marker_pattern_shape=pat, hovertemplate=f"%{{x}} {name}: %{{y:+.2f}}%<extra></extra>")
     total = np.array([float(np.asarray(oc["welfare_pct"])[i]) for i in idx])
-    rest = total - np.array([float(np.asarray(oc["tot_pct"])[i]) + float(np.asarray(oc["vot_pct"])[i]) for i in idx])
+    rest = total - np.array([float(np.asarray(oc[tot])[i]) + float(np.asarray(oc[vot])[i]) for i in idx])
     if np.max(np.abs(rest)) > 1e-6:
-        fig.add_bar(x=codes, y=rest, name=_("Other (rest of welfare: revenue, deficits, ...)"),
+        fig.add_bar(x=codes, y=rest, name=_("Rest: what the first-order split (baseline weights) leaves out"),
                     marker_color="#9aa5b1", marker_pattern_shape=".",
-                    hovertemplate="%{x} " + _("other") + ": %{y:+.3f}%<extra></extra>")
+                    hovertemplate="%{x} " + _("rest") + ": %{y:+.3f}%<extra></extra>")
     fig.add_scatter(x=codes, y=total, mode="markers",
                     name=_("Welfare (total)"), marker={"symbol": "diamond", "size": 11, "color": "#000"})
     fig.update_layout(barmode="relative")

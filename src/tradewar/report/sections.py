@@ -226,8 +226,9 @@ def _channels_html(ctx: Context) -> str:
            "price_index_pct": _("prices %"), "tariff_revenue_share": _("tariff revenue<br>% of spending")}
     return ("<h3>" + esc(_("Welfare channels")) + "</h3><p class='note'>"
             + esc(_("The one-sector model gives no additive welfare decomposition (the multi-sector model splits "
-                    "welfare into terms-of-trade and volume-of-trade effects, see Sectors). Its channels at the last "
-                    "step: real wage, employment, prices, and tariff revenue, which cuts income taxes.")) + "</p>"
+                    "welfare into terms-of-trade and volume-of-trade effects to first order, see Sectors). Its "
+                    "channels at the last step: real wage, employment, prices, and tariff revenue, which cuts income "
+                    "taxes.")) + "</p>"
             + table_html(df, {k: "+.2f" for k in df.columns} | {"tariff_revenue_share": ".2f"}, header=hdr,
                          caption=esc(_("{scenario}, % change from the baseline").format(scenario=res.scenario))))
 
