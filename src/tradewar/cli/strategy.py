@@ -445,9 +445,12 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
             codes = sorted(codes, key=lambda c: -abs(d[world.index(c)]))
             return (", ".join(codes[:12]) + (f" and {len(codes) - 12} more" if len(codes) > 12 else "")) or "none"
 
-        console.print(f"vs no bloc ({len(gl['gain'])} gain, {len(gl['lose'])} lose; largest first), gain: "
-                      f"{few(gl['gain'])}; lose: {few(gl['lose'])} (largest loss {world.codes[order[0]]} "
-                      f"{d[order[0]]:+.3f} pp, largest gain {world.codes[order[-1]]} {d[order[-1]]:+.3f} pp)")
+        if outcome == 0:
+            console.print("the stable coalition is no bloc: every tariff stays as in the base scenario")
+        else:
+            console.print(f"vs no bloc ({len(gl['gain'])} gain, {len(gl['lose'])} lose; largest first), gain: "
+                          f"{few(gl['gain'])}; lose: {few(gl['lose'])} (largest loss {world.codes[order[0]]} "
+                          f"{d[order[0]]:+.3f} pp, largest gain {world.codes[order[-1]]} {d[order[-1]]:+.3f} pp)")
         res = out.result
         _show(res, s.output.countries, "Outcomes with the " + ("stable" if stable else "grand") + " coalition")
         console.print(f"[dim]{2 ** K} coalitions solved in {game.seconds:.2f} s[/]")
