@@ -248,7 +248,7 @@ def solve_batch(
     --------
     >>> ds = solve_batch("liberation-day", params={"eps": [3.0, 4.0, 6.0]})
     >>> ds.welfare_pct.sel(country="USA").values.round(3).tolist()
-    [1.197, 0.833, 0.397]
+    [1.196, 0.832, 0.396]
     >>> int(ds.attrs["failed"])
     0
     """
@@ -651,7 +651,7 @@ def sweep(
     >>> ds.welfare_pct.dims
     ('JPN.tariff_on.USA', 'eps', 'country')
     >>> float(ds.welfare_pct.sel({"JPN.tariff_on.USA": 0.0, "eps": 4.0, "country": "USA"}).round(3))
-    0.833
+    0.832
     """
     from ..scenario import Scenario, load_scenario
 
