@@ -392,3 +392,14 @@ def test_comparison_section_is_computed_from_the_presets(report, api):
     assert cell in sec.body
     assert sec.body.count("<tr>") == len(published()) + 1  # header and one row per published figure
     assert "Ignatenko, Lashkaripour, Macedoni &amp; Simonovska (2025)" in sec.body
+
+
+def test_uncertainty_section_labels_its_bands_and_puts_the_band_on_the_headline():
+    rep = build_report("JPN", scenarios=["liberation-day"], sections=["uncertainty"], draws=8)
+    assert rep.unavailable() == {}
+    assert "welfare %<br>5th pct." in rep.html and "P(gain)" in rep.html
+    assert "welfare_p05" not in rep.html and "failed_draws" not in rep.html
+    low, high = rep.summary["welfare_pct"].band
+    assert np.isfinite([low, high]).all() and low < high  # the drawn parameters move the welfare change
+    assert rep.summary["welfare_pct"].band_text() in rep.html
+    assert "90% band" in rep.summary["welfare_pct"].text()

@@ -97,7 +97,8 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
             for s in rep.summary.values():
                 v = tr.percent(s.value)
                 pad = " " * max(0, 48 - cell_len(s.label))  # CJK characters take two cells
-                console.print(f"  {escape(s.label)}{pad} {v:>9}", highlight=False)
+                band = f" {s.band_text()}" if s.band else ""
+                console.print(f"  {escape(s.label)}{pad} {v:>9}{escape(band)}", highlight=False)
             titles = {sid: title for sid, title, _fn in SECTIONS}
             for sid, why in rep.unavailable().items():
                 console.print(f"[dim]  {escape(_(titles.get(sid, sid)))}: {escape(why)}[/]", highlight=False)

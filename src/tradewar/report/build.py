@@ -8,6 +8,7 @@ as PNG files (needs kaleido and a Chrome/Chromium).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import math
 from collections.abc import Callable, Sequence
@@ -39,11 +40,18 @@ class SummaryNumber:
     value: float
     unit: str
     scenario: str
+    #: the 90% band (5th and 95th percentiles) over parameter draws, where the report drew them
+    band: tuple[float, float] | None = None
 
     def text(self) -> str:
         tr = current()
         v = tr.percent(self.value) if self.unit == "%" else tr.number(self.value, sign=True)
-        return f"{self.label}: {v}"
+        return f"{self.label}: {v}" + (f" {self.band_text()}" if self.band else "")
+
+    def band_text(self) -> str:
+        """``(90%: a to b)`` in the language of the report."""
+        tr = current()
+        return _("(90% band {low} to {high})").format(low=tr.percent(self.band[0]), high=tr.percent(self.band[1]))
 
 
 def summary_numbers(tl: Timeline, country: str | None = None) -> dict[str, SummaryNumber]:
@@ -181,8 +189,9 @@ def _summary_html(summary: dict[str, SummaryNumber]) -> str:
         v = s.value
         cls = "" if not math.isfinite(v) else ("neg" if v < 0 else "pos")
         txt = tr.percent(v)
+        band = f"<div class='l'>{esc(s.band_text())}</div>" if s.band else ""
         cards.append(f"<div class='card'><div class='v {cls}'>{esc(txt)}</div><div class='l'>{esc(s.label)}</div>"
-                     "</div>")
+                     f"{band}</div>")
     return ("<section id='summary'><h2>" + esc(_("In five numbers")) + "</h2><p class='lead'>"
             + esc(_("Percent changes from the 2023 baseline without the 2025 tariffs.")) + "</p>"
             f"<div class='summary'>{''.join(cards)}</div></section>")
@@ -241,6 +250,9 @@ def build_report(
             body, missing = None, _("Not available: {reason}.").format(reason=e)
         built.append(Section(sid, _(title), body, missing))
     summary = summary_numbers(tl, c)
+    band = ctx.extras.get("welfare_band")  # the uncertainty section's band of the last step, where it drew
+    if band is not None and all(math.isfinite(b) for b in band):
+        summary["welfare_pct"] = dataclasses.replace(summary["welfare_pct"], band=band)
     w = tl[0].world
     name = tr.country(c, w.names[w.index(c)])
     today = tr.date(_dt.date.today().isoformat())

@@ -309,6 +309,9 @@ def section_uncertainty(ctx: Context) -> str:
     ctx.say("uncertainty bands")
     scenarios = list(ctx.timeline.scenarios)
     table, sens = report_bands(scenarios, ctx.country, draws, progress=ctx.progress)
+    last_row = table.iloc[-1]
+    ctx.extras["welfare_band"] = tuple(math.nan if last_row[k] is None else float(last_row[k])
+                                       for k in ("welfare_p05", "welfare_p95"))
     last = scenarios[-1]
     params = last.uncertainty.params if last.uncertainty is not None and last.uncertainty.params else \
         DEFAULT_SPECS[last.model.family]
@@ -318,9 +321,13 @@ def section_uncertainty(ctx: Context) -> str:
                       "labour-supply elasticity within +-50%). The band is the 5th to 95th percentile of the welfare "
                       "change; P(gain) the share of draws in which it is positive.").format(
             draws=draws, params=", ".join(sorted(params)))) + "</p>",
-        table_html(table, {k: "+.3f" for k in table.columns if k.startswith(("welfare", "real_wage"))}
-                   | {"prob_gain": ".2f"}, caption=esc(_("{country}: welfare, % change, 90% bands").format(
-                       country=_name(ctx.country)))),
+        table_html(table.rename_axis(_("scenario")),
+                   {k: "+.3f" for k in table.columns if k.startswith(("welfare", "real_wage"))} | {"prob_gain": ".2f"},
+                   header={"welfare_p05": _("welfare %<br>5th pct."), "welfare_p50": _("welfare %<br>median"),
+                           "welfare_p95": _("welfare %<br>95th pct."), "prob_gain": _("P(gain)"),
+                           "real_wage_p05": _("real wage %<br>5th pct."), "real_wage_p95": _("real wage %<br>95th pct."),
+                           "failed_draws": _("failed<br>draws")},
+                   caption=esc(_("{country}: welfare, % change, 90% bands").format(country=_name(ctx.country)))),
     ]
     if sens and sens.get("countries", {}).get(ctx.country):
         body.append(ctx.figure("uncertainty_tornado", tornado_figure(sens, ctx.country),
