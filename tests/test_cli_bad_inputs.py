@@ -464,3 +464,13 @@ def test_strategic_options_are_checked_before_the_calibration(monkeypatch, args,
     r = runner.invoke(app, args)
     assert r.exit_code == 2, r.output
     assert r.output.startswith(f"error: option '{option}'") and r.output.count("\n") == 1, r.output
+
+
+def test_a_failed_solve_names_its_scalar_diagnostics_briefly(monkeypatch):
+    from tradewar.cli._app import _brief
+
+    diag = {"steps": 60, "max_residual": 0.0123, "trace": [1.0, 2.0], "certificate": {"status": "diverged"}}
+    assert _brief(diag) == " [steps 60, max_residual 0.0123]"
+    assert _brief({}) == "" and _brief(None) == ""
+    monkeypatch.setenv("TRADEWAR_DEBUG", "1")
+    assert '"trace": [1.0, 2.0]' in _brief(diag)

@@ -444,3 +444,12 @@ def test_data_provenance_in_the_report_language(lang, world2023):
         prose = line.replace("Inter-Country Input-Output tables", "").replace("Input-Output Tables", "")
         assert not re.search(r"[A-Za-z]{3,} [A-Za-z]{3,} [A-Za-z]{3,}", prose), line  # no English sentence left
     assert "33" in lines[1] and "16" in lines[1] and "OECD (2023)" in lines[2] and "http://oe.cd/icio" in lines[3]
+
+
+def test_money_reads_in_each_language_s_own_units():
+    """Billions of dollars in English; 億 (亿) and 兆 (万亿) in Japanese and Chinese, never "685.9 10億ドル"."""
+    en, ja, zh = translator("en"), translator("ja"), translator("zh")
+    assert en.usd_bn(685.94) == "685.9 bn USD"
+    assert ja.usd_bn(685.94) == "6,859億ドル" and ja.usd_bn(4204.3) == "4.2兆ドル"
+    assert zh.usd_bn(685.94) == "6,859亿美元" and zh.usd_bn(4204.3) == "4.2万亿美元"
+    assert ja.usd_bn(float("nan")) == ja.gettext("n/a")

@@ -403,3 +403,14 @@ def test_uncertainty_section_labels_its_bands_and_puts_the_band_on_the_headline(
     assert np.isfinite([low, high]).all() and low < high  # the drawn parameters move the welfare change
     assert rep.summary["welfare_pct"].band_text() in rep.html
     assert "90% band" in rep.summary["welfare_pct"].text()
+
+
+def test_timeline_says_when_its_steps_differ_in_their_deficit_closure():
+    from types import SimpleNamespace
+
+    from tradewar.report.sections import _closures_note
+
+    step = lambda name, d: SimpleNamespace(scenario=name, meta={"deficits": d})  # noqa: E731
+    assert _closures_note([step("a", "zero"), step("b", "zero")]) == ""
+    note = _closures_note([step("mine", "fixed"), step("liberation-day", "zero")])
+    assert "mine: fixed, liberation-day: zero" in note and "own baseline" in note

@@ -175,7 +175,7 @@ def test_report_uncertainty_section_with_draws():
 
     rep = build_report("JPN", scenarios=[PRESET], sections=["uncertainty"], draws=16)
     assert "uncertainty" not in rep.unavailable()
-    assert "90% bands" in rep.html and "prob_gain" in rep.html
+    assert "90% bands" in rep.html and "P(gain)" in rep.html
     assert "Sobol indices of the last step" in rep.html
 
 

@@ -184,6 +184,19 @@ class Translator:
             return self.gettext(_NA)
         return self.number(value, digits, sign=sign) + "%"
 
+    def usd_bn(self, value: float, digits: int = 1) -> str:
+        """An amount given in billions of US dollars, in the units the language counts money in: ``685.9 bn
+        USD``; in Japanese and Chinese in 億 (亿, a hundred million) or, from a thousand billion, 兆 (万亿):
+        ``6,859億ドル``, ``4.2兆ドル``, ``6,859亿美元``."""
+        if value is None or not math.isfinite(value):
+            return self.gettext(_NA)
+        units = {"ja": ("億ドル", "兆ドル"), "zh": ("亿美元", "万亿美元")}.get(self.lang)
+        if units is None:
+            return self.number(value, digits) + " bn USD"
+        if abs(value) >= 1000.0:
+            return self.number(value / 1000.0, 1) + units[1]
+        return self.number(value * 10.0, 0) + units[0]
+
     def date(self, iso: str | _dt.date | None) -> str:
         """An ISO date in the locale's long form (English keeps ISO 8601); anything else unchanged."""
         if iso is None:

@@ -203,7 +203,7 @@ def handle_errors(fn):
                 warnings.showwarning = functools.partial(_show_warning, seen=set())
                 return fn(*args, **kwargs)
         except ConvergenceError as e:
-            _fail(f"{e} [diagnostics: {json.dumps(e.diagnostics, default=str)}]", 3)
+            _fail(f"{e}{_brief(e.diagnostics)}", 3)
         except TradewarError as e:
             _fail(str(e).splitlines()[0] if str(e) else type(e).__name__, 2)
         except FileNotFoundError as e:
@@ -375,6 +375,20 @@ def result_frame(res, codes=None, *, full: bool = False) -> Columns:
         v = np.asarray(cols[c])[order]
         out[LABELS.get(c, c)] = 100.0 * v if c == "tariff_revenue_share" else v  # a percentage of expenditure
     return Columns(index=[index[i] for i in order], columns=out, index_name="country")
+
+
+def _brief(diagnostics: dict[str, Any] | None) -> str:
+    """`` [key value, ...]``: the scalar diagnostics of a failed solve (at most six), or ``""`` without any; the
+    full record is in the exception (``TRADEWAR_DEBUG=1`` shows it)."""
+    import os
+
+    def show(v):
+        return f"{v:.3g}" if isinstance(v, float) and math.isfinite(v) else str(v)
+
+    items = [(k, v) for k, v in (diagnostics or {}).items() if isinstance(v, (int, float, str, bool)) and v is not None]
+    if os.environ.get("TRADEWAR_DEBUG"):
+        return f" [diagnostics: {json.dumps(diagnostics, default=str)}]"
+    return f" [{', '.join(f'{k} {show(v)}' for k, v in items[:6])}]" if items else ""
 
 
 def _require_data(s, data: str | None) -> None:

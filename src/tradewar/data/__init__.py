@@ -10,7 +10,7 @@ Matrices are ``[exporter, importer]`` (``[exporter, importer, sector]`` with sec
 
 from __future__ import annotations
 
-from ._aggregate import EU27_MEMBERS, SCHEDULE_OWNERS, aggregate
+from ._aggregate import SCHEDULE_OWNERS, aggregate
 from ._readers import (
     US_SCHEDULE,
     load_world,
@@ -21,7 +21,7 @@ from ._readers import (
     write_long,
 )
 from ._tables import REGION_CODES
-from ._world import World, country_names
+from ._world import EU27_MEMBERS, World, country_names
 
 __all__ = [
     "EU27_MEMBERS",

@@ -36,11 +36,6 @@ from .._exceptions import DataError, where
 from ._world import World, country_names
 
 REGION = re.compile(r"[A-Z0-9]{2,6}")
-EU27_MEMBERS = (
-    "AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC", "HUN", "IRL",
-    "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "ESP", "SWE",
-)  # fmt: skip
-"""ISO3 codes of the 27 members of the European Union (since 2020)."""
 
 SCHEDULE_OWNERS = {"us_2025_04_02": "USA"}
 """Country that levies each named tariff schedule (its imports weight the schedule in a region)."""

@@ -100,7 +100,8 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], label: str) -> Non
     columns = list(columns)
     for col in columns:
         if col not in df.columns:
-            found = ",".join(map(str, df.columns))
+            names = list(map(str, df.columns))
+            found = ",".join(names[:8]) + (f",... ({len(names)} columns)" if len(names) > 8 else "")
             raise DataError(
                 f"{where(label, col)}missing column (found: {found}); the header must be {','.join(columns)}"
             )

@@ -20,6 +20,12 @@ import numpy as np
 
 from .._exceptions import DataError
 
+EU27_MEMBERS = (
+    "AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC", "HUN", "IRL",
+    "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "ESP", "SWE",
+)  # fmt: skip
+"""ISO3 codes of the 27 members of the European Union (since 2020)."""
+
 
 def _frozen(a: Any, dtype=np.float64, name: str | None = None) -> np.ndarray:
     try:
@@ -308,8 +314,6 @@ def did_you_mean(code: str, candidates) -> str:
     c = code.strip().upper()
     candidates = list(candidates)
     if c in ("EU27", "EU", "ROW"):
-        from ._aggregate import EU27_MEMBERS
-
         members = [m for m in candidates if m in EU27_MEMBERS]
         if c != "ROW" and members:
             return (f"; {c} is a region of world2023 and this world has its countries: name them "

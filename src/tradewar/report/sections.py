@@ -111,10 +111,10 @@ def section_exposure(ctx: Context) -> str:
            "import_share": _("% of<br>imports"), "trade_share": _("% of<br>trade")}
     body = [
         "<p class='lead'>" + esc(_("Who {country} trades with, in the data the model is calibrated on ({data}). "
-                                   "Total goods exports {exports} bn USD, imports {imports} bn USD, GDP {gdp} bn "
-                                   "USD.").format(
-            country=tr.named(c), data=charts.data_line(w).removeprefix(_("Data: {source}").format(source="")), exports=tr.number(w.exports()[i] / 1e3, 1),
-            imports=tr.number(w.imports()[i] / 1e3, 1), gdp=tr.number(w.gdp[i] / 1e3, 0))) + "</p>",
+                                   "Total goods exports {exports}, imports {imports}, GDP {gdp}.").format(
+            country=tr.named(c), data=charts.data_line(w).removeprefix(_("Data: {source}").format(source="")),
+            exports=tr.usd_bn(w.exports()[i] / 1e3), imports=tr.usd_bn(w.imports()[i] / 1e3),
+            gdp=tr.usd_bn(w.gdp[i] / 1e3, 0))) + "</p>",
         table_html(df, {k: ".1f" for k in df.columns}, header=hdr,
                    caption=esc(_("The 10 largest partners of {country} by total trade (values at exporter "
                                  "prices)").format(country=tr.named(c)))),
@@ -152,6 +152,18 @@ def section_exposure(ctx: Context) -> str:
 
 
 # --- 2. timeline --------------------------------------------------------------------------------
+def _closures_note(tl) -> str:
+    """A note where the steps differ in their deficit closure (each is measured from its own baseline), else ``""``."""
+    closures = [r.meta.get("deficits") for r in tl]
+    if len(set(closures)) < 2:
+        return ""
+    which = ", ".join(f"{r.scenario}: {d}" for r, d in zip(tl, closures, strict=True))
+    return "<p class='note'>" + esc(_(
+        "The steps differ in their deficit closure ({closures}): each is measured from its own baseline (with "
+        "'zero' a world whose deficits were removed first), so the change from one step to the next mixes the "
+        "measures with the closure.").format(closures=which)) + "</p>"
+
+
 def section_timeline(ctx: Context) -> str:
     tl, c = ctx.timeline, ctx.country
     tr = current()
@@ -185,6 +197,7 @@ def section_timeline(ctx: Context) -> str:
             "levels: a fall in consumer prices means cheaper than the world average, not deflation.").format(
                 country=tr.named(c))) + "</p>",
         "<details><summary>" + esc(_("The steps and what was simplified")) + f"</summary><ol>{steps}</ol></details>",
+        _closures_note(tl),
         table_html(t, fmts, header=hdr, caption=esc(_("{country}, step by step").format(country=tr.named(c)))),
         table_html(ft, {k: "+.2f" for k in ft.columns}, caption=esc(_("Welfare of the focus economies, % change"))),
         ctx.figure("timeline", charts.timeline_chart(tl, focus)),

@@ -176,7 +176,8 @@ def _projected_newton(ev: _Evaluator, u: np.ndarray, lb: float, lower: float, c:
     """
     r = ev.value_grad(u)
     if r is None:
-        raise ConvergenceError("optimal_tariff: the equilibrium at the starting tariffs did not solve")
+        raise ConvergenceError("optimal tariff: the equilibrium at the starting tariffs (the scenario's) did not solve; "
+                               "`tradewar run` on the scenario says why")
     v, g, W = r
     it = 0
     status = "max_steps_reached"
