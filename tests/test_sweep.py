@@ -76,6 +76,9 @@ def test_sweep_is_a_labelled_array_of_single_solves():
     np.testing.assert_allclose(got.values, ref, rtol=0, atol=1e-9)
     fig = heatmap_figure(ds, "JPN")
     assert fig.data[0].type == "heatmap" and np.asarray(fig.data[0].z).shape == (2, 2)
+    # tariff axes in percent and in words, not the grid's keys and fractions
+    assert fig.layout.yaxis.title.text == "JPN's tariff on USA, %" and 30.0 in np.asarray(fig.data[0].y)
+    assert fig.data[0].colorbar.title.text == "welfare, % change"
 
 
 GRID = ["--grid", "JPN.tariff_on.CHN=0:0.5:25", "--grid", "USA.tariff_on.JPN=0.1:0.3:8"]

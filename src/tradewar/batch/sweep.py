@@ -723,14 +723,23 @@ def heatmap_figure(ds, country: str, field: str = "welfare_pct"):
 
     da = ds[field].sel(country=country)
     dims = [d for d in da.dims]
+    what = {"welfare_pct": "welfare, % change"}.get(field, field)
+
+    def axis(d):  # a tariff axis in percent, named as a sentence; a parameter by its name
+        g = parse_grid(f"{d}=0") if ".tariff_on." in d else None
+        if g is not None and g.is_tariff:
+            return f"{g.importer}'s tariff on {g.exporter}, %", 100.0 * da[d].values
+        return d, da[d].values
+
     if len(dims) == 1:
-        fig = go.Figure(go.Scatter(x=da[dims[0]].values, y=da.values, mode="lines+markers"))
-        fig.update_layout(xaxis_title=dims[0], yaxis_title=f"{country} {field}")
+        (xt, xv) = axis(dims[0])
+        fig = go.Figure(go.Scatter(x=xv, y=da.values, mode="lines+markers"))
+        fig.update_layout(xaxis_title=xt, yaxis_title=f"{country}: {what}")
     else:
         extra = {d: 0 for d in dims[2:]}
         da = da.isel(extra) if extra else da
-        fig = go.Figure(go.Heatmap(z=da.values, x=da[dims[1]].values, y=da[dims[0]].values,
-                                   colorbar={"title": field}, colorscale="RdBu", zmid=0))
-        fig.update_layout(xaxis_title=dims[1], yaxis_title=dims[0])
-    fig.update_layout(title=f"{country}: {field} over the sweep", template="plotly_white")
+        (xt, xv), (yt, yv) = axis(dims[1]), axis(dims[0])
+        fig = go.Figure(go.Heatmap(z=da.values, x=xv, y=yv, colorbar={"title": what}, colorscale="RdBu", zmid=0))
+        fig.update_layout(xaxis_title=xt, yaxis_title=yt)
+    fig.update_layout(title=f"{country}: {what} over the sweep", template="plotly_white")
     return fig
