@@ -165,6 +165,8 @@ def test_uncertainty_command_writes_the_json_layout(tmp_path):
     doc = json.loads(out.read_text())
     assert doc["draws"] == 32 and doc["seed"] == 11 and doc["failed"] == []
     assert set(doc["countries"]["JPN"]["welfare_pct"]) == {"mean", "p05", "p50", "p95", "prob_gain"}
+    gdp = doc["countries"]["JPN"]["real_gdp_pct"]  # real GDP has its band beside welfare's
+    assert gdp["p05"] <= gdp["p50"] <= gdp["p95"] and gdp["p05"] < gdp["p95"]
     ref = uncertainty(p, flip=False, chunk=16).doc
     assert doc["countries"]["JPN"]["welfare_pct"] == pytest.approx(ref["countries"]["JPN"]["welfare_pct"], abs=0)
     assert "JPN" in r.output and "P(gain)" in r.output

@@ -31,7 +31,7 @@ __all__ = ["uncertainty", "UncertaintyResult", "flip_points", "sobol_indices", "
            "report_bands", "optimal_bands", "bloc_bands", "SUMMARY_FIELDS"]
 
 #: Outputs summarised per country (those the model provides).
-SUMMARY_FIELDS = ("welfare_pct", "real_wage_pct", "employment_pct", "price_index_pct", "exports_gdp_change_pct",
+SUMMARY_FIELDS = ("welfare_pct", "real_gdp_pct", "real_wage_pct", "employment_pct", "price_index_pct", "exports_gdp_change_pct",
                   "imports_gdp_change_pct", "deficit_change_pct", "tariff_revenue_share")
 
 
