@@ -244,9 +244,12 @@ def test_cli_report_and_timeline(tmp_path):
     r = runner.invoke(app, ["timeline", "JPN"])
     assert r.exit_code == 0, r.output
     assert "2025-07-22-us-japan-deal" in r.output and "exports to USA" in r.output
+    assert "real GDP %" in r.output and "-0.00 " not in r.output and "+0.00 " not in r.output
     r = runner.invoke(app, ["report", "XXX", "--out", str(tmp_path / "x.html")])
     assert r.exit_code == 2 and "unknown country code" in r.output
     assert not (tmp_path / "x.html").exists()
+    r = runner.invoke(app, ["report", "Japan", "--out", str(tmp_path / "x.html")])
+    assert r.exit_code == 2 and "did you mean JPN (Japan)?" in r.output
 
 
 def test_png_fails_with_one_line_without_kaleido(tmp_path, monkeypatch):

@@ -128,7 +128,8 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         df = tl.table(c, partners)
         cols = [*METRICS, *[f"exports_to_{p}_pct" for p in partners], "d_welfare_pct"]
         tr = current()
-        labels = {k: (v[0].lower() if tr.lang == "en" else _(v[0])) + " %" for k, v in METRICS.items()}
+        # "real GDP %", as the run table writes it: lower case but for the acronym
+        labels = {k: (v[0][0].lower() + v[0][1:] if tr.lang == "en" else _(v[0])) + " %" for k, v in METRICS.items()}
         labels |= {f"exports_to_{p}_pct": _("exports to {partner} %").format(partner=p) for p in partners}
         labels["d_welfare_pct"] = _("Δ welfare pp")
         table = Table(title=_("{country}: the 2025 tariff timeline (% change from the baseline; Δ = change from the "
@@ -146,7 +147,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
             for k in cols:
                 if k in df.columns:
                     v = row[k]
-                    cells.append(_("n/a") if not math.isfinite(v) else f"{v:+.2f}")
+                    cells.append(_("n/a") if not math.isfinite(v) else _signed(v))
             table.add_row(*([tr.date(row["date"])] if dated else []), str(name), *cells)
         console.print(table)
         ft = tl.focus_table("welfare_pct", focus_codes(c, tl[0].world.codes))
@@ -155,5 +156,11 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         for k in ft.columns:
             t2.add_column(k, justify="right")
         for name, row in ft.iterrows():
-            t2.add_row(str(name), *[_("n/a") if not math.isfinite(v) else f"{v:+.2f}" for v in row.tolist()])
+            t2.add_row(str(name), *[_("n/a") if not math.isfinite(v) else _signed(v) for v in row.tolist()])
         console.print(t2)
+
+
+def _signed(v: float) -> str:
+    """``v`` with its sign and two decimals; a change that rounds to zero is ``0.00``, never ``-0.00``."""
+    text = f"{v:+.2f}"
+    return "0.00" if text in ("+0.00", "-0.00") else text

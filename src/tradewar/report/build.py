@@ -233,7 +233,7 @@ def build_report(
 
     c = country.upper()
     steps = list(scenarios) if scenarios else list(DEFAULT_TIMELINE)
-    tl = timeline(c, steps, data=data, options=options, progress=progress)
+    tl = timeline(country, steps, data=data, options=options, progress=progress)  # an unknown code as written
     ctx = Context(country=c, timeline=tl, data=data, sectoral_data=sectoral_data, options=options, progress=progress,
                   extras={"full": bool(full), "draws": int(draws)})
     wanted = set(sections) if sections is not None else None
