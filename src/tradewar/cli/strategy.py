@@ -167,6 +167,14 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         for lab, v in zip(labels, r.values, strict=True):
             tab.add_row(lab, f"{100 * v:.2f}")
         console.print(tab)
+        if instrument == "uniform":
+            import numpy as np
+
+            own = np.delete(np.asarray(t)[:, c], c, axis=0)  # the scenario's tariffs of the chooser on the others
+            if own.size and np.ptp(own) > 1e-9:
+                console.print(f"[dim]uniform: one rate on every partner, in place of the scenario's rates of "
+                              f"{world.codes[c]} (from {100 * own.min():.1f}% to {100 * own.max():.1f}%, its "
+                              "exemptions included); --instrument partner chooses a rate for each[/]")
         res = out.result
         _show(res, s.output.countries, f"Outcomes at the optimum of {world.codes[c]}")
         console.print(f"[dim]{r.status}, gradient norm {r.grad_norm:.1e}, {r.iterations} iterations; "
