@@ -142,7 +142,7 @@ def test_grid_tariffs_are_answered_by_the_scenario_retaliation_rule():
     layers = [{"type": "uniform", "importer": "USA", "rate": 0.25, "exclude": ["CAN", "MEX"]}]
     rule = {"rule": "mirror", "retaliators": ["CHN"], "aggressors": ["USA"]}
     war = Scenario(name="war", tariffs=layers, retaliation=rule)
-    ds = sweep(war, ["USA.tariff_on.CHN=0.1,0.4"])
+    ds = sweep(war, ["USA.tariff_on.CHN=0.1,0.2,0.3,0.4"])  # four points: the chunk width of the other sweeps here
     for rate in (0.1, 0.4):
         point = Scenario(name="point", retaliation=rule,
                          tariffs=[*layers, {"type": "partner", "importer": "USA", "rates": {"CHN": rate}}])
@@ -150,10 +150,10 @@ def test_grid_tariffs_are_answered_by_the_scenario_retaliation_rule():
         got = ds.welfare_pct.sel({"USA.tariff_on.CHN": rate})
         for c in ("USA", "CHN", "JPN"):
             assert float(got.sel(country=c)) == pytest.approx(res[c], abs=1e-9), (rate, c)
-    both = sweep(war, ["USA.tariff_on.CHN=0.4", "CHN.tariff_on.USA=0.05"])
+    both = sweep(war, ["USA.tariff_on.CHN=0.3,0.4", "CHN.tariff_on.USA=0.05,0.1"])
     fixed = Scenario(name="fixed", tariffs=[*layers, {"type": "partner", "importer": "USA", "rates": {"CHN": 0.4}},
                                             {"type": "partner", "importer": "CHN", "rates": {"USA": 0.05}}])
-    usa = float(both.welfare_pct.sel(country="USA").squeeze())
+    usa = float(both.welfare_pct.sel({"USA.tariff_on.CHN": 0.4, "CHN.tariff_on.USA": 0.05, "country": "USA"}))
     assert usa == pytest.approx(run_scenario(fixed).countries()["welfare_pct"]["USA"], abs=1e-9)
 
 
