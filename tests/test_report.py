@@ -380,9 +380,29 @@ def test_kaleido_png(report, tmp_path):
     if not (os.path.exists(CHROMIUM) or shutil.which("google-chrome") or shutil.which("chromium")):
         pytest.skip("no Chrome/Chromium for kaleido")
     paths = report.write_pngs(tmp_path / "png", scale=1.0)
-    assert sorted(p.name for p in paths) == sorted(f"{n}.png" for n in report.figures)
+    steps = len(report.timeline)
+    stepped = {"map", "welfare_bars"}  # a button per step: one image per step besides the last step's
+    want = [f"{n}.png" for n in report.figures] + [f"{n}_step{k}.png" for n in stepped for k in range(1, steps + 1)]
+    assert sorted(p.name for p in paths) == sorted(want)
     for p in paths:
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_each_step_of_a_chart_with_step_buttons_is_an_image_of_its_own(report):
+    from tradewar.report.build import _stills
+
+    bars = report.figures["welfare_bars"]
+    stills = _stills("welfare_bars", bars)
+    assert list(stills) == ["welfare_bars", *[f"welfare_bars_step{k}" for k in range(1, len(report.timeline) + 1)]]
+    first, last = report.timeline[0], report.timeline[-1]
+    jp = report.timeline[0].world.index("JPN")
+    for name, res in (("welfare_bars_step1", first), ("welfare_bars", last)):
+        fig = stills[name]
+        assert not fig.layout.updatemenus and "buttons" not in fig.layout.title.text
+        assert res.meta["date"] in fig.layout.title.text
+        value = float(np.asarray(res.equilibrium.outcomes["welfare_pct"])[jp])
+        assert value in [float(x) for x in fig.data[0].x]  # the step's own numbers
+    assert _stills("exposure", report.figures["exposure"]) == {"exposure": report.figures["exposure"]}
 
 
 def test_comparison_section_is_computed_from_the_presets(report, api):

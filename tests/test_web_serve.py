@@ -495,6 +495,7 @@ def test_the_sectoral_answer_of_a_solve_and_of_the_2025_steps(tmp_path):
 
 
 # --- the soak benchmark, small ------------------------------------------------------------------------------------
+@pytest.mark.slow  # a soak: .ci/run runs it after the README command
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="reads the server's resources through /proc")
 def test_a_small_soak_leaves_the_server_as_it_found_it():
     """``benchmarks/serve_soak.py`` with 120 mixed requests: only expected answers, every job finished, the

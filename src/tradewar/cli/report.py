@@ -27,8 +27,9 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         sectoral_data: Annotated[str | None, typer.Option("--sectoral-data", help="Multi-sector data folder for "
                                                           "the car-tariff section (e.g. ADB-MRIO).")] = None,
         out: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")] = Path("report.html"),
-        png: Annotated[Path | None, typer.Option("--png", help="Also write every chart as PNG into this folder "
-                                                 "(needs kaleido and Chrome/Chromium).")] = None,
+        png: Annotated[Path | None, typer.Option("--png", help="Also write every chart as PNG into this folder, "
+                                                 "the map and the bars once per step too (NAME_step1.png, ...; needs "
+                                                 "kaleido and Chrome/Chromium).")] = None,
         full: Annotated[bool, typer.Option("--full", help="Also the slower analyses (Nash war and Nash bargain "
                                            "in the deal section).")] = False,
         draws: Annotated[int, typer.Option(min=0, help="Monte Carlo draws for the uncertainty section's 90% bands "

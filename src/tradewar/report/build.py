@@ -134,12 +134,14 @@ def write_pngs(figures: dict[str, Any], folder: str | Path, *, scale: float = 2.
                                                           "coastlines", "subunits")}}
     old_topo = pio.defaults.topojson
     pio.defaults.topojson = "data:application/json," + urllib.parse.quote(json.dumps(empty)) + "#"
-    names = list(figures)
+    # a chart with a button per step is one image per step (a static image has no buttons)
+    still = {k: v for n, f in figures.items() for k, v in _stills(n, f).items()}
+    names = list(still)
     targets = [out / f"{n}.png" for n in names]
     tmp = [out / f".{n}.png.tmp" for n in names]
     with inflight(tmp):  # an interrupt removes the half-written images
         try:
-            figs = [_with_geometry(figures[n]) for n in names]
+            figs = [_with_geometry(still[n]) for n in names]
             widths = [int(f.layout.width or 1100) for f in figs]
             heights = [int(f.layout.height or 600) for f in figs]
             if hasattr(pio, "write_images"):  # one browser for all charts (plotly >= 6.1)
@@ -163,6 +165,38 @@ def write_pngs(figures: dict[str, Any], folder: str | Path, *, scale: float = 2.
         finally:
             pio.defaults.topojson = old_topo
     return targets
+
+
+def _stills(name: str, fig) -> dict[str, Any]:
+    """The images of a chart: ``{name: fig}``, or for a chart with a button per step (the map, the bars) one
+    figure per step, the buttons removed: ``name`` as the last step shows it (the page's default) and
+    ``name_step1``, ``name_step2``, ... each step, its label added to the title (the chart's ``meta["still_title"]``
+    where it gives one without the words about the buttons)."""
+    menus = [m for m in (fig.layout.updatemenus or ()) if m.type == "buttons" and m.buttons]
+    if not menus:
+        return {name: fig}
+    import plotly.graph_objects as go
+
+    def at(button) -> Any:
+        f = go.Figure(fig)
+        args = list(button.args or ())
+        if button.method == "restyle":
+            f.plotly_restyle(args[0], args[1] if len(args) > 1 else None)
+        elif button.method == "update":
+            f.plotly_update(args[0] if args else None, args[1] if len(args) > 1 else None,
+                            args[2] if len(args) > 2 else None)
+        elif button.method == "relayout":
+            f.plotly_relayout(args[0])
+        f.layout.updatemenus = ()
+        f.layout.title.text = f"{title} — {button.label}"
+        return f
+
+    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    title = meta.get("still_title") or fig.layout.title.text or ""
+    buttons = list(menus[0].buttons)
+    out = {name: at(buttons[-1])}
+    out |= {f"{name}_step{k}": at(b) for k, b in enumerate(buttons, start=1)}
+    return out
 
 
 def _with_geometry(fig):

@@ -373,7 +373,10 @@ def world_map(results: Sequence[Result], country: str, field: str = "welfare_pct
                                       "{source}. Economies too small for this scale (e.g. Singapore, Hong Kong) are "
                                       "in the bars").format(source=GEOMETRY_SOURCE))
     title = _("{label} by country (% change from the 2023 baseline); buttons: the step").format(label=label)
-    return _finish(fig, title, note, height=430, controls=40 if len(results) > 1 else 0)
+    fig = _finish(fig, title, note, height=430, controls=40 if len(results) > 1 else 0)
+    # the title of one step's image (--png), which has no buttons
+    fig.layout.meta = {"still_title": _("{label} by country (% change from the 2023 baseline)").format(label=label)}
+    return fig
 
 
 def _pad_range(x) -> list[float]:
@@ -415,6 +418,7 @@ def welfare_bars(results: Sequence[Result], country: str, field: str = "welfare_
                   note,
                   height=40 + 19 * len(codes), legend=False, controls=40 if len(results) > 1 else 0)
     fig.update_layout(margin_l=80, margin_r=70)
+    fig.layout.meta = {"still_title": _("{label} in every economy of the data (% change)").format(label=label)}
     return fig
 
 
