@@ -147,6 +147,13 @@ def write_pngs(figures: dict[str, Any], folder: str | Path, *, scale: float = 2.
             if hasattr(pio, "write_images"):  # one browser for all charts (plotly >= 6.1)
                 pio.write_images(figs, [str(t) for t in tmp], format="png", scale=scale, width=widths, height=heights,
                                  validate=False)
+                # kaleido leaves out, without an error, a chart its browser tab failed to draw (a timeout on a
+                # loaded machine): those once more, in a new browser
+                again = [k for k, t in enumerate(tmp) if not t.is_file()]
+                if again:
+                    pio.write_images([figs[k] for k in again], [str(tmp[k]) for k in again], format="png",
+                                     scale=scale, width=[widths[k] for k in again],
+                                     height=[heights[k] for k in again], validate=False)
             else:  # pragma: no cover - older plotly
                 for f, t, w, h in zip(figs, tmp, widths, heights, strict=True):
                     t.write_bytes(pio.to_image(f, format="png", scale=scale, width=w, height=h, validate=False))
