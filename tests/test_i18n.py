@@ -453,3 +453,4 @@ def test_money_reads_in_each_language_s_own_units():
     assert ja.usd_bn(685.94) == "6,859億ドル" and ja.usd_bn(4204.3) == "4.2兆ドル"
     assert zh.usd_bn(685.94) == "6,859亿美元" and zh.usd_bn(4204.3) == "4.2万亿美元"
     assert ja.usd_bn(float("nan")) == ja.gettext("n/a")
+    assert ja.usd_bn(999.97) == "1.0兆ドル" and ja.usd_bn(999.94) == "9,999億ドル"  # 兆 from what rounds to it

@@ -193,3 +193,5 @@ def test_a_region_code_on_a_world_of_countries_says_to_name_them(world2023):
         w.index("EU27")
     with pytest.raises(DataError, match="ROW is a region of world2023: name the countries"):
         w.index("ROW")
+    with pytest.raises(DataError, match=r"'EU' .*did you mean EU27\?"):  # a world of regions has the code
+        world2023.index("EU")

@@ -172,10 +172,14 @@ def test_sweep_and_uncertainty_take_another_dataset(tmp_path):
     scen.write_text('name = "war"\n[[tariffs]]\ntype = "partner"\nimporter = "USA"\nrates = { CHN = 0.3 }\n'
                     '[uncertainty]\ndraws = 4\nseed = 3\n[uncertainty.params.eps]\ndist = "lognormal"\n'
                     'median = 4.0\nsigma = 0.2\n')
-    r = CliRunner().invoke(app, ["sweep", str(scen), "--data", str(folder), "--grid", "USA.tariff_on.CHN=0:0.5:30",
-                                 "--grid", "eps=3:5:15", "--scheduler", "none"])
+    args = ["sweep", str(scen), "--grid", "USA.tariff_on.CHN=0:0.5:30", "--grid", "eps=3:5:15", "--scheduler", "none",
+            "--out", str(tmp_path / "run")]
+    r = CliRunner().invoke(app, [*args, "--data", str(folder)])
     assert r.exit_code == 0, r.output
     assert "shown: 21 of 30 rows and 11 of 15 columns" in r.output and "│ 0.5 " in r.output
+    # the same data under another spelling of their path: the same run, which --resume finds finished
+    r = CliRunner().invoke(app, [*args, "--data", str(folder / ".." / "w5"), "--resume"])
+    assert r.exit_code == 0, r.output
     out = tmp_path / "mc.json"
     r = CliRunner().invoke(app, ["uncertainty", str(scen), "--data", str(folder), "--no-flip", "--scheduler", "none",
                                  "--json", str(out)])

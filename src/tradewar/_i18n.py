@@ -193,7 +193,7 @@ class Translator:
         units = {"ja": ("億ドル", "兆ドル"), "zh": ("亿美元", "万亿美元")}.get(self.lang)
         if units is None:
             return self.number(value, digits) + " bn USD"
-        if abs(value) >= 1000.0:
+        if abs(round(value * 10.0)) >= 10000:  # after rounding: 999.97 bn is 1.0兆, not 10,000億
             return self.number(value / 1000.0, 1) + units[1]
         return self.number(value * 10.0, 0) + units[0]
 

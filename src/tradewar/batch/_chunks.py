@@ -288,5 +288,5 @@ def run_chunks(
         df = read_parts(folder)
     else:
         df = pd.concat([frames[i] for i in range(total)], ignore_index=True) if frames else pd.DataFrame()
-    df.attrs["scheduler"] = scheduler
+    df.attrs["scheduler"] = scheduler if pending else "none"  # nothing left to solve ran nowhere
     return df

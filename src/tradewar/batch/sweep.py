@@ -70,7 +70,15 @@ class BatchSetup:
 
         T = put(T)
         if self.rule is not None:
-            T = put(np.stack([apply_retaliation(self.world, self.rule, t) for t in T]))
+            answered = []
+            for b, t in enumerate(T):
+                try:
+                    answered.append(apply_retaliation(self.world, self.rule, t))
+                except ScenarioError as e:  # a point the rule cannot answer: named, not one failure among many
+                    point = ", ".join(f"{self.world.codes[i]}.tariff_on.{self.world.codes[e_]}={v:g}"
+                                      for (e_, i), v in zip(cells, vals[b], strict=True))
+                    raise ScenarioError(f"grid point {point}: {e}") from None
+            T = put(np.stack(answered))
         return T
 
     def factory(self) -> ModelFactory:
@@ -510,7 +518,10 @@ def run_members(
             "cells": [tuple(int(u) for u in c) for c in cells], "values": None if vals is None else vals[sl],
             "coords": {k: v[sl] for k, v in coords.items()},
         })
-    fp = _fingerprint(s.model_dump_json(exclude={"path"}), sorted(params), *[params[k] for k in sorted(params)],
+    # the scenario without where its data are (their contents are hashed below): a run resumed with the same data
+    # under another path, or from another folder, is the same run
+    where = {"path": True, "data": {"source", "gdp", "tariffs", "written_for"}}
+    fp = _fingerprint(s.model_dump_json(exclude=where), sorted(params), *[params[k] for k in sorted(params)],
                       [list(c) for c in cells], vals if vals is not None else "", sorted(coords),
                       *[coords[k] for k in sorted(coords)], dim, chunk,
                       [opts.tol, opts.check_tol, opts.max_steps, opts.method],

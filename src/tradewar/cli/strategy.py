@@ -454,7 +454,8 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
             return (", ".join(codes[:12]) + (f" and {len(codes) - 12} more" if len(codes) > 12 else "")) or "none"
 
         if outcome == 0:
-            console.print("the stable coalition is no bloc: every tariff stays as in the base scenario")
+            first = "the stable coalition" if len(stable) == 1 else f"the first of {len(stable)} stable coalitions"
+            console.print(f"{first} is no bloc: every tariff stays as in the base scenario")
         else:
             console.print(f"vs no bloc ({len(gl['gain'])} gain, {len(gl['lose'])} lose; largest first), gain: "
                           f"{few(gl['gain'])}; lose: {few(gl['lose'])} (largest loss {world.codes[order[0]]} "

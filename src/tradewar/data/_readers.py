@@ -445,8 +445,8 @@ def _sectoral_reader(path: Path):
     return None
 
 
-#: File suffixes read as a long trade table.
-LONG_TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".parquet", ".pq")
+#: File suffixes read as a long trade table (comma-separated text, or Parquet); a file without one is read as CSV.
+LONG_TABLE_SUFFIXES = (".csv", ".txt", ".parquet", ".pq", "")
 
 
 def load_world(source: str | os.PathLike = "world2023", **kw: Any) -> World:
@@ -550,8 +550,8 @@ def _dispatch(source: str | os.PathLike, kw: dict[str, Any]) -> World:
         return _call(read_tariffwar_cube, path, kw)
     if path.is_file():
         if path.suffix.lower() not in LONG_TABLE_SUFFIXES:
-            raise DataError(f"{_label(source)}: not a trade table; give a long table (.csv or .parquet: exporter, "
-                            "importer, value), a .mat cube or a data folder")
+            raise DataError(f"{_label(source)}: not a trade table; give a long table (.csv, .txt or .parquet: "
+                            "exporter, importer, value), a .mat cube or a data folder")
         if "gdp_path" not in kw:
             raise DataError(
                 f"{_label(source)}: a long trade table needs a GDP table; pass gdp_path= "

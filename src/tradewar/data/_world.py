@@ -313,7 +313,8 @@ def did_you_mean(code: str, candidates) -> str:
 
     c = code.strip().upper()
     candidates = list(candidates)
-    if c in ("EU27", "EU", "ROW"):
+    regions = ("EU27", "EU", "ROW")
+    if c in regions and not any(r in candidates for r in regions):  # a world of countries
         members = [m for m in candidates if m in EU27_MEMBERS]
         if c != "ROW" and members:
             return (f"; {c} is a region of world2023 and this world has its countries: name them "

@@ -447,7 +447,8 @@ def decomposition_chart(results: Sequence[Result], codes: Sequence[str]):
     total = np.array([float(np.asarray(oc["welfare_pct"])[i]) for i in idx])
     rest = total - np.array([float(np.asarray(oc[tot])[i]) + float(np.asarray(oc[vot])[i]) for i in idx])
     if np.max(np.abs(rest)) > 1e-6:
-        fig.add_bar(x=codes, y=rest, name=_("Rest: what the first-order split (baseline weights) leaves out"),
+        fig.add_bar(x=codes, y=rest, name=_("Rest: the quadrature error of the exact split") if exact else
+                    _("Rest: what the first-order split (baseline weights) leaves out"),
                     marker_color="#9aa5b1", marker_pattern_shape=".",
                     hovertemplate="%{x} " + _("rest") + ": %{y:+.3f}%<extra></extra>")
     fig.add_scatter(x=codes, y=total, mode="markers",

@@ -170,6 +170,13 @@ def candidate_members(bloc: Bloc, world) -> tuple[tuple[str, ...], ...]:
     return tuple((c,) if c in world.codes else tuple(found.get(c, ())) for c in bloc.candidates)
 
 
+def _weighted_rate(world, t: np.ndarray, exporters: Any, importers: Any) -> float:
+    """The tariffs ``t[exporters, importers]`` (one side a region's countries, the other one country; every sector)
+    as one rate, weighted by the baseline flows they tax (the plain mean where there are none)."""
+    rates, flows = t[exporters, importers], np.asarray(world.trade, dtype=np.float64)[exporters, importers]
+    return float((rates * flows).sum() / flows.sum()) if flows.sum() > 0 else float(np.mean(rates))
+
+
 def _supports_export_taxes(model: Any, world) -> bool:
     flag = getattr(model, "supports_export_taxes", None)
     if flag is not None:
@@ -472,7 +479,7 @@ def bloc_game(
                                upper=bloc.max_rate)
             check_best_response(br, f"bloc '{bloc.name}': answer of {bloc.target} to coalition {m}")
             T[m] = br.tariffs
-            rates[m, inside] = [float(np.mean(np.asarray(br.tariffs)[groups[k], tgt])) for k in inside]
+            rates[m, inside] = [_weighted_rate(world, np.asarray(br.tariffs), groups[k], tgt) for k in inside]
             if progress is not None:
                 progress(m, 2 * members.shape[0])
         prog2 = None if progress is None else (lambda d, n: progress(members.shape[0] + d, 2 * members.shape[0]))

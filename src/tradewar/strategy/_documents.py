@@ -304,7 +304,7 @@ def bloc_document(bloc, data: str | None = None, progress: Progress = None, *, g
     document's ``candidates`` give, for each candidate, its welfare joining and staying out (the others
     as in the first stable coalition, or the grand coalition when none is stable) and with no bloc.
     """
-    from ._blocs import bloc_game, coalition_tariffs, prepare_bloc
+    from ._blocs import _weighted_rate, bloc_game, coalition_tariffs, prepare_bloc
 
     world, model, t, s = prepare_bloc(bloc, data=data, gdp=gdp, tariffs=tariffs)
     K = len(bloc.candidates)
@@ -321,14 +321,11 @@ def bloc_document(bloc, data: str | None = None, progress: Progress = None, *, g
     mem = game.names(outcome)
     doc["coalition"] = list(mem)
     groups = dict(zip(bloc.candidates, game.groups, strict=True))
-    flows = np.asarray(world.trade, dtype=np.float64)
 
     def rate(c: str, exporter: bool, partner: int) -> float:
         # a region's rate: its countries' rates weighted by their baseline trade with the partner
         idx = world.indices(groups[c])
-        rows, cols = (idx, partner) if exporter else (partner, idx)
-        t_, w_ = T[0][rows, cols], flows[rows, cols]
-        return float((t_ * w_).sum() / w_.sum()) if w_.sum() > 0 else float(np.mean(t_))
+        return _weighted_rate(world, T[0], idx, partner) if exporter else _weighted_rate(world, T[0], partner, idx)
 
     doc["tariffs"] = {f"{bloc.leader} on {c}": rate(c, True, L) for c in bloc.candidates} | {
         f"{c} on {bloc.target}": rate(c, False, Tg) for c in mem} | {f"{bloc.target} on {c}": rate(c, True, Tg) for c in mem}

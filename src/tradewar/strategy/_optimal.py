@@ -176,8 +176,7 @@ def _projected_newton(ev: _Evaluator, u: np.ndarray, lb: float, lower: float, c:
     """
     r = ev.value_grad(u)
     if r is None:
-        raise ConvergenceError("optimal tariff: the equilibrium at the starting tariffs (the scenario's) did not solve; "
-                               "`tradewar run` on the scenario says why")
+        raise ConvergenceError("optimal tariff: the equilibrium at the tariffs the search starts from did not solve")
     v, g, W = r
     it = 0
     status = "max_steps_reached"

@@ -132,8 +132,8 @@ def best_response(
         return -100.0 * float(np.log(wk[0])), -100.0 * J[0] / wk[0]
 
     if fun(np.log1p(v0))[0] >= 1e10:
-        raise ConvergenceError(f"best response of country {c}: the equilibrium at the starting tariffs (the "
-                               "scenario's) did not solve; `tradewar run` on the scenario says why")
+        raise ConvergenceError(f"best response of country {c}: the equilibrium at the tariffs the search starts from "
+                               "did not solve")
     # one BLAS thread for L-BFGS-B's vector steps: a second thread only adds hand-overs on busy cores
     with blas_threads(inst.n_free):
         res = scipy.optimize.minimize(fun, np.log1p(v0), jac=True, method="L-BFGS-B", bounds=[(lo, hi)] * inst.n_free,
