@@ -562,11 +562,18 @@ def _region_members(s: Scenario, world, codes=None) -> dict[str, tuple[str, ...]
     """The region codes of ``s`` (or ``codes``) that ``world`` lacks, each with its countries in ``world`` (see
     :func:`on_world`)."""
     missing = {c for c in (_codes_of(s) if codes is None else codes) if c not in world.codes}
+    return regions_in(s.data.written_for or _data_source(s), world, missing)
+
+
+def regions_in(source: str, world, codes) -> dict[str, tuple[str, ...]]:
+    """The ``codes`` that ``world`` lacks and that name a region of the data source ``source`` (``EU27`` and
+    ``EU`` the EU in any world), each with its countries in ``world`` (empty where it has none)."""
+    missing = {c for c in codes if c not in world.codes}
     if not missing:
         return {}
     from .data import EU27_MEMBERS
 
-    groups = {r: g for r, g in _regions_of_own_world(s, world).items() if r in missing}
+    groups = {r: g for r, g in _own_regions(source, tuple(world.codes)).items() if r in missing}
     eu = tuple(c for c in world.codes if c in EU27_MEMBERS)
     groups |= {r: eu for r in ("EU27", "EU") if r in missing and r not in groups}
     return groups

@@ -391,14 +391,16 @@ def _brief(diagnostics: dict[str, Any] | None) -> str:
     return f" [{', '.join(f'{k} {show(v)}' for k, v in items[:6])}]" if items else ""
 
 
-def _require_data(s, data: str | None) -> None:
-    """A one-line error for a preset that runs only on a dataset given with ``--data``."""
+def _on_data(s, data: str | None, gdp: str | None = None, tariffs: str | None = None):
+    """The scenario on the data of ``--data`` (with ``--gdp``, ``--tariffs``) where given; a one-line error for a
+    preset that runs only on a dataset given with ``--data``."""
     from .._exceptions import ScenarioError
     from ..scenario import needs_data
 
     if data is None and needs_data(s):
         raise ScenarioError(f"preset '{s.name}' needs a sectoral dataset: add --data DIR (e.g. an ADB-MRIO "
                             "folder, a WIOD or Caliendo-Parro folder)")
+    return s.with_data(data, gdp=gdp, tariffs=tariffs)
 
 
 def _codes(countries: str | None) -> list[str] | None:

@@ -99,13 +99,14 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         from .._exceptions import ScenarioError
         from .._io import check_not_inputs, check_output_paths
         from ..batch.uncertainty import uncertainty as run_uncertainty
-        from ..scenario import scenario_inputs
+        from ..scenario import load_scenario, scenario_inputs
+        from ._app import _on_data
 
         check_output_paths([("--json", json_out), ("--html", html)])
         if html is not None and sensitivity == 0:
             raise ScenarioError("option '--html': the tornado chart needs Sobol indices; add --sensitivity N")
         _check_scheduler(scheduler)
-        s = _scenario(scenario, data, gdp, tariffs)
+        s = _on_data(load_scenario(scenario), data, gdp, tariffs)
         check_not_inputs([("--json", json_out), ("--html", html)], scenario_inputs(s))
         with _bar(err_console) as prog:
             res = run_uncertainty(s, draws=draws, seed=seed, flip=flip, sensitivity=sensitivity, scheduler=scheduler,
@@ -179,7 +180,8 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         from .._io import check_not_inputs, check_output_folder, check_output_paths
         from ..batch.sweep import parse_grid
         from ..batch.sweep import sweep as run_sweep
-        from ..scenario import scenario_inputs
+        from ..scenario import load_scenario, scenario_inputs
+        from ._app import _on_data
 
         check_output_paths([("--html", html)])
         if out is not None:
@@ -187,7 +189,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         if resume and out is None:
             raise ScenarioError("--resume needs --out DIR (the folder of the run to finish)")
         _check_scheduler(scheduler)
-        s = _scenario(scenario, data, gdp, tariffs)
+        s = _on_data(load_scenario(scenario), data, gdp, tariffs)
         check_not_inputs([("--html", html), ("--out", out)], scenario_inputs(s))
         axes = [parse_grid(g) for g in grid]
         with _bar(err_console) as prog:
@@ -233,16 +235,6 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
             fig = heatmap_figure(ds, c)
             atomic_write(html, lambda fh: fh.write(fig.to_html(include_plotlyjs=True, full_html=True)))
             console.print(f"wrote {html}")
-
-
-def _scenario(name: str, data: str | None, gdp: str | None, tariffs: str | None):
-    """The scenario ``name`` on the data of ``--data`` (with ``--gdp``, ``--tariffs``) where given."""
-    from ..scenario import load_scenario
-    from ._app import _require_data
-
-    s = load_scenario(name)
-    _require_data(s, data)
-    return s.with_data(data, gdp=gdp, tariffs=tariffs)
 
 
 def _thinned(values, most: int):

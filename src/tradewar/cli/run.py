@@ -15,7 +15,7 @@ from ._app import (
     TARIFFS_HELP,
     _codes,
     _explain_na,
-    _require_data,
+    _on_data,
     _with_deficits,
     app,
     console,
@@ -61,9 +61,7 @@ def run(
     outs = [("--json", json_out), ("--csv", csv_out), ("--csv", sectors_csv), ("--tariffs-out", tariffs_out),
             ("--flows-out", flows_out)]
     check_output_paths(outs)
-    s = _with_deficits(load_scenario(scenario), deficits)
-    _require_data(s, data)
-    s = s.with_data(data, gdp=gdp, tariffs=tariffs)
+    s = _on_data(_with_deficits(load_scenario(scenario), deficits), data, gdp, tariffs)
     check_not_inputs(outs, scenario_inputs(s))
     world = scenario_world(s)
     codes = check_option_codes(world, _codes(countries), "--countries") or (

@@ -87,11 +87,9 @@ def _prepare(scenario: str, data: str | None, gdp: str | None = None, tariffs: s
     from .._io import check_not_inputs
     from ..scenario import load_scenario, prepare, scenario_inputs, scenario_world
     from ..strategy._documents import index_of
-    from ._app import _require_data
+    from ._app import _on_data
 
-    s = load_scenario(scenario)
-    _require_data(s, data)
-    s = s.with_data(data, gdp=gdp, tariffs=tariffs)
+    s = _on_data(load_scenario(scenario), data, gdp, tariffs)
     check_not_inputs(outputs, scenario_inputs(s))
     world = scenario_world(s)
     for option, codes in countries:

@@ -67,14 +67,11 @@ def partners_for(country: str) -> tuple[str, str]:
 
 
 def _importers(world, code: str, exporter: str) -> list[int]:
-    """The importers ``code`` stands for in ``world``: itself, or for ``EU27`` (``EU``) on a world of countries
-    the EU members there; never ``exporter`` (its own sales are no exports)."""
-    from ..data import EU27_MEMBERS
+    """The importers ``code`` stands for in ``world``: itself, or a region of world2023 (``EU27``) on a world of
+    countries its countries there; never ``exporter`` (its own sales are no exports)."""
+    from ..scenario import regions_in
 
-    if code in world.codes:
-        codes = [code]
-    else:
-        codes = [c for c in world.codes if c in EU27_MEMBERS] if code in ("EU27", "EU") else []
+    codes = [code] if code in world.codes else regions_in("world2023", world, [code]).get(code, ())
     return [world.index(c) for c in codes if c != exporter]
 
 

@@ -152,21 +152,18 @@ def candidate_members(bloc: Bloc, world) -> tuple[tuple[str, ...], ...]:
     that ``world`` lacks, its countries there (``EU27`` and ``EU`` the EU members; another region of the world
     the bloc's base scenario was written for, its countries as :func:`tradewar.scenario.on_world` finds them);
     ``()`` for a code that names nothing in ``world``."""
-    missing = [c for c in bloc.candidates if c not in world.codes]
     found: dict[str, tuple[str, ...]] = {}
-    if missing:
-        from ..scenario import Scenario, _region_members, load_scenario
+    if any(c not in world.codes for c in bloc.candidates):
+        from ..scenario import _data_source, load_scenario, regions_in
 
+        source = "world2023"
         if bloc.scenario is not None:
             try:
                 s = load_scenario(bloc.scenario)
+                source = s.data.written_for or _data_source(s)
             except ScenarioError:  # the bloc's own check of its scenario comes later, with its data
-                s = None
-        else:
-            s = None
-        if s is None:
-            s = Scenario.model_validate({"name": bloc.name, "data": {"source": "world2023"}})
-        found = _region_members(s, world, missing)
+                pass
+        found = regions_in(source, world, bloc.candidates)
     return tuple((c,) if c in world.codes else tuple(found.get(c, ())) for c in bloc.candidates)
 
 
