@@ -415,3 +415,30 @@ def test_a_bargain_is_settled_only_at_a_vanishing_gradient():
     assert not bargain_settled({"status": "stalled", "grad_norm": 1e-3})
     assert not bargain_settled({"status": "stalled"})
     assert not bargain_settled({"status": "max_steps_reached", "grad_norm": 0.0})
+
+
+def test_cli_strategic_commands_follow_tradewar_lang(files):
+    """Titles, headings and notes of optimal, nash, talks and bloc in the language of ``TRADEWAR_LANG``."""
+    from tradewar._i18n import translator
+    from tradewar.cli import app
+
+    ja, zh = translator("ja"), translator("zh")
+    r = runner.invoke(app, ["optimal", str(files / "s3.toml"), "--country", "USA"], env={"TRADEWAR_LANG": "ja"})
+    assert r.exit_code == 0, r.output
+    assert ja.gettext("Outcomes at the optimum of {country}").format(country="USA") in r.output
+    assert "USA の最適関税(一律)" in r.output and "全相手国" in r.output and "収束、勾配ノルム" in r.output
+    assert "Optimal" not in r.output and "tariff %" not in r.output and "welfare %" not in r.output
+    r = runner.invoke(app, ["nash", str(files / "s3.toml"), "--players", "USA,CHN"], env={"TRADEWAR_LANG": "zh"})
+    assert r.exit_code == 0, r.output
+    assert zh.gettext("Outcomes at the Nash equilibrium") in r.output and "纳什均衡关税(统一,s3)" in r.output
+    assert "Nash" not in r.output and "certificate" not in r.output
+    r = runner.invoke(app, ["talks", str(files / "s3.toml"), "--parties", "USA,CHN", "--threat", "current"],
+                      env={"TRADEWAR_LANG": "ja"})
+    assert r.exit_code == 0, r.output
+    assert "ナッシュ交渉 USA-CHN" in r.output and "威嚇:現行関税" in r.output and "合意のフロンティア" in r.output
+    assert "USA が CHN に" in r.output and "threat" not in r.output and "welfare" not in r.output
+    r = runner.invoke(app, ["bloc", str(files / "bloc.toml")], env={"TRADEWAR_LANG": "zh"})
+    assert r.exit_code == 0, r.output
+    assert "个联盟中有" in r.output and zh.gettext("candidate") in r.output and "coalition" not in r.output
+    r = runner.invoke(app, ["bloc", str(files / "bloc.toml")], env={"TRADEWAR_LANG": "en"})
+    assert "stable coalition(s) of 4" in r.output and "welfare % in" in r.output

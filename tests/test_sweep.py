@@ -180,12 +180,22 @@ def test_sweep_and_uncertainty_take_another_dataset(tmp_path):
     # the same data under another spelling of their path: the same run, which --resume finds finished
     r = CliRunner().invoke(app, [*args, "--data", str(folder / ".." / "w5"), "--resume"])
     assert r.exit_code == 0, r.output
+    # the table in the language of TRADEWAR_LANG
+    r = CliRunner().invoke(app, [*args, "--data", str(folder), "--resume"], env={"TRADEWAR_LANG": "zh"})
+    assert r.exit_code == 0, r.output
+    assert "war:USA 的福利 %(450 个点,失败 0 个)" in r.output and "显示:30 行中的 21 行" in r.output
+    assert "welfare" not in r.output and "wrote" not in r.output and "已写入" in r.output
     out = tmp_path / "mc.json"
     r = CliRunner().invoke(app, ["uncertainty", str(scen), "--data", str(folder), "--no-flip", "--scheduler", "none",
                                  "--json", str(out)])
     assert r.exit_code == 0, r.output
     doc = json.loads(out.read_text())
     assert sorted(doc["countries"]) == sorted(codes)
+    r = CliRunner().invoke(app, ["uncertainty", str(scen), "--data", str(folder), "--no-flip", "--scheduler", "none"],
+                           env={"TRADEWAR_LANG": "ja"})
+    assert r.exit_code == 0, r.output
+    assert "war:4 回の抽出による経済厚生 %(シード 3)" in r.output and "平均" in r.output and "失敗した抽出 0 回" in r.output
+    assert "welfare" not in r.output and "mean" not in r.output
     # KOR and MEX trade in balance at the baseline: their deficit's percent change is undefined (NaN), which is
     # no failed draw
     assert doc["failed"] == []

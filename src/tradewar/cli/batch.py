@@ -14,7 +14,11 @@ from typing import Annotated, Any
 
 import typer
 
+from .._i18n import N_, _, current
 from .strategy import GDP_HELP, TARIFFS_HELP
+
+#: The stages of a batch run, as its progress bar names them.
+_STAGES = {"draws": N_("draws"), "flip": N_("flip points"), "sobol": N_("Sobol indices"), "chunks": N_("chunks")}
 
 SCHEDULER_HELP = ("auto (local when the run fills enough chunks of the default size for the workers to save two "
                   "chunks' time, e.g. 4 chunks on 2 cores; else in this process), none (in this process), local "
@@ -46,10 +50,10 @@ def _tracker(prog):
 
     def update(stage: str, done: int, total: int) -> None:
         if stage not in tasks:
-            tasks[stage] = prog.add_task(stage, total=total, rate="")
+            tasks[stage] = prog.add_task(_(_STAGES.get(stage, stage)), total=total, rate="")
             start[stage] = time.perf_counter()
         dt = time.perf_counter() - start[stage]
-        rate = f"{done / dt:.2f} chunks/s" if dt > 0 and done else ""
+        rate = _("{rate} chunks/s").format(rate=f"{done / dt:.2f}") if dt > 0 and done else ""
         prog.update(tasks[stage], completed=done, total=total, rate=rate)
 
     return update
@@ -116,30 +120,34 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         codes = _codes(countries, doc) or [c for c in (s.output.countries or []) if c in doc["countries"]] \
             or list(doc["countries"])[:10]
         flip_key = f"{doc.get('flip_param')}_flip"
-        table = Table(title=f"{s.title or s.name}: welfare % over {doc['draws']} draws (seed {doc['seed']})",
-                      header_style="bold", title_justify="left")
-        for col in ("country", "mean", "p05", "p50", "p95", "P(gain)") + ((flip_key,) if flip else ()):
-            table.add_column(col, justify="left" if col == "country" else "right")
+        table = Table(title=_("{title}: welfare % over {draws} draws (seed {seed})").format(
+            title=current().text(s.title) or s.name, draws=doc["draws"], seed=doc["seed"]),
+            header_style="bold", title_justify="left")
+        heads = (_("country"), _("mean"), "p05", "p50", "p95", _("P(gain)")) + ((flip_key,) if flip else ())
+        for k, col in enumerate(heads):
+            table.add_column(col, justify="left" if k == 0 else "right")
         for c in codes:
             w = doc["countries"][c]["welfare_pct"]
             row = [c] + [_f(w[k]) for k in ("mean", "p05", "p50", "p95")] + [_f(w["prob_gain"])]
             if flip:
                 v = doc["countries"][c].get(flip_key)
-                row.append("none in range" if v is None else f"{v:.3f}")
+                row.append(_("none in range") if v is None else f"{v:.3f}")
             table.add_row(*row)
         console.print(table)
         dists = ", ".join(f"{k} ~ {v['dist']}" for k, v in doc["params"].items())
-        console.print(f"[dim]parameters: {dists}; {len(doc['failed'])} failed draws[/]")
+        console.print("[dim]" + _("parameters: {dists}; {n} failed draws").format(dists=dists, n=len(doc["failed"]))
+                      + "[/]")
         for f in doc["failed"][:5]:
-            console.print(f"[yellow]draw {f['index']}: {f['status']} (max residual {f['max_residual']})[/]")
+            console.print("[yellow]" + _("draw {index}: {status} (max residual {residual})").format(
+                index=f["index"], status=f["status"], residual=f["max_residual"]) + "[/]")
         if "sensitivity" in doc and codes:
             sens = doc["sensitivity"]
             if sens.get("note"):
-                console.print(f"[yellow]sensitivity: {sens['note']}[/]")
+                console.print("[yellow]" + _("sensitivity: {note}").format(note=sens["note"]) + "[/]")
             else:
-                st = Table(title=f"Sobol total indices of welfare ({sens['solves']} solves)", header_style="bold",
-                           title_justify="left")
-                st.add_column("country")
+                st = Table(title=_("Sobol total indices of welfare ({solves} solves)").format(solves=sens["solves"]),
+                           header_style="bold", title_justify="left")
+                st.add_column(_("country"))
                 for p in sens["params"]:
                     st.add_column(p, justify="right")
                 for c in codes:
@@ -151,7 +159,7 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
 
                     fig = tornado_figure(sens, codes[0])
                     atomic_write(html, lambda fh: fh.write(fig.to_html(include_plotlyjs=True, full_html=True)))
-                    console.print(f"wrote {html}")
+                    console.print(_("wrote {path}").format(path=html))
         if json_out:
             from .strategy import _write
 
@@ -202,17 +210,18 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         if c not in codes:
             raise ScenarioError(f"--country '{c}': not in the scenario's world")
         da = ds.welfare_pct.sel(country=c)
-        title = f"{s.title or s.name}: welfare % of {c} ({int(ds.status.size)} points, {ds.attrs['failed']} failed)"
+        title = _("{title}: welfare % of {country} ({points} points, {failed} failed)").format(
+            title=current().text(s.title) or s.name, country=c, points=int(ds.status.size), failed=ds.attrs["failed"])
         if da.ndim == 1:
             t = Table(title=title, header_style="bold", title_justify="left")
             t.add_column(da.dims[0])
-            t.add_column("welfare %", justify="right")
+            t.add_column(_("welfare %"), justify="right")
             for x, v in zip(da[da.dims[0]].values, da.values, strict=True):
                 t.add_row(f"{x:.4g}", _f(v))
         else:
             d0, d1 = da.dims[0], da.dims[1]
             da2 = da.isel({d: 0 for d in da.dims[2:]})
-            t = Table(title=title + (" (other axes at their first value)" if da.ndim > 2 else ""),
+            t = Table(title=title + (_(" (other axes at their first value)") if da.ndim > 2 else ""),
                       header_style="bold", title_justify="left")
             t.add_column(f"{d0} \\ {d1}")
             cols, rows = da2[d1].values, da2[d0].values
@@ -223,18 +232,19 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
                 t.add_row(f"{y:.4g}", *[_f(da2.sel({d0: y, d1: x}).item()) for x in show])
         console.print(t)
         if da.ndim > 1 and (len(show) < len(cols) or len(show_rows) < len(rows)):
-            console.print(f"[dim]shown: {len(show_rows)} of {len(rows)} rows and {len(show)} of {len(cols)} "
-                          "columns (evenly spaced, the last included); --html and --out hold every point[/]")
+            console.print("[dim]" + _("shown: {rows} of {all_rows} rows and {cols} of {all_cols} columns (evenly "
+                                      "spaced, the last included); --html and --out hold every point").format(
+                rows=len(show_rows), all_rows=len(rows), cols=len(show), all_cols=len(cols)) + "[/]")
         if out is not None:
-            console.print(f"wrote {out} (Parquet dataset, {ds.attrs['chunks']} chunks; read it with "
-                          "tradewar.batch.load_run)")
+            console.print(_("wrote {path} (Parquet dataset, {chunks} chunks; read it with tradewar.batch.load_run)")
+                          .format(path=out, chunks=ds.attrs["chunks"]))
         if html:
             from .._io import atomic_write
             from ..batch.sweep import heatmap_figure
 
             fig = heatmap_figure(ds, c)
             atomic_write(html, lambda fh: fh.write(fig.to_html(include_plotlyjs=True, full_html=True)))
-            console.print(f"wrote {html}")
+            console.print(_("wrote {path}").format(path=html))
 
 
 def _thinned(values, most: int):

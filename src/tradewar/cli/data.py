@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from .._i18n import _
 from ._app import _explain_na, console, data_app, frame_table, handle_errors
 
 
@@ -28,14 +29,16 @@ def data_info(
     x = w.bilateral()
     console.print(f"[bold]{w.source or source}[/]")
     console.print(
-        f"{w.n} countries" + (f", {w.n_sectors} sectors" if w.has_sectors else "")
-        + f"; world GDP {w.gdp.sum():,.0f}, international trade {w.exports().sum():,.0f}, "
-        f"domestic sales {'present' if w.has_domestic() else 'absent (built at calibration)'}; units {w.units}"
+        _("{n} countries").format(n=w.n) + (_(", {n} sectors").format(n=w.n_sectors) if w.has_sectors else "")
+        + _("; world GDP {gdp}, international trade {trade}, domestic sales {domestic}; units {units}").format(
+            gdp=f"{w.gdp.sum():,.0f}", trade=f"{w.exports().sum():,.0f}",
+            domestic=_("present") if w.has_domestic() else _("absent (built at calibration)"), units=w.units)
     )
     summ = w.summary().sort_values("gdp", ascending=False).head(top)
     summ["trade % of GDP"] = 100.0 * (summ["exports"] + summ["imports"]) / summ["gdp"].where(summ["gdp"] > 0)
     summ["balance % of GDP"] = 100.0 * summ["balance"] / summ["gdp"].where(summ["gdp"] > 0)
-    console.print(frame_table(summ, f"Largest {min(top, w.n)} economies ({w.units})", "country"))
+    console.print(frame_table(summ, _("Largest {n} economies ({units})").format(n=min(top, w.n), units=w.units),
+                              "country"))
     _print_balances(w, country)
     if country:
         p = w.partners(country, top)
@@ -43,7 +46,8 @@ def data_info(
         for k in shares:
             p[k] = 100.0 * p[k]
         p = p.rename(columns=shares)
-        console.print(frame_table(p, f"Largest partners of {country.upper()} ({w.units}; shares in %)", "partner"))
+        console.print(frame_table(p, _("Largest partners of {country} ({units}; shares in %)").format(
+            country=country.upper(), units=w.units), "partner"))
     _explain_na(summ)
     del x
 
@@ -59,10 +63,11 @@ def _print_balances(w, country: str | None) -> None:
     limit = 100.0 * MAX_BALANCE_TO_GDP
     over = [k for k in np.argsort(-np.abs(np.nan_to_num(share)), kind="stable") if abs(share[k]) > limit]
     listed = ", ".join(f"{w.codes[k]} {share[k]:+.1f}%" for k in over)
-    console.print(f"trade balance beyond {limit:g}% of GDP (a warning at calibration): {listed}" if over
-                  else f"no trade balance beyond {limit:g}% of GDP")
+    console.print(_("trade balance beyond {limit}% of GDP (a warning at calibration): {listed}").format(
+        limit=f"{limit:g}", listed=listed) if over else _("no trade balance beyond {limit}% of GDP").format(limit=f"{limit:g}"))
     if country:
         k = w.index(country)
         exp, imp = float(w.exports()[k]), float(w.imports()[k])
-        console.print(f"{w.codes[k]}: exports {exp:,.0f}, imports {imp:,.0f}, trade balance {exp - imp:,.0f} "
-                      f"{w.units} ({share[k]:+.1f}% of GDP)")
+        console.print(_("{country}: exports {exports}, imports {imports}, trade balance {balance} {units} ({share}% "
+                        "of GDP)").format(country=w.codes[k], exports=f"{exp:,.0f}", imports=f"{imp:,.0f}",
+                                          balance=f"{exp - imp:,.0f}", units=w.units, share=f"{share[k]:+.1f}"))

@@ -85,13 +85,14 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
             rep = build_report(country, scenarios=steps, data=data, sectoral_data=sectoral_data, progress=progress,
                                full=full, draws=draws, lang=lang)
         path = rep.write(out)
-        console.print(f"wrote {path}  ({len(rep.html) / 1e6:.1f} MB, opens offline)")
         from rich.cells import cell_len
         from rich.markup import escape
 
         from .._i18n import _, language
 
         with language(lang) as tr:
+            console.print(_("wrote {path}  ({size} MB, opens offline)").format(path=path,
+                                                                             size=f"{len(rep.html) / 1e6:.1f}"))
             title = _("{country} in the 2025 tariff war").format(country=tr.country(rep.country, rep.country))
             unit = _("% change from the baseline")
             console.print(f"[bold]{escape(title)}[/] ({escape(unit)}):")
@@ -106,7 +107,8 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         if png is not None:
             with console.status("writing PNG files ...", spinner="dots"):
                 paths = rep.write_pngs(png)
-            console.print(f"wrote {len(paths)} PNG files to {png}")
+            with language(lang):
+                console.print(_("wrote {n} PNG files to {path}").format(n=len(paths), path=png))
 
     @app.command("timeline")
     @handle_errors

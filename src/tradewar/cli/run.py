@@ -67,7 +67,7 @@ def run(
     codes = check_option_codes(world, _codes(countries), "--countries") or (
         None if all_countries else output_countries(s, world)
     )
-    with console.status(f"solving {s.name} ...", spinner="dots"):
+    with console.status(_("solving {scenario} ...").format(scenario=s.name), spinner="dots"):
         res = run_scenario(s, world=world)
     df = result_frame(res, codes)
     title = _("{title} — model {family}, {n} countries").format(title=current().text(s.title) or s.name,
@@ -96,15 +96,15 @@ def run(
     if by_sector:
         sec = res.sectors()
         if sec is None:
-            console.print("[dim]the model has no sector dimension[/]")
+            console.print("[dim]" + _("the model has no sector dimension") + "[/]")
         else:
             keep = codes or list(res.world.codes)
             for c in keep:
-                console.print(frame_table(sec.loc[c].rename(columns=SECTOR_LABELS), f"{c} by sector", "sector"))
-    console.print(
-        f"[dim]converged in {res.equilibrium.steps} steps, max residual {res.max_residual:.1e}, "
-        f"{res.solve_seconds:.3f} s; checks {', '.join(f'{k}={v:.0e}' for k, v in res.equilibrium.checks.items())}[/]"
-    )
+                console.print(frame_table(sec.loc[c].rename(columns=SECTOR_LABELS),
+                                          _("{country} by sector").format(country=c), "sector"))
+    console.print("[dim]" + _("converged in {steps} iterations, max residual {residual}, {seconds} s; checks {checks}").format(
+        steps=res.equilibrium.steps, residual=f"{res.max_residual:.1e}", seconds=f"{res.solve_seconds:.3f}",
+        checks=", ".join(f"{k}={v:.0e}" for k, v in res.equilibrium.checks.items())) + "[/]")
     if json_out or csv_out or tariffs_out or flows_out:
         for path in res.write(json_out, csv_out, codes, tariffs_path=tariffs_out, flows_path=flows_out):
-            console.print(f"wrote {path}")
+            console.print(_("wrote {path}").format(path=path))

@@ -14,6 +14,8 @@ from typing import Annotated, Any
 
 import typer
 
+from .._i18n import N_, _, current
+
 
 def _codes(text: str) -> list[str]:
     return [c.strip().upper() for c in text.split(",") if c.strip()]
@@ -54,12 +56,32 @@ def _choice(name: str, options: tuple[str, ...]):
 
 INSTRUMENTS = ("uniform", "partner", "sector", "partner_sector")
 
+#: The optimiser's status in words.
+_STATUS = {"converged": N_("converged"), "max_steps_reached": N_("iteration limit reached"), "stalled": N_("stalled")}
+
+
+def instrument_words(name: str) -> str:
+    from ..strategy._documents import instrument_words as words
+
+    return words(name)
+
+
+def _label(lab: str) -> str:
+    """An instrument value's label in the CLI's language: ``all`` and ``A on B`` in words, codes and sectors kept."""
+    head, sep, sector = lab.partition("/")
+    if head == "all":
+        head = _("all")
+    elif " on " in head:
+        a, _sep, b = head.partition(" on ")
+        head = _("{a} on {b}").format(a=a, b=b)
+    return head + sep + sector
+
 
 def _write(path: Path, doc: dict[str, Any], console) -> None:
     from .._io import atomic_write, json_writer
 
     atomic_write(path, json_writer(doc))
-    console.print(f"wrote {path}")
+    console.print(_("wrote {path}").format(path=path))
 
 
 def _check_out(json_out: Path | None) -> None:
@@ -150,52 +172,59 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         seconds = cost.seconds + cost.certificate_seconds + draws * (cost.seconds - COMPILE_SECONDS)
         check_cost(cost, f"optimal {instrument} tariff of {code}" + (f" and {draws:,} draws" if draws else ""),
                    seconds=seconds, fewer="fewer --draws" if draws else None)
-        about = f" (about {_duration(seconds)})" if seconds > 60 else ""
+        about = _(" (about {duration})").format(duration=_duration(seconds)) if seconds > 60 else ""
         with _progress(err_console) as prog:
-            task = prog.add_task(f"optimal {instrument} tariff of {code}{about}", total=2)
+            task = prog.add_task(_("optimal {instrument} tariff of {country}").format(
+                instrument=instrument_words(instrument), country=code) + about, total=2)
             out = optimal_document(s, world, model, t, country, instrument, lower,
                                    progress=lambda f, msg: prog.update(task, completed=2 * f, description=msg + about))
         r, cert, labels, c = (out.parts[k] for k in ("optimum", "certificate", "labels", "country"))
         from rich.table import Table
 
-        console.print(f"[bold]Optimal {instrument} tariff of {world.codes[c]}[/] ({s.title or s.name})")
+        console.print("[bold]" + _("Optimal {instrument} tariff of {country}").format(
+            instrument=instrument_words(instrument), country=world.codes[c]) + f"[/] ({current().text(s.title) or s.name})")
         tab = Table(header_style="bold")
-        tab.add_column("on")
-        tab.add_column("tariff %", justify="right")
+        tab.add_column(_("on"))
+        tab.add_column(_("tariff %"), justify="right")
         for lab, v in zip(labels, r.values, strict=True):
-            tab.add_row(lab, f"{100 * v:.2f}")
+            tab.add_row(_label(lab), f"{100 * v:.2f}")
         console.print(tab)
         if instrument == "uniform":
             import numpy as np
 
             own = np.delete(np.asarray(t)[:, c], c, axis=0)  # the scenario's tariffs of the chooser on the others
             if own.size and np.ptp(own) > 1e-9:
-                console.print(f"[dim]uniform: one rate on every partner, in place of the scenario's rates of "
-                              f"{world.codes[c]} (from {100 * own.min():.1f}% to {100 * own.max():.1f}%, its "
-                              "exemptions included); --instrument partner chooses a rate for each[/]")
+                console.print("[dim]" + _("uniform: one rate on every partner, in place of the scenario's rates of "
+                                          "{country} (from {low}% to {high}%, its exemptions included); "
+                                          "--instrument partner chooses a rate for each").format(
+                    country=world.codes[c], low=f"{100 * own.min():.1f}", high=f"{100 * own.max():.1f}") + "[/]")
         res = out.result
-        _show(res, s.output.countries, f"Outcomes at the optimum of {world.codes[c]}")
-        console.print(f"[dim]{r.status}, gradient norm {r.grad_norm:.1e}, {r.iterations} iterations; "
-                      f"best deviation gain {max(cert.max_deviation_gain.values()):.1e}[/]")
+        _show(res, s.output.countries, _("Outcomes at the optimum of {country}").format(country=world.codes[c]))
+        console.print("[dim]" + _("{status}, gradient norm {norm}, {iterations} iterations; best deviation gain "
+                                  "{gain}").format(status=_(_STATUS.get(r.status, r.status)), norm=f"{r.grad_norm:.1e}",
+                                                   iterations=r.iterations,
+                                                   gain=f"{max(cert.max_deviation_gain.values()):.1e}") + "[/]")
         bands = None
         if draws:
             from ..batch.uncertainty import optimal_bands
 
             with _progress(err_console) as prog:
-                task = prog.add_task(f"optimum over {draws} draws", total=draws)
+                task = prog.add_task(_("optimum over {draws} draws").format(draws=draws), total=draws)
                 bands = optimal_bands(s, c, draws=draws, seed=seed, instrument=instrument, base_t=t, lower=lower,
                                       progress=lambda d, n: prog.update(task, completed=d))
-            bt = Table(title=f"Optimal tariff of {world.codes[c]} over {bands['draws']} draws (seed {bands['seed']}), %",
-                       header_style="bold", title_justify="left")
-            for col in ("on", "p05", "p50", "p95"):
-                bt.add_column(col, justify="left" if col == "on" else "right")
+            bt = Table(title=_("Optimal tariff of {country} over {draws} draws (seed {seed}), %").format(
+                country=world.codes[c], draws=bands["draws"], seed=bands["seed"]), header_style="bold",
+                title_justify="left")
+            bt.add_column(_("on"))
+            for col in ("p05", "p50", "p95"):
+                bt.add_column(col, justify="right")
             for lab, b in bands["tariff"].items():
-                bt.add_row(lab, *[("—" if b[q] is None else f"{100 * b[q]:.2f}")
+                bt.add_row(_label(lab), *[("—" if b[q] is None else f"{100 * b[q]:.2f}")
                                                     for q in ("p05", "p50", "p95")])
             console.print(bt)
             if bands["failed"]:
-                console.print(f"[yellow]{len(bands['failed'])} draws without a converged optimum: "
-                              f"{bands['failed'][:10]}[/]")
+                console.print("[yellow]" + _("{n} draws without a converged optimum: {draws}").format(
+                    n=len(bands["failed"]), draws=bands["failed"][:10]) + "[/]")
         if json_out:
             doc = dict(out.doc)
             if bands is not None:
@@ -242,35 +271,37 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         round_seconds = COMPILE_SECONDS + n_players * max(cost.seconds - COMPILE_SECONDS, 0.0)
         check_cost(cost, f"Nash {instrument} war of {n_players} players, one best-response round",
                    seconds=round_seconds)
-        about = f" (about {_duration(round_seconds)} a round)" if round_seconds > 60 else ""
+        about = _(" (about {duration} a round)").format(duration=_duration(round_seconds)) if round_seconds > 60 else ""
         with _progress(err_console) as prog:
-            task = prog.add_task("tariff war" + about, total=1.0)
+            task = prog.add_task(_("tariff war") + about, total=1.0)
             out = nash_document(s, world, model, t, _codes(players), instrument, lower, max_rounds, tol,
                                 progress=lambda f, msg: prog.update(task, completed=f,
                                                                     description=str(msg)[:80] + about))
         r, cert, idx, doc = out.parts["nash"], out.parts["certificate"], out.parts["players"], out.doc
         from rich.table import Table
 
-        tab = Table(title=f"Nash {instrument} tariffs ({s.name}): {'converged' if r.converged else 'NOT converged'} "
-                    f"in {r.rounds} rounds", header_style="bold", title_justify="left")
-        for col in ("player", "tariffs %", "welfare vs base %", "welfare vs free trade %"):
-            tab.add_column(col, justify="left" if col == "player" else "right")
+        title = (_("Nash {instrument} tariffs ({scenario}): converged in {rounds} rounds") if r.converged
+                 else _("Nash {instrument} tariffs ({scenario}): NOT converged in {rounds} rounds"))
+        tab = Table(title=title.format(instrument=instrument_words(instrument), scenario=s.name, rounds=r.rounds),
+                    header_style="bold", title_justify="left")
+        for col in (N_("player"), N_("tariffs %"), N_("welfare vs base %"), N_("welfare vs free trade %")):
+            tab.add_column(_(col), justify="left" if col == "player" else "right")
         for c in idx:
             vals = np.asarray(list(doc["tariffs"][world.codes[c]].values()), dtype=float)
             shown = ", ".join(f"{100 * v:.1f}" for v in vals[:6]) + (" ..." if vals.size > 6 else "")
             tab.add_row(world.codes[c], shown, f"{100 * (r.welfare_vs_base[c] - 1):.3f}",
                         f"{100 * (r.welfare_vs_free_trade[c] - 1):.3f}")
         console.print(tab)
-        others = "everyone else keeps the scenario's tariffs" if len(idx) < world.n else "every country plays"
-        console.print(
-            "[dim]welfare vs base: % change from the equilibrium at the scenario's tariffs, where the war starts; "
+        others = _("everyone else keeps the scenario's tariffs") if len(idx) < world.n else _("every country plays")
+        console.print("[dim]" + _(
+            "welfare vs base: % change from the equilibrium at the scenario's tariffs, where the war starts; "
             "vs free trade: % change from a world with no tariffs at all. Only the players change their tariffs "
-            f"({others}), so a large player can end above free trade: its tariffs on every partner improve its "
-            "terms of trade, and the countries that do not play do not answer them.[/]"
-        )
-        _show(out.result, s.output.countries, "Outcomes at the Nash equilibrium")
-        console.print(f"[dim]certificate ok: max gradient {max(cert['grad_norm'].values()):.1e}, best deviation gain "
-                      f"{max(cert['max_deviation_gain'].values()):.1e}[/]")
+            "({others}), so a large player can end above free trade: its tariffs on every partner improve its "
+            "terms of trade, and the countries that do not play do not answer them.").format(others=others) + "[/]")
+        _show(out.result, s.output.countries, _("Outcomes at the Nash equilibrium"))
+        console.print("[dim]" + _("certificate ok: max gradient {gradient}, best deviation gain {gain}").format(
+            gradient=f"{max(cert['grad_norm'].values()):.1e}", gain=f"{max(cert['max_deviation_gain'].values()):.1e}")
+            + "[/]")
         if json_out:
             _write(json_out, doc, console)
 
@@ -326,12 +357,12 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
                                       countries=[("--parties", named)])
         thr: Any = threat
         if threat not in ("current", "nash"):
-            _, w2, _, t_thr = _prepare(threat, data, gdp, tariffs)
+            _s2, w2, _m2, t_thr = _prepare(threat, data, gdp, tariffs)
             if w2.codes != world.codes:
                 raise ScenarioError(f"option '--threat': scenario '{threat}' is on another world than '{s.name}'")
             thr = t_thr
         with _progress(err_console) as prog:
-            task = prog.add_task("Nash bargaining", total=1.0)
+            task = prog.add_task(_("Nash bargaining"), total=1.0)
             out = talks_document(s, world, model, t, _codes(parties), thr, instruments, weight, lower, frontier,
                                  progress=lambda f, msg: prog.update(task, completed=f, description=msg))
         deal, fr, pair, (a, b) = (out.parts[k] for k in ("deal", "frontier", "pair", "parties"))
@@ -342,50 +373,59 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
             from rich.markup import escape
 
             thr_w = out.doc["threat_welfare_pct"]
-            console.print(f"[bold]no deal:[/] {escape(out.parts['no_deal'])}; welfare at the threat {A} "
-                          f"{thr_w[A]:.3f}%, {B} {thr_w[B]:.3f}%")
+            console.print("[bold]" + _("no deal:") + "[/] " + _("{reason}; welfare at the threat {a} {wa}%, {b} {wb}%")
+                          .format(reason=escape(out.parts["no_deal"]), a=A, wa=f"{thr_w[A]:.3f}", b=B,
+                                  wb=f"{thr_w[B]:.3f}"))
         else:
-            console.print(f"[bold]Nash bargaining {A}-{B}[/] ({s.name}; threat: {deal.threat}; bargaining weight of "
-                          f"{A} {weight:g})")
+            console.print("[bold]" + _("Nash bargaining {a}-{b}").format(a=A, b=B) + "[/] "
+                          + _("({scenario}; threat: {threat}; bargaining weight of {a} {weight})").format(
+                              scenario=s.name, threat=_(deal.threat), a=A, weight=f"{weight:g}"))
             tab = Table(header_style="bold")
-            tab.add_column("tariff")
-            tab.add_column("threat %", justify="right")
-            tab.add_column("deal %", justify="right")
+            tab.add_column(_("tariff"))
+            tab.add_column(_("threat %"), justify="right")
+            tab.add_column(_("deal %"), justify="right")
             for lab, v0, v in zip(deal.labels, pair.values(deal.threat_tariffs), deal.values, strict=True):
-                tab.add_row(lab, f"{100 * v0:.2f}", f"{100 * v:.2f}")
+                tab.add_row(_label(lab), f"{100 * v0:.2f}", f"{100 * v:.2f}")
             console.print(tab)
-            console.print(f"gains over the threat: {A} {deal.gains_pct[0]:+.4f} pp, {B} {deal.gains_pct[1]:+.4f} pp "
-                          f"(welfare at the threat {100 * (deal.threat_welfare[a] - 1):.3f}% and "
-                          f"{100 * (deal.threat_welfare[b] - 1):.3f}%)")
+            console.print(_("gains over the threat: {a} {ga} pp, {b} {gb} pp (welfare at the threat {wa}% and {wb}%)")
+                          .format(a=A, ga=f"{deal.gains_pct[0]:+.4f}", b=B, gb=f"{deal.gains_pct[1]:+.4f}",
+                                  wa=f"{100 * (deal.threat_welfare[a] - 1):.3f}",
+                                  wb=f"{100 * (deal.threat_welfare[b] - 1):.3f}"))
         if fr is not None:
             pts = fr.points
             step = max(1, len(pts) // 15)
             # every point both prefer to the threat is shown; the others thinned to about 15
             shown = [p for k, p in enumerate(pts) if k % step == 0 or p["both_gain"] or k == len(pts) - 1]
-            console.print(f"[bold]Deal frontier[/]: the best {B} welfare for each {A} welfare (max a log W_{A} + "
-                          f"(1 - a) log W_{B} over the weight a, not the bargaining weight); {len(shown)} of "
-                          f"{len(pts)} points shown, {len(fr.mutual_gain())} of them better for both than the threat")
+            console.print("[bold]" + _("Deal frontier") + "[/]: " + _(
+                "the best {b} welfare for each {a} welfare (max a log W_{a} + (1 - a) log W_{b} over the weight a, "
+                "not the bargaining weight); {shown} of {points} points shown, {both} of them better for both than "
+                "the threat").format(a=A, b=B, shown=len(shown), points=len(pts), both=len(fr.mutual_gain())))
             ft = Table(header_style="bold")
-            for col in ("a", f"{A} on {B} %", f"{B} on {A} %", f"{A} welfare %", f"{B} welfare %", "both gain"):
+            for col in ("a", _("{a} on {b} %").format(a=A, b=B), _("{a} on {b} %").format(a=B, b=A),
+                        _("{country} welfare %").format(country=A), _("{country} welfare %").format(country=B),
+                        _("both gain")):
                 ft.add_column(col, justify="right")
             for p in shown:
                 v = p["values"]
                 n_each = v.size // 2
                 ft.add_row(f"{p['weight']:.3f}", f"{100 * v[:n_each].mean():.2f}", f"{100 * v[n_each:].mean():.2f}",
-                           f"{p['welfare_pct'][0]:.3f}", f"{p['welfare_pct'][1]:.3f}", "yes" if p["both_gain"] else "")
+                           f"{p['welfare_pct'][0]:.3f}", f"{p['welfare_pct'][1]:.3f}", _("yes") if p["both_gain"] else "")
             console.print(ft)
             h, c = fr.highest_tariff_b_accepts, fr.smallest_concession_for_a
-            hx = "none" if h["tariff"] is None else f"{100 * h['tariff']:.2f}%" + (" or more" if h["capped"] else "")
+            hx = _("none") if h["tariff"] is None else (
+                _("{tariff}% or more") if h["capped"] else "{tariff}%").format(tariff=f"{100 * h['tariff']:.2f}")
             at_threat, at_base = pair.values(t), pair.values(world.tariffs)
             if h["tariff"] is not None and not h["capped"] and threat == "current" \
                     and abs(h["tariff"] - at_threat[0]) < 5e-5 and abs(at_threat[1] - at_base[1]) < 5e-5:
-                hx += f", the threat's own rate ({B} does not retaliate at the threat, so any lower tariff is better for it)"
-            cx = "none suffices" if c["cut"] is None else f"{100 * c['cut']:.2f} points"
-            console.print(f"highest tariff {B} would accept on its goods rather than the threat "
-                          f"({B} not retaliating): {hx}")
-            console.print(f"smallest cut of {B}'s tariffs on {A} that leaves {A} as well off as at the threat "
-                          f"({A} back at the baseline): {cx}")
-        _show(out.result, s.output.countries, "Outcomes at the deal" if deal is not None else "Outcomes at the threat")
+                hx += _(", the threat's own rate ({b} does not retaliate at the threat, so any lower tariff is better "
+                        "for it)").format(b=B)
+            cx = _("none suffices") if c["cut"] is None else _("{cut} points").format(cut=f"{100 * c['cut']:.2f}")
+            console.print(_("highest tariff {b} would accept on its goods rather than the threat ({b} not retaliating): "
+                            "{tariff}").format(b=B, tariff=hx))
+            console.print(_("smallest cut of {b}'s tariffs on {a} that leaves {a} as well off as at the threat ({a} back "
+                            "at the baseline): {cut}").format(a=A, b=B, cut=cx))
+        _show(out.result, s.output.countries,
+              _("Outcomes at the deal") if deal is not None else _("Outcomes at the threat"))
         if json_out:
             _write(json_out, out.doc, console)
 
@@ -420,66 +460,77 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         check_not_inputs([("--json", json_out)], inputs)
         K = len(b.candidates)
         with _progress(err_console) as prog:
-            task = prog.add_task(f"{2 ** K} coalitions", total=1.0)
+            task = prog.add_task(_("{n} coalitions").format(n=2 ** K), total=1.0)
             out = bloc_document(b, data=data, gdp=gdp, tariffs=tariffs,
                                 progress=lambda f, msg: prog.update(task, completed=f))
         game, outcome, s, world, t = (out.parts[k] for k in ("game", "outcome", "scenario", "world", "base_t"))
         from rich.table import Table
 
         stable = list(game.stable)
-        tab = Table(title=f"{b.title or b.name}: {len(stable)} stable coalition(s) of {2 ** K}", header_style="bold",
-                    title_justify="left")
-        tab.add_column("candidate")
+        tab = Table(title=_("{bloc}: {stable} stable coalition(s) of {n}").format(
+            bloc=current().text(b.title) or b.name, stable=len(stable), n=2 ** K), header_style="bold",
+            title_justify="left")
+        tab.add_column(_("candidate"))
         for m in stable[:4]:
-            tab.add_column("in" if len(stable) == 1 else f"#{m}", justify="center")
-        tab.add_column("welfare % in", justify="right")
-        tab.add_column("welfare % out", justify="right")
-        tab.add_column("no bloc %", justify="right")
+            tab.add_column(_("in") if len(stable) == 1 else f"#{m}", justify="center")
+        tab.add_column(_("welfare % in"), justify="right")
+        tab.add_column(_("welfare % out"), justify="right")
+        tab.add_column(_("no bloc %"), justify="right")
         for k, code in enumerate(b.candidates):
             others = [c for c in game.names(outcome) if c != code]
             w_in, w_out = game.in_vs_out(code, others)
-            tab.add_row(code, *["yes" if game.members[m, k] else "" for m in stable[:4]], f"{w_in:.3f}", f"{w_out:.3f}",
+            tab.add_row(code, *[_("yes") if game.members[m, k] else "" for m in stable[:4]], f"{w_in:.3f}", f"{w_out:.3f}",
                         f"{game.candidate_pct(0, code):.3f}")
         console.print(tab)
-        console.print("[dim]welfare in/out: the candidate joining vs staying out, the others as in the "
-                      + ("first stable coalition" if stable else "grand coalition (no coalition is stable)") + "[/]")
+        console.print("[dim]" + (_("welfare in/out: the candidate joining vs staying out, the others as in the first "
+                                   "stable coalition") if stable else
+                                 _("welfare in/out: the candidate joining vs staying out, the others as in the grand "
+                                   "coalition (no coalition is stable)")) + "[/]")
         gl = game.gainers_losers(outcome)
         d = 100 * (game.welfare[outcome] - game.welfare[0])
         order = np.argsort(d)
         def few(codes: list[str]) -> str:
             # the largest changes first; a long list is cut and says how many it leaves out
             codes = sorted(codes, key=lambda c: -abs(d[world.index(c)]))
-            return (", ".join(codes[:12]) + (f" and {len(codes) - 12} more" if len(codes) > 12 else "")) or "none"
+            return (", ".join(codes[:12]) + (_(" and {n} more").format(n=len(codes) - 12) if len(codes) > 12 else "")
+                    ) or _("none")
 
         if outcome == 0:
-            first = "the stable coalition" if len(stable) == 1 else f"the first of {len(stable)} stable coalitions"
-            console.print(f"{first} is no bloc: every tariff stays as in the base scenario")
+            console.print(_("the stable coalition is no bloc: every tariff stays as in the base scenario")
+                          if len(stable) == 1 else
+                          _("the first of {n} stable coalitions is no bloc: every tariff stays as in the base scenario")
+                          .format(n=len(stable)))
         else:
-            console.print(f"vs no bloc ({len(gl['gain'])} gain, {len(gl['lose'])} lose; largest first), gain: "
-                          f"{few(gl['gain'])}; lose: {few(gl['lose'])} (largest loss {world.codes[order[0]]} "
-                          f"{d[order[0]]:+.3f} pp, largest gain {world.codes[order[-1]]} {d[order[-1]]:+.3f} pp)")
+            console.print(_("vs no bloc ({gain} gain, {lose} lose; largest first), gain: {gainers}; lose: {losers} "
+                            "(largest loss {loser} {loss} pp, largest gain {gainer} {most} pp)").format(
+                gain=len(gl["gain"]), lose=len(gl["lose"]), gainers=few(gl["gain"]), losers=few(gl["lose"]),
+                loser=world.codes[order[0]], loss=f"{d[order[0]]:+.3f}", gainer=world.codes[order[-1]],
+                most=f"{d[order[-1]]:+.3f}"))
         res = out.result
-        _show(res, s.output.countries, "Outcomes with the " + ("stable" if stable else "grand") + " coalition")
-        console.print(f"[dim]{2 ** K} coalitions solved in {game.seconds:.2f} s[/]")
+        _show(res, s.output.countries, _("Outcomes with the stable coalition") if stable
+              else _("Outcomes with the grand coalition"))
+        console.print("[dim]" + _("{n} coalitions solved in {seconds} s").format(n=2 ** K, seconds=f"{game.seconds:.2f}")
+                      + "[/]")
         bands = None
         if draws:
             from ..batch.uncertainty import bloc_bands
 
             with _progress(err_console) as prog:
-                task = prog.add_task(f"bloc game over {draws} draws", total=draws)
+                task = prog.add_task(_("bloc game over {draws} draws").format(draws=draws), total=draws)
                 bands = bloc_bands(b, world, s, t, draws=draws, seed=seed,
                                    progress=lambda d, n: prog.update(task, completed=d))
-            bt = Table(title=f"Joining vs staying out over {bands['draws']} draws (seed {bands['seed']})",
-                       header_style="bold", title_justify="left")
-            for col in ("candidate", "P(join beats out)", "gain p05 pp", "gain p50 pp", "gain p95 pp"):
-                bt.add_column(col, justify="left" if col == "candidate" else "right")
+            bt = Table(title=_("Joining vs staying out over {draws} draws (seed {seed})").format(
+                draws=bands["draws"], seed=bands["seed"]), header_style="bold", title_justify="left")
+            for col in (N_("candidate"), N_("P(join beats out)"), N_("gain p05 pp"), N_("gain p50 pp"), N_("gain p95 pp")):
+                bt.add_column(_(col), justify="left" if col == "candidate" else "right")
             for code, v in bands["candidates"].items():
                 g_ = v["join_minus_out_pp"]
                 bt.add_row(code, "—" if v["prob_join_beats_out"] is None else f"{v['prob_join_beats_out']:.2f}",
                            *[("—" if g_[q] is None else f"{g_[q]:+.3f}") for q in ("p05", "p50", "p95")])
             console.print(bt)
             if bands["failed"]:
-                console.print(f"[yellow]{len(bands['failed'])} draws whose bloc game did not solve[/]")
+                console.print("[yellow]" + _("{n} draws whose bloc game did not solve").format(n=len(bands["failed"]))
+                              + "[/]")
         if json_out:
             doc = dict(out.doc)
             if bands is not None:

@@ -38,6 +38,7 @@ import numpy as np
 
 from .. import _jax  # noqa: F401
 from .._exceptions import ConvergenceError, InadmissibleError, ScenarioError
+from .._i18n import N_
 
 __all__ = ["Bargain", "DealFrontier", "NoDeal", "bargain", "deal_frontier", "threat_point"]
 
@@ -135,17 +136,17 @@ def threat_point(model: Any, parties: tuple[int, int], threat: Any, base_t: Any,
     base_t = np.asarray(base_t, dtype=np.float64)
     if isinstance(threat, str):
         if threat == "current":
-            return base_t, "current tariffs"
+            return base_t, N_("current tariffs")
         if threat == "nash":
             from . import _nash
 
             war = _nash.nash(model, list(parties), instruments, base_t=base_t)
-            return np.asarray(war.tariffs, dtype=np.float64), "Nash tariff war between the parties"
+            return np.asarray(war.tariffs, dtype=np.float64), N_("Nash tariff war between the parties")
         raise ScenarioError(f"threat must be 'current', 'nash' or a tariff array, got '{threat}'")
     t = np.asarray(threat, dtype=np.float64)
     if t.shape != base_t.shape:
         raise ScenarioError(f"threat tariffs have shape {t.shape}; the model's tariffs have shape {base_t.shape}")
-    return t, "given tariffs"
+    return t, N_("given tariffs")
 
 
 def _setup(model, world, parties, base_t):

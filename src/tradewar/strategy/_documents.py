@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .._exceptions import ConvergenceError, DataError, ScenarioError
+from .._i18n import N_, _
 from .._io import json_safe
 
 __all__ = ["Outcome", "prepare_strategic", "optimal_document", "nash_document", "talks_document", "bloc_document",
@@ -37,6 +38,16 @@ class Outcome:
     doc: dict[str, Any]
     result: Any
     parts: dict[str, Any] = field(default_factory=dict)
+
+
+#: The instruments in words, for titles and progress lines (the option values stay as they are).
+INSTRUMENT_WORDS = {"uniform": N_("uniform"), "partner": N_("partner"), "sector": N_("sector"),
+                    "partner_sector": N_("partner and sector")}
+
+
+def instrument_words(name: str) -> str:
+    """The instrument ``name`` in words, in the running language."""
+    return _(INSTRUMENT_WORDS.get(name, name))
 
 
 def _say(progress: Progress, fraction: float, message: str) -> None:
@@ -115,12 +126,14 @@ def optimal_document(s, world, model, t, country: str, instrument: str = "unifor
 
     _instrument(instrument, "--instrument")
     c = index_of(world, country, "--country")
-    _say(progress, 0.0, f"optimal {instrument} tariff of {world.codes[c]}")
+    what = _("optimal {instrument} tariff of {country}").format(instrument=instrument_words(instrument),
+                                                                 country=world.codes[c])
+    _say(progress, 0.0, what)
     r = optimal_tariff(model, c, instrument, base_t=t, lower=lower,
                        progress=lambda step, pg: _say(progress, 0.5 * step / (step + 4),
-                                                      f"optimal {instrument} tariff of {world.codes[c]}: step {step}, "
-                                                      f"gradient {pg:.0e}"))
-    _say(progress, 0.5, "checking unilateral deviations")
+                                                      what + _(": iteration {step}, gradient {gradient}").format(
+                                                          step=step, gradient=f"{pg:.0e}")))
+    _say(progress, 0.5, _("checking unilateral deviations"))
     cert = certify(model, r.tariffs, [c], instrument, lower=lower, grad_tol=1e-6)
     if not (r.converged and cert.ok):
         raise failed(f"the optimal tariff of {world.codes[c]} was not found ({r.status}, gradient norm "
@@ -136,7 +149,7 @@ def optimal_document(s, world, model, t, country: str, instrument: str = "unifor
     doc["certificate"] = {"status": r.status, "converged": r.converged, "grad_norm": r.grad_norm,
                           "iterations": r.iterations, "evaluations": r.evaluations,
                           "deviations": by_code(cert.to_dict(), world)}
-    _say(progress, 1.0, "done")
+    _say(progress, 1.0, _("done"))
     return Outcome(json_safe(doc), res, {"optimum": r, "certificate": cert, "labels": labs, "country": c})  # type: ignore[arg-type]
 
 
@@ -159,7 +172,7 @@ def nash_document(s, world, model, t, players: list[str], instrument: str = "uni
 
     r = nash_war(model, idx, instrument, base_t=t, lower=lower, max_rounds=max_rounds, tol=tol,
                  br_tol=max(tol * 0.1, 1e-8), progress=say, certificate=False)
-    _say(progress, 0.85, "certifying the equilibrium")
+    _say(progress, 0.85, _("certifying the equilibrium"))
     # only a war that settled is certified (the checks are the slow part)
     certificate = certify(model, r.tariffs, idx, instrument, lower=lower, grad_tol=tol) if r.converged else None
     tariffs = {}
@@ -182,7 +195,7 @@ def nash_document(s, world, model, t, players: list[str], instrument: str = "uni
     doc["certificate"] = {"converged": r.converged, "rounds": r.rounds, "max_move": r.max_move, **cert}
     doc["welfare_vs_base_pct"] = {world.codes[c]: 100 * (r.welfare_vs_base[c] - 1) for c in idx}
     doc["welfare_vs_free_trade_pct"] = {world.codes[c]: 100 * (r.welfare_vs_free_trade[c] - 1) for c in idx}
-    _say(progress, 1.0, "done")
+    _say(progress, 1.0, _("done"))
     return Outcome(json_safe(doc), res, {"nash": r, "certificate": cert, "players": idx})  # type: ignore[arg-type]
 
 
@@ -216,7 +229,7 @@ def talks_document(s, world, model, t, parties: list[str], threat: Any = "curren
     a, b = (index_of(world, p, "--parties") for p in parties)
     if a == b:
         raise ScenarioError(f"option '--parties': give two different countries (got '{','.join(parties)}')")
-    _say(progress, 0.0, "Nash bargaining")
+    _say(progress, 0.0, _("Nash bargaining"))
     fr = None
     try:
         deal = bargain(model, world, (a, b), instruments, threat, weight, t, lo=lower)
@@ -234,7 +247,7 @@ def talks_document(s, world, model, t, parties: list[str], threat: Any = "curren
                      f"(optimiser {deal.certificate.get('status')}, {deal.certificate.get('iterations')} iterations, "
                      f"projected gradient {deal.certificate.get('grad_norm', float('nan')):.1e}, tolerance "
                      f"{BARGAIN_GRAD_TOL:.0e})", deal.certificate)
-    _say(progress, 0.5, "deal frontier")
+    _say(progress, 0.5, _("deal frontier"))
     if not frontier:
         fr = None
     elif fr is None:
@@ -252,7 +265,7 @@ def talks_document(s, world, model, t, parties: list[str], threat: Any = "curren
     doc["threat_welfare_pct"] = {A: 100 * (deal.threat_welfare[a] - 1), B: 100 * (deal.threat_welfare[b] - 1)}
     if fr is not None:
         doc["frontier"] = _frontier_doc(fr, A, B)
-    _say(progress, 1.0, "done")
+    _say(progress, 1.0, _("done"))
     return Outcome(json_safe(doc), res, {"deal": deal, "frontier": fr, "pair": pair, "parties": (a, b)})  # type: ignore[arg-type]
 
 
@@ -263,7 +276,7 @@ def _no_deal_document(s, world, model, t, parties, instruments, e, lower, fronti
 
     a, b = parties
     A, B = world.codes[a], world.codes[b]
-    _say(progress, 0.5, "deal frontier")
+    _say(progress, 0.5, _("deal frontier"))
     if fr is None and frontier:
         fr = deal_frontier(model, world, (a, b), instruments, e.threat_tariffs, t, lo=lower)
     if not frontier:
@@ -279,7 +292,7 @@ def _no_deal_document(s, world, model, t, parties, instruments, e, lower, fronti
     doc["threat_welfare_pct"] = {A: 100 * (e.threat_welfare[a] - 1), B: 100 * (e.threat_welfare[b] - 1)}
     if fr is not None:
         doc["frontier"] = _frontier_doc(fr, A, B)
-    _say(progress, 1.0, "done")
+    _say(progress, 1.0, _("done"))
     return Outcome(json_safe(doc), res, {"deal": None, "frontier": fr, "pair": pair, "parties": (a, b),  # type: ignore[arg-type]
                                          "no_deal": str(e), "threat_tariffs": e.threat_tariffs})
 
@@ -308,9 +321,9 @@ def bloc_document(bloc, data: str | None = None, progress: Progress = None, *, g
 
     world, model, t, s = prepare_bloc(bloc, data=data, gdp=gdp, tariffs=tariffs)
     K = len(bloc.candidates)
-    _say(progress, 0.0, f"{2 ** K} coalitions")
+    _say(progress, 0.0, _("{n} coalitions").format(n=2 ** K))
     game = bloc_game(model, world, bloc, t, progress=lambda d, n: _say(progress, 0.9 * d / max(n, 1),
-                                                                        f"{d} of {n} coalitions"))
+                                                                        _("{done} of {n} coalitions").format(done=d, n=n)))
     stable = list(game.stable)
     outcome = stable[0] if stable else game.members.shape[0] - 1
     t_out, x_out = coalition_tariffs(world, model, bloc, t, game.members[outcome])
@@ -341,6 +354,6 @@ def bloc_document(bloc, data: str | None = None, progress: Progress = None, *, g
                        "no_bloc_pct": game.candidate_pct(0, code)}
     doc["candidates"] = cands
     doc["bloc"] = {"name": bloc.name, "title": bloc.title, "leader": bloc.leader, "target": bloc.target}
-    _say(progress, 1.0, "done")
+    _say(progress, 1.0, _("done"))
     return Outcome(json_safe(doc), res, {"game": game, "outcome": outcome, "stable": stable, "scenario": s,  # type: ignore[arg-type]
                                          "world": world, "model": model, "base_t": t})  # type: ignore[arg-type]

@@ -22,6 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._exceptions import ConvergenceError, ScenarioError
+from .._i18n import _
 from .._jax import on_device, zeros
 from ..batch._solve import KERNEL_LOCK
 from ._objective import baseline_tariffs, country_index, make_instrument, welfare_batch, welfare_vector
@@ -233,12 +234,12 @@ def nash(
             y = on_device(br.y)
         history.append(max_move)
         if progress is not None:
-            progress(f"Nash round {rounds}: max best-response move {max_move:.3g}")
+            progress(_("Nash round {rounds}: max best-response move {move}").format(rounds=rounds, move=f"{max_move:.3g}"))
         if max_move <= tol:
             converged = True
             break
-    W, _ = _welfare_at(model, t, y)
-    W_free, _ = _welfare_at(model, np.zeros_like(t))
+    W, _y = _welfare_at(model, t, y)
+    W_free, _y0 = _welfare_at(model, np.zeros_like(t))
     cert = None
     if certificate:
         cert = certify(model, t, idx, instrument, lower=lower, steps=steps, grad_tol=tol if grad_tol is None else grad_tol,
