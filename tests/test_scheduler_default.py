@@ -94,14 +94,40 @@ def test_small_uncertainty_runs_in_process_by_default(no_cluster):
     assert no_cluster == []
 
 
-def test_auto_runs_more_than_one_chunk_on_the_local_cluster(no_cluster):
+def test_auto_runs_more_than_one_chunk_on_the_local_cluster(no_cluster, monkeypatch):
     from tradewar.batch.sweep import run_members
 
-    # a budget of a few members per chunk: 64 draws fill several default chunks (two rounds saved on two workers)
+    # a budget of a few members per chunk: 64 draws fill several default chunks (two rounds saved on two
+    # workers); a cluster that cost nothing to start would pay whatever the first chunk took
+    monkeypatch.setattr(_chunks, "CLUSTER_START_SECONDS", 0.0)
     with pytest.raises(_ClusterStarted):
         run_members("liberation-day", params={"eps": np.linspace(3.0, 5.0, 64)}, scheduler="auto", workers=2,
                     memory_bytes=2 * 2**20)
     assert no_cluster == ["local"]
+
+
+def test_auto_times_the_first_chunk_before_starting_a_cluster(no_cluster):
+    """Many chunks that each take milliseconds: the cluster's start would cost more than they all do, so the
+    first chunk, solved and timed here, keeps the run here."""
+    from tradewar.batch.sweep import run_members
+
+    eps = np.linspace(3.0, 5.0, 64)
+    ds = run_members("liberation-day", params={"eps": eps}, scheduler="auto", workers=2, memory_bytes=2 * 2**20)
+    assert no_cluster == [] and ds.attrs["scheduler"] == "none" and int(ds.attrs["chunks"]) >= 4
+    ref = run_members("liberation-day", params={"eps": eps}, scheduler="none", memory_bytes=2 * 2**20)
+    assert np.array_equal(ds.welfare_pct.values, ref.welfare_pct.values)
+
+
+@pytest.mark.parametrize(("seconds", "chunks", "workers", "expected"), [
+    (1.1, 3, 2, "none"),  # 100 draws on the 194 countries: the first chunk timed, three left
+    (1.1, 33, 2, "local"),  # 1,000 draws there
+    (3.0, 3, 2, "none"),  # 4,096 draws of the embedded world
+    (3.0, 9, 2, "local"),  # 10,000 draws of it
+    (3.0, 9, 1, "none"),  # one worker is only slower
+    (0.01, 1000, 2, "none"),  # a thousand chunks of milliseconds: less than the cluster's start
+])
+def test_the_cluster_pays_by_the_time_left(seconds, chunks, workers, expected):
+    assert _chunks.cluster_pays(seconds, chunks, workers) == expected
 
 
 def test_auto_records_where_the_run_went(no_cluster):

@@ -11,9 +11,10 @@ members wherever and whenever it runs.
 
 Schedulers: ``"none"`` (in this process), ``"local"`` (a ``dask.distributed.LocalCluster`` of
 single-threaded worker processes, one per core by default) or ``"tcp://HOST:PORT"`` (an existing Dask
-scheduler; its workers need tradewar installed). ``"auto"`` is ``"none"`` or ``"local"`` by the number of
-chunks of the default size still to be solved (:func:`pick_scheduler`): a resumed run counts only the chunks
-it has left.
+scheduler; its workers need tradewar installed). ``"auto"`` is ``"none"`` or ``"local"``: a run of too few
+chunks of the default size for a cluster to pay (:func:`pick_scheduler`; a resumed run counts only the chunks it
+has left) stays in this process; otherwise the first chunk is solved here and timed, and the rest go to a
+local cluster only where that time says the cluster saves more than its start (:func:`cluster_pays`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,7 @@ from typing import Any
 from .._exceptions import ScenarioError
 from .._io import atomic_write
 
-__all__ = ["run_chunks", "pick_scheduler", "MANIFEST", "read_parts", "read_meta"]
+__all__ = ["run_chunks", "pick_scheduler", "cluster_pays", "MANIFEST", "read_parts", "read_meta"]
 
 MANIFEST = "_manifest.json"
 
@@ -132,7 +134,8 @@ def pick_scheduler(scheduler: str, members: int, fit: int, workers: int | None =
     one per core) solve ``chunks`` in ``ceil(chunks / workers)`` rounds where this process takes ``chunks``:
     ``"local"`` when that saves at least :data:`MIN_ROUNDS_SAVED` rounds (4 chunks or more with two workers, 3
     or more with three or more), else ``"none"``; one worker never saves any. ``"none"`` too where Dask is
-    not installed, or where one worker per core would not fit in the free memory.
+    not installed, or where one worker per core would not fit in the free memory. This is what the count
+    allows; :func:`run_chunks` then times the first chunk and asks :func:`cluster_pays`.
 
     >>> pick_scheduler("auto", 1000, 1024, 2), pick_scheduler("auto", 5000, 1024, 2), pick_scheduler("none", 5000, 1024)
     ('none', 'local', 'none')
@@ -151,6 +154,30 @@ def pick_scheduler(scheduler: str, members: int, fit: int, workers: int | None =
         return "none"  # a cluster of one worker per core would not fit in memory: local would refuse it
     chunks = math.ceil(int(members) / max(1, int(fit)))
     return "local" if chunks - math.ceil(chunks / n) >= MIN_ROUNDS_SAVED else "none"
+
+
+#: Seconds a local cluster costs before its workers solve: processes importing JAX and loading the compiled
+#: programs (2.5 s for the embedded world, 3.1 s for the 194 countries, measured on two cores).
+CLUSTER_START_SECONDS = 3.0
+#: A single-threaded worker's time for a chunk over this process's, which spreads one chunk over every core:
+#: 1.2 for the embedded world, 1.45 for the 194 countries (two cores); the larger is taken.
+WORKER_SLOWDOWN = 1.5
+
+
+def cluster_pays(chunk_seconds: float, chunks: int, workers: int | None = None) -> str:
+    """``"local"`` where ``chunks`` chunks of ``chunk_seconds`` each (as this process solves them) take longer here
+    than on a local cluster of ``workers`` (one per core by default), its start and its slower workers counted;
+    else ``"none"``.
+
+    On two workers the cluster pays from about 12 s of work left (``chunks * chunk_seconds``):
+
+    >>> cluster_pays(1.1, 3, 2), cluster_pays(1.1, 33, 2), cluster_pays(3.0, 9, 2)
+    ('none', 'local', 'local')
+    """
+    n = workers or os.cpu_count() or 1
+    here = chunks * chunk_seconds
+    there = CLUSTER_START_SECONDS + math.ceil(chunks / n) * WORKER_SLOWDOWN * chunk_seconds
+    return "local" if there < here else "none"
 
 
 def _close_cluster(cluster) -> None:
@@ -267,7 +294,14 @@ def run_chunks(
         if progress is not None:
             progress(done_count, total)
 
+    asked = scheduler
     scheduler = pick_scheduler(scheduler, sum(sizes[i] if sizes is not None else 1 for i in pending), fit, workers)
+    if asked == "auto" and scheduler == "local":
+        # enough chunks that a cluster could pay: the first, solved here, says what a chunk costs
+        first = pending.pop(0)
+        start = time.perf_counter()
+        finish(first, work(payloads[first]))
+        scheduler = cluster_pays(time.perf_counter() - start, len(pending), workers)
     if scheduler == "none":
         for i in pending:
             finish(i, work(payloads[i]))

@@ -3,8 +3,9 @@
 Both solve many members of one scenario in chunks (``--chunk``, default sized to memory), in this process
 (``--scheduler none``), on a Dask LocalCluster (``local``), on an existing Dask cluster (``tcp://HOST:PORT``)
 or, by default (``auto``), on a LocalCluster when the run fills enough chunks for its workers to save two
-chunks' time and in this process otherwise, with a Rich progress bar on stderr. ``sweep --out DIR`` writes each chunk to a
-Parquet dataset with a manifest; ``--resume`` finishes a killed run.
+chunks' time and the first chunk's time says the cluster saves more than its start, in this process
+otherwise, with a Rich progress bar on stderr. ``sweep --out DIR`` writes each chunk to a Parquet dataset
+with a manifest; ``--resume`` finishes a killed run.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from .strategy import GDP_HELP, TARIFFS_HELP
 _STAGES = {"draws": N_("draws"), "flip": N_("flip points"), "sobol": N_("Sobol indices"), "chunks": N_("chunks")}
 
 SCHEDULER_HELP = ("auto (local when the run fills enough chunks of the default size for the workers to save two "
-                  "chunks' time, e.g. 4 chunks on 2 cores; else in this process), none (in this process), local "
-                  "(a Dask LocalCluster on this machine's cores) or tcp://HOST:PORT.")
+                  "chunks' time, e.g. 4 chunks on 2 cores, and the first chunk, solved and timed in this process, "
+                  "says the rest takes longer here than on the cluster; else in this process), none (in this "
+                  "process), local (a Dask LocalCluster on this machine's cores) or tcp://HOST:PORT.")
 
 
 def _bar(err_console):
