@@ -454,3 +454,27 @@ def test_png_export_draws_again_what_kaleido_left_out(report, tmp_path, monkeypa
     monkeypatch.setattr(pio, "write_images", write_images)
     paths = report.write_pngs(tmp_path / "png", scale=1.0)
     assert calls[1] == 1 and all(p.is_file() for p in paths) and len(calls) == 2
+
+
+def test_preset_notes_on_other_data_say_which_data_they_describe(tmp_path):
+    """A step's notes speak of the data the preset was written for (world2023); on --data the report says so
+    beside them, in the report's language."""
+    from tradewar.data import load_world
+    from tradewar.report import build_report
+    from tradewar.report.timeline import DEFAULT_TIMELINE
+
+    # the embedded world without a tenth of Japan's exports to the USA: other data, the same codes
+    w = load_world("world2023")
+    X = np.array(w.bilateral(), dtype=float)
+    X[w.index("JPN"), w.index("USA")] *= 0.9
+    folder = tmp_path / "w32"
+    folder.mkdir()
+    (folder / "trade.csv").write_text("exporter," + ",".join(w.codes) + "\n" + "".join(
+        c + "," + ",".join(repr(float(v)) for v in row) + "\n" for c, row in zip(w.codes, X, strict=True)))
+    (folder / "gdp.csv").write_text("country,gdp\n" + "".join(f"{c},{float(v)!r}\n" for c, v in zip(w.codes, w.gdp, strict=True)))
+    rep = build_report("JPN", scenarios=DEFAULT_TIMELINE[:1], data=str(folder), sections=["timeline"])
+    assert rep.html.count(f"These notes describe the preset on world2023; this run uses wide tables {folder}.") == 1
+    rep = build_report("JPN", scenarios=DEFAULT_TIMELINE[:1], sections=["timeline"])
+    assert "These notes describe the preset" not in rep.html
+    rep = build_report("JPN", scenarios=DEFAULT_TIMELINE[:1], data=str(folder), sections=["timeline"], lang="ja")
+    assert "この注記はプリセット本来のデータ(world2023)についてのもので" in rep.html

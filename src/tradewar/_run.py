@@ -58,5 +58,6 @@ def run_scenario(
         tariffs=np.asarray(t),
         export_taxes=None if x is None else np.asarray(x),
         meta={"title": s.title, "date": s.date, "notes": s.notes, "data": s.data.source,
+              "written_for": s.data.written_for,
               "baseline_tariffs": baseline_tariffs_note(world), **dict(getattr(model, "meta", {}) or {})},
     )

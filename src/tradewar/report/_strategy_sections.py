@@ -73,7 +73,9 @@ def bloc(ctx: Any, strategy) -> str | None:
         "For {country}, the bloc's {role}: how each coalition of the candidates changes its welfare.").format(
         country=current().named(c), role=_("leader") if c == b.leader else _("target")))
     body = [
-        f"<p class='lead'>{esc(current().text(b.title))}{role} {esc(current().text(b.notes))} " + esc(_(
+        f"<p class='lead'>{esc(current().text(b.title))}{role} "
+        f"{esc(charts.joined(current(), current().text(b.notes), charts.written_for_note(_s.data.written_for, world)))} "
+        + esc(_(
             "Candidates here: {candidates} (the others stay out, facing the 2 April schedule). Welfare in % change "
             "from the 2023 baseline; a coalition is stable when no member gains by leaving and no outsider by "
             "joining.").format(candidates=", ".join(cands))) + "</p>",

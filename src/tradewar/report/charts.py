@@ -101,6 +101,21 @@ def world_label(world) -> str:
     return src.split(";")[0] or _("user-supplied data")
 
 
+def joined(tr, *texts: str) -> str:
+    """Sentences of one paragraph: a space between them in English, none in Japanese and Chinese."""
+    return ("" if tr.lang in ("ja", "zh") else " ").join(t for t in texts if t)
+
+
+def written_for_note(written_for: str | None, world) -> str:
+    """A sentence to follow a preset's notes where ``--data`` moved the preset to other data than the one it was
+    written for (``[data] written_for``): the notes speak of that data, not of ``world``. Empty otherwise."""
+    src = str(getattr(world, "source", "") or "")
+    if not written_for or src.startswith(str(written_for)):
+        return ""
+    return _("These notes describe the preset on {written}; this run uses {data}.").format(
+        written=written_for, data=world_label(world))
+
+
 #: The lines of :func:`tradewar.results.model_notes` and its deficit notes, for the catalogue.
 _MODEL_NOTES = (
     N_("without intermediate inputs (no input-output links)"), N_("with intermediate inputs (input-output links)"),

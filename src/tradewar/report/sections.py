@@ -182,7 +182,9 @@ def section_timeline(ctx: Context) -> str:
     fmts = {k: "+.2f" for k in t.columns if k != "date"}
     steps = "".join(
         f"<li><b>{esc(tr.date(r.meta.get('date')) or '')}</b> {esc(tr.text(r.meta.get('title')) or r.scenario)}"
-        f"{'. ' if tr.lang == 'en' else '。'}<span class='note'>{esc(tr.text(r.meta.get('notes')))}</span></li>"
+        f"{'. ' if tr.lang == 'en' else '。'}<span class='note'>"
+        f"{esc(charts.joined(tr, tr.text(r.meta.get('notes')), charts.written_for_note(r.meta.get('written_for'), r.world)))}"
+        "</span></li>"
         for r in tl
     )
     focus = focus_codes(c, ctx.world.codes)
