@@ -319,7 +319,7 @@ def test_cli_tables_follow_tradewar_lang():
     r = runner.invoke(app, ["data", "info", "--country", "JPN"], env={"TRADEWAR_LANG": "zh"})
     assert r.exit_code == 0, r.output
     assert "贸易差额" in r.output and "美国" in r.output and "United States" not in r.output
-    assert "32 个国家和地区;世界GDP" in r.output and "JPN 的主要伙伴" in r.output and "JPN:出口" in r.output
+    assert "32 个国家和地区;世界GDP" in r.output and "JPN 的主要贸易伙伴" in r.output and "JPN:出口" in r.output
     assert "countries" not in r.output and "Largest" not in r.output
     r = runner.invoke(app, ["scenarios"], env={"TRADEWAR_LANG": "klingon"})
     assert r.exit_code == 2 and "unknown language 'klingon' (from $TRADEWAR_LANG)" in r.output

@@ -145,6 +145,6 @@ def test_the_progress_reports_each_newton_step(tmp_path):
     seen = []
     optimal_document(s, world, model, t, "USA", "partner", progress=lambda f, msg: seen.append((f, msg)))
     steps = [msg for _, msg in seen if ": iteration " in msg]
-    assert steps and steps[0].startswith("optimal partner tariff of USA: iteration 1, gradient ")
+    assert steps and steps[0].startswith("optimal per-partner tariff of USA: iteration 1, gradient ")
     fractions = [f for f, _ in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0 and max(f for f, m in seen if m in steps) < 0.5

@@ -476,5 +476,11 @@ def test_preset_notes_on_other_data_say_which_data_they_describe(tmp_path):
     assert rep.html.count(f"These notes describe the preset on world2023; this run uses wide tables {folder}.") == 1
     rep = build_report("JPN", scenarios=DEFAULT_TIMELINE[:1], sections=["timeline"])
     assert "These notes describe the preset" not in rep.html
+    # a scenario written for the folder, given the folder again under another spelling: no note
+    own = tmp_path / "own.toml"
+    own.write_text('name = "own"\ntitle = "Own"\nnotes = "On w32."\n[data]\nsource = "w32"\n'
+                   '[[tariffs]]\ntype = "partner"\nimporter = "USA"\nrates = { CHN = 0.3 }\n')
+    rep = build_report("JPN", scenarios=[str(own)], data=str(folder / ".." / "w32"), sections=["timeline"])
+    assert "On w32." in rep.html and "These notes describe the preset" not in rep.html
     rep = build_report("JPN", scenarios=DEFAULT_TIMELINE[:1], data=str(folder), sections=["timeline"], lang="ja")
     assert "この注記はプリセット本来のデータ(world2023)についてのもので" in rep.html

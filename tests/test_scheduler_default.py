@@ -38,10 +38,9 @@ def no_cluster(monkeypatch):
 @pytest.mark.parametrize(("members", "fit", "workers", "expected"), [
     (1000, 1024, 2, "none"),  # the default liberation-day run: one chunk
     (1024, 1024, 16, "none"),  # one chunk is solved by one worker however many there are
-    (2048, 1024, 2, "none"),  # two chunks on two workers: one round saved, less than the cluster's start
-    (3 * 1024, 1024, 2, "none"),
-    (3 * 1024, 1024, 3, "local"),
-    (3 * 1024 + 1, 1024, 2, "local"),  # four chunks: two rounds saved
+    (2048, 1024, 2, "none"),  # two chunks: both are the probes solved here
+    (3 * 1024, 1024, 16, "none"),  # one chunk after the probes: a worker would only be slower
+    (3 * 1024 + 1, 1024, 2, "local"),  # two after the probes: the time of the second says whether it pays
     (10_000, 1024, 2, "local"),
     (10_000, 1024, 1, "none"),  # one worker cannot share the chunks
 ])
@@ -106,24 +105,35 @@ def test_auto_runs_more_than_one_chunk_on_the_local_cluster(no_cluster, monkeypa
     assert no_cluster == ["local"]
 
 
-def test_auto_times_the_first_chunk_before_starting_a_cluster(no_cluster):
+def test_auto_times_a_chunk_before_starting_a_cluster(no_cluster, monkeypatch):
     """Many chunks that each take milliseconds: the cluster's start would cost more than they all do, so the
-    first chunk, solved and timed here, keeps the run here."""
+    chunks solved and timed here keep the run here. The time is the second chunk's: the first pays the
+    program's compilation or loading."""
     from tradewar.batch.sweep import run_members
 
+    asked, real = [], _chunks.cluster_pays
+
+    def pays(seconds, chunks, workers=None):
+        asked.append((seconds, chunks))
+        return real(seconds, chunks, workers)
+
+    monkeypatch.setattr(_chunks, "cluster_pays", pays)
     eps = np.linspace(3.0, 5.0, 64)
     ds = run_members("liberation-day", params={"eps": eps}, scheduler="auto", workers=2, memory_bytes=2 * 2**20)
-    assert no_cluster == [] and ds.attrs["scheduler"] == "none" and int(ds.attrs["chunks"]) >= 4
+    chunks = int(ds.attrs["chunks"])
+    assert no_cluster == [] and ds.attrs["scheduler"] == "none" and chunks >= 6
+    (seconds, left), = asked
+    assert left == chunks - 2 and 0.0 < seconds < 1.0  # a chunk of a few draws: milliseconds, whatever was compiled
     ref = run_members("liberation-day", params={"eps": eps}, scheduler="none", memory_bytes=2 * 2**20)
     assert np.array_equal(ds.welfare_pct.values, ref.welfare_pct.values)
 
 
 @pytest.mark.parametrize(("seconds", "chunks", "workers", "expected"), [
-    (1.1, 3, 2, "none"),  # 100 draws on the 194 countries: the first chunk timed, three left
-    (1.1, 33, 2, "local"),  # 1,000 draws there
-    (3.0, 3, 2, "none"),  # 4,096 draws of the embedded world
-    (3.0, 9, 2, "local"),  # 10,000 draws of it
-    (3.0, 9, 1, "none"),  # one worker is only slower
+    (1.1, 11, 2, "none"),  # 400 draws on the 194 countries: 13 chunks of a second, 11 after the probes
+    (1.1, 32, 2, "local"),  # 1,000 draws there
+    (2.3, 2, 2, "none"),  # 4,096 draws of the embedded world
+    (2.3, 8, 2, "local"),  # 10,240 draws of it
+    (3.0, 8, 1, "none"),  # one worker is only slower
     (0.01, 1000, 2, "none"),  # a thousand chunks of milliseconds: less than the cluster's start
 ])
 def test_the_cluster_pays_by_the_time_left(seconds, chunks, workers, expected):

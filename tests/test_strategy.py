@@ -435,8 +435,8 @@ def test_cli_strategic_commands_follow_tradewar_lang(files):
     r = runner.invoke(app, ["talks", str(files / "s3.toml"), "--parties", "USA,CHN", "--threat", "current"],
                       env={"TRADEWAR_LANG": "ja"})
     assert r.exit_code == 0, r.output
-    assert "ナッシュ交渉 USA-CHN" in r.output and "威嚇:現行関税" in r.output and "合意のフロンティア" in r.output
-    assert "USA が CHN に" in r.output and "threat" not in r.output and "welfare" not in r.output
+    assert "ナッシュ交渉 USA-CHN" in r.output and "威嚇点:現行関税" in r.output and "合意のフロンティア:" in r.output
+    assert "USA の対CHN関税" in r.output and "threat" not in r.output and "welfare" not in r.output
     r = runner.invoke(app, ["bloc", str(files / "bloc.toml")], env={"TRADEWAR_LANG": "zh"})
     assert r.exit_code == 0, r.output
     assert "个联盟中有" in r.output and zh.gettext("candidate") in r.output and "coalition" not in r.output

@@ -294,8 +294,11 @@ class Scenario(_Strict):
             return self
         data = self.data
         if source is not None:
+            own = self.data.written_for or _data_source(self)
+            # the data it was written for, given again, leaves the scenario written for nothing else
+            written = self.data.written_for if _same_source(str(source), own) else own
             data = data.model_copy(update={"source": str(source), "gdp": None, "tariffs": None,
-                                           "written_for": self.data.written_for or _data_source(self)})
+                                           "written_for": written})
         elif self.path:
             # the scenario's own source, resolved against its file before the path is dropped
             data = data.model_copy(update={"source": _data_source(self), "gdp": _table(self, self.data.gdp),
@@ -462,6 +465,14 @@ def _data_source(s: Scenario) -> str:
         if cand.exists():
             return str(cand)
     return src
+
+
+def _same_source(a: str, b: str) -> bool:
+    """True where two data sources are one: the same name, or paths to the same file or folder."""
+    if a == b:
+        return True
+    pa, pb = Path(a), Path(b)
+    return pa.exists() and pb.exists() and pa.resolve() == pb.resolve()
 
 
 def _table(s: Scenario, name: str | None) -> str | None:

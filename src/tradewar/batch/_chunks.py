@@ -13,8 +13,9 @@ Schedulers: ``"none"`` (in this process), ``"local"`` (a ``dask.distributed.Loca
 single-threaded worker processes, one per core by default) or ``"tcp://HOST:PORT"`` (an existing Dask
 scheduler; its workers need tradewar installed). ``"auto"`` is ``"none"`` or ``"local"``: a run of too few
 chunks of the default size for a cluster to pay (:func:`pick_scheduler`; a resumed run counts only the chunks it
-has left) stays in this process; otherwise the first chunk is solved here and timed, and the rest go to a
-local cluster only where that time says the cluster saves more than its start (:func:`cluster_pays`).
+has left) stays in this process; otherwise the first two chunks are solved here, the second timed (the first
+pays the batch program's compilation or loading), and the rest go to a local cluster only where that time
+says the cluster saves more than its start (:func:`cluster_pays`).
 """
 
 from __future__ import annotations
@@ -119,25 +120,28 @@ def _check_local_workers(n: int) -> None:
                             f"and {avail / 1024:.1f} GiB are free; use at most {max(1, int(avail // WORKER_MIB))}")
 
 
-#: Rounds of chunks a local cluster must save before ``auto`` starts one. Its start (processes importing JAX
-#: and loading the compiled programs, about 3 s) is about one default chunk of the embedded world, and a
-#: single-threaded worker solves a chunk no faster than this process: on two cores the cluster broke even at
-#: four chunks (two rounds saved) and lost about a second at two.
-MIN_ROUNDS_SAVED = 2
+#: Chunks ``auto`` solves in this process before it decides: the first pays the batch program's compilation
+#: or loading, the second is timed.
+PROBE_CHUNKS = 2
+#: Seconds a local cluster costs before its workers solve: processes importing JAX and loading the compiled
+#: programs (2.5 s for the embedded world, 3.1 s for the 194 countries, measured on two cores).
+CLUSTER_START_SECONDS = 3.0
+#: A single-threaded worker's time for a chunk over this process's, which spreads one chunk over every core:
+#: 1.2 for the embedded world, 1.45 for the 194 countries (two cores); the larger is taken.
+WORKER_SLOWDOWN = 1.5
 
 
 def pick_scheduler(scheduler: str, members: int, fit: int, workers: int | None = None) -> str:
-    """The scheduler ``"auto"`` stands for (any other value is returned as given).
+    """The scheduler ``"auto"`` stands for before any chunk is timed (any other value is returned as given).
 
     The run is counted in chunks of ``fit`` members (the chunk of the default size, sized to memory:
-    :func:`tradewar.batch._solve.chunk_size`). A chunk is solved by one worker, so ``workers`` (by default
-    one per core) solve ``chunks`` in ``ceil(chunks / workers)`` rounds where this process takes ``chunks``:
-    ``"local"`` when that saves at least :data:`MIN_ROUNDS_SAVED` rounds (4 chunks or more with two workers, 3
-    or more with three or more), else ``"none"``; one worker never saves any. ``"none"`` too where Dask is
-    not installed, or where one worker per core would not fit in the free memory. This is what the count
-    allows; :func:`run_chunks` then times the first chunk and asks :func:`cluster_pays`.
+    :func:`tradewar.batch._solve.chunk_size`). ``"auto"`` solves :data:`PROBE_CHUNKS` of them here first and
+    a chunk is solved by one worker, so a cluster can pay only for two chunks or more after those (4 chunks
+    or more in all) and two workers or more: ``"local"`` there, for :func:`run_chunks` to time the second
+    chunk and ask :func:`cluster_pays`; else ``"none"``. ``"none"`` too where Dask is not installed, or where
+    one worker per core would not fit in the free memory.
 
-    >>> pick_scheduler("auto", 1000, 1024, 2), pick_scheduler("auto", 5000, 1024, 2), pick_scheduler("none", 5000, 1024)
+    >>> pick_scheduler("auto", 3000, 1024, 2), pick_scheduler("auto", 4000, 1024, 2), pick_scheduler("none", 5000, 1024)
     ('none', 'local', 'none')
     """
     if scheduler != "auto":
@@ -152,16 +156,8 @@ def pick_scheduler(scheduler: str, members: int, fit: int, workers: int | None =
     avail = available_mib()
     if workers is None and avail is not None and n * WORKER_MIB > avail:
         return "none"  # a cluster of one worker per core would not fit in memory: local would refuse it
-    chunks = math.ceil(int(members) / max(1, int(fit)))
-    return "local" if chunks - math.ceil(chunks / n) >= MIN_ROUNDS_SAVED else "none"
-
-
-#: Seconds a local cluster costs before its workers solve: processes importing JAX and loading the compiled
-#: programs (2.5 s for the embedded world, 3.1 s for the 194 countries, measured on two cores).
-CLUSTER_START_SECONDS = 3.0
-#: A single-threaded worker's time for a chunk over this process's, which spreads one chunk over every core:
-#: 1.2 for the embedded world, 1.45 for the 194 countries (two cores); the larger is taken.
-WORKER_SLOWDOWN = 1.5
+    left = math.ceil(int(members) / max(1, int(fit))) - PROBE_CHUNKS
+    return "local" if left >= 2 and n >= 2 else "none"
 
 
 def cluster_pays(chunk_seconds: float, chunks: int, workers: int | None = None) -> str:
@@ -171,7 +167,7 @@ def cluster_pays(chunk_seconds: float, chunks: int, workers: int | None = None) 
 
     On two workers the cluster pays from about 12 s of work left (``chunks * chunk_seconds``):
 
-    >>> cluster_pays(1.1, 3, 2), cluster_pays(1.1, 33, 2), cluster_pays(3.0, 9, 2)
+    >>> cluster_pays(1.1, 2, 2), cluster_pays(1.1, 32, 2), cluster_pays(3.0, 8, 2)
     ('none', 'local', 'local')
     """
     n = workers or os.cpu_count() or 1
@@ -254,7 +250,9 @@ def run_chunks(
     is called as chunks finish (chunks found done count as done from the start). ``meta`` (JSON) is
     kept in the manifest for readers of the folder. ``scheduler="auto"`` is :func:`pick_scheduler` over the
     members of the chunks still to be computed (``sizes``: the members of each chunk, one each by default) in
-    chunks of ``fit`` members; the table's ``attrs["scheduler"]`` says which scheduler ran.
+    chunks of ``fit`` members and, where that allows a cluster, :func:`cluster_pays` for the chunks left after
+    :data:`PROBE_CHUNKS` solved here, at the time the last of those took; the table's ``attrs["scheduler"]``
+    says where the chunks after those went (``"none"`` when nothing was left to solve).
     """
     import pandas as pd
 
@@ -297,11 +295,16 @@ def run_chunks(
     asked = scheduler
     scheduler = pick_scheduler(scheduler, sum(sizes[i] if sizes is not None else 1 for i in pending), fit, workers)
     if asked == "auto" and scheduler == "local":
-        # enough chunks that a cluster could pay: the first, solved here, says what a chunk costs
-        first = pending.pop(0)
-        start = time.perf_counter()
-        finish(first, work(payloads[first]))
-        scheduler = cluster_pays(time.perf_counter() - start, len(pending), workers)
+        # enough chunks that a cluster could pay: the probes, solved here, say what a chunk costs (the last
+        # one's solve alone: the first compiles or loads the program, and writing a part is the client's
+        # work wherever the chunk is solved)
+        for _k in range(min(PROBE_CHUNKS, len(pending))):
+            i = pending.pop(0)
+            start = time.perf_counter()
+            df = work(payloads[i])
+            seconds = time.perf_counter() - start
+            finish(i, df)
+        scheduler = cluster_pays(seconds, len(pending), workers)
     if scheduler == "none":
         for i in pending:
             finish(i, work(payloads[i]))

@@ -489,8 +489,8 @@ def run_members(
     Members: parameter draws ``params`` (name -> (B, ...)) and/or tariff overrides: ``values`` (B, k)
     set on the ``cells`` ``(exporter, importer)`` of the scenario's tariffs (every sector). ``scheduler`` is
     ``"none"``, ``"local"``, ``"tcp://HOST:PORT"`` or ``"auto"``: a local cluster when the members fill enough
-    chunks of the default size for its workers to save two chunks' time (4 chunks on two cores), else this
-    process (:func:`tradewar.batch._chunks.pick_scheduler`). Returns the batch as an ``xarray.Dataset`` (dims
+    chunks of the default size for a cluster to pay and a chunk solved and timed here says it does, else this
+    process (:func:`tradewar.batch._chunks.run_chunks`). Returns the batch as an ``xarray.Dataset`` (dims
     ``dim, country``; per-member diagnostics; ``attrs["scheduler"]`` says where it ran).
     """
     from ..scenario import Scenario, load_scenario

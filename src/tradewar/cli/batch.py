@@ -2,9 +2,8 @@
 
 Both solve many members of one scenario in chunks (``--chunk``, default sized to memory), in this process
 (``--scheduler none``), on a Dask LocalCluster (``local``), on an existing Dask cluster (``tcp://HOST:PORT``)
-or, by default (``auto``), on a LocalCluster when the run fills enough chunks for its workers to save two
-chunks' time and the first chunk's time says the cluster saves more than its start, in this process
-otherwise, with a Rich progress bar on stderr. ``sweep --out DIR`` writes each chunk to a Parquet dataset
+or, by default (``auto``), on a LocalCluster when the run fills enough chunks for a cluster to pay and the time
+of a chunk solved here says it saves more than its start, in this process otherwise, with a Rich progress bar on stderr. ``sweep --out DIR`` writes each chunk to a Parquet dataset
 with a manifest; ``--resume`` finishes a killed run.
 """
 
@@ -21,10 +20,10 @@ from .strategy import GDP_HELP, TARIFFS_HELP
 #: The stages of a batch run, as its progress bar names them.
 _STAGES = {"draws": N_("draws"), "flip": N_("flip points"), "sobol": N_("Sobol indices"), "chunks": N_("chunks")}
 
-SCHEDULER_HELP = ("auto (local when the run fills enough chunks of the default size for the workers to save two "
-                  "chunks' time, e.g. 4 chunks on 2 cores, and the first chunk, solved and timed in this process, "
-                  "says the rest takes longer here than on the cluster; else in this process), none (in this "
-                  "process), local (a Dask LocalCluster on this machine's cores) or tcp://HOST:PORT.")
+SCHEDULER_HELP = ("auto (local when the run fills 4 chunks of the default size or more and its second chunk, solved "
+                  "and timed in this process, says the rest takes longer here than on a cluster; else in this "
+                  "process), none (in this process), local (a Dask LocalCluster on this machine's cores) or "
+                  "tcp://HOST:PORT.")
 
 
 def _bar(err_console):
@@ -145,7 +144,9 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         if "sensitivity" in doc and codes:
             sens = doc["sensitivity"]
             if sens.get("note"):
-                console.print("[yellow]" + _("sensitivity: {note}").format(note=sens["note"]) + "[/]")
+                console.print("[yellow]" + _("sensitivity: {failed} of {solves} solves failed: no indices (Saltelli's "
+                                             "estimator needs every solve)").format(failed=sens["failed"],
+                                                                                    solves=sens["solves"]) + "[/]")
             else:
                 st = Table(title=_("Sobol total indices of welfare ({solves} solves)").format(solves=sens["solves"]),
                            header_style="bold", title_justify="left")

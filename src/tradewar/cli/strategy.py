@@ -181,8 +181,10 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
         r, cert, labels, c = (out.parts[k] for k in ("optimum", "certificate", "labels", "country"))
         from rich.table import Table
 
-        console.print("[bold]" + _("Optimal {instrument} tariff of {country}").format(
-            instrument=instrument_words(instrument), country=world.codes[c]) + f"[/] ({current().text(s.title) or s.name})")
+        heading = _("Optimal {instrument} tariff of {country}").format(instrument=instrument_words(instrument),
+                                                                         country=world.codes[c])
+        console.print(_("{heading} ({scenario})").format(heading=f"[bold]{heading}[/]",
+                                                          scenario=current().text(s.title) or s.name))
         tab = Table(header_style="bold")
         tab.add_column(_("on"))
         tab.add_column(_("tariff %"), justify="right")
@@ -373,13 +375,16 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
             from rich.markup import escape
 
             thr_w = out.doc["threat_welfare_pct"]
-            console.print("[bold]" + _("no deal:") + "[/] " + _("{reason}; welfare at the threat {a} {wa}%, {b} {wb}%")
-                          .format(reason=escape(out.parts["no_deal"]), a=A, wa=f"{thr_w[A]:.3f}", b=B,
-                                  wb=f"{thr_w[B]:.3f}"))
+            e = out.parts["no_deal"]
+            reason = _("no tariffs between {lo} and {hi} make both better off than the threat ({threat})").format(
+                lo=f"{e.lo:.0%}", hi=f"{e.hi:.0%}", threat=_(e.note))
+            console.print(_("{no_deal} {reason}; welfare at the threat {a} {wa}%, {b} {wb}%").format(
+                no_deal="[bold]" + _("no deal:") + "[/]", reason=escape(reason), a=A, wa=f"{thr_w[A]:.3f}", b=B,
+                wb=f"{thr_w[B]:.3f}"))
         else:
-            console.print("[bold]" + _("Nash bargaining {a}-{b}").format(a=A, b=B) + "[/] "
-                          + _("({scenario}; threat: {threat}; bargaining weight of {a} {weight})").format(
-                              scenario=s.name, threat=_(deal.threat), a=A, weight=f"{weight:g}"))
+            heading = _("Nash bargaining {a}-{b}").format(a=A, b=B)
+            console.print(_("{heading} ({scenario}; threat: {threat}; bargaining weight of {a} {weight})").format(
+                heading=f"[bold]{heading}[/]", scenario=s.name, threat=_(deal.threat), a=A, weight=f"{weight:g}"))
             tab = Table(header_style="bold")
             tab.add_column(_("tariff"))
             tab.add_column(_("threat %"), justify="right")
@@ -396,10 +401,11 @@ def register(app: typer.Typer, console, err_console, handle_errors) -> None:
             step = max(1, len(pts) // 15)
             # every point both prefer to the threat is shown; the others thinned to about 15
             shown = [p for k, p in enumerate(pts) if k % step == 0 or p["both_gain"] or k == len(pts) - 1]
-            console.print("[bold]" + _("Deal frontier") + "[/]: " + _(
-                "the best {b} welfare for each {a} welfare (max a log W_{a} + (1 - a) log W_{b} over the weight a, "
-                "not the bargaining weight); {shown} of {points} points shown, {both} of them better for both than "
-                "the threat").format(a=A, b=B, shown=len(shown), points=len(pts), both=len(fr.mutual_gain())))
+            console.print(_(
+                "{frontier}: the best {b} welfare for each {a} welfare (max a log W_{a} + (1 - a) log W_{b} over the "
+                "weight a, not the bargaining weight); {shown} of {points} points shown, {both} of them better for "
+                "both than the threat").format(frontier="[bold]" + _("Deal frontier") + "[/]", a=A, b=B,
+                                               shown=len(shown), points=len(pts), both=len(fr.mutual_gain())))
             ft = Table(header_style="bold")
             for col in ("a", _("{a} on {b} %").format(a=A, b=B), _("{a} on {b} %").format(a=B, b=A),
                         _("{country} welfare %").format(country=A), _("{country} welfare %").format(country=B),

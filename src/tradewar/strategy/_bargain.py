@@ -47,12 +47,14 @@ class NoDeal(ScenarioError):
     """No tariffs on the search box make both parties better off than the threat: there is no bargain.
 
     An answer, not a failure: ``threat_tariffs`` and ``threat_welfare`` (W^, (N,)) describe the threat
-    point, so callers can still show it and the deal frontier around it.
+    point, so callers can still show it and the deal frontier around it; ``lo`` and ``hi`` are the box of
+    tariffs searched (fractions) and ``note`` says which threat it was.
     """
 
-    def __init__(self, message: str, threat_tariffs, threat_welfare, note: str):
+    def __init__(self, message: str, threat_tariffs, threat_welfare, note: str, lo: float, hi: float):
         super().__init__(message)
         self.threat_tariffs, self.threat_welfare, self.note = threat_tariffs, threat_welfare, note
+        self.lo, self.hi = lo, hi
 
 _DELTA = 1e-9  # percentage points: below it the log of a gain is continued linearly
 
@@ -327,7 +329,7 @@ def bargain(
         if u0 is None:
             raise NoDeal(
                 f"talks {world.codes[a]}-{world.codes[b]}: no tariffs between {lo:.0%} and {hi:.0%} make both "
-                f"better off than the threat ({note})", t_thr, W_thr, note,
+                f"better off than the threat ({note})", t_thr, W_thr, note, lo, hi,
             )
     bounds = [(lo_u, hi_u)] * pair.n_free
     if instruments == "sector" and start is None:  # first the uniform deal, then by sector from there

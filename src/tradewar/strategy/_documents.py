@@ -41,8 +41,8 @@ class Outcome:
 
 
 #: The instruments in words, for titles and progress lines (the option values stay as they are).
-INSTRUMENT_WORDS = {"uniform": N_("uniform"), "partner": N_("partner"), "sector": N_("sector"),
-                    "partner_sector": N_("partner and sector")}
+INSTRUMENT_WORDS = {"uniform": N_("uniform"), "partner": N_("per-partner"), "sector": N_("per-sector"),
+                    "partner_sector": N_("per-partner-and-sector")}
 
 
 def instrument_words(name: str) -> str:
@@ -294,7 +294,7 @@ def _no_deal_document(s, world, model, t, parties, instruments, e, lower, fronti
         doc["frontier"] = _frontier_doc(fr, A, B)
     _say(progress, 1.0, _("done"))
     return Outcome(json_safe(doc), res, {"deal": None, "frontier": fr, "pair": pair, "parties": (a, b),  # type: ignore[arg-type]
-                                         "no_deal": str(e), "threat_tariffs": e.threat_tariffs})
+                                         "no_deal": e, "threat_tariffs": e.threat_tariffs})
 
 
 def _frontier_doc(fr, A: str, B: str) -> dict[str, Any]:
