@@ -442,3 +442,27 @@ def test_cli_strategic_commands_follow_tradewar_lang(files):
     assert "个联盟中有" in r.output and zh.gettext("candidate") in r.output and "coalition" not in r.output
     r = runner.invoke(app, ["bloc", str(files / "bloc.toml")], env={"TRADEWAR_LANG": "en"})
     assert "stable coalition(s) of 4" in r.output and "welfare % in" in r.output
+
+
+def test_cli_no_deal_reason_in_the_language_and_english_in_json(files, monkeypatch):
+    """Where no tariffs make both parties better off than the threat, the reason is printed in the CLI's language
+    from the answer's fields; the JSON keeps the English sentence."""
+    from types import SimpleNamespace
+
+    from tradewar.cli import app
+    from tradewar.strategy import _bargain
+
+    def no_deal(model, world, parties, instruments, threat, weight, t, lo=0.0, **kw):
+        raise _bargain.NoDeal("talks USA-CHN: no tariffs between 0% and 100% make both better off than the threat "
+                              "(current tariffs)", np.asarray(t), np.full(world.n, 1.001), "current tariffs", lo, 1.0)
+
+    monkeypatch.setattr(_bargain, "bargain", no_deal)
+    monkeypatch.setattr(_bargain, "deal_frontier", lambda *a, **k: SimpleNamespace(mutual_gain=lambda: []))
+    out = files / "no_deal.json"
+    r = runner.invoke(app, ["talks", str(files / "s3.toml"), "--parties", "USA,CHN", "--no-frontier", "--json", str(out)],
+                      env={"TRADEWAR_LANG": "ja"})
+    assert r.exit_code == 0, r.output
+    assert "合意なし:0% から 100% までのどの関税でも、双方が威嚇点よりよくならない(現行関税)" in r.output
+    assert "威嚇点での経済厚生 USA 0.100%、CHN 0.100%" in r.output and "no tariffs" not in r.output
+    doc = json.loads(out.read_text())
+    assert doc["no_deal"].startswith("talks USA-CHN: no tariffs between 0% and 100%") and doc["tariffs"]["deal"] is None
