@@ -385,9 +385,9 @@ def _brief(diagnostics: dict[str, Any] | None) -> str:
     def show(v):
         return f"{v:.3g}" if isinstance(v, float) and math.isfinite(v) else str(v)
 
-    items = [(k, v) for k, v in (diagnostics or {}).items() if isinstance(v, (int, float, str, bool)) and v is not None]
     if os.environ.get("TRADEWAR_DEBUG"):
         return f" [diagnostics: {json.dumps(diagnostics, default=str)}]"
+    items = [(k, v) for k, v in (diagnostics or {}).items() if isinstance(v, (int, float, str, bool))]
     return f" [{', '.join(f'{k} {show(v)}' for k, v in items[:6])}]" if items else ""
 
 

@@ -131,6 +131,7 @@ from .._exceptions import CalibrationError
 from .._jax import on_device
 from ..policy._shock import PreparedShock, policy_arrays
 from ..solve import Shock, accepted, find_root, root_of
+from ._balances import deficit_change_pct
 
 __all__ = ["CaliendoParro", "calibrate", "final_demand_shares", "rebase"]
 
@@ -138,10 +139,6 @@ _EPS = 1e-300
 #: Input-output shares may fall below zero by rounding, down to ``-IO_SHARE_ROUNDING`` (the published
 #: Caliendo-Parro table holds one share of -0.00085); anything more negative is an error in the data.
 IO_SHARE_ROUNDING = 1e-3
-
-
-#: A trade balance below this share of the country's value added counts as balanced (the solver's tolerance).
-BALANCED = 1e-9
 
 
 class CaliendoParro(eqx.Module):
@@ -370,7 +367,7 @@ class CaliendoParro(eqx.Module):
             "export_tax_revenue_share": c["Rx"] / c["In"],
             "exports_gdp_change_pct": 100.0 * ((ex1 / va1) / (ex0 / self.VA) - 1.0),
             "imports_gdp_change_pct": 100.0 * ((im1 / va1) / (im0 / self.VA) - 1.0),
-            "deficit_change_pct": self._deficit_change_pct(c["Dn"]),
+            "deficit_change_pct": deficit_change_pct(self.D, c["Dn"], self.VA),
             "balance_gdp_change_pp": 100.0 * ((ex1 - im1) / va1 - (ex0 - im0) / self.VA),
             "sector_price_pct": 100.0 * jnp.expm1(c["p"]),
             "gross_output_pct": 100.0 * jnp.where(Y0 > 0, c["Yn"] / jnp.where(Y0 > 0, Y0, 1.0) - 1.0, 0.0),
@@ -405,15 +402,6 @@ class CaliendoParro(eqx.Module):
         if self.decomposition_nodes > 0:
             out.update(self.decomposition(y, shock))
         return out
-
-    def _deficit_change_pct(self, Dn) -> jax.Array:
-        """Percent change of each deficit; a balance that was zero (within :data:`BALANCED` of value added, what a
-        balanced baseline holds after rounding) and stays so changes 0%, one that leaves zero has no percent
-        change (NaN; ``balance_gdp_change_pp`` measures it)."""
-        tiny = BALANCED * self.VA
-        zero0 = jnp.abs(self.D) <= tiny
-        return jnp.where(zero0, jnp.where(jnp.abs(Dn) <= tiny, 0.0, jnp.nan),
-                         100.0 * (Dn - self.D) / jnp.where(zero0, 1.0, jnp.abs(self.D)))
 
     def real_value_added(self, c) -> jax.Array:
         """Value added at baseline prices (N,), World units: gross output over ``c^`` less inputs over ``P^``."""

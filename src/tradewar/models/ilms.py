@@ -117,6 +117,7 @@ from .. import _jax
 from .._exceptions import CalibrationError, ScenarioError
 from ..data._world import World
 from ..policy._shock import PreparedShock, policy_arrays
+from ._balances import deficit_change_pct
 
 __all__ = [
     "ILMSParams",
@@ -130,9 +131,6 @@ __all__ = [
     "two_region_nu",
     "delta_optimal",
 ]
-
-#: A trade balance below this share of the country's expenditure counts as balanced (the solver's tolerance).
-BALANCED = 1e-9
 
 #: Targets of the two-region profit-share calibration (ILMS 2025): the spending-weighted profit
 #: share of the rest of the world (0.12, weights r1) and of the USA (0.26, weights r2).
@@ -568,12 +566,6 @@ class ILMSModel(eqx.Module):
         exp0, imp0 = (self.X * off).sum(1), (self.X * off).sum(0)
         exp1, imp1 = (Xn * off).sum(1), (Xn * off).sum(0)
         D0, D1 = imp0 - exp0, imp1 - exp1
-        # balanced trade before and after (the zero closure) is no change; a balance that leaves zero has no
-        # percent change (NaN): balance_gdp_change_pp measures it
-        tiny = BALANCED * self.E
-        zero0 = jnp.abs(D0) <= tiny
-        deficit_pct = jnp.where(zero0, jnp.where(jnp.abs(D1) <= tiny, 0.0, jnp.nan),
-                                100.0 * (D1 - D0) / jnp.where(zero0, 1.0, jnp.abs(D0)))
         pct = lambda h: 100.0 * (h - 1.0)  # noqa: E731
         return {
             "welfare_pct": pct(W),
@@ -584,7 +576,7 @@ class ILMSModel(eqx.Module):
             "expenditure_pct": pct(s["Eh"]),
             "exports_gdp_change_pct": pct((exp1 / s["Yn"]) / (exp0 / self.Y)),
             "imports_gdp_change_pct": pct((imp1 / s["Yn"]) / (imp0 / self.Y)),
-            "deficit_change_pct": deficit_pct,
+            "deficit_change_pct": deficit_change_pct(D0, D1, self.E),
             "balance_gdp_change_pp": 100.0 * (D0 / self.Y - D1 / s["Yn"]),
             "tariff_revenue_share": s["R"] / self.E,
             "real_gdp_pct": pct(self.real_gdp(s)),

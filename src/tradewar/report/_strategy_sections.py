@@ -57,7 +57,7 @@ def bloc(ctx: Any, strategy) -> str | None:
             country=c, bloc=b.name, candidates=", ".join(b.candidates)))
     small = dataclasses.replace(b, candidates=cands)
     ctx.say("bloc game")
-    world, model, base_t, _s = prepare_bloc(small, data=ctx.data)
+    world, model, base_t, base_scenario = prepare_bloc(small, data=ctx.data)
     game = bloc_game(model, world, small, base_t)
     show = [k for k in dict.fromkeys([*focus_codes(c), *cands]) if k in world.codes]
     rows, labels = [], []
@@ -74,7 +74,7 @@ def bloc(ctx: Any, strategy) -> str | None:
         country=current().named(c), role=_("leader") if c == b.leader else _("target")))
     body = [
         f"<p class='lead'>{esc(current().text(b.title))}{role} "
-        f"{esc(charts.joined(current(), current().text(b.notes), charts.written_for_note(_s.data.written_for, world)))} "
+        f"{esc(charts.joined(current(), current().text(b.notes), charts.written_for_note(base_scenario.data.written_for, world)))} "
         + esc(_(
             "Candidates here: {candidates} (the others stay out, facing the 2 April schedule). Welfare in % change "
             "from the 2023 baseline; a coalition is stable when no member gains by leaving and no outsider by "
