@@ -8,10 +8,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optimistix as optx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,7 +22,7 @@ from typer.testing import CliRunner
 
 from tradewar._exceptions import ConvergenceError, DataError, ScenarioError
 from tradewar.cli import app
-from tradewar.solve import Status, accepted, verdict
+from tradewar.solve import ARMIJO_SLOPE, Status, accepted, verdict
 
 runner = CliRunner()
 
@@ -355,6 +358,32 @@ print(oct(stat.S_IMODE(os.stat(p).st_mode)))
 
 
 # --- optimistix: the contract DampedNewton relies on --------------------------------------------------
+class DampedNewton(optx.AbstractGaussNewton):
+    """Newton's method with a backtracking line search on the residual norm, as an optimistix solver.
+
+    The step is the Newton step ``J dy = -r`` (optimistix's ``NewtonDescent``; for a square system the
+    Gauss-Newton step is the Newton step); its length is halved until ``|r|^2/2`` falls by at least a
+    tenth of the decrease its linearisation predicts (Armijo's rule, ``BacktrackingArmijo``). A trial
+    point with non-finite values is rejected like one that does not decrease the residual, so the
+    iterates stay where the equations are defined. ``tradewar.solve.find_root`` runs the same iteration
+    (the same rule, steps and termination) in its own loop, which shares one traced Newton body with the
+    direct solve; this class is that iteration for ``optimistix.root_find``, the reference the damped phase
+    is checked against below.
+
+    It fills the abstract fields of optimistix's ``AbstractGaussNewton`` (the documented way to build a
+    solver of that family in optimistix 0.1): ``verbose`` is the logging callable ``**kwargs -> None`` that
+    ``GaussNewton(verbose=False)`` also holds, here one that logs nothing. The pin ``optimistix<0.2`` and
+    the test below guard that contract.
+    """
+
+    rtol: float
+    atol: float
+    norm: Callable = optx.max_norm
+    descent: optx.NewtonDescent = optx.NewtonDescent()
+    search: optx.BacktrackingArmijo = optx.BacktrackingArmijo(decrease_factor=0.5, slope=ARMIJO_SLOPE)
+    verbose: Callable = eqx.field(static=True, default=lambda **kwargs: None)
+
+
 def test_damped_newton_optimistix_contract():
     """``DampedNewton`` fills ``AbstractGaussNewton``'s fields; optimistix calls ``verbose`` with keywords only.
 
@@ -362,12 +391,8 @@ def test_damped_newton_optimistix_contract():
     """
     import importlib.metadata
 
-    import optimistix as optx
-
-    from tradewar.solve import DampedNewton
-
     major, minor = (int(v) for v in importlib.metadata.version("optimistix").split(".")[:2])
-    assert (major, minor) == (0, 1), "solve.DampedNewton is written against optimistix 0.1 (pyproject pins <0.2)"
+    assert (major, minor) == (0, 1), "DampedNewton is written against optimistix 0.1 (pyproject pins <0.2)"
     calls = []
 
     def record(*args, **kwargs):
@@ -409,15 +434,13 @@ def _arctan(y, a):  # plain Newton diverges from |y| > 1.39; the line search con
 )
 def test_newton_phases_are_the_iterations_of_optimistix(phase, solver, f, y0):
     """Each phase of ``solve._newton`` takes the steps of its optimistix solver: same count, same value."""
-    import optimistix as optx
-
     from tradewar import solve
 
     a = jnp.asarray([1.0, -2.0, 0.5, 3.0]) if f is _smooth else jnp.zeros(4)
     y0 = jnp.asarray(y0)
     value, code, k = jax.jit(lambda y0, a: solve._newton(f, y0, a, jnp.int32(getattr(solve, phase)), 1e-10, 60, "lu"))(
         y0, a)
-    cls = solve.DampedNewton if solver == "DampedNewton" else getattr(optx, solver)
+    cls = DampedNewton if solver == "DampedNewton" else getattr(optx, solver)
     ref = optx.root_find(f, cls(rtol=1e-10, atol=1e-10), y0, a, max_steps=60, throw=False)
     assert ref.result == optx.RESULTS.successful and int(code) == 0
     assert int(k) == int(ref.stats["num_steps"])

@@ -77,6 +77,18 @@ def test_a_solve_loads_lapack_without_scipy_linalg_and_scipy_linalg_still_import
         "same module: True", "cholesky: [0.5, 0.0]"]
 
 
+def test_a_one_sector_solve_imports_neither_optimistix_nor_lineax():
+    """Importing them costs about a tenth of a second; the direct solve and its stored program need neither,
+    and the key of a stored program reads their versions from the installed metadata."""
+    code = (
+        "import sys\n"
+        "import tradewar as tw\n"
+        "tw.run_scenario('liberation-day')\n"
+        "print('imported:', sorted(m for m in ('optimistix', 'lineax') if m in sys.modules))\n"
+    )
+    assert _python(code).splitlines() == ["imported: []"]
+
+
 def test_lapack_falls_back_to_the_usual_import_where_scipy_is_laid_out_otherwise():
     code = (
         "import sys\n"

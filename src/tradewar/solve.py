@@ -27,15 +27,12 @@ import enum
 import functools
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-import lineax as lx
-import optimistix as optx
 
 from . import _jax  # float64, compilation cache, stored traced programs
 from ._exceptions import ConvergenceError, InadmissibleError
@@ -264,33 +261,10 @@ def _max_abs(y, r) -> jax.Array:
     return jnp.where(jnp.isfinite(m) & jnp.all(jnp.isfinite(y)), m, jnp.inf)
 
 
-class DampedNewton(optx.AbstractGaussNewton):
-    """Newton's method with a backtracking line search on the residual norm, as an optimistix solver.
-
-    The step is the Newton step ``J dy = -r`` (optimistix's ``NewtonDescent``; for a square system the
-    Gauss-Newton step is the Newton step); its length is halved until ``|r|^2/2`` falls by at least a
-    tenth of the decrease its linearisation predicts (Armijo's rule, ``BacktrackingArmijo``). A trial
-    point with non-finite values is rejected like one that does not decrease the residual, so the
-    iterates stay where the equations are defined. :func:`find_root` runs the same iteration (the same
-    rule, steps and termination) in its own loop, which shares one traced Newton body with the direct
-    solve; this class is that iteration for ``optimistix.root_find``.
-
-    It fills the abstract fields of optimistix's ``AbstractGaussNewton`` (the documented way to build a
-    solver of that family in optimistix 0.1): ``verbose`` is the logging callable ``**kwargs -> None`` that
-    ``GaussNewton(verbose=False)`` also holds, here one that logs nothing. The pin ``optimistix<0.2`` and
-    ``tests/test_solver_rules.py`` guard that contract.
-    """
-
-    rtol: float
-    atol: float
-    norm: Callable = optx.max_norm
-    descent: optx.NewtonDescent = optx.NewtonDescent()
-    search: optx.BacktrackingArmijo = optx.BacktrackingArmijo(decrease_factor=0.5, slope=ARMIJO_SLOPE)
-    verbose: Callable = eqx.field(static=True, default=lambda **kwargs: None)
-
-
 def _gmres(tol):
     """The inexact Newton step of ``newton_krylov``: restarted GMRES on Jacobian-vector products."""
+    import lineax as lx  # imported where a Krylov solve is traced: a one-sector solve never needs it
+
     return lx.GMRES(rtol=1e-6, atol=tol * 1e-3, restart=30, stagnation_iters=30, max_steps=3000)
 
 
@@ -361,6 +335,8 @@ def _newton(residual, y0, shock, phase, tol, max_steps, linear: str):
 
         def matvec(v):
             return jax.jvp(lambda q: residual(q, shock), (factors,), (v,))[1]
+
+        import lineax as lx
 
         op = lx.FunctionLinearOperator(matvec, jax.eval_shape(lambda: factors))
         sol = lx.linear_solve(op, r, _gmres(tol), throw=False)
