@@ -160,6 +160,35 @@ def test_newton_direction_solves_where_positive_definite_and_ascends_where_not()
     np.testing.assert_allclose(newton_direction(Q @ np.diag(lam) @ Q.T, g), want, rtol=1e-10, atol=1e-12)
 
 
+def test_projected_newton_takes_steps_whose_rise_rounding_hides_when_they_bring_the_gradient_down():
+    """Near the optimum a Newton step raises the value by less than its rounding: a value computed one unit in
+    the last place lower must not stop the search (it did, one step short of the tolerance)."""
+    from tradewar.strategy._optimal import _projected_newton
+
+    u_star = np.array([0.2, -0.1])
+
+    class Flat:  # log W = -|u - u*|^2 / 2, its value rounded down by an ulp away from the start
+        def __init__(self):
+            self.start = None
+
+        def value_grad(self, u):
+            if self.start is None:
+                self.start = u.copy()
+            v = 1.0 if np.array_equal(u, self.start) else np.nextafter(1.0, 0.0)
+            return v, -(u - u_star), np.ones(3)
+
+        def hessian(self, u):
+            return -np.eye(2)
+
+    u0 = u_star + np.array([3e-9, -2e-9])
+    u, g, _, status, it = _projected_newton(Flat(), u0, -np.inf, -1.0, None, 1e-12, 20)
+    assert status == "converged" and it == 1
+    np.testing.assert_allclose(u, u_star, rtol=0, atol=1e-15)
+    # a step that rises by more than rounding still needs the value to rise
+    far = u_star + np.array([0.5, 0.0])
+    assert _projected_newton(Flat(), far, -np.inf, -1.0, None, 1e-12, 20)[3] == "stalled"
+
+
 @pytest.mark.parametrize("instrument", ["uniform", "partner", "sector", "partner_sector"])
 def test_optimal_tariff_first_order_conditions(model3, instrument):
     r = optimal_tariff(model3, "C0", instrument, lower=-1.0, tol=1e-9)

@@ -56,7 +56,7 @@ from ._objective import (
     make_instrument,
     welfare_vector,
 )
-from ._optimal import _Evaluator, _grad_t, _projected_newton, cholesky_or_none
+from ._optimal import _Evaluator, _grad_t, _projected_newton, cho_solve, cholesky_or_none
 
 __all__ = ["TalksResult", "efficient_talks"]
 
@@ -324,11 +324,9 @@ def efficient_talks(
         J = np.asarray(J)[pidx]
         free = ~((u <= lb + 1e-10) & (g_u < 0)) if np.isfinite(lb) else np.ones(u.shape, bool)
         JF, HF = J[:, free], H[np.ix_(free, free)]
-        fac = cholesky_or_none(-HF)
-        if fac is not None:
-            import scipy.linalg
-
-            S = scipy.linalg.cho_solve(fac, JF.T, check_finite=False)  # (-H_FF)^{-1} J_F^T
+        L = cholesky_or_none(-HF)
+        if L is not None:
+            S = cho_solve(L, JF.T)  # (-H_FF)^{-1} J_F^T
         else:
             lam, V = np.linalg.eigh(-HF)
             lam = np.maximum(lam, max(1e-12 * float(np.max(np.abs(lam))), 1e-16))
