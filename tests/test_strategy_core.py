@@ -167,26 +167,28 @@ def test_projected_newton_takes_steps_whose_rise_rounding_hides_when_they_bring_
 
     u_star = np.array([0.2, -0.1])
 
-    class Flat:  # log W = -|u - u*|^2 / 2, its value rounded down by an ulp away from the start
-        def __init__(self):
-            self.start = None
+    class Flat:  # the gradient of -|u - u*|^2 / 2; away from the start the value is `away`
+        def __init__(self, away):
+            self.start, self.away = None, away
 
         def value_grad(self, u):
             if self.start is None:
                 self.start = u.copy()
-            v = 1.0 if np.array_equal(u, self.start) else np.nextafter(1.0, 0.0)
-            return v, -(u - u_star), np.ones(3)
+            return (1.0 if np.array_equal(u, self.start) else self.away), -(u - u_star), np.ones(3)
 
         def hessian(self, u):
             return -np.eye(2)
 
+    ulp_lower = np.nextafter(1.0, 0.0)
     u0 = u_star + np.array([3e-9, -2e-9])
-    u, g, _, status, it = _projected_newton(Flat(), u0, -np.inf, -1.0, None, 1e-12, 20)
+    u, g, _, status, it = _projected_newton(Flat(ulp_lower), u0, -np.inf, -1.0, None, 1e-12, 20)
     assert status == "converged" and it == 1
     np.testing.assert_allclose(u, u_star, rtol=0, atol=1e-15)
+    # a value that falls by more than rounding is a fall, however small the step
+    assert _projected_newton(Flat(0.5), u0, -np.inf, -1.0, None, 1e-12, 20)[3] == "stalled"
     # a step that rises by more than rounding still needs the value to rise
     far = u_star + np.array([0.5, 0.0])
-    assert _projected_newton(Flat(), far, -np.inf, -1.0, None, 1e-12, 20)[3] == "stalled"
+    assert _projected_newton(Flat(ulp_lower), far, -np.inf, -1.0, None, 1e-12, 20)[3] == "stalled"
 
 
 @pytest.mark.parametrize("instrument", ["uniform", "partner", "sector", "partner_sector"])

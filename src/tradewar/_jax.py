@@ -3,7 +3,7 @@
 Imported lazily by the numerical modules so that ``tradewar --help`` stays fast.
 
 A solve in a fresh process pays twice before any arithmetic: *tracing* (running the Python of the
-model and of optimistix to record the program, about half a second for a standard solve) and
+model and of the solver to record the program, about half a second for a standard solve) and
 *compilation* by XLA (seconds). The persistent compilation cache of JAX (``TRADEWAR_CACHE_DIR``, by
 default ``~/.cache/tradewar/jax``; the empty string turns it off) removes the second on later runs.
 :func:`cached_call` removes the first: it stores the traced program of a function, serialised with
@@ -47,7 +47,7 @@ import jax.numpy as jnp  # noqa: E402
 __all__ = ["jax", "jnp", "cached_call", "stored", "on_device"]
 
 #: Libraries whose code ends up in a traced program (their versions are part of its key).
-_TRACED_LIBRARIES = ("jax", "jaxlib", "equinox", "optimistix", "lineax")
+_TRACED_LIBRARIES = ("jax", "jaxlib", "equinox", "lineax")
 #: Traced programs of this process, by (function, tree structure, static values, shapes and dtypes).
 _PROGRAMS: dict[Any, Any] = {}
 #: XLA's options for the programs of :func:`stored` functions declared ``quick``: kernels compiled without
@@ -67,7 +67,7 @@ def _code_digest() -> str:
     """Hash of tradewar's source files and of the traced libraries' versions and places.
 
     Read from the installed packages' metadata, without importing them: a one-sector solve never imports
-    optimistix or lineax, which would cost a tenth of a second of every command.
+    lineax, which would cost about a tenth of a second of every command.
     """
     import importlib.metadata
     import importlib.util
