@@ -110,6 +110,32 @@ def test_a_job_past_its_time_limit_stops_and_frees_its_slot(tmp_path):
         store.close()
 
 
+def test_a_solve_past_its_time_limit_is_failed_in_the_store_before_the_answer(tmp_path):
+    """The watchdog may have taken the queued job and not yet marked it when the request gives up waiting: the
+    request marks it itself, so that the 504 never leaves a job the store still calls queued."""
+    from concurrent.futures import Future
+
+    from tradewar.web._jobs import Jobs
+
+    class Taken:  # the runner's state once the watchdog has taken the ticket: nothing left to cancel here
+        def submit(self, job_id, work, time_limit=None):
+            return Future()  # never runs
+
+        def cancel(self, job_id, why="", status="cancelled"):
+            return False
+
+    store = Store(tmp_path)
+    try:
+        jobs = Jobs(store, Taken(), ServeConfig(state=tmp_path, solve_seconds=0.05))
+        job = store.create("solve", "k", {})
+        r = jobs.run_now(job, lambda ticket: None, lambda value: ({}, ""), "solve")
+        assert r.status_code == 504
+        got = store.get(job.id)
+        assert (got.status, got.error) == ("failed", "time limit of 0.05 s reached")
+    finally:
+        store.close()
+
+
 def test_a_real_strategic_job_times_out_and_the_server_takes_the_next_one(tmp_path, preset):
     # a limit no real job meets: with the programs loaded by earlier tests, this Nash war takes well under 0.1 s
     with _client(tmp_path, workers=1, queue=0, job_seconds=0.001) as c:

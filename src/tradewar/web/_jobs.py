@@ -69,7 +69,12 @@ class Jobs:
             return wait(fut, limit)
         except (concurrent.futures.TimeoutError, Cancelled) as e:  # Cancelled: time limit, DELETE or shutdown
             if not isinstance(e, Cancelled):  # the work stops at its next solve and frees its worker
-                runner.cancel(job.id, f"time limit of {limit:g} s reached", "failed")
+                reason = f"time limit of {limit:g} s reached"
+                if not runner.cancel(job.id, reason, "failed"):
+                    # not marked here: marked before, or its ticket gone because the watchdog took the queued
+                    # job and has yet to mark it; the store must say why before the answer goes (the first
+                    # reason is kept, and a finished job stays finished)
+                    store.fail(job.id, reason, "failed")
             why = (store.get(job.id).error if store.get(job.id) else None) or str(e)  # the store says why
             late = not isinstance(e, Cancelled) or why.startswith("time limit")
             detail = f"the {what} ran past the time limit of {limit:g} s" if late else \
