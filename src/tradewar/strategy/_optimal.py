@@ -189,12 +189,17 @@ def _projected_newton(ev: _Evaluator, u: np.ndarray, lb: float, lower: float, c:
     if r is None:
         raise ConvergenceError("optimal tariff: the equilibrium at the tariffs the search starts from did not solve")
     v, g, W = r
+
+    def gap(u, g, W) -> float:  # the stopping measure: max-norm of the projected gradient in t
+        _, pg = _grad_t(u, g, 1.0 if c is None else W[c], lower)
+        pg = np.where((u >= ub - 1e-12) & (pg > 0), 0.0, pg)
+        return float(np.max(np.abs(pg))) if pg.size else 0.0
+
     it = 0
     status = "max_steps_reached"
     while True:
-        _, pg = _grad_t(u, g, 1.0 if c is None else W[c], lower)
-        pg = np.where((u >= ub - 1e-12) & (pg > 0), 0.0, pg)
-        if (np.max(np.abs(pg)) if pg.size else 0.0) <= tol:
+        size = gap(u, g, W)
+        if size <= tol:
             status = "converged"
             break
         if it >= max_steps:
@@ -217,7 +222,6 @@ def _projected_newton(ev: _Evaluator, u: np.ndarray, lb: float, lower: float, c:
             d *= 1.0 / max(float(np.max(np.abs(d))), 1e-300)
         alpha = 1.0
         accepted = False
-        size = float(np.max(np.abs(pg))) if pg.size else 0.0
         while alpha > 1e-12:
             un = np.clip(u + alpha * d, lb, ub)
             if np.array_equal(un, u):  # the step no longer moves the point: it can bring nothing
@@ -231,18 +235,15 @@ def _projected_newton(ev: _Evaluator, u: np.ndarray, lb: float, lower: float, c:
             # cannot judge it: there the step counts if the value stays within rounding and the projected
             # gradient comes down
             flat = _FLAT * max(1.0, abs(v))
-            if rn is not None and alpha == 1.0 and abs(rise) <= flat and rn[0] >= v - flat:
-                _, pg_n = _grad_t(un, rn[1], 1.0 if c is None else rn[2][c], lower)
-                pg_n = np.where((un >= ub - 1e-12) & (pg_n > 0), 0.0, pg_n)
-                if float(np.max(np.abs(pg_n))) < size:
-                    accepted = True
-                    break
+            if rn is not None and alpha == 1.0 and abs(rise) <= flat and rn[0] >= v - flat and gap(un, *rn[1:]) < size:
+                accepted = True
+                break
             alpha *= 0.5
         if not accepted:
             status = "stalled"
             break
         if trace is not None:
-            trace(it, alpha, int(active.sum()), float(np.max(np.abs(pg))), big, v)
+            trace(it, alpha, int(active.sum()), size, big, v)
         u = un
         v, g, W = rn
     return u, g, W, status, it
