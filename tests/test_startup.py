@@ -97,6 +97,50 @@ def test_a_solve_and_an_optimal_tariff_import_neither_optimistix_nor_lineax_nor_
     assert _python(code).splitlines() == ["converged: True", "imported: []"]
 
 
+_COUNT_METADATA_READS = (
+    "import importlib.metadata as md\n"
+    "reads = []\n"
+    "read = md.PathDistribution.read_text\n"
+    "def counted(self, name):\n"
+    "    reads.append(name)\n"
+    "    return read(self, name)\n"
+    "md.PathDistribution.read_text = counted\n"
+    "original = md.distributions\n"
+)
+
+
+@pytest.mark.parametrize("platforms", [None, "cpu", "rocm"])
+def test_importing_jax_skips_its_scan_for_a_rocm_plugin_unless_rocm_is_asked_for(platforms):
+    """JAX parses the metadata of every installed package as it is imported, to find a ROCm plugin (about 80 ms
+    of every command); the scan is handed an empty list where no ROCm platform is asked for, and every other
+    caller, after and during the import, still gets every installed package."""
+    code = (
+        "import os\n"
+        + (f"os.environ['JAX_PLATFORMS'] = {platforms!r}\n" if platforms else "os.environ.pop('JAX_PLATFORMS', None)\n")
+        + _COUNT_METADATA_READS
+        + "import tradewar\n"
+        "import jax.numpy\n"
+        "scan = reads.count('METADATA')\n"
+        "print('scan reads:', 'none' if scan < 5 else 'all')\n"
+        "print('restored:', md.distributions is original)\n"
+        "print('listed:', sum(1 for _ in md.distributions()) > 5)\n"
+        "print('platforms:', os.environ.get('JAX_PLATFORMS'))\n"
+    )
+    scan = "all" if platforms == "rocm" else "none"
+    assert _python(code).splitlines() == [
+        f"scan reads: {scan}", "restored: True", "listed: True", f"platforms: {platforms}"]
+
+
+def test_the_rocm_scan_is_left_alone_where_jax_was_imported_before_tradewar():
+    code = (
+        _COUNT_METADATA_READS
+        + "import jax\n"
+        "import tradewar, sys\n"
+        "print(reads.count('METADATA') > 5, any(type(f).__name__ == '_BeforeJax' for f in sys.meta_path))\n"
+    )
+    assert _python(code).splitlines() == ["True False"]
+
+
 def test_lapack_falls_back_to_the_usual_import_where_scipy_is_laid_out_otherwise():
     code = (
         "import sys\n"

@@ -9,7 +9,11 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from . import _jax_import
+
 __version__ = "0.1.0"
+
+_jax_import.install()
 
 _EXPORTS: dict[str, str] = {
     # errors
