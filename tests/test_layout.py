@@ -91,7 +91,7 @@ TOP_MODULES = {
     "__init__", "__main__",                      # lazy public API, the console script
     "scenario", "solve", "results", "_run",      # scenario -> one driver -> Result
     "bench",                                     # timing of the core solve (``tradewar bench``)
-    "_exceptions", "_io", "_jax", "_cache", "_blas", "_memory", "_cancel", "_interrupt", "_i18n", "_plausible",  # the floor
+    "_exceptions", "_io", "_jax", "_jax_import", "_cache", "_blas", "_memory", "_cancel", "_interrupt", "_i18n", "_plausible",  # the floor
 }
 TOP_PACKAGES = {"batch", "cli", "data", "models", "policy", "replicate", "report", "strategy", "web"}
 TOP_DATA = {"locale", "presets", "py.typed"}
