@@ -580,3 +580,23 @@ def test_replication_case_registry_and_errors(tmp_path):
         ilms2025.run(tmp_path, cases=["nope"])
     with pytest.raises(DataError):
         ilms2025.run(tmp_path / "missing", cases=["ustr"])
+
+
+def test_the_replication_table_shows_tariff_revenue_in_percent_of_expenditure_as_run_does():
+    """The document keeps the share (0.0123); the table prints it in percent, as ``tradewar run`` does."""
+    from rich.console import Console
+
+    from tradewar.replicate import ilms2025
+
+    us = {f: 1.0 for f in ilms2025.FIELDS} | {"tariff_revenue_share": 0.0123}
+    non_us = {f: -0.5 for f in ilms2025.FIELDS} | {"tariff_revenue_share": 0.000456}
+    doc = {"cases": {"ustr": {"converged": True, "countries": {"USA": us}, "nonUS": non_us}}}
+    con = Console(width=400, record=True)
+    con.print(*ilms2025.render(doc))
+    lines = con.export_text().splitlines()
+    header = next(ln for ln in lines if "welfare %" in ln)
+    usa = next(ln for ln in lines if "│ USA" in ln)
+    rest = next(ln for ln in lines if "│ non-US" in ln)
+    assert "tariff rev. % of E" in header
+    assert usa.split()[-2:] == ["1.23", "│"] and rest.split()[-2:] == ["0.05", "│"]
+    assert "tariff revenue in percent of baseline expenditure" in " ".join(" ".join(lines).split())

@@ -490,7 +490,7 @@ _SHORT = {
     "imports_gdp_change_pct": "imports/GDP %",
     "balance_gdp_change_pp": "balance/GDP pp",
     "deficit_change_pct": "deficit %",
-    "tariff_revenue_share": "revenue/E",
+    "tariff_revenue_share": "tariff rev. % of E",
 }
 
 
@@ -505,7 +505,7 @@ def render(doc: dict[str, Any]) -> list:
         title_justify="left",
         header_style="bold",
         caption="percent changes; balance/GDP pp = change in exports minus imports over GDP (percentage points); "
-        "revenue/E = tariff revenue over baseline expenditure (fraction); "
+        "tariff rev. % of E = tariff revenue in percent of baseline expenditure; "
         "tariffs in brackets: uniform US tariff / retaliation tariff (median and range when chosen per country)",
         caption_justify="left",
     )
@@ -534,4 +534,4 @@ def render(doc: dict[str, Any]) -> list:
 def _fmt(f: str, v: float | None) -> str:
     if v is None:
         return "-"
-    return f"{v:.4f}" if f == "tariff_revenue_share" else f"{v:.2f}"
+    return f"{100.0 * v:.2f}" if f == "tariff_revenue_share" else f"{v:.2f}"  # a share in the document
