@@ -170,3 +170,16 @@ def test_war_on_world2022s_does_not_depend_on_the_start():
     assert y2025["CHN"]["welfare_pct"] > free["CHN"]["welfare_pct"]
     assert y2025["JPN"]["welfare_pct"] > free["JPN"]["welfare_pct"]
     assert all(v["welfare_pct"] < 0 for v in free.values())
+
+
+def test_the_command_runs_two_at_a_time_and_gives_what_one_run_after_the_other_gives():
+    """``run`` solves the runs and the war on world2022s on two threads; its document holds the runs in their
+    order and, for each, the numbers of the same run alone."""
+    from tradewar.replicate.lashkaripour2021 import RUNS, beyond, run, run_one
+
+    doc = run(shared_dir("tariffwar_cubes"))
+    assert list(doc["runs"]) == [name for name, _, _ in RUNS]
+    for name, file_name, sets in RUNS:
+        alone = run_one(shared_dir("tariffwar_cubes") / file_name, sets)["countries"]
+        assert doc["runs"][name]["countries"] == alone, name
+    assert {k: v["countries"] for k, v in doc["beyond"].items()} == {k: v["countries"] for k, v in beyond().items()}
