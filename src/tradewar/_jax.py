@@ -38,7 +38,8 @@ if _dir is not None:
     try:
         _dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         jax.config.update("jax_compilation_cache_dir", str(_dir))
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
+        # small programs too: loading one takes milliseconds where compiling it takes a tenth of a second
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.05)
     except OSError:  # a read-only home must not stop a solve
         pass
 
@@ -56,7 +57,12 @@ _PROGRAMS: dict[Any, Any] = {}
 #: about 0.3 ms slower, a few dozen times per command; they are quick only where their work is that small
 #: (Ossa's Hessian of 198 tariffs runs 31-56 ms quick against 8-10 ms optimised). The solver, which runs
 #: thousands of times, is not quick.
-QUICK_OPTIONS = {"xla_backend_optimization_level": 0}
+QUICK_OPTIONS = {"xla_backend_optimization_level": 0, "xla_cpu_use_fusion_emitters": False}
+#: XLA's options for the other stored programs: the CPU backend's loop emitters for fused elementwise work
+#: instead of its newer MLIR fusion emitters (as :data:`QUICK_OPTIONS`). On the 2-core Intel Xeon machine the
+#: solver of the 32-region world then compiles in 2.2 s instead of 3.1 s and the derivative programs of
+#: ``optimal`` in 0.9 s instead of 2.2 s, and the 194-country solve runs as fast (docs/benchmarks.md).
+PROGRAM_OPTIONS = {"xla_cpu_use_fusion_emitters": False}
 #: The functions whose programs are compiled with :data:`QUICK_OPTIONS`: True, or a test of the call's
 #: arguments (where the program's run time grows with their shapes).
 _QUICK: dict[Callable, bool | Callable[..., bool]] = {}
@@ -270,7 +276,7 @@ def _program(fn: Callable, args: tuple) -> Any:
     # the device) and a fresh NumPy or JAX array (not committed) call the same executable.
     device = jax.sharding.SingleDeviceSharding(jax.devices()[0])
     quick = _QUICK.get(fn, False)
-    options = QUICK_OPTIONS if (quick(*args) if callable(quick) else quick) else None
+    options = QUICK_OPTIONS if (quick(*args) if callable(quick) else quick) else PROGRAM_OPTIONS
     return jax.jit(_named(exp.call, fn.__name__), in_shardings=device, compiler_options=options)
 
 
