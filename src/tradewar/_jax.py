@@ -51,18 +51,18 @@ __all__ = ["jax", "jnp", "cached_call", "stored", "on_device"]
 _TRACED_LIBRARIES = ("jax", "jaxlib", "equinox", "lineax")
 #: Traced programs of this process, by (function, tree structure, static values, shapes and dtypes).
 _PROGRAMS: dict[Any, Any] = {}
+#: XLA's options for every stored program: the CPU backend's loop emitters for fused elementwise work
+#: instead of its newer MLIR fusion emitters. On the 2-core Intel Xeon machine the solver of the 32-region
+#: world then compiles in 2.2 s instead of 3.1 s and the derivative programs of ``optimal`` in 0.9 s instead
+#: of 2.2 s, and the 194-country solve runs as fast (docs/benchmarks.md).
+PROGRAM_OPTIONS = {"xla_cpu_use_fusion_emitters": False}
 #: XLA's options for the programs of :func:`stored` functions declared ``quick``: kernels compiled without
 #: LLVM's optimisations (and with the loop emitters of :data:`PROGRAM_OPTIONS`). The derivative programs of
 #: the strategic layer (value, gradient and Hessian of welfare at a root) then compile in about 60% of the
 #: time (2.4 s against 1.4 s for 32 regions) and run about 0.3 ms slower, a few dozen times per command; they
 #: are quick only where their work is that small (Ossa's Hessian of 198 tariffs runs 31-56 ms quick against
 #: 8-10 ms optimised). The solver, which runs thousands of times, is not quick.
-QUICK_OPTIONS = {"xla_backend_optimization_level": 0, "xla_cpu_use_fusion_emitters": False}
-#: XLA's options for the other stored programs: the CPU backend's loop emitters for fused elementwise work
-#: instead of its newer MLIR fusion emitters. On the 2-core Intel Xeon machine the solver of the 32-region
-#: world then compiles in 2.2 s instead of 3.1 s and the derivative programs of ``optimal`` in 0.9 s instead
-#: of 2.2 s, and the 194-country solve runs as fast (docs/benchmarks.md).
-PROGRAM_OPTIONS = {"xla_cpu_use_fusion_emitters": False}
+QUICK_OPTIONS = {**PROGRAM_OPTIONS, "xla_backend_optimization_level": 0}
 #: The functions whose programs are compiled with :data:`QUICK_OPTIONS`: True, or a test of the call's
 #: arguments (where the program's run time grows with their shapes).
 _QUICK: dict[Callable, bool | Callable[..., bool]] = {}
