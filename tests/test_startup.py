@@ -274,7 +274,9 @@ def test_a_damaged_program_is_traced_again_and_replaced(program_dir):
     args = _args()
     want = _jax.cached_call(_affine, *args)["y"]
     (path,) = program_dir.glob("*.jaxexport")
+    (executable,) = program_dir.glob("*.xla")
     path.write_bytes(b"not a program")
+    executable.write_bytes(b"not an executable")
     _jax._PROGRAMS.clear()
     got = _jax.cached_call(_affine, *args)["y"]
     np.testing.assert_array_equal(got, want)
@@ -282,6 +284,71 @@ def test_a_damaged_program_is_traced_again_and_replaced(program_dir):
     _jax._PROGRAMS.clear()
     _jax.cached_call(_affine, *args)
     assert len(TRACES) == 2  # the replaced file is good
+
+
+def _counting_compiles(monkeypatch) -> list[int]:
+    compiles: list[int] = []
+    compile_ = _jax._compile
+    monkeypatch.setattr(_jax, "_compile", lambda *a: compiles.append(1) or compile_(*a))
+    return compiles
+
+
+def test_a_later_process_loads_the_stored_executable_without_tracing_or_compiling(program_dir, monkeypatch):
+    args = _args()
+    compiles = _counting_compiles(monkeypatch)
+    want = _jax.cached_call(_affine, *args)
+    assert compiles == [1] and len(list(program_dir.glob("_affine-*.xla"))) == 1
+    _jax._PROGRAMS.clear()  # as in a new process
+    got = _jax.cached_call(_affine, *args)
+    assert compiles == [1] and TRACES == ["traced"]
+    np.testing.assert_array_equal(got["y"], want["y"])
+    np.testing.assert_array_equal(got["stats"][1], want["stats"][1])
+    # other arguments of the same shapes run the loaded executable
+    np.testing.assert_allclose(_jax.cached_call(_affine, args[0], 2.0 * args[1], 4.0)["y"],
+                               eqx.filter_jit(_affine)(args[0], 2.0 * args[1], 4.0)["y"], rtol=1e-15)
+
+
+def test_a_damaged_executable_is_compiled_again_from_the_stored_program_and_replaced(program_dir, monkeypatch):
+    args = _args()
+    want = _jax.cached_call(_affine, *args)["y"]
+    (executable,) = program_dir.glob("*.xla")
+    blob = executable.read_bytes()
+    executable.write_bytes(blob[: len(blob) // 2])  # truncated: its recorded hash no longer matches
+    compiles = _counting_compiles(monkeypatch)
+    _jax._PROGRAMS.clear()
+    np.testing.assert_array_equal(_jax.cached_call(_affine, *args)["y"], want)
+    assert compiles == [1] and TRACES == ["traced"]  # compiled again, not traced again
+    assert _jax._verified(executable.read_bytes()) is not None
+    _jax._PROGRAMS.clear()
+    _jax.cached_call(_affine, *args)
+    assert compiles == [1]
+
+
+def test_an_executable_is_compiled_by_xla_and_runs_in_later_processes_whatever_jaxs_cache_holds(tmp_path):
+    """JAX's persistent cache never supplies a stored program's executable: one it loaded would serialise without
+    the code of some kernels. Here the executable is removed after a first process and compiled again in a second,
+    with JAX's cache full; a third process loads it and runs it."""
+    code = (
+        "import sys, numpy as np, jax.numpy as jnp\n"
+        "from tradewar import _jax\n"
+        "@_jax.stored\n"
+        "def program(a, x):\n"
+        "    return {'y': jnp.linalg.solve(a, x) + jnp.argmax(a, axis=0), 'i': jnp.arange(a.shape[0]) * x}\n"
+        "a = np.eye(4) * 2.0 + 0.1\n"
+        "out = program(a, np.linspace(1.0, 2.0, 4))\n"
+        "print(np.asarray(out['y']).tolist(), np.asarray(out['i']).tolist())\n"
+    )
+    env = {**__import__("os").environ, "TRADEWAR_CACHE_DIR": str(tmp_path)}
+    runs = []
+    for i in range(3):
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+        assert proc.returncode == 0, proc.stderr
+        runs.append(proc.stdout)
+        executables = list((tmp_path / "programs").glob("program-*.xla"))
+        assert len(executables) == 1
+        if i == 0:
+            executables[0].unlink()
+    assert runs[0] == runs[1] == runs[2]
 
 
 def test_programs_are_private_and_checked_against_their_hash(program_dir):
@@ -299,6 +366,9 @@ def test_programs_are_private_and_checked_against_their_hash(program_dir):
     altered[len(altered) // 2] ^= 0xFF
     path.write_bytes(head + b"\n" + bytes(altered))
     assert _jax._load(path, ((),)) is None
+    (executable,) = program_dir.glob("*.xla")
+    assert executable.read_bytes().startswith(_jax._MAGIC)
+    executable.unlink()  # else the program's executable would run, the program never read
     _jax._PROGRAMS.clear()
     _jax.cached_call(_affine, *args)
     assert len(TRACES) == 2 and _jax._verified(path.read_bytes()) is not None  # traced again and stored again

@@ -8,18 +8,25 @@ model and of the solver to record the program, about half a second for a standar
 default ``~/.cache/tradewar/jax``; the empty string turns it off) removes the second on later runs.
 :func:`cached_call` removes the first: it stores the traced program of a function, serialised with
 :mod:`jax.export` (StableHLO), beside the compilation cache and calls the stored program in later
-processes. A stored program is found only for the same function, the same static arguments, the same
-array shapes and dtypes, the same source code of tradewar and the same versions of JAX and its
-libraries, so a stale program is never run. The programs' folder is private to the user (0700), and
-each file starts with the SHA-256 of the program it holds, checked before the program is loaded: a
-truncated, corrupted or altered file is traced again, never run.
+processes. Beside it, the program's compiled executable is stored as well (:mod:`jax.experimental.serialize_executable`)
+and loaded directly in later processes: JAX's own cache would first lower the stored program again and hash it
+to find its executable, about 40-80 ms for each solver program of every command. A stored program or
+executable is found only for the same function, the same static arguments, the same array shapes and dtypes,
+the same source code of tradewar and the same versions of JAX and its libraries (an executable also for the
+same XLA options and processor), so a stale one is never run. The programs' folder is private to the user
+(0700), and each file starts with the SHA-256 of what it holds, checked before it is loaded: a truncated or
+corrupted file is traced or compiled again, never run. Loading an executable runs what the file holds, like
+JAX's own compilation cache: the folder must be writable by its user only.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import io
+import logging
 import os
+import pickle
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -49,6 +56,7 @@ __all__ = ["jax", "jnp", "cached_call", "stored", "on_device"]
 
 #: Libraries whose code ends up in a traced program (their versions are part of its key).
 _TRACED_LIBRARIES = ("jax", "jaxlib", "equinox", "lineax")
+_log = logging.getLogger(__name__)
 #: Traced programs of this process, by (function, tree structure, static values, shapes and dtypes).
 _PROGRAMS: dict[Any, Any] = {}
 #: XLA's options for every stored program: the CPU backend's loop emitters for fused elementwise work
@@ -139,23 +147,106 @@ def _load(path: Path | None, avals: tuple):
 
 
 def _store(path: Path | None, exp) -> None:
-    """Write the program atomically, then remove this function's programs stored by other code versions."""
-    if path is None:
-        return
+    """Write the program atomically (:func:`_write`)."""
+    if path is not None:
+        try:
+            _write(path, bytes(exp.serialize()))
+        except (ValueError, TypeError):
+            return  # a program that cannot be serialised
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write ``data`` atomically behind its hash, then remove this function's files stored by other code versions."""
     from ._exceptions import TradewarError
     from ._io import atomic_write
 
     try:
-        data = bytes(exp.serialize())
         private_folder(path.parent)
         blob = _MAGIC + hashlib.sha256(data).hexdigest().encode() + b"\n" + data
         atomic_write(path, lambda fh: fh.write(blob), "wb")
-        name, code, _ = path.name.split("-")
-        for old in path.parent.glob(f"{name}-*.jaxexport"):
+        name, code = path.name.split("-")[:2]
+        for old in path.parent.glob(f"{name}-*"):
             if old.name.split("-")[1] != code:  # never found again: its code or libraries changed
                 old.unlink(missing_ok=True)
-    except (OSError, ImportError, ValueError, TypeError, TradewarError):
-        return  # a read-only cache, or a program that cannot be serialised
+    except (OSError, TradewarError):
+        return  # a read-only cache
+
+
+@functools.cache
+def _processor() -> str:
+    """The processor's model and instruction-set flags: an executable runs only on the kind it was compiled for."""
+    import platform
+
+    try:
+        text = Path("/proc/cpuinfo").read_text(errors="replace")
+    except OSError:
+        text = ""
+    lines = [line for line in text.splitlines() if line.startswith(("model name", "flags", "Features"))]
+    return "\n".join(dict.fromkeys(lines)) or f"{platform.machine()} {platform.processor()}"
+
+
+def _executable_path(path: Path | None, options: dict) -> Path | None:
+    """Where the compiled executable of the program stored at ``path`` is stored, for these XLA options."""
+    if path is None:
+        return None
+    key = repr((sorted(options.items()), os.environ.get("XLA_FLAGS", ""), jax.devices()[0].client.platform_version,
+                _processor()))
+    return path.with_name(f"{path.stem}-{hashlib.sha256(key.encode()).hexdigest()[:12]}.xla")
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles a compiled program with its pytrees; equinox's marker of an absent field is kept by reference
+    (unpickled as a copy, the modules it marks would no longer rebuild)."""
+
+    def persistent_id(self, obj: Any) -> Any:
+        from equinox._module._flatten import MISSING
+
+        return "equinox.MISSING" if obj is MISSING else None
+
+
+class _Unpickler(pickle.Unpickler):
+    def persistent_load(self, pid: Any) -> Any:
+        if pid != "equinox.MISSING":
+            raise pickle.UnpicklingError(f"unknown reference {pid!r}")
+        from equinox._module._flatten import MISSING
+
+        return MISSING
+
+
+def _load_executable(path: Path | None, name: str):
+    """The compiled program ``name`` stored at ``path``, loaded and callable; None when there is none that can be
+    loaded. Each load is logged (``tradewar._jax``, DEBUG) under the name JAX's logs give the program."""
+    if path is None or not path.is_file():
+        return None
+    try:
+        data = _verified(path.read_bytes())
+        if data is None:  # not what was stored: compiled again and replaced
+            return None
+        from jax._src.lax import linalg
+        from jax.experimental import serialize_executable
+
+        # JAX points its LAPACK kernels at SciPy's when it lowers a program that calls them; a loaded one is not lowered
+        linalg.initialize_lapack()
+        payload, in_tree, out_tree = _Unpickler(io.BytesIO(data)).load()
+        compiled = serialize_executable.deserialize_and_load(
+            payload, in_tree, out_tree, execution_devices=jax.devices()[:1])
+    except Exception:  # an unreadable file, or one another version wrote: compiled again and replaced
+        return None
+    _log.debug("Loaded the stored executable of 'jit_%s'", name)
+    return compiled
+
+
+def _store_executable(path: Path | None, compiled) -> None:
+    if path is None:
+        return
+    try:
+        from jax.experimental import serialize_executable
+
+        buffer = io.BytesIO()
+        _Pickler(buffer).dump(serialize_executable.serialize(compiled))
+    except Exception:  # an executable that cannot be serialised is compiled again in the next process
+        return
+    _write(path, buffer.getvalue())
 
 
 def _export(jitted: Callable, avals: tuple):
@@ -260,6 +351,14 @@ def _program(fn: Callable, args: tuple) -> Any:
     static_leaves, static_def = jax.tree.flatten(static)
     avals = tuple((tuple(a.shape), str(a.dtype)) for a in leaves)
     path = _program_path(fn, treedef, static_def, tuple(static_leaves), avals)
+    quick = _QUICK.get(fn, False)
+    options = QUICK_OPTIONS if (quick(*args) if callable(quick) else quick) else PROGRAM_OPTIONS
+    executable = _executable_path(path, options)
+    # the name, which shows in JAX's logs, carries the code's digest (see _compile)
+    name = fn.__name__ if path is None else f"{fn.__name__}_{path.name.split('-')[1]}"
+    compiled = _load_executable(executable, name)
+    if compiled is not None:
+        return compiled
     exp = _load(path, avals)
     if exp is None:
 
@@ -271,13 +370,36 @@ def _program(fn: Callable, args: tuple) -> Any:
         except Exception:  # not exportable (host callbacks, effects); a real error reappears below
             return None
         _store(path, exp)
-    # jit around the call: later calls take JAX's fast dispatch path; the name shows in JAX's logs.
-    # Every input is placed on the one device, so that an array a program returned (committed to
-    # the device) and a fresh NumPy or JAX array (not committed) call the same executable.
+    # compiled ahead of the call, for its executable to be stored. Every input is placed on the one device, so that
+    # an array a program returned (committed to the device) and a fresh NumPy or JAX array (not committed) call the
+    # same executable.
     device = jax.sharding.SingleDeviceSharding(jax.devices()[0])
-    quick = _QUICK.get(fn, False)
-    options = QUICK_OPTIONS if (quick(*args) if callable(quick) else quick) else PROGRAM_OPTIONS
-    return jax.jit(_named(exp.call, fn.__name__), in_shardings=device, compiler_options=options)
+    jitted = jax.jit(_named(exp.call, name), in_shardings=device, compiler_options=options)
+    try:
+        compiled, fresh = _compile(jitted, [jax.ShapeDtypeStruct(s, d, sharding=device) for s, d in avals])
+    except Exception:  # a real error reappears when the program is called
+        return jitted
+    if fresh:
+        _store_executable(executable, compiled)
+    return compiled
+
+
+def _compile(jitted: Callable, specs: list) -> tuple[Any, bool]:
+    """``(compiled, fresh)``: ``jitted`` compiled for ``specs``, and whether XLA compiled it rather than JAX's cache.
+
+    Only an executable XLA compiled can be stored (:func:`_store_executable`): one that JAX's persistent cache loaded
+    serialises without the code of some of its kernels, and would fail where a later process runs it. JAX's cache is
+    therefore kept from writing these programs (a setting of this thread only), and their names carry the code's
+    digest, so that it holds none from an earlier version either; where the setting is missing, nothing is stored.
+    """
+    try:
+        from jax._src import config
+
+        unwritten = config.persistent_cache_min_compile_time_secs(float("inf"))
+    except Exception:
+        return jitted.lower(*specs).compile(), False
+    with unwritten:
+        return jitted.lower(*specs).compile(), True
 
 
 def stored(fn: Callable | None = None, *, quick: bool | Callable[..., bool] = False) -> Callable:
