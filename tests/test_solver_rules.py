@@ -438,14 +438,16 @@ def test_newton_phases_are_the_iterations_of_optimistix(phase, solver, f, y0):
 
     a = jnp.asarray([1.0, -2.0, 0.5, 3.0]) if f is _smooth else jnp.zeros(4)
     y0 = jnp.asarray(y0)
-    value, code, k = jax.jit(lambda y0, a: solve._newton(f, y0, a, jnp.int32(getattr(solve, phase)), 1e-10, 60, "lu"))(
-        y0, a)
+    value, code, k, r = jax.jit(
+        lambda y0, a: solve._newton(f, y0, a, jnp.int32(getattr(solve, phase)), 1e-10, 60, "lu"))(y0, a)
     cls = DampedNewton if solver == "DampedNewton" else getattr(optx, solver)
     ref = optx.root_find(f, cls(rtol=1e-10, atol=1e-10), y0, a, max_steps=60, throw=False)
     assert ref.result == optx.RESULTS.successful and int(code) == 0
     assert int(k) == int(ref.stats["num_steps"])
     np.testing.assert_array_equal(np.asarray(value), np.asarray(ref.value))
     assert float(jnp.max(jnp.abs(f(value, a)))) < 1e-9
+    # the residual the loop evaluated there (compiled: the rounding of its terms may differ)
+    np.testing.assert_allclose(np.asarray(r), np.asarray(f(value, a)), rtol=0, atol=1e-14)
 
 
 def test_newton_loop_limits_and_start_at_a_root():
@@ -455,9 +457,11 @@ def test_newton_loop_limits_and_start_at_a_root():
 
     run = jax.jit(lambda y0, p, n: solve._newton(_arctan, y0, jnp.zeros(4), p, 1e-10, n, "lu"), static_argnums=2)
     y0 = jnp.asarray([0.5, -0.5, 0.3, 0.1])
-    value, code, k = run(y0, jnp.int32(solve._CHORD), 3)
+    value, code, k, r = run(y0, jnp.int32(solve._CHORD), 3)
     assert (int(code), int(k)) == (1, 3)
-    value, code, k = run(y0, jnp.int32(solve._FINAL), 60)
+    np.testing.assert_allclose(np.asarray(r), np.asarray(_arctan(value, jnp.zeros(4))), rtol=0, atol=1e-14)
+    value, code, k, r = run(y0, jnp.int32(solve._FINAL), 60)
     assert int(k) == 0 and np.array_equal(np.asarray(value), np.asarray(y0))
-    value, code, k = run(jnp.zeros(4), jnp.int32(solve._STAGE), 60)
-    assert (int(code), int(k)) == (0, 1) and not np.any(np.asarray(value))
+    np.testing.assert_allclose(np.asarray(r), np.asarray(_arctan(y0, jnp.zeros(4))), rtol=0, atol=1e-14)
+    value, code, k, r = run(jnp.zeros(4), jnp.int32(solve._STAGE), 60)
+    assert (int(code), int(k)) == (0, 1) and not np.any(np.asarray(value)) and not np.any(np.asarray(r))

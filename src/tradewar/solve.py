@@ -290,6 +290,7 @@ class _Iterate(NamedTuple):
     stop: jax.Array
     code: jax.Array  # RESULT_CODES
     value: jax.Array  # the solve's value once it stops
+    r_value: jax.Array  # the residual at the value
 
 
 def _small(x, scale) -> jax.Array:
@@ -297,7 +298,7 @@ def _small(x, scale) -> jax.Array:
 
 
 def _newton(residual, y0, shock, phase, tol, max_steps, linear: str):
-    """Newton's method on ``residual(., shock)`` from ``y0``: (value, result code, steps).
+    """Newton's method on ``residual(., shock)`` from ``y0``: (value, result code, steps, residual at the value).
 
     The one traced Newton body of the solver, whichever ``phase`` (a traced integer) runs it:
 
@@ -318,7 +319,8 @@ def _newton(residual, y0, shock, phase, tol, max_steps, linear: str):
     ``GaussNewton`` with ``BacktrackingArmijo`` do, on Cauchy termination at ``tol`` (a small step and a
     small residual: before the step for full steps, its change for damped ones; code 0), at a non-finite
     point or a failed linear solve (code 2), or after ``max_steps`` steps (code 1). The value is the point
-    after the last full step, or the last accepted point of a damped solve.
+    after the last full step, or the last accepted point of a damped solve; its residual, which the loop
+    evaluated, comes with it.
     """
     damped = phase == _STAGE
     reuse = phase == _CHORD
@@ -364,13 +366,15 @@ def _newton(residual, y0, shock, phase, tol, max_steps, linear: str):
         stop_before = (c.fresh & full_done) | failed | out_of_steps
         stop = stop_before | damped_done
         code = jnp.where(failed, 2, jnp.where((c.fresh & full_done) | (~stop_before & damped_done), 0, 1))
-        value = jnp.where(stop_before & ~(c.fresh & full_done) & damped, c.y, y_try)
+        at_last = stop_before & ~(c.fresh & full_done) & damped  # the value is the last accepted point
+        value, r_value = jnp.where(at_last, c.y, y_try), jnp.where(at_last, c.r, r_e)
         moved = ~stop_before & accept
         return _Iterate(
             y=jnp.where(moved, y_try, c.y), r=jnp.where(moved, r_e, c.r), d=d,
             step=jnp.where(moved, 1.0, 0.5 * step).astype(step.dtype),
             k=c.k + (~stop_before).astype(c.k.dtype), fresh=moved, refactor=moved & ~reuse, stop=stop,
             code=code.astype(jnp.int32), value=jnp.where(stop, value, c.value),
+            r_value=jnp.where(stop, r_value, c.r_value),
         )  # fmt: skip
 
     def outer(c: _Iterate) -> _Iterate:
@@ -385,9 +389,9 @@ def _newton(residual, y0, shock, phase, tol, max_steps, linear: str):
     at_root = damped & ~final & _small(r0, tol + tol * jnp.abs(r0))
     init = _Iterate(y=y0, r=r0, d=jnp.zeros_like(y0), step=one, k=jnp.where(final, 0, 1).astype(jnp.int32),
                     fresh=jnp.asarray(True), refactor=jnp.asarray(False), stop=final | at_root,
-                    code=jnp.where(at_root, 0, 1).astype(jnp.int32), value=y0)  # fmt: skip
+                    code=jnp.where(at_root, 0, 1).astype(jnp.int32), value=y0, r_value=r0)  # fmt: skip
     c = jax.lax.while_loop(lambda c: ~c.stop, outer, init)
-    return c.value, c.code, c.k
+    return c.value, c.code, c.k, c.r_value
 
 
 def _baseline_shock(model) -> Any:
@@ -519,8 +523,8 @@ def _primal(inputs):
     prepare = getattr(_own_model(residual), "prepare_shock", None) or (lambda s: s)
     if direct_kind != stage_kind:
         sh = prepare(shock)
-        value, code, k = _newton(residual, y0, sh, jnp.int32(_NEWTON), tol, max_steps, direct_kind)
-        res = _max_abs(value, residual(value, sh))
+        value, code, k, r_value = _newton(residual, y0, sh, jnp.int32(_NEWTON), tol, max_steps, direct_kind)
+        res = _max_abs(value, r_value)
         start = _advance(start, value, code, k, res, one, tol, max_steps, y_base_is_direct)
 
     # a single (chord) solve uses the model's own factorisation where it has one; batches (Newton under vmap)
@@ -538,10 +542,8 @@ def _primal(inputs):
         )
         sh = prepare(jax.lax.cond(stage, lambda: _along(base, shock, s_try), lambda: shock))
         tol_s = jnp.where(c.phase == _CHORD, tol * 1e-2, tol)
-        value, code, k = _newton(residual, y_start, sh, c.phase, tol_s, max_steps, body_kind)
-        # the value's residual, evaluated here rather than by another pass of the Newton loop, which under
-        # vmap would form a Jacobian with it
-        res = _max_abs(value, residual(value, sh))
+        value, code, k, r_value = _newton(residual, y_start, sh, c.phase, tol_s, max_steps, body_kind)
+        res = _max_abs(value, r_value)
         return _advance(c, value, code, k, res, s_try, tol, max_steps, y_base_is_direct)
 
     def loop(c: _Path) -> _Path:
