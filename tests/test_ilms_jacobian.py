@@ -142,8 +142,9 @@ def test_prepared_shock_gives_the_same_equations(beta, kappa):
 
 
 def test_solver_program_computes_the_tariff_arrays_once():
-    """The exponential over (N, N) of the tariffs appears once in the compiled solver, not once per place the
-    nested loops evaluate the equations (XLA cannot merge copies it hoisted from different loops)."""
+    """The exponential over (N, N) of the tariffs appears twice in the compiled solver, once for the policy (before
+    its loops) and once for a stage of the continuation (in that branch of its pass), not once per place the nested
+    loops evaluate the equations (XLA cannot merge copies it hoisted from different loops)."""
     import re
 
     from tradewar.solve import find_root
@@ -151,7 +152,7 @@ def test_solver_program_computes_the_tariff_arrays_once():
     m, shock, _ = _case(1.0, "income_tax", "fixed", 0.5)
     text = jax.jit(lambda m, y0, s: find_root(m.residual, y0, s, 1e-10, 60, "chord")).lower(
         m, m.initial_guess(), shock).compile().as_text()
-    assert len(re.findall(rf"= f64\[{N},{N}\]\{{1,0\}} exponential\(", text)) == 1
+    assert len(re.findall(rf"= f64\[{N},{N}\]\{{1,0\}} exponential\(", text)) == 2
 
 
 @pytest.mark.parametrize("beta,revenue,deficits,kappa", VARIANTS)
