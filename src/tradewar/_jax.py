@@ -8,15 +8,16 @@ model and of the solver to record the program, about half a second for a standar
 default ``~/.cache/tradewar/jax``; the empty string turns it off) removes the second on later runs.
 :func:`cached_call` removes the first: it stores the traced program of a function, serialised with
 :mod:`jax.export` (StableHLO), beside the compilation cache and calls the stored program in later
-processes. Beside it, the program's compiled executable is stored as well (:mod:`jax.experimental.serialize_executable`)
-and loaded directly in later processes: JAX's own cache would first lower the stored program again and hash it
-to find its executable, about 40-80 ms for each solver program of every command. A stored program or
-executable is found only for the same function, the same static arguments, the same array shapes and dtypes,
-the same source code of tradewar and the same versions of JAX and its libraries (an executable also for the
-same XLA options and processor), so a stale one is never run. The programs' folder is private to the user
-(0700), and each file starts with the SHA-256 of what it holds, checked before it is loaded: a truncated or
-corrupted file is traced or compiled again, never run. Loading an executable runs what the file holds, like
-JAX's own compilation cache: the folder must be writable by its user only.
+processes. The program's compiled executable is stored with it
+(:mod:`jax.experimental.serialize_executable`) and loaded directly in later processes: JAX's own cache
+would first lower the stored program again and hash it to find its executable, 30-70 ms for the solver
+program of the 32-region world in every command. A stored program or executable is found only for the
+same function, the same static arguments, the same array shapes and dtypes, the same source code of
+tradewar and the same versions of JAX and its libraries (an executable also for the same XLA options and
+processor), so a stale one is never run. The programs' folder is private to the user (0700), and each
+file starts with the SHA-256 of what it holds, checked before it is loaded: a truncated or corrupted file
+is traced or compiled again, never run. Loading an executable runs what the file holds, as JAX's own
+compilation cache does: the folder must be writable by its user only.
 """
 
 from __future__ import annotations
@@ -302,9 +303,10 @@ def cached_call(fn: Callable, *args: Any) -> Any:
     Arrays among ``args`` (JAX or NumPy, anywhere in a pytree such as a model) are the inputs of the
     program; every other value (floats, strings, static fields) is fixed in it, as under
     ``filter_jit``. ``fn`` must return a pytree of dicts, lists and tuples of arrays. The first call
-    traces ``fn`` and exports the program (:func:`jax.export.export`); it is stored in the cache folder
-    and found again by later processes, which then skip tracing. A function that cannot be exported
-    is simply compiled with ``filter_jit``. The result is the same either way.
+    traces ``fn``, exports the program (:func:`jax.export.export`) and compiles it; program and executable
+    are stored in the cache folder and found again by later processes, which then load the executable
+    (or, for other XLA options, compile the stored program) without tracing. A function that cannot be
+    exported is simply compiled with ``filter_jit``. The result is the same either way.
 
     Examples
     --------
