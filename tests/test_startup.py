@@ -308,6 +308,17 @@ def test_a_later_process_loads_the_stored_executable_without_tracing_or_compilin
                                eqx.filter_jit(_affine)(args[0], 2.0 * args[1], 4.0)["y"], rtol=1e-15)
 
 
+def test_a_stored_function_called_inside_a_trace_becomes_part_of_that_program(program_dir):
+    """A loaded executable takes arrays, not the tracers of an enclosing ``jit`` or ``vmap``."""
+    import jax
+
+    m, x, k = _args()
+    _jax.cached_call(_affine, m, x, k)  # stored and loaded in this process
+    xs = np.stack([x, 2.0 * x])
+    got = jax.vmap(lambda x: _jax.cached_call(_affine, m, x, k)["y"])(xs)
+    np.testing.assert_allclose(np.asarray(got[1]), _jax.cached_call(_affine, m, xs[1], k)["y"], rtol=1e-15)
+
+
 def test_a_damaged_executable_is_compiled_again_from_the_stored_program_and_replaced(program_dir, monkeypatch):
     args = _args()
     want = _jax.cached_call(_affine, *args)["y"]

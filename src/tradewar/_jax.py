@@ -330,6 +330,8 @@ def cached_call(fn: Callable, *args: Any) -> Any:
         else:
             static_leaves.append(x)
             mask.append(False)
+    if any(isinstance(x, jax.core.Tracer) for x in arrays):  # inside a trace: part of the program being traced
+        return eqx.filter_jit(fn)(*args)
     try:
         key = (fn, treedef, tuple(mask), tuple(static_leaves), tuple(shapes))
         program = _PROGRAMS.get(key, False)
