@@ -238,6 +238,7 @@ def _load_executable(path: Path | None, name: str):
 
 
 def _store_executable(path: Path | None, compiled) -> None:
+    """Write the compiled program with its input and output trees atomically (:func:`_write`)."""
     if path is None:
         return
     try:
