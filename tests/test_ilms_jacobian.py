@@ -141,7 +141,7 @@ def test_prepared_shock_gives_the_same_equations(beta, kappa):
         np.testing.assert_array_equal(np.asarray(m.outcomes(y, prepared)[k]), np.asarray(v))
 
 
-def test_solver_program_computes_the_tariff_arrays_once():
+def test_solver_program_computes_the_tariff_arrays_once_per_policy():
     """The exponential over (N, N) of the tariffs appears twice in the compiled solver, once for the policy (before
     its loops) and once for a stage of the continuation (in that branch of its pass), not once per place the nested
     loops evaluate the equations (XLA cannot merge copies it hoisted from different loops)."""

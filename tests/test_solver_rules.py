@@ -465,3 +465,9 @@ def test_newton_loop_limits_and_start_at_a_root():
     np.testing.assert_allclose(np.asarray(r), np.asarray(_arctan(y0, jnp.zeros(4))), rtol=0, atol=1e-14)
     value, code, k, r = run(jnp.zeros(4), jnp.int32(solve._STAGE), 60)
     assert (int(code), int(k)) == (0, 1) and not np.any(np.asarray(value)) and not np.any(np.asarray(r))
+    # a damped solve out of steps returns its last accepted point, with the residual there
+    far = jnp.asarray([2.0, -3.0, 1.5, 0.2])
+    for n in (1, 2, 3):
+        value, code, k, r = run(far, jnp.int32(solve._STAGE), n)
+        assert (int(code), int(k)) == (1, n)
+        np.testing.assert_allclose(np.asarray(r), np.asarray(_arctan(value, jnp.zeros(4))), rtol=0, atol=1e-14)

@@ -335,13 +335,19 @@ def test_a_damaged_executable_is_compiled_again_from_the_stored_program_and_repl
     assert compiles == [1]
 
 
-def test_an_executable_is_compiled_by_xla_and_runs_in_later_processes_whatever_jaxs_cache_holds(tmp_path):
+@pytest.mark.parametrize("first", ["stored", "in_jaxs_cache"])
+def test_an_executable_is_compiled_by_xla_and_runs_in_later_processes_whatever_jaxs_cache_holds(tmp_path, first):
     """JAX's persistent cache never supplies a stored program's executable: one it loaded would serialise without
-    the code of some kernels. Here the executable is removed after a first process and compiled again in a second,
-    with JAX's cache full; a third process loads it and runs it."""
+    the code of some kernels, and a later process that ran it would fail. JAX's cache writes every program here
+    (no threshold of compile time). A first process compiles the program ("in_jaxs_cache": as a writer that is
+    not kept from JAX's cache would) and its executable is removed; a second compiles it again and stores it only
+    where JAX's cache does not hold it; a third runs what is stored, or compiles again."""
     code = (
-        "import sys, numpy as np, jax.numpy as jnp\n"
+        "import sys, numpy as np, jax, jax.numpy as jnp\n"
         "from tradewar import _jax\n"
+        "jax.config.update('jax_persistent_cache_min_compile_time_secs', 0.0)\n"
+        "if sys.argv[1] == 'in_jaxs_cache':\n"
+        "    _jax._compile = lambda jitted, specs, name: (jitted.lower(*specs).compile(), True)\n"
         "@_jax.stored\n"
         "def program(a, x):\n"
         "    return {'y': jnp.linalg.solve(a, x) + jnp.argmax(a, axis=0), 'i': jnp.arange(a.shape[0]) * x}\n"
@@ -350,16 +356,35 @@ def test_an_executable_is_compiled_by_xla_and_runs_in_later_processes_whatever_j
         "print(np.asarray(out['y']).tolist(), np.asarray(out['i']).tolist())\n"
     )
     env = {**__import__("os").environ, "TRADEWAR_CACHE_DIR": str(tmp_path)}
-    runs = []
-    for i in range(3):
-        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    runs, stored = [], []
+    for i, how in enumerate([first, "stored", "stored"]):
+        proc = subprocess.run([sys.executable, "-c", code, how], capture_output=True, text=True, timeout=120, env=env)
         assert proc.returncode == 0, proc.stderr
         runs.append(proc.stdout)
         executables = list((tmp_path / "programs").glob("program-*.xla"))
-        assert len(executables) == 1
+        stored.append(len(executables))
         if i == 0:
             executables[0].unlink()
     assert runs[0] == runs[1] == runs[2]
+    held = bool(list(tmp_path.glob("jit_program_*")))  # JAX's cache files of the program
+    assert (held, stored) == ((True, [1, 0, 0]) if first == "in_jaxs_cache" else (False, [1, 1, 1]))
+
+
+def test_no_executable_is_stored_or_loaded_where_another_user_could_write_it(program_dir):
+    args = _args()
+    want = _jax.cached_call(_affine, *args)["y"]
+    (executable,) = program_dir.glob("*.xla")
+    executable.chmod(0o666)
+    assert _jax._load_executable(executable, "_affine") is None
+    executable.chmod(0o644)
+    assert _jax._load_executable(executable, "_affine") is not None
+    program_dir.chmod(0o777)
+    try:
+        assert _jax._executable_path(executable, {}) is None
+        _jax._PROGRAMS.clear()
+        np.testing.assert_array_equal(_jax.cached_call(_affine, *args)["y"], want)  # compiled, through JAX's cache
+    finally:
+        program_dir.chmod(0o700)
 
 
 def test_programs_are_private_and_checked_against_their_hash(program_dir):

@@ -174,24 +174,31 @@ def _write(path: Path, data: bytes) -> None:
 
 
 @functools.cache
-def _processor() -> str:
-    """The processor's model and instruction-set flags: an executable runs only on the kind it was compiled for."""
-    import platform
-
+def _processor() -> str | None:
+    """The processor's model and instruction-set flags (an executable runs only on the kind it was compiled for);
+    None where the system does not tell them (``/proc/cpuinfo``): no executable is stored there."""
     try:
         text = Path("/proc/cpuinfo").read_text(errors="replace")
     except OSError:
-        text = ""
-    lines = [line for line in text.splitlines() if line.startswith(("model name", "flags", "Features"))]
-    return "\n".join(dict.fromkeys(lines)) or f"{platform.machine()} {platform.processor()}"
+        return None
+    lines = [line for line in text.splitlines() if line.startswith(("model name", "flags", "Features", "CPU part"))]
+    return "\n".join(dict.fromkeys(lines)) or None
+
+
+#: JAX's settings that change the options it compiles a program with (JAX's own cache key includes them).
+_COMPILE_SETTINGS = ("jax_optimization_level", "jax_memory_fitting_level", "jax_exec_time_optimization_effort",
+                     "jax_memory_fitting_effort", "jax_use_shardy_partitioner", "jax_enable_x64")
 
 
 def _executable_path(path: Path | None, options: dict) -> Path | None:
-    """Where the compiled executable of the program stored at ``path`` is stored, for these XLA options."""
-    if path is None:
+    """Where the compiled executable of the program stored at ``path`` is stored, for these XLA options; None where
+    none is stored (no program path, or a processor the system does not describe)."""
+    processor = _processor()
+    if path is None or processor is None or (path.parent.exists() and not _own(path.parent)):
         return None
+    settings = [(name, str(getattr(jax.config, name, None))) for name in _COMPILE_SETTINGS]
     key = repr((sorted(options.items()), os.environ.get("XLA_FLAGS", ""), jax.devices()[0].client.platform_version,
-                _processor()))
+                processor, settings))
     return path.with_name(f"{path.stem}-{hashlib.sha256(key.encode()).hexdigest()[:12]}.xla")
 
 
@@ -206,6 +213,14 @@ class _Pickler(pickle.Pickler):
 
 
 class _Unpickler(pickle.Unpickler):
+    """Unpickles what :class:`_Pickler` wrote: the compiled program (bytes, which JAX unpickles) and its pytrees,
+    whose classes come from JAX, equinox and tradewar only."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module.split(".")[0] not in ("jax", "jaxlib", "equinox", "tradewar", "builtins", "collections"):
+            raise pickle.UnpicklingError(f"unexpected class {module}.{name}")
+        return super().find_class(module, name)
+
     def persistent_load(self, pid: Any) -> Any:
         if pid != "equinox.MISSING":
             raise pickle.UnpicklingError(f"unknown reference {pid!r}")
@@ -217,7 +232,7 @@ class _Unpickler(pickle.Unpickler):
 def _load_executable(path: Path | None, name: str):
     """The compiled program ``name`` stored at ``path``, loaded and callable; None when there is none that can be
     loaded. Each load is logged (``tradewar._jax``, DEBUG) under the name JAX's logs give the program."""
-    if path is None or not path.is_file():
+    if path is None or not path.is_file() or not _own(path):  # (its folder is checked by _executable_path)
         return None
     try:
         data = _verified(path.read_bytes())
@@ -235,6 +250,19 @@ def _load_executable(path: Path | None, name: str):
         return None
     _log.debug("Loaded the stored executable of 'jit_%s'", name)
     return compiled
+
+
+def _own(path: Path) -> bool:
+    """Whether ``path`` belongs to this user and no one else may write it (POSIX; elsewhere True): loading an
+    executable runs what its file holds, so none is stored or loaded where another user could have written it."""
+    getuid = getattr(os, "getuid", None)
+    if getuid is None:
+        return True
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    return st.st_uid == getuid() and not st.st_mode & 0o022
 
 
 def _store_executable(path: Path | None, compiled) -> None:
@@ -380,22 +408,25 @@ def _program(fn: Callable, args: tuple) -> Any:
     # same executable.
     device = jax.sharding.SingleDeviceSharding(jax.devices()[0])
     jitted = jax.jit(_named(exp.call, name), in_shardings=device, compiler_options=options)
-    try:
-        compiled, fresh = _compile(jitted, [jax.ShapeDtypeStruct(s, d, sharding=device) for s, d in avals])
-    except Exception:  # a real error reappears when the program is called
+    if executable is None:  # nothing to store: JAX's cache keeps the executable, as for any jitted function
         return jitted
+    try:
+        compiled, fresh = _compile(jitted, [jax.ShapeDtypeStruct(s, d, sharding=device) for s, d in avals], name)
+    except Exception:  # a real error, which filter_jit raises again (under a name JAX's cache may keep)
+        return None
     if fresh:
         _store_executable(executable, compiled)
     return compiled
 
 
-def _compile(jitted: Callable, specs: list) -> tuple[Any, bool]:
-    """``(compiled, fresh)``: ``jitted`` compiled for ``specs``, and whether XLA compiled it rather than JAX's cache.
+def _compile(jitted: Callable, specs: list, name: str) -> tuple[Any, bool]:
+    """``(compiled, fresh)``: ``jitted`` (the program ``name``) compiled for ``specs``, and whether it may be stored.
 
     Only an executable XLA compiled can be stored (:func:`_store_executable`): one that JAX's persistent cache loaded
-    serialises without the code of some of its kernels, and would fail where a later process runs it. JAX's cache is
+    serialises without the code of some of its kernels, and fails where a later process runs it. JAX's cache is
     therefore kept from writing these programs (a setting of this thread only), and their names carry the code's
-    digest, so that it holds none from an earlier version either; where the setting is missing, nothing is stored.
+    digest, so that it holds none from an earlier version either. Where the setting is missing, or JAX's cache
+    holds the program all the same, the executable is not fresh and is not stored.
     """
     try:
         from jax._src import config
@@ -404,15 +435,16 @@ def _compile(jitted: Callable, specs: list) -> tuple[Any, bool]:
     except Exception:
         return jitted.lower(*specs).compile(), False
     with unwritten:
-        return jitted.lower(*specs).compile(), True
+        compiled = jitted.lower(*specs).compile()
+    held = _dir is not None and any(_dir.glob(f"jit_{name}-*"))  # JAX's cache files: jit_NAME-KEY-cache
+    return compiled, not held
 
 
 def stored(fn: Callable | None = None, *, quick: bool | Callable[..., bool] = False) -> Callable:
     """Decorator: ``fn`` compiled through :func:`cached_call` (a stored traced program), defaults applied.
 
     Use it instead of ``equinox.filter_jit`` for the functions a command calls at top level: a later
-    process then neither traces nor compiles them (the persistent compilation cache holds the
-    executable). Keyword arguments are bound to their positions, so ``f(x, tol=1e-9)`` and
+    process then neither traces nor compiles them (the programs' folder holds the executable). Keyword arguments are bound to their positions, so ``f(x, tol=1e-9)`` and
     ``f(x, 1e-9)`` are one program. ``@stored(quick=True)`` compiles the program with
     :data:`QUICK_OPTIONS`: for programs that run a few times per command, where compile time counts
     more than run time. ``quick`` may also be a test of the arguments (called with them as ``fn`` is, once
