@@ -13,11 +13,12 @@ processes. The program's compiled executable is stored with it
 would first lower the stored program again and hash it to find its executable, 30-70 ms for the solver
 program of the 32-region world in every command. A stored program or executable is found only for the
 same function, the same static arguments, the same array shapes and dtypes, the same source code of
-tradewar and the same versions of JAX and its libraries (an executable also for the same XLA options and
-processor), so a stale one is never run. The programs' folder is private to the user (0700), and each
-file starts with the SHA-256 of what it holds, checked before it is loaded: a truncated or corrupted file
-is traced or compiled again, never run. Loading an executable runs what the file holds, as JAX's own
-compilation cache does: the folder must be writable by its user only.
+tradewar and the same versions of JAX and its libraries (an executable also for the same XLA options, JAX
+settings and processor; where the system does not describe its processor, none is stored and JAX's cache
+keeps it), so a stale one is never run. The programs' folder is private to the user (0700), and each file
+starts with the SHA-256 of what it holds, checked before it is loaded: a truncated or corrupted file is
+traced or compiled again, never run. Loading an executable runs what its file holds, as JAX's own
+compilation cache does: none is stored or loaded where another user could have written it.
 """
 
 from __future__ import annotations
