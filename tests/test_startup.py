@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import equinox as eqx
 import jax.numpy as jnp
@@ -379,12 +380,18 @@ def test_no_executable_is_stored_or_loaded_where_another_user_could_write_it(pro
     executable.chmod(0o644)
     assert _jax._load_executable(executable, "_affine") is not None
     program_dir.chmod(0o777)
+    jax_cache = Path(_jax.jax.config.jax_compilation_cache_dir)
+    threshold = _jax.jax.config.jax_persistent_cache_min_compile_time_secs
+    _jax.jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     try:
         assert _jax._executable_path(executable, {}) is None
         _jax._PROGRAMS.clear()
         np.testing.assert_array_equal(_jax.cached_call(_affine, *args)["y"], want)  # compiled, through JAX's cache
     finally:
         program_dir.chmod(0o700)
+        _jax.jax.config.update("jax_persistent_cache_min_compile_time_secs", threshold)
+    # JAX's cache keeps it under the function's name, never under the name of a stored executable
+    assert list(jax_cache.glob("jit__affine-*")) and not list(jax_cache.glob(f"jit__affine_{_jax._code_digest()[:12]}-*"))
 
 
 def test_programs_are_private_and_checked_against_their_hash(program_dir):

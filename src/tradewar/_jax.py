@@ -388,8 +388,9 @@ def _program(fn: Callable, args: tuple) -> Any:
     quick = _QUICK.get(fn, False)
     options = QUICK_OPTIONS if (quick(*args) if callable(quick) else quick) else PROGRAM_OPTIONS
     executable = _executable_path(path, options)
-    # the name, which shows in JAX's logs, carries the code's digest (see _compile)
-    name = fn.__name__ if path is None else f"{fn.__name__}_{path.name.split('-')[1]}"
+    # the name of a program whose executable is stored, which shows in JAX's logs, carries the code's digest (see
+    # _compile); one that JAX's cache keeps has the function's
+    name = fn.__name__ if executable is None else f"{fn.__name__}_{path.name.split('-')[1]}"
     compiled = _load_executable(executable, name)
     if compiled is not None:
         return compiled
@@ -413,8 +414,8 @@ def _program(fn: Callable, args: tuple) -> Any:
         return jitted
     try:
         compiled, fresh = _compile(jitted, [jax.ShapeDtypeStruct(s, d, sharding=device) for s, d in avals], name)
-    except Exception:  # a real error, which filter_jit raises again (under a name JAX's cache may keep)
-        return None
+    except Exception:  # a real error, raised again by the call, under a name that no stored executable has
+        return jax.jit(_named(exp.call, fn.__name__), in_shardings=device, compiler_options=options)
     if fresh:
         _store_executable(executable, compiled)
     return compiled
@@ -437,7 +438,8 @@ def _compile(jitted: Callable, specs: list, name: str) -> tuple[Any, bool]:
         return jitted.lower(*specs).compile(), False
     with unwritten:
         compiled = jitted.lower(*specs).compile()
-    held = _dir is not None and any(_dir.glob(f"jit_{name}-*"))  # JAX's cache files: jit_NAME-KEY-cache
+    cache = jax.config.jax_compilation_cache_dir
+    held = bool(cache) and any(Path(cache).glob(f"jit_{name}-*"))  # JAX's cache files: jit_NAME-KEY-cache
     return compiled, not held
 
 
