@@ -371,6 +371,22 @@ def test_an_executable_is_compiled_by_xla_and_runs_in_later_processes_whatever_j
     assert (held, stored) == ((True, [1, 0, 0]) if first == "in_jaxs_cache" else (False, [1, 1, 1]))
 
 
+def test_a_stored_executable_refers_to_pytree_classes_only(program_dir):
+    """Its pickle may name JAX's pytree registries and classes of tradewar and equinox, nothing else: a file that
+    names a function is not loaded, even with its hash right."""
+    import hashlib
+    import pickle
+
+    _jax.cached_call(_affine, *_args())
+    (executable,) = program_dir.glob("*.xla")
+    assert _jax._load_executable(executable, "_affine") is not None
+    for payload in (pickle.dumps((print, None, None)), pickle.dumps((_jax._write, None, None))):
+        executable.write_bytes(_jax._MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+        with pytest.raises(pickle.UnpicklingError, match="unexpected reference"):
+            _jax._Unpickler(__import__("io").BytesIO(payload)).load()
+        assert _jax._load_executable(executable, "_affine") is None
+
+
 def test_no_executable_is_stored_or_loaded_where_another_user_could_write_it(program_dir):
     args = _args()
     want = _jax.cached_call(_affine, *args)["y"]

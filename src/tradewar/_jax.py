@@ -213,14 +213,21 @@ class _Pickler(pickle.Pickler):
         return "equinox.MISSING" if obj is MISSING else None
 
 
+#: What the pytrees of a stored executable refer to besides the classes of their nodes (tradewar's, equinox's).
+_TREE_GLOBALS = {("jax._src.tree_util", "default_registry"), ("jax._src.tree_util", "tracing_registry"),
+                 ("jaxlib._jax.pytree", "PyTreeDef")}
+
+
 class _Unpickler(pickle.Unpickler):
     """Unpickles what :class:`_Pickler` wrote: the compiled program (bytes, which JAX unpickles) and its pytrees,
-    whose classes come from JAX, equinox and tradewar only."""
+    which refer to JAX's pytree registries and to classes of tradewar and equinox only."""
 
     def find_class(self, module: str, name: str) -> Any:
-        if module.split(".")[0] not in ("jax", "jaxlib", "equinox", "tradewar", "builtins", "collections"):
-            raise pickle.UnpicklingError(f"unexpected class {module}.{name}")
-        return super().find_class(module, name)
+        found = super().find_class(module, name) if (
+            (module, name) in _TREE_GLOBALS or module.split(".")[0] in ("tradewar", "equinox")) else None
+        if found is None or ((module, name) not in _TREE_GLOBALS and not isinstance(found, type)):
+            raise pickle.UnpicklingError(f"unexpected reference {module}.{name}")
+        return found
 
     def persistent_load(self, pid: Any) -> Any:
         if pid != "equinox.MISSING":
