@@ -4,9 +4,9 @@ Each round runs every strategic command in one fresh Python process with ``JAX_L
 persistent-cache log of JAX at DEBUG, against one new ``TRADEWAR_CACHE_DIR``. A program is identified by
 its persistent-cache key (the hash of the compiled module and the compile options). The first round
 says which programs took longer than :data:`SLOW` seconds to compile; the second round must find every
-one of them again (its stored executable loaded, or its key found in JAX's cache) and compile none, compile no operation of JAX outside
-tradewar's programs and import no pandas (0.2-0.3 s: the embedded world is stored as read, the tables are built
-from arrays). A program holding a host callback is never written to the cache; the first round names it.
+one of them again (its stored executable loaded, or its key found in JAX's cache) and compile none, compile
+no operation of JAX outside tradewar's programs and import no pandas (0.2-0.3 s: the embedded world is stored
+as read, the tables are built from arrays). A program holding a host callback is never written to the cache; the first round names it.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -356,7 +358,7 @@ def test_an_executable_is_compiled_by_xla_and_runs_in_later_processes_whatever_j
         "out = program(a, np.linspace(1.0, 2.0, 4))\n"
         "print(np.asarray(out['y']).tolist(), np.asarray(out['i']).tolist())\n"
     )
-    env = {**__import__("os").environ, "TRADEWAR_CACHE_DIR": str(tmp_path)}
+    env = {**os.environ, "TRADEWAR_CACHE_DIR": str(tmp_path)}
     runs, stored = [], []
     for i, how in enumerate([first, "stored", "stored"]):
         proc = subprocess.run([sys.executable, "-c", code, how], capture_output=True, text=True, timeout=120, env=env)
@@ -383,7 +385,7 @@ def test_a_stored_executable_refers_to_pytree_classes_only(program_dir):
     for payload in (pickle.dumps((print, None, None)), pickle.dumps((_jax._write, None, None))):
         executable.write_bytes(_jax._MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
         with pytest.raises(pickle.UnpicklingError, match="unexpected reference"):
-            _jax._Unpickler(__import__("io").BytesIO(payload)).load()
+            _jax._Unpickler(io.BytesIO(payload)).load()
         assert _jax._load_executable(executable, "_affine") is None
 
 
@@ -407,7 +409,8 @@ def test_no_executable_is_stored_or_loaded_where_another_user_could_write_it(pro
         program_dir.chmod(0o700)
         _jax.jax.config.update("jax_persistent_cache_min_compile_time_secs", threshold)
     # JAX's cache keeps it under the function's name, never under the name of a stored executable
-    assert list(jax_cache.glob("jit__affine-*")) and not list(jax_cache.glob(f"jit__affine_{_jax._code_digest()[:12]}-*"))
+    stored_name = f"jit__affine_{_jax._code_digest()[:12]}"
+    assert list(jax_cache.glob("jit__affine-*")) and not list(jax_cache.glob(f"{stored_name}-*"))
 
 
 def test_programs_are_private_and_checked_against_their_hash(program_dir):

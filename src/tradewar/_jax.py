@@ -194,8 +194,7 @@ _COMPILE_SETTINGS = ("jax_optimization_level", "jax_memory_fitting_level", "jax_
 def _executable_path(path: Path | None, options: dict) -> Path | None:
     """Where the compiled executable of the program stored at ``path`` is stored, for these XLA options; None where
     none is stored (no program path, or a processor the system does not describe)."""
-    processor = _processor()
-    if path is None or processor is None or (path.parent.exists() and not _own(path.parent)):
+    if path is None or (processor := _processor()) is None or (path.parent.exists() and not _own(path.parent)):
         return None
     settings = [(name, str(getattr(jax.config, name, None))) for name in _COMPILE_SETTINGS]
     key = repr((sorted(options.items()), os.environ.get("XLA_FLAGS", ""), jax.devices()[0].client.platform_version,
@@ -416,13 +415,16 @@ def _program(fn: Callable, args: tuple) -> Any:
     # an array a program returned (committed to the device) and a fresh NumPy or JAX array (not committed) call the
     # same executable.
     device = jax.sharding.SingleDeviceSharding(jax.devices()[0])
-    jitted = jax.jit(_named(exp.call, name), in_shardings=device, compiler_options=options)
+
+    def jitted(name: str) -> Callable:
+        return jax.jit(_named(exp.call, name), in_shardings=device, compiler_options=options)
+
     if executable is None:  # nothing to store: JAX's cache keeps the executable, as for any jitted function
-        return jitted
+        return jitted(name)
     try:
-        compiled, fresh = _compile(jitted, [jax.ShapeDtypeStruct(s, d, sharding=device) for s, d in avals], name)
+        compiled, fresh = _compile(jitted(name), [jax.ShapeDtypeStruct(s, d, sharding=device) for s, d in avals], name)
     except Exception:  # a real error, raised again by the call, under a name that no stored executable has
-        return jax.jit(_named(exp.call, fn.__name__), in_shardings=device, compiler_options=options)
+        return jitted(fn.__name__)
     if fresh:
         _store_executable(executable, compiled)
     return compiled
@@ -454,10 +456,10 @@ def stored(fn: Callable | None = None, *, quick: bool | Callable[..., bool] = Fa
     """Decorator: ``fn`` compiled through :func:`cached_call` (a stored traced program), defaults applied.
 
     Use it instead of ``equinox.filter_jit`` for the functions a command calls at top level: a later
-    process then neither traces nor compiles them (the programs' folder holds the executable). Keyword arguments are bound to their positions, so ``f(x, tol=1e-9)`` and
-    ``f(x, 1e-9)`` are one program. ``@stored(quick=True)`` compiles the program with
-    :data:`QUICK_OPTIONS`: for programs that run a few times per command, where compile time counts
-    more than run time. ``quick`` may also be a test of the arguments (called with them as ``fn`` is, once
+    process then neither traces nor compiles them (the programs' folder holds the executable). Keyword
+    arguments are bound to their positions, so ``f(x, tol=1e-9)`` and ``f(x, 1e-9)`` are one program.
+    ``@stored(quick=True)`` compiles the program with :data:`QUICK_OPTIONS`: for programs that run a few
+    times per command, where compile time counts more than run time. ``quick`` may also be a test of the arguments (called with them as ``fn`` is, once
     per program): a program whose work grows with the shapes of its arguments is then compiled quickly
     where it is small and optimised where a run would cost more than the optimisation.
     """
